@@ -1,0 +1,149 @@
+"""The one place that touches durable_rules (its C module ``durable_rules_engine``).
+
+What was measured about the engine and why it is held this way is in
+``docs/explanation/durable-rules.md``. In short:
+
+* only the low-level API: ``create_ruleset`` once, then per assessment ``assert_fact`` →
+  ``start_action_for_state`` → ``complete_and_start_action`` until no rule is left →
+  ``delete_state`` in ``finally``; no ``engine.Host`` (timer threads, swallowed errors);
+* every rule is guarded by the marker field ``__intake == 1`` (a rule of only ``$nex``
+  conditions would otherwise match the engine's own state fact and loop forever), and
+  every C ruleset has one catch-all rule on that marker (without it, ``delete_state`` of a
+  contact that matched nothing segfaults);
+* the engine expands ``$or`` itself and returns one match per satisfied branch; more than
+  about 64 pending matches for one fact fail with error 303. So each rule is compiled to
+  its disjunctive normal form here, each term becomes one C rule, and terms are packed
+  into C rulesets of at most ``TERMS_PER_RULESET`` terms: at most that many plus the
+  catch-all can ever be pending, and no parent ever has the >= 513 children that makes
+  ``create_ruleset`` hang;
+* facts are flat and bounded (the loader caps the questionnaire size, error 302 is ~255
+  fields); rulesets are deleted when the program is dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._condition import Atom, Cond, Missing, Present, Test, dnf
+
+__all__ = ["TERMS_PER_RULESET", "DurableProgram", "DurableUnavailable", "import_engine"]
+
+TERMS_PER_RULESET = 48
+_GUARD = "__intake"
+_CATCH_ALL = "__all"
+_names = itertools.count()
+
+
+class DurableUnavailable(ImportError):
+    """durable_rules cannot be imported here (e.g. Python >= 3.13)."""
+
+
+def import_engine() -> Any:
+    """The C module, or DurableUnavailable with the reason."""
+    try:
+        import durable_rules_engine  # noqa: PLC0415 -- optional, imported on demand
+    except ImportError as exc:  # pragma: no cover - depends on the interpreter
+        raise DurableUnavailable(str(exc)) from exc
+    return durable_rules_engine
+
+
+def _atom(atom: Atom) -> dict[str, Any]:
+    if isinstance(atom, Present):
+        return {"$ex": {atom.key: 1}}
+    if isinstance(atom, Missing):
+        return {"$nex": {atom.key: 1}}
+    assert isinstance(atom, Test)
+    if atom.op == "==":
+        return {atom.key: atom.value}
+    op = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}[atom.op]
+    return {op: {atom.key: atom.value}}
+
+
+def _rule(term: Sequence[Atom]) -> dict[str, Any]:
+    return {"all": [{"m": {"$and": [{_GUARD: 1}, *(_atom(a) for a in term)]}}]}
+
+
+def build_rulesets(conditions: Sequence[Cond]) -> list[tuple[dict[str, Any], dict[str, int]]]:
+    """The C rulesets for *conditions*, each with its map from C rule name to rule index."""
+    terms: list[tuple[int, tuple[Atom, ...]]] = []
+    for index, cond in enumerate(conditions):
+        expanded = dnf(cond)
+        if expanded is None:  # the loader refuses such rules; keep the adapter safe anyway
+            raise ValueError(f"rule {index} has too many alternatives for the C engine")
+        terms.extend((index, term) for term in expanded)
+    out: list[tuple[dict[str, Any], dict[str, int]]] = []
+    for start in range(0, max(len(terms), 1), TERMS_PER_RULESET):
+        chunk = terms[start : start + TERMS_PER_RULESET]
+        definition: dict[str, Any] = {_CATCH_ALL: {"all": [{"m": {_GUARD: 1}}]}}
+        names: dict[str, int] = {}
+        for n, (index, term) in enumerate(chunk):
+            name = f"r{index}_{n}"
+            definition[name] = _rule(term)
+            names[name] = index
+        out.append((definition, names))
+    return out
+
+
+def _delete_rulesets(engine: Any, handles: list[int]) -> None:
+    for handle in handles:
+        try:
+            engine.delete_ruleset(handle)
+        except Exception:  # noqa: BLE001, S110 -- best effort while the program is collected
+            pass
+
+
+class DurableProgram:
+    """A compiled rule set living in the durable_rules C engine.
+
+    Safe to share between threads: calls into the C engine are serialised by a lock (the
+    engine holds the GIL throughout, so nothing is lost by it), and every session is
+    deleted in ``finally``.
+    """
+
+    def __init__(self, conditions: Sequence[Cond]) -> None:
+        self._engine = import_engine()
+        self._lock = threading.Lock()
+        self._sid = itertools.count()
+        self._parts: list[tuple[int, dict[str, int]]] = []
+        handles: list[int] = []
+        self._finalizer = weakref.finalize(self, _delete_rulesets, self._engine, handles)
+        prefix = f"onecontact_{next(_names)}"
+        for n, (definition, names) in enumerate(build_rulesets(conditions)):
+            handle = self._engine.create_ruleset(f"{prefix}_{n}", json.dumps(definition, ensure_ascii=False))
+            handles.append(handle)
+            self._parts.append((handle, names))
+
+    def close(self) -> None:
+        """Delete the C rulesets now instead of when the program is collected."""
+        self._finalizer()
+
+    def fired(self, fact: Mapping[str, Any]) -> list[int]:
+        """Indices of the rules whose condition holds for *fact*, ascending."""
+        engine = self._engine
+        hits: set[int] = set()
+        with self._lock:
+            sid = str(next(self._sid))
+            message = dict(fact)
+            message[_GUARD] = 1
+            message["sid"] = sid
+            message["id"] = "contact"
+            payload = json.dumps(message, ensure_ascii=False)
+            for handle, names in self._parts:
+                state = engine.assert_fact(handle, payload)[1]
+                try:
+                    result = engine.start_action_for_state(handle, state)
+                    text = result[1] if result else None
+                    while text:
+                        for name in json.loads(text):
+                            index = names.get(name)
+                            if index is not None:
+                                hits.add(index)
+                        text = engine.complete_and_start_action(handle, state)
+                finally:
+                    engine.delete_state(handle, sid)
+        return sorted(hits)

@@ -1,0 +1,305 @@
+"""The first-contact record: one validated value for whatever door the client used.
+
+`FirstContact` is the public contract (field names are stable). It is validated in two
+steps: the shape here with pydantic, then the codes and answers against the
+questionnaire of a rules directory (:meth:`Questionnaire.check_contact` in ``ruleset``).
+Both steps report every problem at once as one :class:`ContactError`.
+
+Free text and anything that looks like a Finnish personal identity code never appear in
+an error message, a ``repr`` or any output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Protocol
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ContactError, ContactProblem, did_you_mean
+
+__all__ = [
+    "CHANNELS",
+    "Client",
+    "FirstContact",
+    "contact_json_schema",
+    "looks_like_identity_code",
+    "parse_contact",
+]
+
+CHANNELS = ("phone", "digital", "chat", "walk_in", "omaolo", "referral")
+
+Channel = Literal["phone", "digital", "chat", "walk_in", "omaolo", "referral"]
+AnswerValue = StrictBool | StrictInt | StrictFloat | StrictStr
+
+# Finnish personal identity code (henkilötunnus): DDMMYY, century sign, 3 digits, check
+# character. Matched anywhere in a string, so an id that embeds one is refused too.
+_IDENTITY_CODE = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]", re.IGNORECASE)
+
+
+def looks_like_identity_code(text: str) -> bool:
+    """True when *text* contains something shaped like a Finnish personal identity code."""
+    return _IDENTITY_CODE.search(text) is not None
+
+
+def _no_identity_code(value: str) -> str:
+    if looks_like_identity_code(value):
+        raise ValueError(
+            "looks like a Finnish personal identity code; pass a pseudonymous id instead"
+        )
+    return value
+
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class Client(BaseModel):
+    """Who the client is, as far as the assessment needs it. No names, no identity codes."""
+
+    model_config = _STRICT
+
+    age: Annotated[int, Field(ge=0, le=130)] | None = None
+    birth_date: date | None = None
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "fi"
+    highest_care_allowance: bool = False
+    special_support_child: bool = False
+    can_use_digital_services: bool = True
+    named_professionals: dict[
+        Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)],
+        Annotated[str, Field(min_length=1, max_length=64)],
+    ] = Field(default_factory=dict)
+
+    @field_validator("birth_date", mode="before")
+    @classmethod
+    def _date_from_text(cls, value: Any) -> Any:
+        # strict mode refuses the ISO text that JSON carries; accept exactly YYYY-MM-DD.
+        if isinstance(value, str):
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError("must be a date written YYYY-MM-DD")
+            return date.fromisoformat(value)
+        return value
+
+    @field_validator("named_professionals")
+    @classmethod
+    def _professional_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for professional in value.values():
+            _no_identity_code(professional)
+        return value
+
+    @model_validator(mode="after")
+    def _age_or_birth_date(self) -> Client:
+        if (self.age is None) == (self.birth_date is None):
+            raise ValueError("give exactly one of 'age' and 'birth_date'")
+        return self
+
+    def age_on(self, day: date) -> int:
+        """Whole years on *day*: from ``birth_date`` when given, else the ``age`` given."""
+        if self.birth_date is None:
+            assert self.age is not None  # guaranteed by the model validator
+            return self.age
+        born = self.birth_date
+        years = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return max(years, 0)
+
+
+class FirstContact(BaseModel):
+    """One first contact: the public record every door of the centre produces."""
+
+    model_config = _STRICT
+
+    contact_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+    received_at: AwareDatetime
+    channel: Channel
+    municipality: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    client: Client
+    concerns: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1)]
+    answers: dict[Annotated[str, Field(max_length=64)], AnswerValue] = Field(default_factory=dict)
+    free_text: Annotated[str, Field(max_length=10_000)] | None = Field(default=None, repr=False)
+
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _timestamp_from_text(cls, value: Any) -> Any:
+        # strict mode refuses text; JSON has only text, so parse RFC 3339 here.
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(
+                    "must be an RFC 3339 timestamp with an offset, "
+                    "e.g. 2025-02-03T10:00:00+02:00"
+                ) from None
+            return parsed
+        return value
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00")
+        return value
+
+    @field_validator("contact_id")
+    @classmethod
+    def _pseudonymous(cls, value: str) -> str:
+        return _no_identity_code(value)
+
+    @field_validator("concerns")
+    @classmethod
+    def _unique_concerns(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a concern more than once")
+        return value
+
+    def __repr__(self) -> str:
+        # Never show answers or free text in logs; the id and the shape are enough.
+        return (
+            f"<FirstContact {self.contact_id!r} {self.channel} "
+            f"concerns={self.concerns!r} answers={len(self.answers)}>"
+        )
+
+    __str__ = __repr__
+
+
+_CLIENT_FIELDS = tuple(Client.model_fields)
+_CONTACT_FIELDS = tuple(FirstContact.model_fields)
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif parts:
+            parts.append(f".{item}")
+        else:
+            parts.append(item)
+    return "".join(parts) or "<contact>"
+
+
+# pydantic's union and constraint errors, reworded for people filling in a form.
+_MESSAGES = {
+    "missing": "is required",
+    "bool_type": "must be true or false",
+    "int_type": "must be a whole number",
+    "string_type": "must be text",
+    "dict_type": "must be an object",
+    "list_type": "must be a list",
+    "datetime_type": "must be an RFC 3339 timestamp with an offset",
+    "timezone_aware": "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00",
+    "literal_error": "must be one of " + ", ".join(CHANNELS),
+    "too_short": "must not be empty",
+}
+
+
+def _problem_from_pydantic(error: Mapping[str, Any]) -> ContactProblem:
+    loc = tuple(error["loc"])
+    kind = str(error["type"])
+    # Union members add their type name to loc (e.g. "int", "function-after[...]").
+    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_TAGS)))
+    field = _field_path(loc)
+    if kind == "extra_forbidden":
+        parent, name = loc[:-1], str(loc[-1])
+        known = _CLIENT_FIELDS if parent == ("client",) else _CONTACT_FIELDS if not parent else ()
+        hint = did_you_mean(name, known)
+        suffix = f" (did you mean {hint!r}?)" if hint else ""
+        return ContactProblem(field, f"unknown field; remove it{suffix}", "unknown-field")
+    if kind in _MESSAGES:
+        message = _MESSAGES[kind]
+    elif kind == "value_error":
+        message = str(error.get("ctx", {}).get("error", error["msg"]))
+    else:
+        # pydantic's own wording names limits, never the offending value.
+        message = str(error["msg"]).rstrip(".").lower()
+    if field == "channel" and kind == "literal_error":
+        message = "must be one of " + ", ".join(CHANNELS)
+    return ContactProblem(field, message, kind.replace("_", "-"))
+
+
+_TYPE_TAGS = frozenset({"bool", "int", "float", "str", "date", "datetime", "constrained-str"})
+
+
+def parse_contact(data: FirstContact | Mapping[str, Any] | str | bytes) -> FirstContact:
+    """Validate the shape of a first contact given as a model, a dict or JSON text.
+
+    Raises :class:`ContactError` naming every offending field. Codes and answers are
+    checked against a questionnaire separately (the engine does both).
+    """
+    if isinstance(data, FirstContact):
+        return data
+    if isinstance(data, str | bytes):
+        try:
+            data = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            where = f"line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
+            raise ContactError(
+                [ContactProblem("<json>", f"not valid JSON {where}".strip(), "json-invalid")]
+            ) from None
+    if not isinstance(data, Mapping):
+        raise ContactError(
+            [ContactProblem("<contact>", "must be a JSON object", "contact-type")]
+        )
+    try:
+        return FirstContact.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = _dedupe(_problem_from_pydantic(e) for e in exc.errors())
+        raise ContactError(problems) from None
+
+
+def _dedupe(problems: Any) -> list[ContactProblem]:
+    """One problem per field: an answer of a wrong type fails each union member once."""
+    seen: dict[str, ContactProblem] = {}
+    for problem in problems:
+        if problem.field in seen and problem.field.startswith("answers."):
+            seen[problem.field] = ContactProblem(
+                problem.field, "must be true, false, a number or text", "answer-type"
+            )
+        else:
+            seen.setdefault(problem.field, problem)
+    return list(seen.values())
+
+
+class _SchemaSource(Protocol):
+    def json_schema_parts(self) -> tuple[dict[str, Any], dict[str, Any]]: ...
+
+
+def contact_json_schema(questionnaire: _SchemaSource | None = None) -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of the first-contact record, for form builders.
+
+    With a questionnaire, ``concerns`` lists its codes and ``answers`` its questions with
+    their types, bounds and choices.
+    """
+    schema = FirstContact.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "oneContact first contact"
+    props = schema["properties"]
+    props["received_at"] = {
+        "type": "string",
+        "format": "date-time",
+        "description": "RFC 3339 timestamp with a UTC offset; naive timestamps are refused",
+    }
+    client = schema["$defs"]["Client"]
+    client["properties"]["birth_date"] = {
+        "anyOf": [{"type": "string", "format": "date"}, {"type": "null"}],
+        "default": None,
+    }
+    client["description"] = "Give exactly one of age and birth_date."
+    if questionnaire is not None:
+        concerns, answers = questionnaire.json_schema_parts()
+        props["concerns"]["items"] = {"type": "string", **concerns}
+        props["answers"] = answers
+    return schema

@@ -1,0 +1,109 @@
+"""Shared hypothesis strategies: condition texts over a small questionnaire, and flat facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from oneContact._condition import FieldInfo
+
+CONCERNS = frozenset({"acute_symptom", "home_care", "mental_health", "other"})
+CHOICES = ("hours", "days", "weeks", "months")
+CHANNELS = ("phone", "digital", "chat", "walk_in", "omaolo", "referral")
+
+FIELDS: dict[str, FieldInfo] = {
+    "age": FieldInfo("age", "number", "age", always_present=True),
+    "language": FieldInfo("language", "string", "language", always_present=True),
+    "channel": FieldInfo("channel", "choice", "channel", always_present=True, choices=CHANNELS),
+    "municipality": FieldInfo("municipality", "string", "municipality"),
+    "highest_care_allowance": FieldInfo("highest_care_allowance", "boolean", "highest_care_allowance"),
+    "chest_pain": FieldInfo("chest_pain", "boolean", "q__chest_pain"),
+    "lives_alone": FieldInfo("lives_alone", "boolean", "q__lives_alone"),
+    "pain_score": FieldInfo("pain_score", "number", "q__pain_score"),
+    "weight": FieldInfo("weight", "number", "q__weight"),
+    "symptom_duration": FieldInfo("symptom_duration", "choice", "q__symptom_duration", choices=CHOICES),
+}
+# Values straddle each other so equality and the boundaries get hit often.
+NUMBERS = st.sampled_from([0, 1, 2, 5, 17, 18, 22, 23, 74, 75, 2.5, 5.0, 120])
+LANGS = ("fi", "sv", "en", "de")
+MUNICIPALITIES = ("Jyväskylä", "Vaasa", "Närpes", "O'Brien \"quoted\"")
+
+
+def _literal(info: FieldInfo) -> st.SearchStrategy[str]:
+    if info.type == "number":
+        return NUMBERS.map(str)
+    if info.type == "choice":
+        return st.sampled_from(info.choices).map(lambda v: f"'{v}'")
+    if info.name == "language":
+        return st.sampled_from(LANGS).map(lambda v: f"'{v}'")
+    return st.sampled_from(MUNICIPALITIES[:3]).map(lambda v: f"'{v}'")
+
+
+@st.composite
+def atoms(draw: st.DrawFn) -> str:
+    name = draw(st.sampled_from(sorted(FIELDS)))
+    info = FIELDS[name]
+    prefix = "answers." if info.key.startswith("q__") and draw(st.booleans()) else ""
+    if info.type == "boolean":
+        form = draw(st.sampled_from(["bare", "eq_true", "eq_false", "neq_true"]))
+        return {
+            "bare": f"{prefix}{name}",
+            "eq_true": f"{prefix}{name} == true",
+            "eq_false": f"{prefix}{name} == false",
+            "neq_true": f"{prefix}{name} != true",
+        }[form]
+    kinds = ["cmp", "in", "not_in"]
+    if not info.always_present:
+        kinds += ["answered", "not_answered"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "answered":
+        return f"{prefix}{name} is answered"
+    if kind == "not_answered":
+        return f"{prefix}{name} is not answered"
+    if kind in ("in", "not_in"):
+        values = draw(st.lists(_literal(info), min_size=1, max_size=3))
+        word = "in" if kind == "in" else "not in"
+        return f"{prefix}{name} {word} [{', '.join(values)}]"
+    ops = ["==", "!="] if info.type != "number" else ["==", "!=", "<", "<=", ">", ">="]
+    return f"{prefix}{name} {draw(st.sampled_from(ops))} {draw(_literal(info))}"
+
+
+concern_atoms = st.sampled_from(sorted(CONCERNS)).flatmap(
+    lambda c: st.sampled_from([f"'{c}' in concerns", f"'{c}' not in concerns"])
+)
+
+
+def conditions(max_leaves: int = 6) -> st.SearchStrategy[str]:
+    """Condition texts of the rule language, nested with and/or/not and parentheses."""
+    leaf = st.one_of(atoms(), concern_atoms, st.sampled_from(["true", "false"]))
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.tuples(inner, inner).map(lambda p: f"({p[0]} and {p[1]})"),
+            st.tuples(inner, inner).map(lambda p: f"({p[0]} or {p[1]})"),
+            inner.map(lambda c: f"not ({c})"),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+@st.composite
+def facts(draw: st.DrawFn) -> dict[str, Any]:
+    """Flat facts following the engine's conventions (see oneContact._condition)."""
+    fact: dict[str, Any] = {
+        "age": draw(st.integers(0, 130) | NUMBERS.filter(lambda n: isinstance(n, int))),
+        "language": draw(st.sampled_from(LANGS)),
+        "channel": draw(st.sampled_from(CHANNELS)),
+    }
+    if draw(st.booleans()):
+        fact["municipality"] = draw(st.sampled_from(MUNICIPALITIES))
+    for name, info in FIELDS.items():
+        if info.type == "boolean" and draw(st.booleans()):
+            fact[info.key] = True
+        elif info.key.startswith("q__") and info.type != "boolean" and draw(st.booleans()):
+            fact[info.key] = draw(NUMBERS) if info.type == "number" else draw(st.sampled_from(CHOICES))
+    for concern in sorted(CONCERNS):
+        if draw(st.booleans()):
+            fact[f"c__{concern}"] = True
+    return fact
