@@ -1,1 +1,44 @@
-"""oneContact."""
+"""oneContact: one first contact in; urgency, routes and care-guarantee clocks out."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._bundled import bundled_rules_directory
+from .clocks import Calendar, Clock, ClockSubject, Policies
+from .engine import Assessment, Engine, FiredRule
+from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
+from .intake import Client, FirstContact, contact_json_schema, parse_contact
+from .route import CatalogueRouter, Route, RouteRequest, Router, ServiceRequest
+from .ruleset import RuleSet, load_ruleset
+
+try:
+    __version__ = version("onecontact")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Assessment",
+    "Calendar",
+    "CatalogueRouter",
+    "Client",
+    "Clock",
+    "ClockSubject",
+    "ContactError",
+    "ContactProblem",
+    "Engine",
+    "FiredRule",
+    "FirstContact",
+    "OneContactError",
+    "Policies",
+    "Route",
+    "RouteRequest",
+    "Router",
+    "RuleError",
+    "RuleProblem",
+    "RuleSet",
+    "ServiceRequest",
+    "__version__",
+    "bundled_rules_directory",
+    "contact_json_schema",
+    "load_ruleset",
+    "parse_contact",
+]

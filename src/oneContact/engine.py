@@ -1,0 +1,264 @@
+"""The engine: one immutable object that assesses first contacts with a rules directory.
+
+``Engine.from_directory("rules")`` loads and checks the directory (or refuses it whole),
+compiles the rules for the chosen evaluator and is then read-only: share one engine
+between threads. ``engine.assess(contact)`` validates the contact, evaluates every rule,
+applies the hit policy, routes the client and starts the care-guarantee clocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from . import _durable
+from ._pyeval import PythonProgram, compile_python
+from .clocks import Clock, ClockSubject, local_date
+from .errors import ContactError, ContactProblem
+from .intake import FirstContact, parse_contact
+from .route import CatalogueRouter, Route, RouteRequest, Router, ServiceRequest
+from .ruleset import URGENCY_LEVELS, Questionnaire, Rule, RuleSet, Urgency, load_ruleset
+
+__all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten"]
+
+log = logging.getLogger("oneContact")
+
+Backend = Literal["durable", "python"]
+_RANK: Mapping[str | None, int] = {level: i for i, level in enumerate(URGENCY_LEVELS)}
+_NO_URGENCY_RANK = len(URGENCY_LEVELS)
+_fallback_warned = threading.Event()
+
+
+@attrs.frozen
+class FiredRule:
+    """A rule that fired, and where it is written: the explanation of a decision."""
+
+    rule: str
+    file: str
+    line: int
+    urgency: Urgency | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """``{rule, file, line}`` as in the public JSON contract."""
+        return {"rule": self.rule, "file": self.file, "line": self.line}
+
+
+@attrs.frozen
+class Assessment:
+    """The outcome of one first contact. Holds no free text and no identity code."""
+
+    contact_id: str
+    received_at: datetime
+    urgency: Urgency
+    needs: tuple[str, ...]
+    routes: tuple[Route, ...]
+    clocks: tuple[Clock, ...]
+    fired: tuple[FiredRule, ...]
+    ruleset_digest: str
+    backend: Backend
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON contract of ``onecontact assess``."""
+        return {
+            "contact_id": self.contact_id,
+            "urgency": self.urgency,
+            "needs": list(self.needs),
+            "routes": [r.to_json() for r in self.routes],
+            "clocks": [c.to_json() for c in self.clocks],
+            "fired": [f.to_json() for f in self.fired],
+            "ruleset_digest": self.ruleset_digest,
+        }
+
+
+def flatten(contact: FirstContact, questionnaire: Questionnaire) -> dict[str, Any]:
+    """The flat fact the evaluators read (see ``_condition`` for its conventions).
+
+    Booleans and concerns are present only when true; an unanswered question is absent.
+    ``age`` is taken on the local date the contact was received.
+    """
+    client = contact.client
+    fact: dict[str, Any] = {
+        "age": client.age_on(local_date(contact.received_at)),
+        "language": client.language,
+        "channel": contact.channel,
+    }
+    if contact.municipality is not None:
+        fact["municipality"] = contact.municipality
+    if client.highest_care_allowance:
+        fact["highest_care_allowance"] = True
+    if client.special_support_child:
+        fact["special_support_child"] = True
+    if client.can_use_digital_services:
+        fact["can_use_digital_services"] = True
+    for code in contact.concerns:
+        fact[f"c__{code}"] = True
+    questions = questionnaire.questions
+    for qid, value in contact.answers.items():
+        if questions[qid].type == "boolean":
+            if value is True:
+                fact[f"q__{qid}"] = True
+        else:
+            fact[f"q__{qid}"] = value
+    return fact
+
+
+def _clock_subject(contact: FirstContact) -> ClockSubject:
+    client = contact.client
+    return ClockSubject(
+        age=client.age,
+        birth_date=client.birth_date,
+        highest_care_allowance=client.highest_care_allowance,
+        special_support_child=client.special_support_child,
+    )
+
+
+def _sort_key(rule: Rule) -> tuple[int, int, str, int]:
+    return (_RANK.get(rule.urgency, _NO_URGENCY_RANK), rule.priority, rule.file, rule.line)
+
+
+class Engine:
+    """Assesses first contacts with one checked rules directory. Immutable, thread-safe.
+
+    Build it with :meth:`from_directory`. ``digest`` identifies the rule files it was built
+    from: the same contact and the same digest always give the same assessment.
+    """
+
+    __slots__ = ("_order", "_program", "_router", "backend", "digest", "ruleset")
+
+    def __init__(self, ruleset: RuleSet, *, backend: Backend = "durable", router: Router | None = None) -> None:
+        self.ruleset = ruleset
+        self.digest = ruleset.digest
+        self._router: Router = router if router is not None else CatalogueRouter()
+        conditions = [rule.condition for rule in ruleset.rules]
+        program: PythonProgram | _durable.DurableProgram
+        if backend == "durable":
+            try:
+                program = _durable.DurableProgram(conditions)
+            except _durable.DurableUnavailable as exc:
+                if not _fallback_warned.is_set():
+                    _fallback_warned.set()
+                    message = (
+                        f"durable_rules cannot be imported here ({exc}); "
+                        "oneContact uses its Python evaluator instead"
+                    )
+                    log.warning(message)
+                    warnings.warn(message, RuntimeWarning, stacklevel=3)
+                backend = "python"
+                program = compile_python(conditions)
+        elif backend == "python":
+            program = compile_python(conditions)
+        else:
+            raise ValueError(f"backend must be 'durable' or 'python', not {backend!r}")
+        self.backend: Backend = backend
+        self._program = program
+        # Index of each rule in hit-policy order, so merging is a sort of small ints.
+        order = sorted(range(len(ruleset.rules)), key=lambda i: _sort_key(ruleset.rules[i]))
+        self._order = {index: position for position, index in enumerate(order)}
+
+    def __repr__(self) -> str:
+        return (
+            f"<Engine {str(self.ruleset.path)!r} rules={len(self.ruleset.rules)} "
+            f"backend={self.backend} digest={self.digest[:12]}>"
+        )
+
+    @classmethod
+    def from_directory(
+        cls,
+        path: str | Path,
+        *,
+        backend: Backend = "durable",
+        router: Router | None = None,
+    ) -> Engine:
+        """Load, check and compile a rules directory; raise RuleError if anything is wrong.
+
+        ``backend="durable"`` (the default) evaluates the rules in the durable_rules
+        engine; ``backend="python"`` in generated Python (faster; the oracle in tests).
+        Where durable_rules cannot be imported, the Python evaluator is used and a
+        warning says so once.
+        """
+        return cls(load_ruleset(path), backend=backend, router=router)
+
+    # ------------------------------------------------------------ validation
+
+    def validate(self, contact: FirstContact | Mapping[str, Any] | str | bytes) -> FirstContact:
+        """The contact, validated in shape and against this engine's questionnaire."""
+        problems: list[ContactProblem] = []
+        try:
+            parsed = parse_contact(contact)
+        except ContactError as exc:
+            # Report codes and answers too, if they can be read, so one round trip suffices.
+            problems.extend(exc.problems)
+            raise ContactError(problems) from None
+        problems.extend(self.ruleset.questionnaire.check_contact(parsed))
+        if problems:
+            raise ContactError(problems)
+        return parsed
+
+    # ------------------------------------------------------------ assessment
+
+    def fired_rules(self, contact: FirstContact) -> tuple[Rule, ...]:
+        """The rules whose condition holds for a validated *contact*, in hit-policy order."""
+        fact = flatten(contact, self.ruleset.questionnaire)
+        indices = self._program.fired(fact)
+        order = self._order
+        rules = self.ruleset.rules
+        return tuple(rules[i] for i in sorted(indices, key=order.__getitem__))
+
+    def assess(
+        self,
+        contact: FirstContact | Mapping[str, Any] | str | bytes,
+        *,
+        events: Mapping[str, datetime] | None = None,
+        now: datetime | None = None,
+    ) -> Assessment:
+        """Assess one first contact.
+
+        *contact* is a :class:`FirstContact`, a dict or JSON text. *events* (event name →
+        aware timestamp, e.g. ``{"need_assessed": ...}``) start and stop the clocks that
+        wait for them; *now* decides whether an open clock is already breached.
+        Raises :class:`ContactError` for an invalid contact; nothing else for valid input.
+        """
+        valid = self.validate(contact)
+        fired = self.fired_rules(valid)
+        catalogue = self.ruleset.catalogue
+        # The most urgent urgency any fired rule sets; the default only when none sets one.
+        set_by_rules = [rule.urgency for rule in fired if rule.urgency is not None]
+        urgency: Urgency = (
+            min(set_by_rules, key=_RANK.__getitem__) if set_by_rules else catalogue.default_urgency
+        )
+        needs: dict[str, None] = {}
+        services: dict[str, ServiceRequest] = {}
+        clock_ids: dict[str, None] = {}
+        for rule in fired:
+            needs.update(dict.fromkeys(rule.needs))
+            for service in rule.services:
+                if service not in services:
+                    services[service] = ServiceRequest(service, rule.id, rule.urgency)
+            clock_ids.update(dict.fromkeys(rule.clocks))
+        request = RouteRequest(valid, urgency, tuple(services.values()), catalogue)
+        routes = self._router.route(request)
+        clocks = self.ruleset.policies.compute(
+            tuple(clock_ids),
+            subject=_clock_subject(valid),
+            received_at=valid.received_at,
+            events=events,
+            now=now,
+        )
+        return Assessment(
+            contact_id=valid.contact_id,
+            received_at=valid.received_at,
+            urgency=urgency,
+            needs=tuple(needs),
+            routes=routes,
+            clocks=clocks,
+            fired=tuple(FiredRule(r.id, r.file, r.line, r.urgency) for r in fired),
+            ruleset_digest=self.digest,
+            backend=self.backend,
+        )

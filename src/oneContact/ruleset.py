@@ -1,0 +1,758 @@
+"""Reading a rules directory into one checked, immutable :class:`RuleSet`.
+
+The directory holds the questionnaire, the service catalogue, the assessment rules and
+the care-guarantee policies (see ``docs/reference/rule-files.md``). Everything is checked
+before anything is used: every problem in every file is collected and raised together as
+one :class:`~oneContact.errors.RuleError`, so a directory is either loaded whole or not at
+all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from . import _yaml
+from ._condition import (
+    ConditionSyntaxError,
+    ConditionTypeError,
+    Cond,
+    FieldInfo,
+    compile_condition,
+)
+from .clocks import Policies
+from .errors import ContactProblem, RuleError, RuleProblem, did_you_mean
+from .intake import CHANNELS, FirstContact
+
+__all__ = [
+    "LANGUAGES",
+    "SERVICE_KINDS",
+    "URGENCY_LEVELS",
+    "Catalogue",
+    "Question",
+    "Questionnaire",
+    "Rule",
+    "RuleSet",
+    "Service",
+    "Urgency",
+    "load_ruleset",
+]
+
+Urgency = Literal["emergency", "urgent", "non_urgent", "self_care"]
+#: Most urgent first.
+URGENCY_LEVELS: tuple[Urgency, ...] = ("emergency", "urgent", "non_urgent", "self_care")
+SERVICE_KINDS = ("emergency", "team_member", "digital_channel", "family_centre", "remedy")
+LANGUAGES = ("fi", "sv", "en")
+MAX_QUESTIONS = 180
+MAX_CONCERNS = 40
+MAX_RULES = 5_000
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_RESERVED_FILES = frozenset({"questionnaire.yaml", "catalogue.yaml"})
+QuestionType = Literal["boolean", "number", "choice"]
+
+BUILTIN_FIELDS: Mapping[str, FieldInfo] = {
+    "age": FieldInfo("age", "number", "age", always_present=True),
+    "language": FieldInfo("language", "string", "language", always_present=True),
+    "channel": FieldInfo("channel", "choice", "channel", always_present=True, choices=CHANNELS),
+    "municipality": FieldInfo("municipality", "string", "municipality"),
+    "highest_care_allowance": FieldInfo(
+        "highest_care_allowance", "boolean", "highest_care_allowance"
+    ),
+    "special_support_child": FieldInfo("special_support_child", "boolean", "special_support_child"),
+    "can_use_digital_services": FieldInfo(
+        "can_use_digital_services", "boolean", "can_use_digital_services"
+    ),
+    "concerns": FieldInfo("concerns", "concerns", "concerns"),
+}
+
+
+# ---------------------------------------------------------------- values
+
+
+@attrs.frozen
+class Label:
+    """A name in Finnish, Swedish and English."""
+
+    fi: str
+    sv: str
+    en: str
+
+    def get(self, language: str) -> str:
+        """The name in *language*, falling back to Finnish."""
+        return {"fi": self.fi, "sv": self.sv, "en": self.en}.get(language, self.fi)
+
+
+@attrs.frozen
+class Concern:
+    """A concern code the client can choose at first contact."""
+
+    id: str
+    label: Label
+
+
+@attrs.frozen
+class Question:
+    """A question of the first-contact form."""
+
+    id: str
+    type: QuestionType
+    label: Label
+    red_flag: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+    concerns: tuple[str, ...] = ()
+
+    def problem(self, value: object) -> str | None:
+        """Why *value* is not a valid answer, or None. Never repeats the value."""
+        if self.type == "boolean":
+            return None if isinstance(value, bool) else "must be true or false"
+        if self.type == "number":
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return "must be a number"
+            if self.integer and not (isinstance(value, int) or float(value).is_integer()):
+                return "must be a whole number"
+            if self.minimum is not None and value < self.minimum:
+                return f"must be at least {self.minimum:g}"
+            if self.maximum is not None and value > self.maximum:
+                return f"must be at most {self.maximum:g}"
+            return None
+        if not isinstance(value, str) or value not in self.choices:
+            return "must be one of " + ", ".join(self.choices)
+        return None
+
+
+@attrs.frozen
+class Questionnaire:
+    """Concerns and questions of the first contact: what a contact may say."""
+
+    concerns: Mapping[str, Concern]
+    questions: Mapping[str, Question]
+
+    @property
+    def red_flags(self) -> tuple[str, ...]:
+        """Ids of the red-flag questions."""
+        return tuple(q.id for q in self.questions.values() if q.red_flag)
+
+    def fields(self) -> dict[str, FieldInfo]:
+        """Every field a condition may name: the built-in ones and the questions."""
+        out = dict(BUILTIN_FIELDS)
+        for q in self.questions.values():
+            out[q.id] = FieldInfo(q.id, q.type, f"q__{q.id}", choices=q.choices)
+        return out
+
+    def check_contact(self, contact: FirstContact) -> list[ContactProblem]:
+        """Problems of *contact* against this questionnaire (codes, answer ids and types)."""
+        problems: list[ContactProblem] = []
+        for i, code in enumerate(contact.concerns):
+            if code not in self.concerns:
+                hint = did_you_mean(code, self.concerns)
+                problems.append(
+                    ContactProblem(
+                        f"concerns[{i}]",
+                        "unknown concern code"
+                        + (f" (did you mean {hint!r}?)" if hint else "; see `onecontact schema`"),
+                        "unknown-concern",
+                    )
+                )
+        for qid, value in contact.answers.items():
+            question = self.questions.get(qid)
+            field = f"answers.{qid}" if _ID.match(qid) else "answers"
+            if question is None:
+                hint = did_you_mean(qid, self.questions)
+                problems.append(
+                    ContactProblem(
+                        field,
+                        "unknown question"
+                        + (f" (did you mean {hint!r}?)" if hint else "; see `onecontact schema`"),
+                        "unknown-question",
+                    )
+                )
+                continue
+            why = question.problem(value)
+            if why is not None:
+                problems.append(ContactProblem(field, why, "answer-type"))
+        return problems
+
+    def json_schema_parts(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """JSON Schema of ``concerns`` items and of ``answers`` for this questionnaire."""
+        concerns = {"enum": list(self.concerns)}
+        props: dict[str, Any] = {}
+        for q in self.questions.values():
+            prop: dict[str, Any]
+            if q.type == "boolean":
+                prop = {"type": "boolean"}
+            elif q.type == "number":
+                prop = {"type": "integer" if q.integer else "number"}
+                if q.minimum is not None:
+                    prop["minimum"] = q.minimum
+                if q.maximum is not None:
+                    prop["maximum"] = q.maximum
+            else:
+                prop = {"type": "string", "enum": list(q.choices)}
+            prop["title"] = q.label.en
+            prop["description"] = f"fi: {q.label.fi} / sv: {q.label.sv}"
+            if q.red_flag:
+                prop["x-red-flag"] = True
+            props[q.id] = prop
+        answers = {"type": "object", "properties": props, "additionalProperties": False}
+        return concerns, answers
+
+
+@attrs.frozen
+class Service:
+    """A destination in the service catalogue."""
+
+    id: str
+    kind: str
+    name: Label
+
+
+@attrs.frozen
+class Catalogue:
+    """Needs and services a rule may name, and the defaults of the hit policy."""
+
+    needs: Mapping[str, Label]
+    services: Mapping[str, Service]
+    default_urgency: Urgency
+    fallback_service: str
+
+
+@attrs.frozen(repr=False)
+class Rule:
+    """One compiled assessment rule."""
+
+    id: str
+    file: str
+    line: int
+    when: str
+    condition: Cond
+    urgency: Urgency | None
+    needs: tuple[str, ...]
+    services: tuple[str, ...]
+    clocks: tuple[str, ...]
+    priority: int
+    description: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Rule {self.id!r} {self.file}:{self.line}>"
+
+
+@attrs.frozen(repr=False)
+class RuleSet:
+    """A whole rules directory, checked and compiled to the intermediate form."""
+
+    path: Path
+    digest: str
+    questionnaire: Questionnaire
+    catalogue: Catalogue
+    policies: Policies
+    rules: tuple[Rule, ...]
+
+    def __repr__(self) -> str:
+        return f"<RuleSet {str(self.path)!r} rules={len(self.rules)} digest={self.digest[:12]}>"
+
+    @classmethod
+    def from_directory(cls, path: str | Path) -> RuleSet:
+        """Load and check every file of *path*; raise RuleError listing every problem."""
+        return load_ruleset(path)
+
+
+# ---------------------------------------------------------------- loading
+
+
+class _Collector:
+    """Gathers problems so that one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.problems: list[RuleProblem] = []
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        path: Path,
+        where: tuple[int | None, int | None] = (None, None),
+        *,
+        rule_id: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        self.problems.append(
+            RuleProblem(code, message, path, where[0], where[1], rule_id, suggestion)
+        )
+
+    def unknown_keys(
+        self,
+        node: Mapping[str, Any],
+        allowed: Sequence[str],
+        path: Path,
+        what: str,
+        *,
+        rule_id: str | None = None,
+    ) -> None:
+        for key in node:
+            if key not in allowed:
+                self.add(
+                    "unknown-key",
+                    f"unknown key {key!r} in {what}; allowed: {', '.join(allowed)}",
+                    path,
+                    _yaml.key_position(node, key),
+                    rule_id=rule_id,
+                    suggestion=did_you_mean(str(key), allowed),
+                )
+
+
+def _display(path: Path, root: Path) -> str:
+    return f"{root.name}/{path.relative_to(root).as_posix()}"
+
+
+def _digest(root: Path, files: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for file in sorted(files):
+        h.update(file.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(file.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _label(node: Any, path: Path, where: tuple[int | None, int | None], c: _Collector, what: str) -> Label:
+    if not isinstance(node, Mapping):
+        c.add("label-missing", f"{what} needs a label {{fi: ..., sv: ..., en: ...}}", path, where)
+        return Label("", "", "")
+    missing = [lang for lang in LANGUAGES if not isinstance(node.get(lang), str) or not node[lang]]
+    if missing:
+        c.add(
+            "label-missing",
+            f"{what} lacks its name in {', '.join(missing)}; every name is given in fi, sv and en",
+            path,
+            _yaml.position(node),
+        )
+    c.unknown_keys(node, LANGUAGES, path, f"the label of {what}")
+    return Label(*(str(node.get(lang, "")) for lang in LANGUAGES))
+
+
+def _id_list(
+    node: Mapping[str, Any], key: str, path: Path, c: _Collector, what: str
+) -> list[tuple[Any, tuple[int | None, int | None]]]:
+    """Items of a list under *key* with their positions; reports a non-list."""
+    value = node.get(key)
+    if value is None:
+        c.add("missing-key", f"{what} needs a list '{key}'", path, _yaml.position(node))
+        return []
+    if not isinstance(value, list):
+        c.add("not-a-list", f"'{key}' must be a list", path, _yaml.value_position(node, key))
+        return []
+    return [(item, _yaml.item_position(value, i)) for i, item in enumerate(value)]
+
+
+def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
+    path = root / "questionnaire.yaml"
+    if not path.is_file():
+        c.add("missing-file", "every rules directory needs questionnaire.yaml", path)
+        return Questionnaire({}, {})
+    doc = _yaml.load_yaml(path)
+    if not isinstance(doc, Mapping):
+        c.add("not-a-mapping", "questionnaire.yaml must hold 'concerns' and 'questions'", path)
+        return Questionnaire({}, {})
+    c.unknown_keys(doc, ("concerns", "questions"), path, "questionnaire.yaml")
+    concerns: dict[str, Concern] = {}
+    for item, where in _id_list(doc, "concerns", path, c, "questionnaire.yaml"):
+        if not isinstance(item, Mapping) or not _ID.match(str(item.get("id", ""))):
+            c.add("bad-id", "a concern needs an id of a-z, 0-9 and _", path, where)
+            continue
+        c.unknown_keys(item, ("id", "label"), path, "a concern")
+        cid = str(item["id"])
+        if cid in concerns:
+            c.add("duplicate-id", f"concern {cid!r} is defined twice", path, where)
+        concerns[cid] = Concern(cid, _label(item.get("label"), path, where, c, f"concern {cid!r}"))
+    questions: dict[str, Question] = {}
+    allowed = ("id", "type", "label", "red_flag", "choices", "min", "max", "integer", "concerns")
+    for item, where in _id_list(doc, "questions", path, c, "questionnaire.yaml"):
+        if not isinstance(item, Mapping) or not _ID.match(str(item.get("id", ""))):
+            c.add("bad-id", "a question needs an id of a-z, 0-9 and _", path, where)
+            continue
+        qid = str(item["id"])
+        c.unknown_keys(item, allowed, path, f"question {qid!r}")
+        if qid in questions:
+            c.add("duplicate-id", f"question {qid!r} is defined twice", path, where)
+        if qid in BUILTIN_FIELDS or qid == "answers":
+            c.add(
+                "reserved-id",
+                f"question id {qid!r} is a built-in field name; choose another id",
+                path,
+                where,
+            )
+        qtype = item.get("type")
+        if qtype not in ("boolean", "number", "choice"):
+            c.add(
+                "bad-question-type",
+                f"question {qid!r} has type {qtype!r}; use boolean, number or choice",
+                path,
+                _yaml.value_position(item, "type") if "type" in item else where,
+                suggestion=did_you_mean(str(qtype), ("boolean", "number", "choice")),
+            )
+            continue
+        choices: tuple[str, ...] = ()
+        if qtype == "choice":
+            raw = item.get("choices")
+            if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
+                c.add("bad-choices", f"choice question {qid!r} needs a list of text choices", path, where)
+            else:
+                choices = tuple(raw)
+        bounds: list[float | None] = []
+        for key in ("min", "max"):
+            bound = item.get(key)
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int | float)):
+                c.add("bad-bound", f"'{key}' of {qid!r} must be a number", path, where)
+                bound = None
+            bounds.append(float(bound) if bound is not None else None)
+        for flag in ("red_flag", "integer"):
+            if flag in item and not isinstance(item[flag], bool):
+                c.add("not-a-boolean", f"'{flag}' of {qid!r} must be true or false", path, where)
+        if item.get("red_flag") and qtype != "boolean":
+            c.add("bad-red-flag", f"red-flag question {qid!r} must be a boolean", path, where)
+        asked = item.get("concerns") or []
+        questions[qid] = Question(
+            qid,
+            qtype,
+            _label(item.get("label"), path, where, c, f"question {qid!r}"),
+            red_flag=bool(item.get("red_flag", False)),
+            choices=choices,
+            minimum=bounds[0],
+            maximum=bounds[1],
+            integer=bool(item.get("integer", False)),
+            concerns=tuple(str(x) for x in asked) if isinstance(asked, list) else (),
+        )
+        for code in questions[qid].concerns:
+            if concerns and code not in concerns:
+                c.add(
+                    "unknown-concern",
+                    f"question {qid!r} names unknown concern {code!r}",
+                    path,
+                    where,
+                    suggestion=did_you_mean(code, concerns),
+                )
+    if len(questions) > MAX_QUESTIONS or len(concerns) > MAX_CONCERNS:
+        c.add(
+            "questionnaire-too-large",
+            f"at most {MAX_QUESTIONS} questions and {MAX_CONCERNS} concerns "
+            "(the rule engine holds about 255 fields a contact)",
+            path,
+        )
+    return Questionnaire(concerns, questions)
+
+
+def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
+    path = root / "catalogue.yaml"
+    empty = Catalogue({}, {}, "non_urgent", "")
+    if not path.is_file():
+        c.add("missing-file", "every rules directory needs catalogue.yaml", path)
+        return empty
+    doc = _yaml.load_yaml(path)
+    if not isinstance(doc, Mapping):
+        c.add("not-a-mapping", "catalogue.yaml must hold 'defaults', 'needs' and 'services'", path)
+        return empty
+    c.unknown_keys(doc, ("defaults", "needs", "services"), path, "catalogue.yaml")
+    needs: dict[str, Label] = {}
+    for item, where in _id_list(doc, "needs", path, c, "catalogue.yaml"):
+        if not isinstance(item, Mapping) or not _ID.match(str(item.get("id", ""))):
+            c.add("bad-id", "a need needs an id of a-z, 0-9 and _", path, where)
+            continue
+        c.unknown_keys(item, ("id", "label"), path, "a need")
+        nid = str(item["id"])
+        if nid in needs:
+            c.add("duplicate-id", f"need {nid!r} is defined twice", path, where)
+        needs[nid] = _label(item.get("label"), path, where, c, f"need {nid!r}")
+    services: dict[str, Service] = {}
+    for item, where in _id_list(doc, "services", path, c, "catalogue.yaml"):
+        if not isinstance(item, Mapping) or not _ID.match(str(item.get("id", ""))):
+            c.add("bad-id", "a service needs an id of a-z, 0-9 and _", path, where)
+            continue
+        sid = str(item["id"])
+        c.unknown_keys(item, ("id", "kind", "name"), path, f"service {sid!r}")
+        kind = str(item.get("kind"))
+        if kind not in SERVICE_KINDS:
+            c.add(
+                "bad-service-kind",
+                f"service {sid!r} has kind {kind!r}; use one of {', '.join(SERVICE_KINDS)}",
+                path,
+                where,
+                suggestion=did_you_mean(kind, SERVICE_KINDS),
+            )
+        if sid in services:
+            c.add("duplicate-id", f"service {sid!r} is defined twice", path, where)
+        services[sid] = Service(sid, kind, _label(item.get("name"), path, where, c, f"service {sid!r}"))
+    defaults = doc.get("defaults") or {}
+    default_urgency: Urgency = "non_urgent"
+    fallback = ""
+    if not isinstance(defaults, Mapping):
+        c.add("not-a-mapping", "'defaults' must map urgency and fallback_service", path)
+    else:
+        c.unknown_keys(defaults, ("urgency", "fallback_service"), path, "defaults")
+        urgency = defaults.get("urgency", "non_urgent")
+        if urgency not in URGENCY_LEVELS:
+            c.add(
+                "unknown-urgency",
+                f"default urgency {urgency!r}; use one of {', '.join(URGENCY_LEVELS)}",
+                path,
+                _yaml.value_position(defaults, "urgency"),
+                suggestion=did_you_mean(str(urgency), URGENCY_LEVELS),
+            )
+        else:
+            default_urgency = urgency
+        fallback = str(defaults.get("fallback_service", ""))
+        if fallback not in services:
+            c.add(
+                "unknown-service",
+                f"fallback_service {fallback!r} is not in the catalogue",
+                path,
+                _yaml.key_position(defaults, "fallback_service"),
+                suggestion=did_you_mean(fallback, services),
+            )
+        elif services[fallback].kind not in ("team_member", "family_centre"):
+            c.add(
+                "bad-fallback",
+                "fallback_service must be a team member or family-centre service that any "
+                "client can reach",
+                path,
+                _yaml.key_position(defaults, "fallback_service"),
+            )
+    return Catalogue(needs, services, default_urgency, fallback)
+
+
+_RULE_KEYS = ("id", "description", "when", "urgency", "needs", "services", "clocks", "priority")
+
+
+def _load_rules(
+    root: Path,
+    questionnaire: Questionnaire,
+    catalogue: Catalogue,
+    clock_ids: frozenset[str],
+    c: _Collector,
+) -> list[Rule]:
+    fields = questionnaire.fields()
+    concern_codes = frozenset(questionnaire.concerns)
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    files = sorted(p for p in root.glob("*.yaml") if p.name not in _RESERVED_FILES)
+    if not files:
+        c.add("no-rules", "no rule files (*.yaml besides questionnaire and catalogue)", root)
+    for path in files:
+        display = _display(path, root)
+        try:
+            doc = _yaml.load_yaml(path)
+        except RuleError as exc:
+            c.problems.extend(exc.problems)
+            continue
+        if doc is None:
+            continue
+        if not isinstance(doc, Mapping) or "rules" not in doc:
+            c.add("not-a-rule-file", "a rule file holds a list under 'rules:'", path)
+            continue
+        c.unknown_keys(doc, ("rules",), path, "a rule file")
+        for item, where in _id_list(doc, "rules", path, c, "a rule file"):
+            rule = _load_rule(item, where, path, display, fields, concern_codes, catalogue, clock_ids, c)
+            if rule is None:
+                continue
+            if rule.id in seen:
+                c.add(
+                    "duplicate-rule-id",
+                    f"rule id {rule.id!r} is already used at {seen[rule.id]}",
+                    path,
+                    where,
+                    rule_id=rule.id,
+                )
+                continue
+            seen[rule.id] = f"{display}:{rule.line}"
+            rules.append(rule)
+    if len(rules) > MAX_RULES:
+        c.add("too-many-rules", f"more than {MAX_RULES} rules in one directory", root)
+    return rules
+
+
+def _names(
+    item: Mapping[str, Any],
+    key: str,
+    known: Mapping[str, Any] | frozenset[str],
+    code: str,
+    what: str,
+    path: Path,
+    rule_id: str,
+    c: _Collector,
+) -> tuple[str, ...]:
+    raw = item.get(key, [])
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.add("not-a-list", f"'{key}' must be a list, e.g. [a, b]", path, _yaml.value_position(item, key), rule_id=rule_id)
+        return ()
+    out: list[str] = []
+    for i, name in enumerate(raw):
+        where = _yaml.item_position(raw, i)
+        if not isinstance(name, str) or name not in known:
+            c.add(
+                code,
+                f"unknown {what} {name!r}",
+                path,
+                where,
+                rule_id=rule_id,
+                suggestion=did_you_mean(str(name), known),
+            )
+        elif name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _load_rule(
+    item: Any,
+    where: tuple[int | None, int | None],
+    path: Path,
+    display: str,
+    fields: Mapping[str, FieldInfo],
+    concerns: frozenset[str],
+    catalogue: Catalogue,
+    clock_ids: frozenset[str],
+    c: _Collector,
+) -> Rule | None:
+    if not isinstance(item, Mapping):
+        c.add("not-a-mapping", "each rule is a mapping with id, when and outcomes", path, where)
+        return None
+    rule_id = item.get("id")
+    if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
+        c.add(
+            "bad-rule-id",
+            "a rule needs an id of a-z, 0-9, '_', '.' and '-', e.g. acute.chest-pain",
+            path,
+            where,
+        )
+        return None
+    c.unknown_keys(item, _RULE_KEYS, path, f"rule {rule_id!r}", rule_id=rule_id)
+    before = len(c.problems)
+    when = item.get("when")
+    condition: Cond | None = None
+    if isinstance(when, bool):
+        when = "true" if when else "false"
+    if not isinstance(when, str):
+        c.add("missing-when", "a rule needs a condition under 'when:'", path, where, rule_id=rule_id)
+    else:
+        try:
+            condition = compile_condition(when, fields, concerns)
+        except ConditionSyntaxError as exc:
+            line, col = _yaml.value_position(item, "when")
+            if col is not None and line is not None and _plain_scalar(item, "when"):
+                col = col + exc.column - 1
+            c.add(
+                exc.code if isinstance(exc, ConditionTypeError) else "condition-syntax",
+                f"in 'when: {when}': {exc.message}",
+                path,
+                (line, col),
+                rule_id=rule_id,
+                suggestion=exc.suggestion,
+            )
+    urgency = item.get("urgency")
+    if urgency is not None and urgency not in URGENCY_LEVELS:
+        c.add(
+            "unknown-urgency",
+            f"urgency {urgency!r}; use one of {', '.join(URGENCY_LEVELS)}",
+            path,
+            _yaml.value_position(item, "urgency"),
+            rule_id=rule_id,
+            suggestion=did_you_mean(str(urgency), URGENCY_LEVELS),
+        )
+    needs = _names(item, "needs", catalogue.needs, "unknown-need", "need", path, rule_id, c)
+    services = _names(item, "services", catalogue.services, "unknown-service", "service", path, rule_id, c)
+    clocks = _names(item, "clocks", clock_ids, "unknown-clock", "clock", path, rule_id, c)
+    priority = item.get("priority", 100)
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 10_000:
+        c.add(
+            "bad-priority",
+            "priority must be a whole number 0-10000 (lower comes first)",
+            path,
+            _yaml.value_position(item, "priority"),
+            rule_id=rule_id,
+        )
+        priority = 100
+    if not any(item.get(k) for k in ("urgency", "needs", "services", "clocks")):
+        c.add(
+            "no-outcome",
+            "a rule must declare at least one of urgency, needs, services, clocks",
+            path,
+            where,
+            rule_id=rule_id,
+        )
+    description = item.get("description")
+    if len(c.problems) > before or condition is None:
+        return None
+    return Rule(
+        id=rule_id,
+        file=display,
+        line=where[0] or 0,
+        when=str(when),
+        condition=condition,
+        urgency=urgency,
+        needs=needs,
+        services=services,
+        clocks=clocks,
+        priority=priority,
+        description=str(description) if description is not None else None,
+    )
+
+
+def _plain_scalar(item: Any, key: str) -> bool:
+    """True when the value is written inline, so a column inside it maps to the file."""
+    value = item.get(key)
+    style = getattr(value, "style", None)
+    return isinstance(value, str) and style in (None, "'", '"') and "\n" not in value
+
+
+def load_ruleset(path: str | Path) -> RuleSet:
+    """Load and check a whole rules directory; raise RuleError listing every problem."""
+    root = Path(path)
+    if not root.is_dir():
+        raise RuleError(
+            [RuleProblem("missing-directory", "not a rules directory; give the folder that holds questionnaire.yaml", root)]
+        )
+    c = _Collector()
+    files = [p for p in root.rglob("*.yaml") if p.is_file()]
+    problems_from_files: list[RuleProblem] = []
+    questionnaire = catalogue = None
+    try:
+        questionnaire = _load_questionnaire(root, c)
+        catalogue = _load_catalogue(root, c)
+    except RuleError as exc:
+        problems_from_files.extend(exc.problems)
+    policies: Policies | None = None
+    try:
+        policies = Policies.from_directory(root / "policies")
+    except RuleError as exc:
+        problems_from_files.extend(exc.problems)
+    rules: list[Rule] = []
+    if questionnaire is not None and catalogue is not None:
+        try:
+            clock_ids = policies.clock_ids if policies is not None else frozenset()
+            rules = _load_rules(root, questionnaire, catalogue, clock_ids, c)
+        except RuleError as exc:
+            problems_from_files.extend(exc.problems)
+    problems = problems_from_files + c.problems
+    if policies is None and not problems:
+        problems.append(RuleProblem("missing-file", "policies could not be read", root / "policies"))
+    if problems:
+        raise RuleError(problems)
+    assert questionnaire is not None and catalogue is not None and policies is not None
+    return RuleSet(
+        path=root,
+        digest=_digest(root, files),
+        questionnaire=questionnaire,
+        catalogue=catalogue,
+        policies=policies,
+        rules=tuple(rules),
+    )

@@ -1,0 +1,146 @@
+"""Shared test helpers: a small, self-contained rules directory the engine tests own."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED_RULES = REPO / "rules"
+
+QUESTIONNAIRE = """\
+concerns:
+  - id: acute_symptom
+    label: {fi: Äkillinen oire, sv: Akut symtom, en: Acute symptom}
+  - id: home_care
+    label: {fi: Kotihoito, sv: Hemvård, en: Home care}
+  - id: mental_health
+    label: {fi: Mielenterveys, sv: Psykisk hälsa, en: Mental health}
+questions:
+  - id: chest_pain
+    type: boolean
+    red_flag: true
+    label: {fi: Rintakipu, sv: Bröstsmärta, en: Chest pain}
+  - id: lives_alone
+    type: boolean
+    label: {fi: Asuu yksin, sv: Bor ensam, en: Lives alone}
+  - id: pain_score
+    type: number
+    min: 0
+    max: 10
+    integer: true
+    label: {fi: Kipu, sv: Smärta, en: Pain}
+  - id: symptom_duration
+    type: choice
+    choices: [hours, days, weeks]
+    label: {fi: Kesto, sv: Längd, en: Duration}
+"""
+
+CATALOGUE = """\
+defaults:
+  urgency: non_urgent
+  fallback_service: service_coordinator
+needs:
+  - id: acute_care
+    label: {fi: Akuutti hoito, sv: Akut vård, en: Acute care}
+  - id: home_care_services
+    label: {fi: Kotihoito, sv: Hemvård, en: Home care}
+  - id: self_care_guidance
+    label: {fi: Omahoito, sv: Egenvård, en: Self-care}
+services:
+  - id: emergency_112
+    kind: emergency
+    name: {fi: hätänumero 112, sv: nödnummer 112, en: emergency number 112}
+  - id: nurse
+    kind: team_member
+    name: {fi: sairaanhoitaja, sv: sjukskötare, en: nurse}
+  - id: service_coordinator
+    kind: team_member
+    name: {fi: palveluohjaaja, sv: servicehandledare, en: service coordinator}
+  - id: digital_chat
+    kind: digital_channel
+    name: {fi: chat, sv: chatt, en: chat}
+  - id: self_care_material
+    kind: digital_channel
+    name: {fi: omahoito-ohjeet, sv: egenvårdsanvisningar, en: self-care instructions}
+"""
+
+ACUTE = """\
+rules:
+  - id: acute.chest-pain
+    when: chest_pain
+    urgency: emergency
+    needs: [acute_care]
+    services: [emergency_112]
+    priority: 1
+  - id: acute.mild
+    when: "'acute_symptom' in concerns and not chest_pain and pain_score < 4"
+    urgency: self_care
+    needs: [self_care_guidance]
+    services: [self_care_material, digital_chat]
+  - id: acute.any
+    when: "'acute_symptom' in concerns"
+    needs: [acute_care]
+    services: [nurse]
+    clocks: [need_assessment, care]
+"""
+
+HOME = """\
+rules:
+  - id: home.older
+    when: age >= 75 and 'home_care' in concerns
+    urgency: non_urgent
+    needs: [home_care_services]
+    services: [service_coordinator, digital_chat]
+    clocks: [social_need_assessment]
+"""
+
+
+def write_rules(root: Path, **files: str) -> Path:
+    """A rules directory under *root* with the test questionnaire, catalogue and policies.
+
+    Keyword arguments give rule files (name without .yaml) or replace the defaults
+    (``questionnaire``, ``catalogue``).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    defaults = {"questionnaire": QUESTIONNAIRE, "catalogue": CATALOGUE, "acute": ACUTE, "home": HOME}
+    defaults.update(files)
+    for name, text in defaults.items():
+        if text is not None:
+            (root / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    shutil.copytree(BUNDLED_RULES / "policies", root / "policies", dirs_exist_ok=True)
+    return root
+
+
+@pytest.fixture
+def rules_dir(tmp_path: Path) -> Path:
+    """The small test rules directory."""
+    return write_rules(tmp_path / "rules")
+
+
+@pytest.fixture
+def make_contact() -> Callable[..., dict[str, Any]]:
+    """Build a valid contact dict for the test questionnaire, overriding any part."""
+
+    def make(**over: Any) -> dict[str, Any]:
+        contact: dict[str, Any] = {
+            "contact_id": "t-1",
+            "received_at": "2025-03-04T10:00:00+02:00",
+            "channel": "phone",
+            "client": {"age": 40},
+            "concerns": ["acute_symptom"],
+            "answers": {},
+        }
+        for key, value in over.items():
+            if key == "client":
+                contact["client"] = {**contact["client"], **value}
+            else:
+                contact[key] = value
+        return contact
+
+    return make
