@@ -259,3 +259,17 @@ def test_engine_is_immutable(rules_dir: Path) -> None:
         engine.extra = 1  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):
         engine.ruleset.rules = ()  # type: ignore[misc]
+
+
+def test_unknown_event_and_naive_timestamps_are_bad_input(engine: Engine, make_contact: Make) -> None:
+    """A misspelt event would never stop a clock: refused as input, with a suggestion."""
+    from datetime import datetime
+
+    with pytest.raises(ContactError) as info:
+        engine.assess(
+            make_contact(),
+            events={"need_asessed": datetime.fromisoformat("2025-03-04T10:00:00+02:00")},
+            now=datetime(2025, 3, 5, 12, 0),  # noqa: DTZ001 -- the naive timestamp is the point
+        )
+    assert ("events.need_asessed", "now") == info.value.fields
+    assert "did you mean 'need_assessed'?" in str(info.value)

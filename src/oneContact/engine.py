@@ -21,7 +21,7 @@ import attrs
 from . import _durable
 from ._pyeval import PythonProgram, compile_python
 from .clocks import Clock, ClockSubject, local_date
-from .errors import ContactError, ContactProblem
+from .errors import ContactError, ContactProblem, did_you_mean
 from .intake import FirstContact, parse_contact
 from .route import CatalogueRouter, Route, RouteRequest, Router, ServiceRequest
 from .ruleset import URGENCY_LEVELS, Questionnaire, Rule, RuleSet, Urgency, load_ruleset
@@ -201,6 +201,30 @@ class Engine:
             raise ContactError(problems)
         return parsed
 
+    def _check_events(self, events: Mapping[str, datetime] | None, now: datetime | None) -> None:
+        """Unknown event names and naive timestamps are bad input: say which and why."""
+        problems: list[ContactProblem] = []
+        known = self.ruleset.policies.events
+        for name, when in (events or {}).items():
+            if name not in known:
+                hint = did_you_mean(name, known)
+                problems.append(
+                    ContactProblem(
+                        f"events.{name}",
+                        "unknown event"
+                        + (f" (did you mean {hint!r}?)" if hint else f"; known: {', '.join(sorted(known))}"),
+                        "unknown-event",
+                    )
+                )
+            elif not isinstance(when, datetime) or when.utcoffset() is None:
+                problems.append(
+                    ContactProblem(f"events.{name}", "needs a timestamp with a UTC offset", "timezone")
+                )
+        if now is not None and (not isinstance(now, datetime) or now.utcoffset() is None):
+            problems.append(ContactProblem("now", "needs a timestamp with a UTC offset", "timezone"))
+        if problems:
+            raise ContactError(problems)
+
     # ------------------------------------------------------------ assessment
 
     def fired_rules(self, contact: FirstContact) -> tuple[Rule, ...]:
@@ -226,6 +250,7 @@ class Engine:
         Raises :class:`ContactError` for an invalid contact; nothing else for valid input.
         """
         valid = self.validate(contact)
+        self._check_events(events, now)
         fired = self.fired_rules(valid)
         catalogue = self.ruleset.catalogue
         # The most urgent urgency any fired rule sets; the default only when none sets one.

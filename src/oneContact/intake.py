@@ -244,10 +244,14 @@ def parse_contact(data: FirstContact | Mapping[str, Any] | str | bytes) -> First
     if isinstance(data, str | bytes):
         try:
             data = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            where = f"line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
+        except json.JSONDecodeError as exc:
+            where = f"at line {exc.lineno} column {exc.colno}"
             raise ContactError(
-                [ContactProblem("<json>", f"not valid JSON {where}".strip(), "json-invalid")]
+                [ContactProblem("<json>", f"not valid JSON {where}", "json-invalid")]
+            ) from None
+        except UnicodeDecodeError:
+            raise ContactError(
+                [ContactProblem("<json>", "not UTF-8 text", "json-invalid")]
             ) from None
     if not isinstance(data, Mapping):
         raise ContactError(

@@ -560,20 +560,22 @@ def _load_rules(
             continue
         c.unknown_keys(doc, ("rules",), path, "a rule file")
         for item, where in _id_list(doc, "rules", path, c, "a rule file"):
-            rule = _load_rule(item, where, path, display, fields, concern_codes, catalogue, clock_ids, c)
-            if rule is None:
-                continue
-            if rule.id in seen:
+            # Duplicates are found even when the first rule of that id is broken itself.
+            rule_id = item.get("id") if isinstance(item, Mapping) else None
+            if isinstance(rule_id, str) and rule_id in seen:
                 c.add(
                     "duplicate-rule-id",
-                    f"rule id {rule.id!r} is already used at {seen[rule.id]}",
+                    f"rule id {rule_id!r} is already used at {seen[rule_id]}",
                     path,
                     where,
-                    rule_id=rule.id,
+                    rule_id=rule_id,
                 )
                 continue
-            seen[rule.id] = f"{display}:{rule.line}"
-            rules.append(rule)
+            if isinstance(rule_id, str):
+                seen[rule_id] = f"{display}:{where[0]}"
+            rule = _load_rule(item, where, path, display, fields, concern_codes, catalogue, clock_ids, c)
+            if rule is not None:
+                rules.append(rule)
     if len(rules) > MAX_RULES:
         c.add("too-many-rules", f"more than {MAX_RULES} rules in one directory", root)
     return rules

@@ -1,0 +1,1189 @@
+"""Care-guarantee clocks: the Finnish working-day calendar, policies with effective dates,
+and due-date arithmetic.
+
+The law lives in ``rules/policies/*.yaml`` (see docs/reference/policies.md); this module
+only counts. A clock's due date follows the policy version in force on the local
+(Europe/Helsinki) date the clock starts, so a past contact replays with the law of its day.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from ._calendar import YearTable, add_months, finnish_closed_days
+from ._yaml import Located, item_position, key_position, load_yaml, position, value_position
+from .errors import RuleError, RuleProblem, did_you_mean
+
+__all__ = [
+    "HELSINKI",
+    "STANDARD_EVENTS",
+    "Calendar",
+    "Clock",
+    "ClockSubject",
+    "Policies",
+    "local_date",
+]
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+STANDARD_EVENTS: tuple[str, ...] = (
+    "contact_received",
+    "contact_answered",
+    "need_assessed",
+    "referral_received",
+    "decision_made",
+    "care_offered",
+    "offer_declined",
+    "care_started",
+    "service_started",
+    "assessment_completed",
+    "withdrawn",
+)
+"""Events every clock may start or stop on; a policy file may declare more."""
+
+_CONTACT_RECEIVED = "contact_received"
+
+
+def _require_aware(name: str, ts: datetime) -> None:
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise ValueError(
+            f"{name} is a naive datetime ({ts.isoformat()}); give it a time zone, "
+            "e.g. datetime(..., tzinfo=ZoneInfo('Europe/Helsinki')) or UTC"
+        )
+
+
+def local_date(ts: datetime) -> date:
+    """The Europe/Helsinki calendar date of the instant *ts* (which must be tz-aware)."""
+    _require_aware("timestamp", ts)
+    return ts.astimezone(HELSINKI).date()
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+@attrs.frozen(eq=False, repr=False)
+class Calendar:
+    """Finnish working-day calendar: weekday = Mon-Fri except FI public holidays,
+    Christmas Eve, Midsummer Eve.
+
+    Build it with :meth:`finnish`. A calendar with other days off can be made from
+    *closed_days*, a function giving the holidays of a year (Saturdays and Sundays are off
+    anyway). Each year is tabulated once, on first use, and kept.
+    """
+
+    _closed_days: Callable[[int], frozenset[date]]
+    _name: str = attrs.field(default="custom", kw_only=True)
+    _years: dict[int, YearTable] = attrs.field(init=False, factory=dict)
+
+    @classmethod
+    def finnish(cls) -> Calendar:
+        """The calendar of Finland, from the holidays package; one shared instance."""
+        return _finnish_calendar()
+
+    def _table(self, year: int) -> YearTable:
+        table = self._years.get(year)
+        if table is None:
+            # Two threads may build the same year; both results are equal and setdefault
+            # keeps one, so no lock is needed.
+            table = self._years.setdefault(year, YearTable.build(year, self._closed_days(year)))
+        return table
+
+    def is_weekday(self, day: date) -> bool:
+        """Whether *day* is a weekday (arkipäivä)."""
+        table = self._table(day.year)
+        return table.flags[day.toordinal() - table.first] == 1
+
+    def next_weekday(self, day: date) -> date:
+        """*day* itself when it is a weekday, else the next weekday."""
+        return day if self.is_weekday(day) else self.add_weekdays(day, 1)
+
+    def add_weekdays(self, day: date, n: int) -> date:
+        """The *n*-th weekday after *day*; *day* itself is not counted (0 gives *day*)."""
+        if n < 0:
+            raise ValueError(f"add_weekdays counts forward only; got n={n}")
+        if n == 0:
+            return day
+        table = self._table(day.year)
+        index = table.through[day.toordinal() - table.first] + n
+        while index > len(table.weekdays):
+            index -= len(table.weekdays)
+            table = self._table(table.year + 1)
+        return date.fromordinal(table.weekdays[index - 1])
+
+    def add_days(self, day: date, n: int) -> date:
+        """*n* calendar days after *day* (vrk)."""
+        return day + timedelta(days=n)
+
+    def add_months(self, day: date, n: int) -> date:
+        """The same date number *n* months later, or that month's last day."""
+        return add_months(day, n)
+
+    def weekdays_between(self, start: date, end: date) -> int:
+        """Weekdays in (start, end]; negative (minus those in (end, start]) if end < start."""
+        if end < start:
+            return -self.weekdays_between(end, start)
+        first, last = self._table(start.year), self._table(end.year)
+        before = first.through[start.toordinal() - first.first]
+        upto = last.through[end.toordinal() - last.first]
+        between = sum(len(self._table(year).weekdays) for year in range(start.year, end.year))
+        return between + upto - before
+
+    def __repr__(self) -> str:
+        return f"<Calendar {self._name}>"
+
+
+@functools.cache
+def _finnish_calendar() -> Calendar:
+    return Calendar(finnish_closed_days, name="FI")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _check_age(_instance: object, _attribute: object, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not 0 <= value <= 150):
+        raise ValueError(f"age must be a whole number of years from 0 to 150, got {value!r}")
+
+
+@attrs.frozen
+class ClockSubject:
+    """What a policy needs to know of the client, without personal data."""
+
+    age: int | None = attrs.field(default=None, validator=_check_age)
+    """Age as given at contact, used when there is no birth date."""
+    birth_date: date | None = None
+    """When given, the age is taken on the day the clock starts."""
+    highest_care_allowance: bool = False
+    special_support_child: bool = False
+
+    def age_on(self, day: date) -> int | None:
+        """Age in whole years on *day*, from the birth date when there is one.
+
+        A 29 February birthday counts on 1 March in common years. A birth date after *day*
+        (a child not yet born when, say, a maternity clinic was contacted) gives 0.
+        """
+        if self.birth_date is None:
+            return self.age
+        born = self.birth_date
+        years = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return max(years, 0)
+
+
+_STATUSES = ("not_started", "open", "met", "breached")
+
+
+@attrs.frozen(repr=False)
+class Clock:
+    """One care-guarantee clock of one contact, as of ``now``."""
+
+    clock: str
+    starts_on: str
+    stops_on: tuple[str, ...]
+    starts_at: datetime | None
+    due_date: date | None
+    limit: str | None
+    basis: str
+    status: str = attrs.field(validator=attrs.validators.in_(_STATUSES))
+    stopped_at: datetime | None
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict: dates as YYYY-MM-DD, times as ISO 8601 strings."""
+        return {
+            "clock": self.clock,
+            "starts_on": self.starts_on,
+            "starts_at": None if self.starts_at is None else self.starts_at.isoformat(),
+            "due_date": None if self.due_date is None else self.due_date.isoformat(),
+            "limit": self.limit,
+            "basis": self.basis,
+            "status": self.status,
+            "stopped_at": None if self.stopped_at is None else self.stopped_at.isoformat(),
+        }
+
+    def __repr__(self) -> str:
+        due = f" due {self.due_date}" if self.due_date is not None else ""
+        return f"<Clock {self.clock!r} {self.status}{due}>"
+
+
+# --------------------------------------------------------------------------- policy model
+
+
+@attrs.frozen
+class _OfficeHours:
+    start: time
+    end: time
+
+
+_COUNTED = ("weekdays", "days", "weeks", "months")
+_LIMIT_KINDS = (*_COUNTED, "same_day", "none")
+
+
+@attrs.frozen
+class _Limit:
+    kind: str  # one of _LIMIT_KINDS
+    amount: int = 0
+    office_hours: _OfficeHours | None = None
+    reason: str | None = None  # why there is no limit, for kind "none"
+
+    @property
+    def text(self) -> str | None:
+        if self.kind == "none":
+            return None
+        if self.kind == "same_day":
+            hours = self.office_hours
+            if hours is None:
+                return "same day"
+            return f"same day (office hours {hours.start:%H:%M}-{hours.end:%H:%M})"
+        unit = self.kind[:-1] if self.amount == 1 else self.kind
+        return f"{self.amount} {unit}"
+
+    def due(self, local: datetime, calendar: Calendar, *, roll: bool) -> date | None:
+        """Due date for a clock that started at *local* (a Europe/Helsinki datetime)."""
+        day = local.date()
+        kind = self.kind
+        if kind == "none":
+            return None
+        if kind == "weekdays":
+            # The n-th weekday is a weekday already: nothing to roll.
+            return calendar.add_weekdays(day, self.amount)
+        if kind == "same_day":
+            hours = self.office_hours
+            if hours is not None:
+                # Before office hours the clock counts from their start the same day; at or
+                # after their end, or on a day off, from the next weekday's office hours.
+                if calendar.is_weekday(day) and local.time() < hours.end:
+                    return day
+                return calendar.add_weekdays(day, 1)
+            due = day
+        elif kind == "days":
+            due = calendar.add_days(day, self.amount)
+        elif kind == "weeks":
+            due = calendar.add_days(day, 7 * self.amount)
+        else:
+            due = calendar.add_months(day, self.amount)
+        return calendar.next_weekday(due) if roll else due
+
+
+@attrs.frozen
+class _Flag:
+    name: str
+
+    def holds(self, subject: ClockSubject, age: int | None) -> bool:
+        if self.name == "highest_care_allowance":
+            return subject.highest_care_allowance
+        return subject.special_support_child
+
+
+@attrs.frozen
+class _AgeBelow:
+    years: int
+
+    def holds(self, subject: ClockSubject, age: int | None) -> bool:
+        return age is not None and age < self.years
+
+
+@attrs.frozen
+class _AgeAtLeast:
+    years: int
+
+    def holds(self, subject: ClockSubject, age: int | None) -> bool:
+        return age is not None and age >= self.years
+
+
+@attrs.frozen
+class _AnyOf:
+    conditions: tuple[_Condition, ...]
+
+    def holds(self, subject: ClockSubject, age: int | None) -> bool:
+        return any(c.holds(subject, age) for c in self.conditions)
+
+
+@attrs.frozen
+class _AllOf:
+    conditions: tuple[_Condition, ...]
+
+    def holds(self, subject: ClockSubject, age: int | None) -> bool:
+        return all(c.holds(subject, age) for c in self.conditions)
+
+
+@attrs.frozen
+class _Otherwise:
+    def holds(self, subject: ClockSubject, age: int | None) -> bool:
+        return True
+
+
+_Condition = _Flag | _AgeBelow | _AgeAtLeast | _AnyOf | _AllOf | _Otherwise
+_FLAGS = ("highest_care_allowance", "special_support_child")
+
+
+@attrs.frozen
+class _Variant:
+    condition: _Condition
+    limit: _Limit
+    note: str | None = None
+
+
+def _resolve(version: _Version) -> tuple[tuple[_Condition, _Limit, str | None, str], ...]:
+    # Texts are joined once at load, not on every assessment.
+    return tuple(
+        (
+            v.condition,
+            v.limit,
+            v.limit.text,
+            "; ".join(part for part in (version.basis, v.note, v.limit.reason) if part),
+        )
+        for v in version.variants
+    )
+
+
+@attrs.frozen
+class _Span:
+    """When a version is in force: inclusive local dates, None for an open end."""
+
+    valid_from: date | None
+    valid_until: date | None
+    line: int | None
+
+    def in_force(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+    def sort_key(self) -> date:
+        return self.valid_from or date.min
+
+    def __str__(self) -> str:
+        start = "the beginning" if self.valid_from is None else str(self.valid_from)
+        end = "no end" if self.valid_until is None else str(self.valid_until)
+        return f"{start} to {end}"
+
+
+@attrs.frozen
+class _Version:
+    span: _Span
+    basis: str
+    variants: tuple[_Variant, ...]  # the last one always holds
+    roll_to_weekday: bool
+    # (condition, limit, limit text, basis) per variant, in order.
+    resolved: tuple[tuple[_Condition, _Limit, str | None, str], ...] = attrs.field(
+        init=False, default=attrs.Factory(_resolve, takes_self=True), repr=False
+    )
+
+
+@attrs.frozen
+class _ClockPolicy:
+    id: str
+    starts_on: str
+    stops_on: tuple[str, ...]
+    versions: tuple[_Version, ...]
+    path: Path
+    line: int | None
+
+    def version_on(self, day: date) -> _Version | None:
+        for version in self.versions:
+            if version.span.in_force(day):
+                return version
+        return None
+
+
+# --------------------------------------------------------------------------- loading
+
+_ID = re.compile(r"[a-z0-9][a-z0-9_]*\Z")
+_FILE_KEYS = ("clocks", "events")
+_CLOCK_KEYS = ("id", "description", "starts_on", "stops_on", "roll_to_weekday", "versions")
+_VERSION_KEYS = ("valid_from", "valid_until", "basis", "limit", "variants", "roll_to_weekday")
+_VARIANT_KEYS = ("when", "otherwise", "limit", "note")
+_CONDITION_KEYS = ("age_below", "age_at_least", "any_of", "all_of")
+_SAME_DAY_KEYS = ("office_hours",)
+_HOURS_KEYS = ("start", "end")
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])\Z")
+_LIMIT_FORMS = (
+    "{weekdays: N}, {days: N}, {weeks: N}, {months: N}, "
+    '{same_day: {office_hours: {start: "08:00", end: "16:00"}}} or {none: "reason"}'
+)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _Loader:
+    """Reads policy files, collecting every problem rather than stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[RuleProblem] = []
+        self.clocks: dict[str, _ClockPolicy] = {}
+        self.seen: dict[str, str] = {}  # clock id -> where first defined, valid or not
+        self.declared: set[str] = set()
+        self.references: list[tuple[str, str, Path, Located]] = []  # event, clock, where
+
+    # -- reporting
+
+    def problem(
+        self,
+        code: str,
+        message: str,
+        path: Path,
+        where: Located,
+        *,
+        suggestion: str | None = None,
+    ) -> None:
+        line, column = where
+        self.problems.append(
+            RuleProblem(code, message, path=path, line=line, column=column, suggestion=suggestion)
+        )
+
+    def check_keys(
+        self, mapping: Mapping[Any, Any], allowed: Sequence[str], path: Path, what: str
+    ) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.problem(
+                    "policy-unknown-key",
+                    f"unknown key {str(key)!r} in {what}; allowed keys: {', '.join(allowed)}",
+                    path,
+                    key_position(mapping, key),
+                    suggestion=did_you_mean(str(key), allowed),
+                )
+
+    def required(
+        self,
+        mapping: Mapping[Any, Any],
+        key: str,
+        path: Path,
+        what: str,
+        allowed: Sequence[str],
+    ) -> object | None:
+        if key not in mapping:
+            # A misspelt key was reported as unknown, with this key as the suggestion;
+            # saying again that the key is missing would only add noise.
+            misspelt = any(
+                did_you_mean(str(k), allowed) == key for k in mapping if k not in allowed
+            )
+            if not misspelt:
+                self.problem("policy-missing-key", f"{what} needs {key!r}", path, position(mapping))
+            return None
+        value: object = mapping[key]
+        if value is None:
+            self.problem(
+                "policy-bad-value", f"{what}: {key!r} is empty", path, key_position(mapping, key)
+            )
+        return value
+
+    # -- files
+
+    def read_file(self, path: Path) -> None:
+        try:
+            data = load_yaml(path)
+        except RuleError as exc:
+            self.problems.extend(exc.problems)
+            return
+        if not isinstance(data, Mapping):
+            self.problem(
+                "policy-bad-file",
+                "a policy file is a mapping with 'clocks:' (and optionally 'events:')",
+                path,
+                position(data) if data is not None else (1, 1),
+            )
+            return
+        self.check_keys(data, _FILE_KEYS, path, "a policy file")
+        events = data.get("events", [])
+        if not isinstance(events, list):
+            self.problem(
+                "policy-bad-value",
+                "'events' is a list of extra event names",
+                path,
+                value_position(data, "events"),
+            )
+        else:
+            for index, name in enumerate(events):
+                if self.identifier(name, path, item_position(events, index), "an event name"):
+                    self.declared.add(name)
+        clocks = self.required(data, "clocks", path, "a policy file", _FILE_KEYS)
+        if clocks is None:
+            return
+        if not isinstance(clocks, list):
+            self.problem(
+                "policy-bad-value",
+                "'clocks' is a list of clocks, each starting with '- id:'",
+                path,
+                value_position(data, "clocks"),
+            )
+            return
+        for index, item in enumerate(clocks):
+            self.read_clock(item, path, item_position(clocks, index))
+
+    def identifier(self, value: object, path: Path, where: Located, what: str) -> bool:
+        if isinstance(value, str) and _ID.match(value):
+            return True
+        self.problem(
+            "policy-bad-id",
+            f"{what} must be lower case letters, digits and '_' "
+            f"(like 'need_assessed'), got {value!r}",
+            path,
+            where,
+        )
+        return False
+
+    def event(self, value: object, clock: str, path: Path, where: Located) -> str | None:
+        if not self.identifier(value, path, where, "an event name"):
+            return None
+        assert isinstance(value, str)  # identifier() checked it
+        self.references.append((value, clock, path, where))
+        return value
+
+    def flag(self, mapping: Mapping[Any, Any], key: str, path: Path, *, default: bool) -> bool:
+        value = mapping.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.problem(
+            "policy-bad-value",
+            f"{key!r} is true or false, got {value!r}",
+            path,
+            value_position(mapping, key),
+        )
+        return default
+
+    # -- clocks
+
+    def read_clock(self, item: object, path: Path, where: Located) -> None:
+        if not isinstance(item, Mapping):
+            self.problem(
+                "policy-bad-value",
+                "each clock is a mapping starting with '- id:'",
+                path,
+                where,
+            )
+            return
+        self.check_keys(item, _CLOCK_KEYS, path, "a clock")
+        ok = True
+        clock_id = self.required(item, "id", path, "a clock", _CLOCK_KEYS)
+        if clock_id is None or not self.identifier(
+            clock_id, path, value_position(item, "id"), "a clock id"
+        ):
+            ok = False
+            clock_id = "?"
+        name = str(clock_id)
+        what = f"clock {name!r}"
+        if "description" in item and not isinstance(item["description"], str):
+            self.problem(
+                "policy-bad-value",
+                f"{what}: 'description' is text",
+                path,
+                value_position(item, "description"),
+            )
+        starts_on = None
+        if (raw_start := self.required(item, "starts_on", path, what, _CLOCK_KEYS)) is not None:
+            starts_on = self.event(raw_start, name, path, value_position(item, "starts_on"))
+        stops_on: list[str] = []
+        raw_stops = self.required(item, "stops_on", path, what, _CLOCK_KEYS)
+        if raw_stops is not None:
+            if not isinstance(raw_stops, list) or not raw_stops:
+                self.problem(
+                    "policy-bad-value",
+                    f"{what}: 'stops_on' is a non-empty list of event names, e.g. [need_assessed]",
+                    path,
+                    value_position(item, "stops_on"),
+                )
+                ok = False
+            else:
+                for index, raw in enumerate(raw_stops):
+                    where_stop = item_position(raw_stops, index)
+                    stop = self.event(raw, name, path, where_stop)
+                    if stop is None:
+                        ok = False
+                    elif stop == starts_on:
+                        self.problem(
+                            "policy-bad-value",
+                            f"{what}: {stop!r} both starts and stops the clock",
+                            path,
+                            where_stop,
+                        )
+                        ok = False
+                    else:
+                        stops_on.append(stop)
+        roll = self.flag(item, "roll_to_weekday", path, default=True)
+        versions: list[_Version] = []
+        spans: list[_Span] = []
+        raw_versions = self.required(item, "versions", path, what, _CLOCK_KEYS)
+        if raw_versions is not None:
+            if not isinstance(raw_versions, list) or not raw_versions:
+                self.problem(
+                    "policy-bad-value",
+                    f"{what}: 'versions' is a non-empty list, each with 'basis' and "
+                    "'limit' or 'variants'",
+                    path,
+                    value_position(item, "versions"),
+                )
+                ok = False
+            else:
+                for index, raw in enumerate(raw_versions):
+                    span, version = self.read_version(
+                        raw, path, item_position(raw_versions, index), what, roll
+                    )
+                    if span is not None:
+                        spans.append(span)
+                    if version is None:
+                        ok = False
+                    else:
+                        versions.append(version)
+                self.check_overlaps(spans, path, what)
+        if starts_on is None or raw_stops is None or raw_versions is None:
+            ok = False
+        if clock_id != "?":
+            first = self.seen.setdefault(name, f"{path}:{where[0]}")
+            if first != f"{path}:{where[0]}":
+                self.problem(
+                    "policy-duplicate-clock",
+                    f"{what} is already defined at {first}; give one of them another id",
+                    path,
+                    value_position(item, "id"),
+                )
+                return
+        if not ok or starts_on is None:
+            return
+        versions.sort(key=lambda v: v.span.sort_key())
+        self.clocks[name] = _ClockPolicy(
+            name, starts_on, tuple(stops_on), tuple(versions), path, where[0]
+        )
+
+    def check_overlaps(self, spans: Sequence[_Span], path: Path, what: str) -> None:
+        latest: _Span | None = None  # the span reaching furthest so far
+        for version in sorted(spans, key=_Span.sort_key):
+            if latest is not None and (
+                latest.valid_until is None
+                or version.valid_from is None
+                or version.valid_from <= latest.valid_until
+            ):
+                self.problem(
+                    "policy-overlap",
+                    f"{what}: the version in force {version} overlaps the version "
+                    f"at line {latest.line} (in force {latest}); "
+                    "end one the day before the other starts",
+                    path,
+                    (version.line, None),
+                )
+            if latest is None or (
+                latest.valid_until is not None
+                and (version.valid_until is None or version.valid_until > latest.valid_until)
+            ):
+                latest = version
+
+    def read_date(self, mapping: Mapping[Any, Any], key: str, path: Path) -> date | None:
+        value = mapping.get(key)
+        if value is None:
+            return None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.problem(
+            "policy-bad-value",
+            f"{key!r} is a date like 2025-01-01, got {value!r}",
+            path,
+            value_position(mapping, key),
+        )
+        return None
+
+    def read_version(
+        self, item: object, path: Path, where: Located, what: str, roll: bool
+    ) -> tuple[_Span | None, _Version | None]:
+        """The version's span (when its dates are valid) and the version (when all is)."""
+        if not isinstance(item, Mapping):
+            self.problem(
+                "policy-bad-value",
+                f"{what}: each version is a mapping with 'basis' and 'limit' or 'variants'",
+                path,
+                where,
+            )
+            return None, None
+        self.check_keys(item, _VERSION_KEYS, path, f"a version of {what}")
+        ok = True
+        valid_from = self.read_date(item, "valid_from", path)
+        valid_until = self.read_date(item, "valid_until", path)
+        span: _Span | None = _Span(valid_from, valid_until, where[0])
+        if (item.get("valid_from") is not None and valid_from is None) or (
+            item.get("valid_until") is not None and valid_until is None
+        ):
+            ok, span = False, None
+        elif valid_from is not None and valid_until is not None and valid_from > valid_until:
+            self.problem(
+                "policy-bad-dates",
+                f"{what}: valid_from {valid_from} is after valid_until {valid_until}",
+                path,
+                key_position(item, "valid_until"),
+            )
+            ok, span = False, None
+        basis = self.required(item, "basis", path, f"a version of {what}", _VERSION_KEYS)
+        if basis is not None and (not isinstance(basis, str) or not basis.strip()):
+            self.problem(
+                "policy-bad-value",
+                f"{what}: 'basis' is the legal basis as text, e.g. "
+                "'Terveydenhuoltolaki 1326/2010 § 51'",
+                path,
+                value_position(item, "basis"),
+            )
+            ok = False
+        roll_here = self.flag(item, "roll_to_weekday", path, default=roll)
+        variants: tuple[_Variant, ...] | None = None
+        if ("limit" in item) == ("variants" in item):
+            self.problem(
+                "policy-bad-version",
+                f"{what}: a version has either 'limit' or 'variants', not "
+                + ("both" if "limit" in item else "neither"),
+                path,
+                where,
+            )
+            ok = False
+        elif "limit" in item:
+            limit = self.read_limit(item, "limit", path, what)
+            variants = None if limit is None else (_Variant(_Otherwise(), limit),)
+        else:
+            variants = self.read_variants(item, path, what)
+        if not ok or span is None or variants is None or not isinstance(basis, str):
+            return span, None
+        return span, _Version(span, basis.strip(), variants, roll_here)
+
+    # -- limits and variants
+
+    def read_limit(
+        self, mapping: Mapping[Any, Any], key: str, path: Path, what: str
+    ) -> _Limit | None:
+        value = mapping[key]
+        where = value_position(mapping, key)
+        if not isinstance(value, Mapping) or len(value) != 1:
+            suggestion = did_you_mean(value, _LIMIT_KINDS) if isinstance(value, str) else None
+            self.problem(
+                "policy-bad-limit",
+                f"{what}: a limit is one of {_LIMIT_FORMS}; got {value!r}",
+                path,
+                where,
+                suggestion=suggestion,
+            )
+            return None
+        ((kind, arg),) = value.items()
+        where = key_position(value, kind)
+        if kind not in _LIMIT_KINDS:
+            self.problem(
+                "policy-bad-limit",
+                f"{what}: unknown limit {str(kind)!r}; a limit is one of {_LIMIT_FORMS}",
+                path,
+                where,
+                suggestion=did_you_mean(str(kind), _LIMIT_KINDS),
+            )
+            return None
+        arg_where = value_position(value, kind)
+        if kind in _COUNTED:
+            if not _is_int(arg) or arg < 1:
+                self.problem(
+                    "policy-bad-limit",
+                    f"{what}: {kind} must be a whole number of at least 1, got {arg!r}",
+                    path,
+                    arg_where,
+                )
+                return None
+            return _Limit(kind, amount=arg)
+        if kind == "none":
+            if not isinstance(arg, str) or not arg.strip():
+                self.problem(
+                    "policy-bad-limit",
+                    f"{what}: 'none' needs the reason there is no fixed limit, e.g. "
+                    '{none: "without delay; no fixed day in law"}',
+                    path,
+                    arg_where,
+                )
+                return None
+            return _Limit("none", reason=arg.strip())
+        return self.read_same_day(arg, path, arg_where, what)
+
+    def read_same_day(self, arg: object, path: Path, where: Located, what: str) -> _Limit | None:
+        if arg is None:
+            return _Limit("same_day")
+        if not isinstance(arg, Mapping):
+            self.problem(
+                "policy-bad-limit",
+                f"{what}: same_day takes {{}} or {{office_hours: {{start: ..., end: ...}}}}",
+                path,
+                where,
+            )
+            return None
+        self.check_keys(arg, _SAME_DAY_KEYS, path, f"{what}: same_day")
+        hours = arg.get("office_hours")
+        if hours is None:
+            return _Limit("same_day")
+        hours_where = value_position(arg, "office_hours")
+        if not isinstance(hours, Mapping) or set(hours) != set(_HOURS_KEYS):
+            self.check_keys(hours if isinstance(hours, Mapping) else {}, _HOURS_KEYS, path, what)
+            self.problem(
+                "policy-bad-limit",
+                f'{what}: office_hours is {{start: "08:00", end: "16:00"}}',
+                path,
+                hours_where,
+            )
+            return None
+        times: list[time] = []
+        for key in _HOURS_KEYS:
+            raw = hours[key]
+            match = _HHMM.match(raw) if isinstance(raw, str) else None
+            if match is None:
+                self.problem(
+                    "policy-bad-limit",
+                    f'{what}: office_hours {key} is a quoted 24-hour time like "08:00", '
+                    f"got {raw!r}",
+                    path,
+                    value_position(hours, key),
+                )
+                return None
+            times.append(time(int(match[1]), int(match[2])))
+        start, end = times
+        if start >= end:
+            self.problem(
+                "policy-bad-limit",
+                f"{what}: office hours end ({end:%H:%M}) must be after their start ({start:%H:%M})",
+                path,
+                hours_where,
+            )
+            return None
+        return _Limit("same_day", office_hours=_OfficeHours(start, end))
+
+    def read_variants(
+        self, mapping: Mapping[Any, Any], path: Path, what: str
+    ) -> tuple[_Variant, ...] | None:
+        raw = mapping["variants"]
+        if not isinstance(raw, list) or not raw:
+            self.problem(
+                "policy-bad-value",
+                f"{what}: 'variants' is a non-empty list ending with an 'otherwise: true' entry",
+                path,
+                value_position(mapping, "variants"),
+            )
+            return None
+        variants: list[_Variant] = []
+        ok = True
+        otherwise_at: int | None = None
+        for index, item in enumerate(raw):
+            where = item_position(raw, index)
+            if not isinstance(item, Mapping):
+                self.problem(
+                    "policy-bad-variant",
+                    f"{what}: each variant is a mapping with 'when' (or 'otherwise: true') "
+                    "and 'limit'",
+                    path,
+                    where,
+                )
+                ok = False
+                continue
+            self.check_keys(item, _VARIANT_KEYS, path, f"a variant of {what}")
+            condition: _Condition | None = None
+            if ("when" in item) == ("otherwise" in item):
+                self.problem(
+                    "policy-bad-variant",
+                    f"{what}: a variant has either 'when' or 'otherwise: true', not "
+                    + ("both" if "when" in item else "neither"),
+                    path,
+                    where,
+                )
+            elif "otherwise" in item:
+                if item["otherwise"] is not True:
+                    self.problem(
+                        "policy-bad-variant",
+                        f"{what}: write 'otherwise: true'",
+                        path,
+                        value_position(item, "otherwise"),
+                    )
+                else:
+                    condition = _Otherwise()
+                    if otherwise_at is None:
+                        otherwise_at = index
+            else:
+                condition = self.read_condition(
+                    item["when"], path, value_position(item, "when"), what
+                )
+            limit = self.required(item, "limit", path, f"a variant of {what}", _VARIANT_KEYS)
+            if limit is not None:
+                limit = self.read_limit(item, "limit", path, what)
+            note = item.get("note")
+            if note is not None and not isinstance(note, str):
+                self.problem(
+                    "policy-bad-value",
+                    f"{what}: a variant's 'note' is text",
+                    path,
+                    value_position(item, "note"),
+                )
+                ok = False
+            if condition is None or not isinstance(limit, _Limit):
+                ok = False
+                continue
+            variants.append(_Variant(condition, limit, note.strip() if note else None))
+        if otherwise_at is None:
+            self.problem(
+                "policy-no-otherwise",
+                f"{what}: variants must end with an 'otherwise: true' entry, so that every "
+                "client (also one whose age is unknown) gets a limit or a reason for none",
+                path,
+                key_position(mapping, "variants"),
+            )
+            return None
+        if otherwise_at != len(raw) - 1:
+            self.problem(
+                "policy-bad-variant",
+                f"{what}: variants after 'otherwise' can never apply; make 'otherwise' last",
+                path,
+                item_position(raw, otherwise_at + 1),
+            )
+            return None
+        return tuple(variants) if ok else None
+
+    def read_condition(
+        self, node: object, path: Path, where: Located, what: str
+    ) -> _Condition | None:
+        choices = (*_FLAGS, *_CONDITION_KEYS)
+        if isinstance(node, str):
+            if node in _FLAGS:
+                return _Flag(node)
+            self.problem(
+                "policy-bad-condition",
+                f"{what}: unknown condition {node!r}; use {', '.join(_FLAGS)}, "
+                "{age_below: N}, {age_at_least: N}, {any_of: [...]} or {all_of: [...]}",
+                path,
+                where,
+                suggestion=did_you_mean(node, choices),
+            )
+            return None
+        if not isinstance(node, Mapping) or len(node) != 1:
+            self.problem(
+                "policy-bad-condition",
+                f"{what}: a condition is a flag name or a one-key mapping such as "
+                f"{{age_at_least: 75}}; got {node!r}",
+                path,
+                where,
+            )
+            return None
+        ((key, arg),) = node.items()
+        arg_where = value_position(node, key)
+        if key in ("age_below", "age_at_least"):
+            if not _is_int(arg) or not 0 <= arg <= 150:
+                self.problem(
+                    "policy-bad-condition",
+                    f"{what}: {key} takes a whole number of years, got {arg!r}",
+                    path,
+                    arg_where,
+                )
+                return None
+            return _AgeBelow(arg) if key == "age_below" else _AgeAtLeast(arg)
+        if key in ("any_of", "all_of"):
+            if not isinstance(arg, list) or not arg:
+                self.problem(
+                    "policy-bad-condition",
+                    f"{what}: {key} takes a non-empty list of conditions",
+                    path,
+                    arg_where,
+                )
+                return None
+            parts = [
+                self.read_condition(sub, path, item_position(arg, index), what)
+                for index, sub in enumerate(arg)
+            ]
+            kept = tuple(p for p in parts if p is not None)
+            if len(kept) != len(parts):
+                return None
+            return _AnyOf(kept) if key == "any_of" else _AllOf(kept)
+        self.problem(
+            "policy-bad-condition",
+            f"{what}: unknown condition {str(key)!r}",
+            path,
+            key_position(node, key),
+            suggestion=did_you_mean(str(key), choices),
+        )
+        return None
+
+    # -- whole directory
+
+    def check_events(self) -> frozenset[str]:
+        known = frozenset(STANDARD_EVENTS) | self.declared
+        for name, clock, path, where in self.references:
+            if name not in known:
+                self.problem(
+                    "policy-unknown-event",
+                    f"clock {clock!r}: unknown event {name!r}; use a standard event or "
+                    "declare it under 'events:'",
+                    path,
+                    where,
+                    suggestion=did_you_mean(name, known),
+                )
+        return known
+
+
+def _problem_order(problem: RuleProblem) -> tuple[str, int, int]:
+    return (str(problem.path), problem.line or 0, problem.column or 0)
+
+
+# --------------------------------------------------------------------------- policies
+
+
+@attrs.frozen(eq=False, repr=False)
+class Policies:
+    """Care-guarantee policies loaded from rules/policies/*.yaml; immutable."""
+
+    _clocks: Mapping[str, _ClockPolicy]
+    _events: frozenset[str]
+    _source: str = "<policies>"
+
+    @classmethod
+    def from_directory(cls, path: Path) -> Policies:
+        """Read every ``*.yaml`` in *path* (sorted by name).
+
+        Raises RuleError listing every problem found, each with its file:line.
+        """
+        path = Path(path)
+        if not path.is_dir():
+            raise RuleError(
+                [
+                    RuleProblem(
+                        "policy-no-directory",
+                        "policy directory not found; pass the rules/policies directory",
+                        path=path,
+                    )
+                ]
+            )
+        loader = _Loader()
+        for stray in sorted(path.glob("*.yml")):
+            loader.problem(
+                "policy-bad-file",
+                "policy files end in .yaml; this file would be ignored, rename it",
+                stray,
+                (None, None),
+            )
+        for file in sorted(path.glob("*.yaml")):
+            loader.read_file(file)
+        events = loader.check_events()
+        if loader.problems:
+            raise RuleError(sorted(loader.problems, key=_problem_order))
+        return cls(MappingProxyType(dict(loader.clocks)), events, str(path))
+
+    @property
+    def clock_ids(self) -> frozenset[str]:
+        """Ids of every clock defined."""
+        return frozenset(self._clocks)
+
+    @property
+    def events(self) -> frozenset[str]:
+        """Every event name a clock starts or stops on, plus the standard events."""
+        return self._events
+
+    def _policy(self, clock_id: str) -> _ClockPolicy:
+        try:
+            return self._clocks[clock_id]
+        except KeyError:
+            hint = did_you_mean(clock_id, self._clocks)
+            also = f" (did you mean {hint!r}?)" if hint else ""
+            raise ValueError(f"unknown clock {clock_id!r}{also}") from None
+
+    def starts_on(self, clock_id: str) -> str:
+        """The event that starts clock *clock_id*."""
+        return self._policy(clock_id).starts_on
+
+    def compute(
+        self,
+        clock_ids: Sequence[str],
+        *,
+        subject: ClockSubject,
+        received_at: datetime,
+        events: Mapping[str, datetime] | None = None,
+        now: datetime | None = None,
+        calendar: Calendar | None = None,
+    ) -> tuple[Clock, ...]:
+        """The clocks *clock_ids*, in that order, for a contact received at *received_at*.
+
+        *events* maps event names to when they happened; *now* decides whether an
+        unstopped clock is already breached. Every datetime must be tz-aware.
+        """
+        policies = [self._policy(clock_id) for clock_id in clock_ids]
+        _require_aware("received_at", received_at)
+        happened = dict(events or {})
+        for name, ts in happened.items():
+            if name not in self._events:
+                hint = did_you_mean(name, self._events)
+                also = f" (did you mean {hint!r}?)" if hint else ""
+                raise ValueError(f"unknown event {name!r}{also}")
+            _require_aware(f"event {name!r}", ts)
+        happened[_CONTACT_RECEIVED] = received_at
+        today = None
+        if now is not None:
+            _require_aware("now", now)
+            today = local_date(now)
+        cal = calendar if calendar is not None else Calendar.finnish()
+        return tuple(_compute(policy, subject, happened, today, cal) for policy in policies)
+
+    def __repr__(self) -> str:
+        return f"<Policies {len(self._clocks)} clocks from {self._source}>"
+
+
+def _compute(
+    policy: _ClockPolicy,
+    subject: ClockSubject,
+    happened: Mapping[str, datetime],
+    today: date | None,
+    calendar: Calendar,
+) -> Clock:
+    start = happened.get(policy.starts_on)
+    if start is None:
+        return Clock(
+            clock=policy.id,
+            starts_on=policy.starts_on,
+            stops_on=policy.stops_on,
+            starts_at=None,
+            due_date=None,
+            limit=None,
+            basis=f"not started: starts when {policy.starts_on!r} happens",
+            status="not_started",
+            stopped_at=None,
+        )
+    stopped_at = None
+    for name in policy.stops_on:
+        ts = happened.get(name)
+        if ts is not None and ts >= start and (stopped_at is None or ts < stopped_at):
+            stopped_at = ts
+    local = start.astimezone(HELSINKI)
+    day = local.date()
+    version = policy.version_on(day)
+    due: date | None = None
+    limit_text: str | None = None
+    if version is None:
+        basis = f"no version of policy {policy.id!r} is in force on {day}"
+    else:
+        age = subject.age_on(day)
+        # The last variant is "otherwise" (checked at load), so one always holds.
+        _, limit, limit_text, basis = next(
+            chosen for chosen in version.resolved if chosen[0].holds(subject, age)
+        )
+        due = limit.due(local, calendar, roll=version.roll_to_weekday)
+    if stopped_at is not None:
+        stop_day = stopped_at.astimezone(HELSINKI).date()
+        status = "met" if due is None or stop_day <= due else "breached"
+    elif due is not None and today is not None and today > due:
+        status = "breached"
+    else:
+        status = "open"
+    return Clock(
+        clock=policy.id,
+        starts_on=policy.starts_on,
+        stops_on=policy.stops_on,
+        starts_at=start,
+        due_date=due,
+        limit=limit_text,
+        basis=basis,
+        status=status,
+        stopped_at=stopped_at,
+    )

@@ -1,0 +1,131 @@
+"""The pytest plugin: fixture files become test items; failures read as expected vs actual."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from .conftest import write_rules
+
+pytest_plugins = ["pytester"]
+
+CASES = """\
+base_contact:
+  received_at: "2025-03-04T10:00:00+02:00"
+  channel: phone
+  client: {age: 40}
+  concerns: [acute_symptom]
+cases:
+  - name: chest pain is an emergency
+    contact: {contact_id: fx-1, answers: {chest_pain: true}}
+    expect:
+      urgency: emergency
+      routes_include: [emergency_112]
+      fired_include: [acute.chest-pain]
+  - name: no chest pain, no emergency
+    contact: {contact_id: fx-2, answers: {chest_pain: false}}
+    expect:
+      urgency: non_urgent
+      fired_exclude: [acute.chest-pain]
+      clocks:
+        need_assessment: {due_date: "2025-03-04", status: open}
+"""
+
+
+def _project(pytester: pytest.Pytester, fixtures: dict[str, str]) -> None:
+    write_rules(pytester.path / "rules")
+    pytester.makeini("[pytest]\nonecontact_rules = rules\nonecontact_fixtures = fixtures\n")
+    for name, text in fixtures.items():
+        path = pytester.path / "fixtures" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+@pytest.mark.parametrize("backend", ["durable", "python"])
+def test_each_case_is_one_passing_item(pytester: pytest.Pytester, backend: str) -> None:
+    """Two cases in one file: two items, both pass, on either evaluator."""
+    _project(pytester, {"acute/red_flags.yaml": CASES})
+    result = pytester.runpytest("-v", f"--onecontact-backend={backend}")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*red_flags.yaml::chest pain is an emergency PASSED*"])
+
+
+def test_a_failing_case_shows_expected_actual_and_fired_rules(pytester: pytest.Pytester) -> None:
+    """A wrong expectation fails with the expectation, the actual value and the fired rules."""
+    _project(pytester, {"acute/wrong.yaml": CASES.replace("urgency: emergency", "urgency: urgent")})
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*urgency: expected urgent, got emergency*",
+            "*fired rules:*acute.chest-pain (rules/acute.yaml:2)*",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_broken_fixture_file_is_one_failing_item(pytester: pytest.Pytester) -> None:
+    """A malformed file fails as one item naming file:line; other files still run."""
+    _project(
+        pytester,
+        {
+            "acute/ok.yaml": CASES,
+            "acute/broken.yaml": "cases:\n  - name: x\n    contact: {}\n    expect: {urgncy: urgent}\n",
+        },
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*broken.yaml:4: unknown expectation 'urgncy' (did you mean 'urgency'?)*"])
+
+
+def test_a_broken_rules_directory_fails_the_cases_not_the_collection(pytester: pytest.Pytester) -> None:
+    """Rules that do not load: each case fails with the RuleError, collection still works."""
+    _project(pytester, {"acute/ok.yaml": CASES})
+    (pytester.path / "rules" / "home.yaml").write_text("rules:\n  - id: x\n    when: agee > 1\n    urgency: urgent\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*home.yaml:3:*unknown-field*did you mean 'age'*"])
+
+
+def test_fixture_naming_a_rule_that_does_not_exist_fails(pytester: pytest.Pytester) -> None:
+    """A typo in fired_include is an error, not a silently passing case."""
+    _project(pytester, {"acute/typo.yaml": CASES.replace("fired_exclude: [acute.chest-pain]", "fired_exclude: [acute.chest-pian]")})
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*rule 'acute.chest-pian', which does not exist (did you mean 'acute.chest-pain'?)*"])
+
+
+def test_yaml_outside_the_fixtures_folder_is_not_collected(pytester: pytest.Pytester) -> None:
+    """Only files under the configured fixtures folder are fixtures."""
+    _project(pytester, {"acute/ok.yaml": CASES})
+    (pytester.path / "other.yaml").write_text("cases: []\n")
+    result = pytester.runpytest("--collect-only", "-q")
+    assert "other.yaml" not in result.stdout.str()
+
+
+def test_fixture_cases_need_a_contact_error_field(pytester: pytest.Pytester) -> None:
+    """contact_error: a case may assert that a contact is refused, naming the field."""
+    _project(
+        pytester,
+        {
+            "acute/invalid.yaml": CASES.split("cases:")[0]
+            + "cases:\n  - name: unknown concern\n    contact: {contact_id: x, concerns: [acute_symptm]}\n"
+            "    expect: {contact_error: 'concerns[0]'}\n",
+        },
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+
+
+def test_plugin_module_has_no_import_side_effects() -> None:
+    """Importing the plugin neither loads rules nor imports the engine."""
+    import importlib
+    import sys
+
+    before = set(sys.modules)
+    importlib.reload(importlib.import_module("oneContact.testing.plugin"))
+    assert "durable_rules_engine" not in (set(sys.modules) - before)
+
+

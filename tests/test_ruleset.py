@@ -1,0 +1,156 @@
+"""Loading a rules directory: every problem is found, located and explained, nothing half-loads."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from oneContact import RuleError, load_ruleset
+
+from .conftest import REPO, write_rules
+
+
+def problems(tmp_path: Path, **files: str) -> RuleError:
+    rules = write_rules(tmp_path / "rules", **files)
+    with pytest.raises(RuleError) as info:
+        load_ruleset(rules)
+    return info.value
+
+
+def test_condition_typo_names_file_line_column_rule_and_suggestion(tmp_path: Path) -> None:
+    """A misspelt answer: file:line:column, rule id, stable code and did-you-mean."""
+    err = problems(
+        tmp_path,
+        home="""\
+            rules:
+              - id: home.older
+                when: age >= 75 and answers.lives_alon
+                urgency: non_urgent
+            """,
+    )
+    assert "unknown-field" == err.code
+    assert "home.older" == err.rule_id
+    assert 3 == err.line
+    # 'when: ' starts at column 5; the field starts 16 characters into the condition.
+    assert 5 + len("when: ") + len("age >= 75 and ") == err.column
+    assert "answers.lives_alone" == err.suggestion
+    assert re.search(r"rules/home\.yaml:3:\d+: unknown-field \[rule home\.older\]", str(err))
+
+
+@pytest.mark.parametrize(
+    ("rule", "code", "suggestion"),
+    [
+        ("urgency: urgnet", "unknown-urgency", "urgent"),
+        ("needs: [acute_cre]", "unknown-need", "acute_care"),
+        ("clocks: [need_asessment]", "unknown-clock", "need_assessment"),
+        ("priorty: 3\n    urgency: urgent", "unknown-key", "priority"),
+        ("priority: high\n    urgency: urgent", "bad-priority", None),
+        ("description: no outcome here", "no-outcome", None),
+    ],
+)
+def test_each_outcome_is_type_checked(tmp_path: Path, rule: str, code: str, suggestion: str | None) -> None:
+    """Urgencies, needs, clocks and keys are checked against the catalogue and policies."""
+    err = problems(tmp_path, home=f"rules:\n  - id: home.x\n    when: age > 1\n    {rule}\n")
+    assert [code] == [p.code for p in err.problems]
+    assert suggestion == err.problems[0].suggestion
+
+
+def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path) -> None:
+    """Two broken files, three problems: one RuleError lists them all."""
+    err = problems(
+        tmp_path,
+        home="rules:\n  - id: a\n    when: nope\n    urgency: urgent\n  - id: a\n    when: age > 1\n    urgency: urgent\n",
+        acute="rules:\n  - id: b\n    when: chest_pain ==\n    urgency: urgent\n",
+    )
+    assert ["condition-syntax", "unknown-field", "duplicate-rule-id"] == [p.code for p in err.problems]
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
+    """Broken YAML: code yaml-syntax with its line."""
+    err = problems(tmp_path, home="rules:\n  - id: a\n    when: [unclosed\n")
+    assert "yaml-syntax" == err.code
+    assert err.line is not None and err.line >= 3
+
+
+def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    """Two 'when:' in one rule almost always hide a mistake."""
+    err = problems(tmp_path, home="rules:\n  - id: a\n    when: age > 1\n    when: age > 2\n    urgency: urgent\n")
+    assert "yaml-syntax" == err.code
+
+
+def test_questionnaire_problems(tmp_path: Path) -> None:
+    """A question with a bad type and a reserved id; a concern without Swedish."""
+    err = problems(
+        tmp_path,
+        questionnaire="""\
+            concerns:
+              - id: acute_symptom
+                label: {fi: Oire, en: Symptom}
+            questions:
+              - id: age
+                type: number
+                label: {fi: Ikä, sv: Ålder, en: Age}
+              - id: chest_pain
+                type: bool
+                label: {fi: Rintakipu, sv: Bröstsmärta, en: Chest pain}
+            """,
+    )
+    codes = {p.code for p in err.problems}
+    assert {"label-missing", "reserved-id", "bad-question-type"} <= codes
+    bad_type = next(p for p in err.problems if p.code == "bad-question-type")
+    assert "boolean" == bad_type.suggestion
+
+
+def test_catalogue_problems(tmp_path: Path) -> None:
+    """An unknown service kind and a fallback that is not a person or family service."""
+    catalogue = (
+        "defaults: {urgency: non_urgent, fallback_service: digital_chat}\n"
+        "needs: []\n"
+        "services:\n"
+        "  - id: digital_chat\n    kind: digital_channel\n    name: {fi: chat, sv: chatt, en: chat}\n"
+        "  - id: nurse\n    kind: team_membr\n    name: {fi: a, sv: b, en: c}\n"
+    )
+    err = problems(tmp_path, catalogue=catalogue, acute=None, home="rules:\n  - id: a\n    when: true\n    urgency: urgent\n")
+    codes = [p.code for p in err.problems]
+    assert "bad-service-kind" in codes
+    assert "bad-fallback" in codes
+
+
+def test_bundled_rules_load() -> None:
+    """The rules that ship with oneContact pass their own checks."""
+    ruleset = load_ruleset(REPO / "rules")
+    assert len(ruleset.rules) >= 40
+    assert set(ruleset.questionnaire.concerns) >= {
+        "acute_symptom", "mental_health", "substance_use", "diabetes_type2", "chronic_followup",
+        "palliative", "family_support", "child_welfare", "home_care", "informal_carer",
+        "work_ability", "oral_health", "social_support", "other",
+    }
+    assert set(ruleset.questionnaire.red_flags) >= {
+        "chest_pain", "severe_breathing_difficulty", "stroke_symptoms", "unconscious",
+        "self_harm_thoughts", "child_in_danger",
+    }
+
+
+def _codes_in_source() -> set[str]:
+    codes: set[str] = set()
+    for path in (REPO / "src" / "oneContact").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'(?:add|problem|RuleProblem)\(\s*"([a-z0-9]+(?:-[a-z0-9]+)+)"', text))
+        codes |= set(re.findall(r'code="([a-z0-9]+(?:-[a-z0-9]+)+)"', text))
+        codes |= set(re.findall(r'^\s*"([a-z0-9]+(?:-[a-z0-9]+)+)",\s*$', text, flags=re.M)) & _documented()
+    return codes
+
+
+def _documented() -> set[str]:
+    text = (REPO / "docs" / "reference" / "errors.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^\| `([a-z0-9-]+)` \|", text, flags=re.M))
+
+
+def test_every_rule_error_code_is_documented() -> None:
+    """docs/reference/errors.md lists exactly the codes the loaders can raise."""
+    in_source = _codes_in_source() | {"condition-syntax"}
+    documented = _documented()
+    assert sorted(in_source - documented) == [], "codes raised but not documented"
+    assert sorted(documented - in_source) == [], "codes documented but never raised"
