@@ -1,0 +1,78 @@
+"""Hypothesis strategies for first contacts of any rules directory.
+
+Needs the ``test`` extra (hypothesis). ``first_contacts(questionnaire)`` draws valid
+contacts: every concern code, question and answer type comes from the questionnaire,
+ages straddle the boundaries the law cares about (18, 23, 75), and timestamps cover
+holidays, weekends, office-hour edges and both UTC offsets of Europe/Helsinki.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..intake import CHANNELS, looks_like_identity_code
+from ..ruleset import Question, Questionnaire
+
+__all__ = ["first_contacts"]
+
+_BOUNDARY_AGES = (0, 6, 7, 17, 18, 22, 23, 64, 65, 74, 75, 100)
+_OFFSETS = (timezone(timedelta(hours=2)), timezone(timedelta(hours=3)), UTC)
+
+
+def _answer(question: Question) -> st.SearchStrategy[Any]:
+    if question.type == "boolean":
+        return st.booleans()
+    if question.type == "choice":
+        return st.sampled_from(question.choices)
+    low = question.minimum if question.minimum is not None else -1_000
+    high = question.maximum if question.maximum is not None else 1_000
+    if question.integer:
+        return st.integers(int(low), int(high))
+    return st.integers(int(low), int(high)) | st.floats(low, high, allow_nan=False)
+
+
+@st.composite
+def _timestamps(draw: st.DrawFn) -> str:
+    moment = draw(
+        st.datetimes(min_value=datetime(2022, 1, 1), max_value=datetime(2027, 12, 31))  # noqa: DTZ001
+    )
+    return moment.replace(microsecond=0, tzinfo=draw(st.sampled_from(_OFFSETS))).isoformat()
+
+
+@st.composite
+def first_contacts(draw: st.DrawFn, questionnaire: Questionnaire) -> dict[str, Any]:
+    """A valid first-contact dict for *questionnaire*."""
+    concerns = draw(
+        st.lists(st.sampled_from(sorted(questionnaire.concerns)), min_size=1, max_size=3, unique=True)
+    )
+    questions = sorted(questionnaire.questions.values(), key=lambda q: q.id)
+    chosen = draw(st.lists(st.sampled_from(questions), max_size=8, unique_by=lambda q: q.id)) if questions else []
+    answers = {q.id: draw(_answer(q)) for q in chosen}
+    client: dict[str, Any] = {
+        "language": draw(st.sampled_from(("fi", "sv", "en", "ru"))),
+        "highest_care_allowance": draw(st.booleans()),
+        "special_support_child": draw(st.booleans()),
+        "can_use_digital_services": draw(st.booleans()),
+    }
+    if draw(st.booleans()):
+        client["age"] = draw(st.sampled_from(_BOUNDARY_AGES) | st.integers(0, 130))
+    else:
+        client["birth_date"] = draw(st.dates(datetime(1900, 1, 1).date(), datetime(2021, 12, 31).date())).isoformat()
+    contact: dict[str, Any] = {
+        "contact_id": draw(
+            st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True).filter(
+                lambda text: not looks_like_identity_code(text)
+            )
+        ),
+        "received_at": draw(_timestamps()),
+        "channel": draw(st.sampled_from(CHANNELS)),
+        "client": client,
+        "concerns": concerns,
+        "answers": answers,
+    }
+    if draw(st.booleans()):
+        contact["municipality"] = draw(st.sampled_from(("Jyväskylä", "Vaasa", "Närpes", "Seinäjoki")))
+    return contact
