@@ -131,3 +131,11 @@ def test_dnf_is_equivalent(text: str, fact: dict[str, Any]) -> None:
     assert terms is not None
     as_dnf = any(all(compile_python([a]).fired(fact) == [0] for a in term) for term in terms)
     assert holds(text, fact) == as_dnf
+
+
+@pytest.mark.parametrize("literal", ["0.00001", "1000000001", "-1000000001"])
+def test_numbers_out_of_range_are_refused(literal: str) -> None:
+    """Literals the C engine cannot read exactly are refused with a stable code."""
+    with pytest.raises(ConditionTypeError) as info:
+        compile_condition(f"pain_score > {literal}", FIELDS, CONCERNS)
+    assert "number-out-of-range" == info.value.code

@@ -129,3 +129,21 @@ def test_partitioned_rulesets_agree(texts: list[str], batch: list[dict[str, Any]
             assert python.fired(fact) == program.fired(fact), fact
     finally:
         program.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.floats(-1e9, 1e9, allow_nan=False) | st.integers(-(10**9), 10**9),
+    bound=st.decimals(-1000, 1000, places=4, allow_nan=False, allow_infinity=False),
+)
+def test_numbers_compare_alike_in_both_evaluators(value: float, bound: Any) -> None:
+    """Tiny and large floats (which Python writes with exponents) compare the same in C."""
+    literal = format(bound, "f")
+    texts = [f"pain_score {op} {literal}" for op in ("<", "<=", "==", "!=", ">", ">=")]
+    conds = [compile_condition(t, FIELDS, CONCERNS) for t in texts]
+    fact = {"age": 1, "language": "fi", "channel": "phone", "q__pain_score": value}
+    program = durable.DurableProgram(conds)
+    try:
+        assert compile_python(conds).fired(fact) == program.fired(fact)
+    finally:
+        program.close()

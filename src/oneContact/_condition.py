@@ -21,7 +21,9 @@ import attrs
 
 __all__ = [
     "MAX_COMPARISONS",
+    "MAX_DECIMALS",
     "MAX_DEPTH",
+    "MAX_NUMBER",
     "MAX_TERMS",
     "All",
     "Any_",
@@ -41,6 +43,9 @@ __all__ = [
 MAX_COMPARISONS = 64
 MAX_DEPTH = 16
 MAX_TERMS = 64
+#: Bounds of numbers in conditions and answers: the C engine reads no exponents.
+MAX_NUMBER = 1_000_000_000
+MAX_DECIMALS = 4
 
 Op = Literal["==", "!=", "<", "<=", ">", ">="]
 Scalar = bool | int | float | str
@@ -409,6 +414,13 @@ class _Parser:
         if tok.kind == "number":
             value: Scalar = float(tok.text) if "." in tok.text else int(tok.text)
             want = "number"
+            if abs(value) > MAX_NUMBER or len(tok.text.partition(".")[2]) > MAX_DECIMALS:
+                raise ConditionTypeError(
+                    f"numbers in conditions stay within ±{MAX_NUMBER:,} with at most "
+                    f"{MAX_DECIMALS} decimals; {tok.text} is outside that",
+                    tok.column,
+                    code="number-out-of-range",
+                )
         elif tok.kind == "string":
             value = tok.text[1:-1]
             want = "text"

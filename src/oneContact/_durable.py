@@ -27,11 +27,18 @@ import json
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from ._condition import Atom, Cond, Missing, Present, Test, dnf
 
-__all__ = ["TERMS_PER_RULESET", "DurableProgram", "DurableUnavailable", "import_engine"]
+__all__ = [
+    "TERMS_PER_RULESET",
+    "DurableProgram",
+    "DurableUnavailable",
+    "encode_fact",
+    "import_engine",
+]
 
 TERMS_PER_RULESET = 48
 _GUARD = "__intake"
@@ -62,6 +69,25 @@ def _atom(atom: Atom) -> dict[str, Any]:
         return {atom.key: atom.value}
     op = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}[atom.op]
     return {op: {atom.key: atom.value}}
+
+
+def _number(value: float) -> str:
+    # The C engine's JSON reader knows no exponents ("1e-06" fails with error 204), and
+    # Python writes floats below 1e-4 or from 1e16 that way: write them out in full.
+    text = repr(value)
+    return format(Decimal(text), "f") if "e" in text or "E" in text else text
+
+
+def encode_fact(fact: Mapping[str, Any]) -> str:
+    """JSON text of a flat fact that the C engine reads exactly as Python does."""
+    parts = []
+    for key, value in fact.items():
+        if isinstance(value, bool) or not isinstance(value, float):
+            encoded = json.dumps(value, ensure_ascii=False)
+        else:
+            encoded = _number(value)
+        parts.append(f"{json.dumps(key, ensure_ascii=False)}:{encoded}")
+    return "{" + ",".join(parts) + "}"
 
 
 def _rule(term: Sequence[Atom]) -> dict[str, Any]:
@@ -114,7 +140,11 @@ class DurableProgram:
         self._finalizer = weakref.finalize(self, _delete_rulesets, self._engine, handles)
         prefix = f"onecontact_{next(_names)}"
         for n, (definition, names) in enumerate(build_rulesets(conditions)):
-            handle = self._engine.create_ruleset(f"{prefix}_{n}", json.dumps(definition, ensure_ascii=False))
+            # Literals are bounded by the condition parser (at most 4 decimals, within
+            # ±1e9), so json.dumps never writes an exponent here.
+            handle = self._engine.create_ruleset(
+                f"{prefix}_{n}", json.dumps(definition, ensure_ascii=False)
+            )
             handles.append(handle)
             self._parts.append((handle, names))
 
@@ -132,7 +162,7 @@ class DurableProgram:
             message[_GUARD] = 1
             message["sid"] = sid
             message["id"] = "contact"
-            payload = json.dumps(message, ensure_ascii=False)
+            payload = encode_fact(message)
             for handle, names in self._parts:
                 state = engine.assert_fact(handle, payload)[1]
                 try:

@@ -19,6 +19,7 @@ import attrs
 
 from . import _yaml
 from ._condition import (
+    MAX_NUMBER,
     ConditionSyntaxError,
     ConditionTypeError,
     Cond,
@@ -118,6 +119,8 @@ class Question:
         if self.type == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return "must be a number"
+            if not -MAX_NUMBER <= value <= MAX_NUMBER:
+                return f"must be between -{MAX_NUMBER:,} and {MAX_NUMBER:,}"
             if self.integer and not (isinstance(value, int) or float(value).is_integer()):
                 return "must be a whole number"
             if self.minimum is not None and value < self.minimum:
