@@ -4,7 +4,8 @@ This is the seam where capacity, continuity and language plug in later (a direct
 team members and slots). Today the :class:`CatalogueRouter` turns each service into a
 route of the service's catalogue kind and applies the rules any router must keep:
 
-* a client who cannot use digital services gets no ``digital_channel`` route;
+* a client who cannot use digital services gets no ``digital_channel`` route, and
+  neither does an emergency: nothing may stand between the client and 112;
 * a client whose urgency is ``urgent`` or ``emergency`` never gets digital routes only;
 * every contact gets at least one route ("one contact is enough"): when none is left,
   the catalogue's ``fallback_service`` is added;
@@ -79,7 +80,7 @@ class CatalogueRouter:
         dropped: list[ServiceRequest] = []
         for wanted in request.services:
             kind = catalogue.services[wanted.service].kind
-            if kind == "digital_channel" and not digital_ok:
+            if kind == "digital_channel" and (not digital_ok or request.urgency == "emergency"):
                 dropped.append(wanted)
                 continue
             routes.append(Route(kind, wanted.service, wanted.reason))
