@@ -108,7 +108,12 @@ def write_rules(root: Path, **files: str) -> Path:
     (``questionnaire``, ``catalogue``).
     """
     root.mkdir(parents=True, exist_ok=True)
-    defaults = {"questionnaire": QUESTIONNAIRE, "catalogue": CATALOGUE, "acute": ACUTE, "home": HOME}
+    defaults = {
+        "questionnaire": QUESTIONNAIRE,
+        "catalogue": CATALOGUE,
+        "acute": ACUTE,
+        "home": HOME,
+    }
     defaults.update(files)
     for name, text in defaults.items():
         if text is not None:

@@ -17,17 +17,21 @@ FIELDS: dict[str, FieldInfo] = {
     "language": FieldInfo("language", "string", "language", always_present=True),
     "channel": FieldInfo("channel", "choice", "channel", always_present=True, choices=CHANNELS),
     "municipality": FieldInfo("municipality", "string", "municipality"),
-    "highest_care_allowance": FieldInfo("highest_care_allowance", "boolean", "highest_care_allowance"),
+    "highest_care_allowance": FieldInfo(
+        "highest_care_allowance", "boolean", "highest_care_allowance"
+    ),
     "chest_pain": FieldInfo("chest_pain", "boolean", "q__chest_pain"),
     "lives_alone": FieldInfo("lives_alone", "boolean", "q__lives_alone"),
     "pain_score": FieldInfo("pain_score", "number", "q__pain_score"),
     "weight": FieldInfo("weight", "number", "q__weight"),
-    "symptom_duration": FieldInfo("symptom_duration", "choice", "q__symptom_duration", choices=CHOICES),
+    "symptom_duration": FieldInfo(
+        "symptom_duration", "choice", "q__symptom_duration", choices=CHOICES
+    ),
 }
 # Values straddle each other so equality and the boundaries get hit often.
 NUMBERS = st.sampled_from([0, 1, 2, 5, 17, 18, 22, 23, 74, 75, 2.5, 5.0, 120])
 LANGS = ("fi", "sv", "en", "de")
-MUNICIPALITIES = ("Jyväskylä", "Vaasa", "Närpes", "O'Brien \"quoted\"")
+MUNICIPALITIES = ("Jyväskylä", "Vaasa", "Närpes", 'O\'Brien "quoted"')
 
 
 def _literal(info: FieldInfo) -> st.SearchStrategy[str]:
@@ -98,11 +102,13 @@ def facts(draw: st.DrawFn) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         fact["municipality"] = draw(st.sampled_from(MUNICIPALITIES))
-    for name, info in FIELDS.items():
+    for _name, info in FIELDS.items():
         if info.type == "boolean" and draw(st.booleans()):
             fact[info.key] = True
         elif info.key.startswith("q__") and info.type != "boolean" and draw(st.booleans()):
-            fact[info.key] = draw(NUMBERS) if info.type == "number" else draw(st.sampled_from(CHOICES))
+            fact[info.key] = (
+                draw(NUMBERS) if info.type == "number" else draw(st.sampled_from(CHOICES))
+            )
     for concern in sorted(CONCERNS):
         if draw(st.booleans()):
             fact[f"c__{concern}"] = True

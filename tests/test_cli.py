@@ -31,19 +31,39 @@ def write(tmp_path: Path, contact: dict[str, Any]) -> str:
     return str(path)
 
 
-def test_assess_prints_the_json_contract(capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make) -> None:
+def test_assess_prints_the_json_contract(
+    capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make
+) -> None:
     """JSON on stdout with the contract's keys; exit 0."""
-    code, out, _ = run(capsys, "assess", write(tmp_path, make_contact(answers={"chest_pain": True})), "--rules", str(rules_dir))
+    code, out, _ = run(
+        capsys,
+        "assess",
+        write(tmp_path, make_contact(answers={"chest_pain": True})),
+        "--rules",
+        str(rules_dir),
+    )
     assert 0 == code
     data = json.loads(out)
     assert "emergency" == data["urgency"]
-    assert {"kind": "emergency", "service": "emergency_112", "reason": "acute.chest-pain"} == data["routes"][0]
+    assert {"kind": "emergency", "service": "emergency_112", "reason": "acute.chest-pain"} == data[
+        "routes"
+    ][0]
 
 
-def test_assess_text_format_is_for_people(capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make) -> None:
+def test_assess_text_format_is_for_people(
+    capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make
+) -> None:
     """--format text names services in the chosen language and lists why."""
     code, out, _ = run(
-        capsys, "assess", write(tmp_path, make_contact()), "--rules", str(rules_dir), "--format", "text", "--language", "sv"
+        capsys,
+        "assess",
+        write(tmp_path, make_contact()),
+        "--rules",
+        str(rules_dir),
+        "--format",
+        "text",
+        "--language",
+        "sv",
     )
     assert 0 == code
     assert "sjukskötare" in out
@@ -54,7 +74,9 @@ def test_invalid_contact_exits_2_naming_fields_without_traceback(
     capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make
 ) -> None:
     """Bad data: exit 2, each field named on stderr, no traceback, free text not echoed."""
-    contact = make_contact(channel="fax", free_text="salainen kertomus", answers={"chest_pian": True})
+    contact = make_contact(
+        channel="fax", free_text="salainen kertomus", answers={"chest_pian": True}
+    )
     code, out, err = run(capsys, "assess", write(tmp_path, contact), "--rules", str(rules_dir))
     assert 2 == code
     assert "" == out
@@ -63,7 +85,9 @@ def test_invalid_contact_exits_2_naming_fields_without_traceback(
     assert "salainen" not in err
 
 
-def test_unreadable_and_non_json_input_exit_2(capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path) -> None:
+def test_unreadable_and_non_json_input_exit_2(
+    capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path
+) -> None:
     """A missing file or broken JSON is bad input, not a crash."""
     assert 2 == run(capsys, "assess", str(tmp_path / "none.json"), "--rules", str(rules_dir))[0]
     broken = tmp_path / "broken.json"
@@ -80,7 +104,9 @@ def test_check_passes_on_bundled_rules(capsys: pytest.CaptureFixture[str]) -> No
     assert "OK:" in out
 
 
-def test_check_fails_clearly_on_a_broken_copy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_check_fails_clearly_on_a_broken_copy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     """A broken copy of the bundled rules: exit 1, file:line:col: code [rule id]: message."""
     copy = tmp_path / "rules"
     shutil.copytree(REPO / "rules", copy)
@@ -95,17 +121,25 @@ def test_check_fails_clearly_on_a_broken_copy(capsys: pytest.CaptureFixture[str]
     assert "nothing was loaded" in err
 
 
-def test_schema_lists_the_questionnaire(capsys: pytest.CaptureFixture[str], rules_dir: Path) -> None:
+def test_schema_lists_the_questionnaire(
+    capsys: pytest.CaptureFixture[str], rules_dir: Path
+) -> None:
     """The JSON Schema carries the concern codes and typed answers for form builders."""
     code, out, _ = run(capsys, "schema", "--rules", str(rules_dir))
     assert 0 == code
     schema = json.loads(out)
-    assert ["acute_symptom", "home_care", "mental_health"] == schema["properties"]["concerns"]["items"]["enum"]
-    assert {"type": "integer", "minimum": 0, "maximum": 10}.items() <= schema["properties"]["answers"]["properties"]["pain_score"].items()
+    assert ["acute_symptom", "home_care", "mental_health"] == schema["properties"]["concerns"][
+        "items"
+    ]["enum"]
+    assert {"type": "integer", "minimum": 0, "maximum": 10}.items() <= schema["properties"][
+        "answers"
+    ]["properties"]["pain_score"].items()
     assert schema["additionalProperties"] is False
 
 
-def test_clocks_with_events(capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make) -> None:
+def test_clocks_with_events(
+    capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make
+) -> None:
     """onecontact clocks: the care clock starts at need_assessed and is due by the law of that day."""
     contact = make_contact(received_at="2025-02-03T09:00:00+02:00")
     code, out, _ = run(
@@ -129,10 +163,18 @@ def test_clocks_with_events(capsys: pytest.CaptureFixture[str], rules_dir: Path,
     assert "met" == clocks["need_assessment"]["status"]
 
 
-def test_bad_event_option_exits_2(capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make) -> None:
+def test_bad_event_option_exits_2(
+    capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make
+) -> None:
     """A naive timestamp in --event is refused with the fix."""
     code, _, err = run(
-        capsys, "clocks", write(tmp_path, make_contact()), "--rules", str(rules_dir), "--event", "need_assessed=2025-02-03T10:00"
+        capsys,
+        "clocks",
+        write(tmp_path, make_contact()),
+        "--rules",
+        str(rules_dir),
+        "--event",
+        "need_assessed=2025-02-03T10:00",
     )
     assert 2 == code
     assert "needs a UTC offset" in err

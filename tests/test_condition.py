@@ -14,7 +14,6 @@ from oneContact._condition import (
     dnf,
 )
 from oneContact._pyeval import compile_python
-
 from oneContact.ruleset import BUILTIN_FIELDS
 
 from .strategies import CONCERNS, FIELDS, conditions, facts

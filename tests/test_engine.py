@@ -26,7 +26,9 @@ def engine(request: pytest.FixtureRequest, rules_dir: Path) -> Engine:
     return Engine.from_directory(rules_dir, backend=request.param)
 
 
-def test_every_matching_rule_fires_and_the_most_urgent_wins(engine: Engine, make_contact: Make) -> None:
+def test_every_matching_rule_fires_and_the_most_urgent_wins(
+    engine: Engine, make_contact: Make
+) -> None:
     """Hit policy: all matching rules fire; urgency is the most urgent of theirs."""
     a = engine.assess(make_contact(answers={"chest_pain": True, "pain_score": 2}))
     assert "emergency" == a.urgency
@@ -60,14 +62,20 @@ def test_fired_names_file_and_line(engine: Engine, make_contact: Make) -> None:
     assert ("acute.chest-pain", "rules/acute.yaml", 2) == (first.rule, first.file, first.line)
 
 
-def test_no_digital_routes_for_a_client_who_cannot_use_them(engine: Engine, make_contact: Make) -> None:
+def test_no_digital_routes_for_a_client_who_cannot_use_them(
+    engine: Engine, make_contact: Make
+) -> None:
     """can_use_digital_services: false removes every digital_channel route."""
-    a = engine.assess(make_contact(answers={"pain_score": 2}, client={"can_use_digital_services": False}))
+    a = engine.assess(
+        make_contact(answers={"pain_score": 2}, client={"can_use_digital_services": False})
+    )
     assert all(r.kind != "digital_channel" for r in a.routes)
     assert ["nurse"] == [r.service for r in a.routes]
 
 
-def test_fallback_route_when_only_digital_routes_were_left(tmp_path: Path, make_contact: Make) -> None:
+def test_fallback_route_when_only_digital_routes_were_left(
+    tmp_path: Path, make_contact: Make
+) -> None:
     """One contact is enough: a client left without a usable route gets the fallback."""
     rules = write_rules(
         tmp_path / "rules",
@@ -97,7 +105,9 @@ def test_clocks_started_by_fired_rules(engine: Engine, make_contact: Make) -> No
     assert "not_started" == clocks["care"].status
 
 
-def test_older_client_gets_social_need_assessment_due_on_7th_weekday(engine: Engine, make_contact: Make) -> None:
+def test_older_client_gets_social_need_assessment_due_on_7th_weekday(
+    engine: Engine, make_contact: Make
+) -> None:
     """Vanhuspalvelulaki: a 75-year-old's service-need assessment starts by the 7th weekday."""
     a = engine.assess(make_contact(concerns=["home_care"], client={"age": 75}))
     clock = {c.clock: c for c in a.clocks}["social_need_assessment"]
@@ -108,7 +118,9 @@ def test_older_client_gets_social_need_assessment_due_on_7th_weekday(engine: Eng
 def test_to_json_is_the_public_contract(engine: Engine, make_contact: Make) -> None:
     """The JSON has exactly the contract's keys, and the digest of the rules."""
     data = engine.assess(make_contact()).to_json()
-    assert {"contact_id", "urgency", "needs", "routes", "clocks", "fired", "ruleset_digest"} == set(data)
+    assert {"contact_id", "urgency", "needs", "routes", "clocks", "fired", "ruleset_digest"} == set(
+        data
+    )
     assert {"kind", "service", "reason"} == set(data["routes"][0])
     assert {"clock", "starts_at", "due_date", "basis"} <= set(data["clocks"][0])
     assert {"rule", "file", "line"} == set(data["fired"][0])
@@ -116,7 +128,9 @@ def test_to_json_is_the_public_contract(engine: Engine, make_contact: Make) -> N
     json.dumps(data)
 
 
-def test_contact_as_dict_json_or_model_gives_the_same_assessment(engine: Engine, make_contact: Make) -> None:
+def test_contact_as_dict_json_or_model_gives_the_same_assessment(
+    engine: Engine, make_contact: Make
+) -> None:
     """assess accepts a dict, JSON text or a FirstContact."""
     contact = make_contact(answers={"pain_score": 2})
     from_dict = engine.assess(contact)
@@ -128,7 +142,12 @@ def test_invalid_contact_names_every_field(engine: Engine, make_contact: Make) -
     """Unknown codes, unknown questions and wrong answer types are reported together."""
     contact = make_contact(
         concerns=["acute_symptom", "home_cares"],
-        answers={"chest_pian": True, "pain_score": 11, "symptom_duration": "years", "lives_alone": "yes"},
+        answers={
+            "chest_pian": True,
+            "pain_score": 11,
+            "symptom_duration": "years",
+            "lives_alone": "yes",
+        },
     )
     with pytest.raises(ContactError) as info:
         engine.assess(contact)
@@ -145,14 +164,16 @@ def test_invalid_contact_names_every_field(engine: Engine, make_contact: Make) -
     assert "did you mean 'chest_pain'?" in text
 
 
-def test_free_text_and_identity_codes_never_leak(engine: Engine, make_contact: Make, caplog: pytest.LogCaptureFixture) -> None:
+def test_free_text_and_identity_codes_never_leak(
+    engine: Engine, make_contact: Make, caplog: pytest.LogCaptureFixture
+) -> None:
     """free_text appears in no output, repr or log; an identity code is refused unechoed."""
     caplog.set_level(logging.DEBUG)
-    secret = "Potilas kertoo luottamuksellisesti 131052-308T"
-    a = engine.assess(make_contact(free_text=secret))
+    private = "Potilas kertoo luottamuksellisesti 131052-308T"
+    a = engine.assess(make_contact(free_text=private))
     assert "luottamuksellisesti" not in json.dumps(a.to_json())
     assert "luottamuksellisesti" not in repr(a)
-    assert "luottamuksellisesti" not in repr(engine.validate(make_contact(free_text=secret)))
+    assert "luottamuksellisesti" not in repr(engine.validate(make_contact(free_text=private)))
     with pytest.raises(ContactError) as info:
         engine.assess(make_contact(contact_id="131052-308T"))
     assert "131052-308T" not in str(info.value)
@@ -189,7 +210,8 @@ def test_broken_directory_is_refused_whole(tmp_path: Path) -> None:
         err.line,
         err.suggestion,
     )
-    assert err.path is not None and err.path.name == "home.yaml"
+    assert err.path is not None
+    assert err.path.name == "home.yaml"
 
 
 def test_eight_threads_agree_with_one(rules_dir: Path, make_contact: Make) -> None:
@@ -209,7 +231,7 @@ def test_eight_threads_agree_with_one(rules_dir: Path, make_contact: Make) -> No
         expected = [engine.assess(c) for c in contacts]
         results: dict[int, list[Any]] = {}
 
-        def work(n: int, engine: Engine = engine) -> None:
+        def work(n: int, engine: Engine = engine, results: dict[int, list[Any]] = results) -> None:
             results[n] = [engine.assess(c) for c in contacts]
 
         threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
@@ -226,7 +248,9 @@ def test_backends_agree_on_the_test_rules(rules_dir: Path, make_contact: Make) -
     python = Engine.from_directory(rules_dir, backend="python")
     for age in (18, 74, 75, 90):
         for answers in ({}, {"chest_pain": True}, {"pain_score": 3}, {"pain_score": 4}):
-            contact = make_contact(client={"age": age}, concerns=["acute_symptom", "home_care"], answers=answers)
+            contact = make_contact(
+                client={"age": age}, concerns=["acute_symptom", "home_care"], answers=answers
+            )
             d, p = durable.assess(contact), python.assess(contact)
             assert d.to_json() == p.to_json()
 
@@ -261,7 +285,9 @@ def test_engine_is_immutable(rules_dir: Path) -> None:
         engine.ruleset.rules = ()  # type: ignore[misc]
 
 
-def test_unknown_event_and_naive_timestamps_are_bad_input(engine: Engine, make_contact: Make) -> None:
+def test_unknown_event_and_naive_timestamps_are_bad_input(
+    engine: Engine, make_contact: Make
+) -> None:
     """A misspelt event would never stop a clock: refused as input, with a suggestion."""
     from datetime import datetime
 
@@ -269,7 +295,7 @@ def test_unknown_event_and_naive_timestamps_are_bad_input(engine: Engine, make_c
         engine.assess(
             make_contact(),
             events={"need_asessed": datetime.fromisoformat("2025-03-04T10:00:00+02:00")},
-            now=datetime(2025, 3, 5, 12, 0),  # noqa: DTZ001 -- the naive timestamp is the point
+            now=datetime(2025, 3, 5, 12, 0),
         )
     assert ("events.need_asessed", "now") == info.value.fields
     assert "did you mean 'need_assessed'?" in str(info.value)

@@ -13,9 +13,7 @@ from oneContact._pyeval import compile_python
 
 from .strategies import CONCERNS, FIELDS, conditions, facts
 
-durable = pytest.importorskip(
-    "oneContact._durable", reason="needs the durable_rules adapter"
-)
+durable = pytest.importorskip("oneContact._durable", reason="needs the durable_rules adapter")
 try:
     durable.import_engine()
 except durable.DurableUnavailable as exc:  # pragma: no cover - Python >= 3.13
@@ -31,7 +29,9 @@ except durable.DurableUnavailable as exc:  # pragma: no cover - Python >= 3.13
     texts=st.lists(conditions(max_leaves=5), min_size=1, max_size=70),
     batch=st.lists(facts(), min_size=1, max_size=8),
 )
-def test_durable_fires_exactly_what_python_fires(texts: list[str], batch: list[dict[str, Any]]) -> None:
+def test_durable_fires_exactly_what_python_fires(
+    texts: list[str], batch: list[dict[str, Any]]
+) -> None:
     """Generated rule sets (several C rulesets when large) and facts: the same rules fire."""
     conds = [compile_condition(t, FIELDS, CONCERNS) for t in texts]
     python = compile_python(conds)
@@ -55,7 +55,9 @@ def test_contact_matching_no_rule_is_safe() -> None:
 
 def test_only_absence_conditions_do_not_loop() -> None:
     """A rule made only of 'is not answered' tests fires once (the guard field at work)."""
-    conds = [compile_condition("pain_score is not answered and weight is not answered", FIELDS, CONCERNS)]
+    conds = [
+        compile_condition("pain_score is not answered and weight is not answered", FIELDS, CONCERNS)
+    ]
     program = durable.DurableProgram(conds)
     try:
         assert [0] == program.fired({"age": 1, "language": "fi", "channel": "phone"})
@@ -65,7 +67,9 @@ def test_only_absence_conditions_do_not_loop() -> None:
 
 def test_many_alternatives_all_true_stay_within_engine_limits() -> None:
     """64 alternatives all satisfied at once (error 303 territory) still evaluate."""
-    wide = " or ".join(["chest_pain", "lives_alone", "highest_care_allowance", "'other' in concerns"] * 16)
+    wide = " or ".join(
+        ["chest_pain", "lives_alone", "highest_care_allowance", "'other' in concerns"] * 16
+    )
     conds = [compile_condition(wide, FIELDS, CONCERNS)] * 3
     program = durable.DurableProgram(conds)
     fact = {
@@ -102,7 +106,13 @@ def test_thousand_generated_rules_compile_and_agree() -> None:
     conds = [compile_condition(t, FIELDS, CONCERNS) for t in texts]
     python = compile_python(conds)
     program = durable.DurableProgram(conds)
-    fact = {"age": 50, "language": "fi", "channel": "chat", "q__pain_score": 40, "q__chest_pain": True}
+    fact = {
+        "age": 50,
+        "language": "fi",
+        "channel": "chat",
+        "q__pain_score": 40,
+        "q__chest_pain": True,
+    }
     try:
         assert python.fired(fact) == program.fired(fact)
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -77,13 +76,19 @@ def test_a_broken_fixture_file_is_one_failing_item(pytester: pytest.Pytester) ->
     )
     result = pytester.runpytest()
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["*broken.yaml:4: unknown expectation 'urgncy' (did you mean 'urgency'?)*"])
+    result.stdout.fnmatch_lines(
+        ["*broken.yaml:4: unknown expectation 'urgncy' (did you mean 'urgency'?)*"]
+    )
 
 
-def test_a_broken_rules_directory_fails_the_cases_not_the_collection(pytester: pytest.Pytester) -> None:
+def test_a_broken_rules_directory_fails_the_cases_not_the_collection(
+    pytester: pytest.Pytester,
+) -> None:
     """Rules that do not load: each case fails with the RuleError, collection still works."""
     _project(pytester, {"acute/ok.yaml": CASES})
-    (pytester.path / "rules" / "home.yaml").write_text("rules:\n  - id: x\n    when: agee > 1\n    urgency: urgent\n")
+    (pytester.path / "rules" / "home.yaml").write_text(
+        "rules:\n  - id: x\n    when: agee > 1\n    urgency: urgent\n"
+    )
     result = pytester.runpytest()
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["*home.yaml:3:*unknown-field*did you mean 'age'*"])
@@ -91,10 +96,19 @@ def test_a_broken_rules_directory_fails_the_cases_not_the_collection(pytester: p
 
 def test_fixture_naming_a_rule_that_does_not_exist_fails(pytester: pytest.Pytester) -> None:
     """A typo in fired_include is an error, not a silently passing case."""
-    _project(pytester, {"acute/typo.yaml": CASES.replace("fired_exclude: [acute.chest-pain]", "fired_exclude: [acute.chest-pian]")})
+    _project(
+        pytester,
+        {
+            "acute/typo.yaml": CASES.replace(
+                "fired_exclude: [acute.chest-pain]", "fired_exclude: [acute.chest-pian]"
+            )
+        },
+    )
     result = pytester.runpytest()
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*rule 'acute.chest-pian', which does not exist (did you mean 'acute.chest-pain'?)*"])
+    result.stdout.fnmatch_lines(
+        ["*rule 'acute.chest-pian', which does not exist (did you mean 'acute.chest-pain'?)*"]
+    )
 
 
 def test_yaml_outside_the_fixtures_folder_is_not_collected(pytester: pytest.Pytester) -> None:
@@ -110,7 +124,7 @@ def test_fixture_cases_need_a_contact_error_field(pytester: pytest.Pytester) -> 
     _project(
         pytester,
         {
-            "acute/invalid.yaml": CASES.split("cases:")[0]
+            "acute/invalid.yaml": CASES.split("cases:", maxsplit=1)[0]
             + "cases:\n  - name: unknown concern\n    contact: {contact_id: x, concerns: [acute_symptm]}\n"
             "    expect: {contact_error: 'concerns[0]'}\n",
         },
@@ -127,5 +141,3 @@ def test_plugin_module_has_no_import_side_effects() -> None:
     before = set(sys.modules)
     importlib.reload(importlib.import_module("oneContact.testing.plugin"))
     assert "durable_rules_engine" not in (set(sys.modules) - before)
-
-

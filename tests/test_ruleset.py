@@ -50,7 +50,9 @@ def test_condition_typo_names_file_line_column_rule_and_suggestion(tmp_path: Pat
         ("description: no outcome here", "no-outcome", None),
     ],
 )
-def test_each_outcome_is_type_checked(tmp_path: Path, rule: str, code: str, suggestion: str | None) -> None:
+def test_each_outcome_is_type_checked(
+    tmp_path: Path, rule: str, code: str, suggestion: str | None
+) -> None:
     """Urgencies, needs, clocks and keys are checked against the catalogue and policies."""
     err = problems(tmp_path, home=f"rules:\n  - id: home.x\n    when: age > 1\n    {rule}\n")
     assert [code] == [p.code for p in err.problems]
@@ -64,19 +66,25 @@ def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path) -> None
         home="rules:\n  - id: a\n    when: nope\n    urgency: urgent\n  - id: a\n    when: age > 1\n    urgency: urgent\n",
         acute="rules:\n  - id: b\n    when: chest_pain ==\n    urgency: urgent\n",
     )
-    assert ["condition-syntax", "unknown-field", "duplicate-rule-id"] == [p.code for p in err.problems]
+    assert ["condition-syntax", "unknown-field", "duplicate-rule-id"] == [
+        p.code for p in err.problems
+    ]
 
 
 def test_yaml_syntax_error_is_located(tmp_path: Path) -> None:
     """Broken YAML: code yaml-syntax with its line."""
     err = problems(tmp_path, home="rules:\n  - id: a\n    when: [unclosed\n")
     assert "yaml-syntax" == err.code
-    assert err.line is not None and err.line >= 3
+    assert err.line is not None
+    assert err.line >= 3
 
 
 def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
     """Two 'when:' in one rule almost always hide a mistake."""
-    err = problems(tmp_path, home="rules:\n  - id: a\n    when: age > 1\n    when: age > 2\n    urgency: urgent\n")
+    err = problems(
+        tmp_path,
+        home="rules:\n  - id: a\n    when: age > 1\n    when: age > 2\n    urgency: urgent\n",
+    )
     assert "yaml-syntax" == err.code
 
 
@@ -112,7 +120,12 @@ def test_catalogue_problems(tmp_path: Path) -> None:
         "  - id: digital_chat\n    kind: digital_channel\n    name: {fi: chat, sv: chatt, en: chat}\n"
         "  - id: nurse\n    kind: team_membr\n    name: {fi: a, sv: b, en: c}\n"
     )
-    err = problems(tmp_path, catalogue=catalogue, acute=None, home="rules:\n  - id: a\n    when: true\n    urgency: urgent\n")
+    err = problems(
+        tmp_path,
+        catalogue=catalogue,
+        acute=None,
+        home="rules:\n  - id: a\n    when: true\n    urgency: urgent\n",
+    )
     codes = [p.code for p in err.problems]
     assert "bad-service-kind" in codes
     assert "bad-fallback" in codes
@@ -123,13 +136,28 @@ def test_bundled_rules_load() -> None:
     ruleset = load_ruleset(REPO / "rules")
     assert len(ruleset.rules) >= 40
     assert set(ruleset.questionnaire.concerns) >= {
-        "acute_symptom", "mental_health", "substance_use", "diabetes_type2", "chronic_followup",
-        "palliative", "family_support", "child_welfare", "home_care", "informal_carer",
-        "work_ability", "oral_health", "social_support", "other",
+        "acute_symptom",
+        "mental_health",
+        "substance_use",
+        "diabetes_type2",
+        "chronic_followup",
+        "palliative",
+        "family_support",
+        "child_welfare",
+        "home_care",
+        "informal_carer",
+        "work_ability",
+        "oral_health",
+        "social_support",
+        "other",
     }
     assert set(ruleset.questionnaire.red_flags) >= {
-        "chest_pain", "severe_breathing_difficulty", "stroke_symptoms", "unconscious",
-        "self_harm_thoughts", "child_in_danger",
+        "chest_pain",
+        "severe_breathing_difficulty",
+        "stroke_symptoms",
+        "unconscious",
+        "self_harm_thoughts",
+        "child_in_danger",
     }
 
 
@@ -137,9 +165,14 @@ def _codes_in_source() -> set[str]:
     codes: set[str] = set()
     for path in (REPO / "src" / "oneContact").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        codes |= set(re.findall(r'(?:add|problem|RuleProblem)\(\s*"([a-z0-9]+(?:-[a-z0-9]+)+)"', text))
+        codes |= set(
+            re.findall(r'(?:add|problem|RuleProblem)\(\s*"([a-z0-9]+(?:-[a-z0-9]+)+)"', text)
+        )
         codes |= set(re.findall(r'code="([a-z0-9]+(?:-[a-z0-9]+)+)"', text))
-        codes |= set(re.findall(r'^\s*"([a-z0-9]+(?:-[a-z0-9]+)+)",\s*$', text, flags=re.M)) & _documented()
+        codes |= (
+            set(re.findall(r'^\s*"([a-z0-9]+(?:-[a-z0-9]+)+)",\s*$', text, flags=re.M))
+            & _documented()
+        )
     return codes
 
 

@@ -7,7 +7,7 @@ from .clocks import Calendar, Clock, ClockSubject, Policies
 from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
 from .intake import Client, FirstContact, contact_json_schema, parse_contact
-from .route import CatalogueRouter, Route, RouteRequest, Router, ServiceRequest
+from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
 from .ruleset import RuleSet, load_ruleset
 
 try:

@@ -19,6 +19,8 @@ from typing import Literal
 
 import attrs
 
+from .errors import did_you_mean
+
 __all__ = [
     "MAX_COMPARISONS",
     "MAX_DECIMALS",
@@ -35,8 +37,8 @@ __all__ = [
     "Missing",
     "Present",
     "Test",
-    "compile_condition",
     "comparisons",
+    "compile_condition",
     "dnf",
 ]
 
@@ -268,7 +270,9 @@ class _Parser:
 
     def expect(self, kind: str, text: str, what: str) -> _Tok:
         if not self.at(kind, text):
-            raise ConditionSyntaxError(f"expected {what}, found {self._show(self.tok)}", self.tok.column)
+            raise ConditionSyntaxError(
+                f"expected {what}, found {self._show(self.tok)}", self.tok.column
+            )
         return self.take()
 
     @staticmethod
@@ -301,14 +305,22 @@ class _Parser:
             self.take()
             items.append(self.and_(negate=negate))
         # not (a or b) == (not a) and (not b)
-        return _simplify(All(tuple(items)) if negate else Any_(tuple(items))) if len(items) > 1 else items[0]
+        return (
+            _simplify(All(tuple(items)) if negate else Any_(tuple(items)))
+            if len(items) > 1
+            else items[0]
+        )
 
     def and_(self, *, negate: bool) -> Cond:
         items = [self.not_(negate=negate)]
         while self.at("kw", "and"):
             self.take()
             items.append(self.not_(negate=negate))
-        return _simplify(Any_(tuple(items)) if negate else All(tuple(items))) if len(items) > 1 else items[0]
+        return (
+            _simplify(Any_(tuple(items)) if negate else All(tuple(items)))
+            if len(items) > 1
+            else items[0]
+        )
 
     def not_(self, *, negate: bool) -> Cond:
         if self.at("kw", "not"):
@@ -351,7 +363,7 @@ class _Parser:
         target = self.tok
         if not (target.kind == "name" and target.text == "concerns"):
             raise ConditionSyntaxError(
-                f"a quoted code is tested with \"in concerns\"; found {self._show(target)}",
+                f'a quoted code is tested with "in concerns"; found {self._show(target)}',
                 target.column,
                 "concerns",
             )
@@ -412,9 +424,10 @@ class _Parser:
     def literal(self, info: FieldInfo) -> tuple[Scalar, _Tok]:
         tok = self.take()
         if tok.kind == "number":
-            value: Scalar = float(tok.text) if "." in tok.text else int(tok.text)
+            number = float(tok.text) if "." in tok.text else int(tok.text)
+            value: Scalar = number
             want = "number"
-            if abs(value) > MAX_NUMBER or len(tok.text.partition(".")[2]) > MAX_DECIMALS:
+            if abs(number) > MAX_NUMBER or len(tok.text.partition(".")[2]) > MAX_DECIMALS:
                 raise ConditionTypeError(
                     f"numbers in conditions stay within ±{MAX_NUMBER:,} with at most "
                     f"{MAX_DECIMALS} decimals; {tok.text} is outside that",
@@ -528,15 +541,13 @@ def _simplify(cond: All | Any_) -> Cond:
     return kind(tuple(items))
 
 
-def _suggest(word: str, choices: Iterator[str] | list[str] | tuple[str, ...] | frozenset[str]) -> str | None:
-    from .errors import did_you_mean
-
+def _suggest(
+    word: str, choices: Iterator[str] | list[str] | tuple[str, ...] | frozenset[str]
+) -> str | None:
     return did_you_mean(word, list(choices))
 
 
-def compile_condition(
-    text: str, fields: Mapping[str, FieldInfo], concerns: frozenset[str]
-) -> Cond:
+def compile_condition(text: str, fields: Mapping[str, FieldInfo], concerns: frozenset[str]) -> Cond:
     """Parse and type-check *text*; raise ConditionSyntaxError / ConditionTypeError."""
     cond = _Parser(text, fields, concerns).parse()
     if comparisons(cond) > MAX_COMPARISONS:

@@ -22,6 +22,7 @@ What was measured about the engine and why it is held this way is in
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -117,10 +118,9 @@ def build_rulesets(conditions: Sequence[Cond]) -> list[tuple[dict[str, Any], dic
 
 def _delete_rulesets(engine: Any, handles: list[int]) -> None:
     for handle in handles:
-        try:
+        # Best effort while the program is collected: never raise from a finaliser.
+        with contextlib.suppress(Exception):
             engine.delete_ruleset(handle)
-        except Exception:  # noqa: BLE001, S110 -- best effort while the program is collected
-            pass
 
 
 class DurableProgram:

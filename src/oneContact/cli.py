@@ -58,7 +58,13 @@ def _events(pairs: Sequence[str]) -> dict[str, datetime]:
         name, sep, when = pair.partition("=")
         if not sep or not name:
             raise ContactError(
-                [ContactProblem("--event", "write NAME=TIMESTAMP, e.g. need_assessed=2025-02-03T10:00:00+02:00", "event")]
+                [
+                    ContactProblem(
+                        "--event",
+                        "write NAME=TIMESTAMP, e.g. need_assessed=2025-02-03T10:00:00+02:00",
+                        "event",
+                    )
+                ]
             )
         out[name] = _timestamp(when, f"--event {name}")
     return out
@@ -74,7 +80,9 @@ def _read_contact(path: str) -> str:
             [ContactProblem("<file>", f"cannot read {path}: {exc.strerror}", "file")]
         ) from None
     except UnicodeDecodeError:
-        raise ContactError([ContactProblem("<file>", f"{path} is not UTF-8 text", "file")]) from None
+        raise ContactError(
+            [ContactProblem("<file>", f"{path} is not UTF-8 text", "file")]
+        ) from None
 
 
 def _print_json(data: Any) -> None:
@@ -160,7 +168,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def rules_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--rules", metavar="DIR", help="rules directory (default: ./rules, else the bundled rules)"
+            "--rules",
+            metavar="DIR",
+            help="rules directory (default: ./rules, else the bundled rules)",
         )
         p.add_argument(
             "--backend", choices=("durable", "python"), default="durable", help="rule evaluator"
@@ -170,9 +180,13 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("contact")
     rules_option(assess)
     assess.add_argument("--format", choices=("json", "text"), default="json")
-    assess.add_argument("--language", choices=("fi", "sv", "en"), default="en", help="names in text output")
+    assess.add_argument(
+        "--language", choices=("fi", "sv", "en"), default="en", help="names in text output"
+    )
     assess.add_argument("--event", action="append", default=[], metavar="NAME=TIMESTAMP")
-    assess.add_argument("--now", metavar="TIMESTAMP", help="decides whether open clocks are breached")
+    assess.add_argument(
+        "--now", metavar="TIMESTAMP", help="decides whether open clocks are breached"
+    )
     assess.set_defaults(run=_cmd_assess)
 
     clocks = sub.add_parser("clocks", help="the care-guarantee clocks of one contact, as JSON")

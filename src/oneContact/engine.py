@@ -23,7 +23,7 @@ from ._pyeval import PythonProgram, compile_python
 from .clocks import Clock, ClockSubject, local_date
 from .errors import ContactError, ContactProblem, did_you_mean
 from .intake import FirstContact, parse_contact
-from .route import CatalogueRouter, Route, RouteRequest, Router, ServiceRequest
+from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
 from .ruleset import URGENCY_LEVELS, Questionnaire, Rule, RuleSet, Urgency, load_ruleset
 
 __all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten"]
@@ -132,7 +132,9 @@ class Engine:
 
     __slots__ = ("_order", "_program", "_router", "backend", "digest", "ruleset")
 
-    def __init__(self, ruleset: RuleSet, *, backend: Backend = "durable", router: Router | None = None) -> None:
+    def __init__(
+        self, ruleset: RuleSet, *, backend: Backend = "durable", router: Router | None = None
+    ) -> None:
         self.ruleset = ruleset
         self.digest = ruleset.digest
         self._router: Router = router if router is not None else CatalogueRouter()
@@ -212,16 +214,24 @@ class Engine:
                     ContactProblem(
                         f"events.{name}",
                         "unknown event"
-                        + (f" (did you mean {hint!r}?)" if hint else f"; known: {', '.join(sorted(known))}"),
+                        + (
+                            f" (did you mean {hint!r}?)"
+                            if hint
+                            else f"; known: {', '.join(sorted(known))}"
+                        ),
                         "unknown-event",
                     )
                 )
             elif not isinstance(when, datetime) or when.utcoffset() is None:
                 problems.append(
-                    ContactProblem(f"events.{name}", "needs a timestamp with a UTC offset", "timezone")
+                    ContactProblem(
+                        f"events.{name}", "needs a timestamp with a UTC offset", "timezone"
+                    )
                 )
         if now is not None and (not isinstance(now, datetime) or now.utcoffset() is None):
-            problems.append(ContactProblem("now", "needs a timestamp with a UTC offset", "timezone"))
+            problems.append(
+                ContactProblem("now", "needs a timestamp with a UTC offset", "timezone")
+            )
         if problems:
             raise ContactError(problems)
 

@@ -140,8 +140,7 @@ class FirstContact(BaseModel):
                 parsed = datetime.fromisoformat(value)
             except ValueError:
                 raise ValueError(
-                    "must be an RFC 3339 timestamp with an offset, "
-                    "e.g. 2025-02-03T10:00:00+02:00"
+                    "must be an RFC 3339 timestamp with an offset, e.g. 2025-02-03T10:00:00+02:00"
                 ) from None
             return parsed
         return value
@@ -254,9 +253,7 @@ def parse_contact(data: FirstContact | Mapping[str, Any] | str | bytes) -> First
                 [ContactProblem("<json>", "not UTF-8 text", "json-invalid")]
             ) from None
     if not isinstance(data, Mapping):
-        raise ContactError(
-            [ContactProblem("<contact>", "must be a JSON object", "contact-type")]
-        )
+        raise ContactError([ContactProblem("<contact>", "must be a JSON object", "contact-type")])
     try:
         return FirstContact.model_validate(dict(data))
     except ValidationError as exc:

@@ -22,7 +22,14 @@ import attrs
 from .intake import FirstContact
 from .ruleset import Catalogue, Urgency
 
-__all__ = ["FALLBACK_REASON", "CatalogueRouter", "Route", "RouteRequest", "Router", "ServiceRequest"]
+__all__ = [
+    "FALLBACK_REASON",
+    "CatalogueRouter",
+    "Route",
+    "RouteRequest",
+    "Router",
+    "ServiceRequest",
+]
 
 #: The ``reason`` of a route added because no other usable route was left.
 FALLBACK_REASON = "default:fallback_service"

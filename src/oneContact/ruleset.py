@@ -20,9 +20,9 @@ import attrs
 from . import _yaml
 from ._condition import (
     MAX_NUMBER,
+    Cond,
     ConditionSyntaxError,
     ConditionTypeError,
-    Cond,
     FieldInfo,
     compile_condition,
 )
@@ -327,7 +327,9 @@ def _digest(root: Path, files: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-def _label(node: Any, path: Path, where: tuple[int | None, int | None], c: _Collector, what: str) -> Label:
+def _label(
+    node: Any, path: Path, where: tuple[int | None, int | None], c: _Collector, what: str
+) -> Label:
     if not isinstance(node, Mapping):
         c.add("label-missing", f"{what} needs a label {{fi: ..., sv: ..., en: ...}}", path, where)
         return Label("", "", "")
@@ -408,13 +410,20 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
         if qtype == "choice":
             raw = item.get("choices")
             if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
-                c.add("bad-choices", f"choice question {qid!r} needs a list of text choices", path, where)
+                c.add(
+                    "bad-choices",
+                    f"choice question {qid!r} needs a list of text choices",
+                    path,
+                    where,
+                )
             else:
                 choices = tuple(raw)
         bounds: list[float | None] = []
         for key in ("min", "max"):
             bound = item.get(key)
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int | float)):
+            if bound is not None and (
+                isinstance(bound, bool) or not isinstance(bound, int | float)
+            ):
                 c.add("bad-bound", f"'{key}' of {qid!r} must be a number", path, where)
                 bound = None
             bounds.append(float(bound) if bound is not None else None)
@@ -493,7 +502,9 @@ def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
             )
         if sid in services:
             c.add("duplicate-id", f"service {sid!r} is defined twice", path, where)
-        services[sid] = Service(sid, kind, _label(item.get("name"), path, where, c, f"service {sid!r}"))
+        services[sid] = Service(
+            sid, kind, _label(item.get("name"), path, where, c, f"service {sid!r}")
+        )
     defaults = doc.get("defaults") or {}
     default_urgency: Urgency = "non_urgent"
     fallback = ""
@@ -576,7 +587,9 @@ def _load_rules(
                 continue
             if isinstance(rule_id, str):
                 seen[rule_id] = f"{display}:{where[0]}"
-            rule = _load_rule(item, where, path, display, fields, concern_codes, catalogue, clock_ids, c)
+            rule = _load_rule(
+                item, where, path, display, fields, concern_codes, catalogue, clock_ids, c
+            )
             if rule is not None:
                 rules.append(rule)
     if len(rules) > MAX_RULES:
@@ -598,7 +611,13 @@ def _names(
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        c.add("not-a-list", f"'{key}' must be a list, e.g. [a, b]", path, _yaml.value_position(item, key), rule_id=rule_id)
+        c.add(
+            "not-a-list",
+            f"'{key}' must be a list, e.g. [a, b]",
+            path,
+            _yaml.value_position(item, key),
+            rule_id=rule_id,
+        )
         return ()
     out: list[str] = []
     for i, name in enumerate(raw):
@@ -647,7 +666,9 @@ def _load_rule(
     if isinstance(when, bool):
         when = "true" if when else "false"
     if not isinstance(when, str):
-        c.add("missing-when", "a rule needs a condition under 'when:'", path, where, rule_id=rule_id)
+        c.add(
+            "missing-when", "a rule needs a condition under 'when:'", path, where, rule_id=rule_id
+        )
     else:
         try:
             condition = compile_condition(when, fields, concerns)
@@ -674,7 +695,9 @@ def _load_rule(
             suggestion=did_you_mean(str(urgency), URGENCY_LEVELS),
         )
     needs = _names(item, "needs", catalogue.needs, "unknown-need", "need", path, rule_id, c)
-    services = _names(item, "services", catalogue.services, "unknown-service", "service", path, rule_id, c)
+    services = _names(
+        item, "services", catalogue.services, "unknown-service", "service", path, rule_id, c
+    )
     clocks = _names(item, "clocks", clock_ids, "unknown-clock", "clock", path, rule_id, c)
     priority = item.get("priority", 100)
     if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 10_000:
@@ -724,7 +747,13 @@ def load_ruleset(path: str | Path) -> RuleSet:
     root = Path(path)
     if not root.is_dir():
         raise RuleError(
-            [RuleProblem("missing-directory", "not a rules directory; give the folder that holds questionnaire.yaml", root)]
+            [
+                RuleProblem(
+                    "missing-directory",
+                    "not a rules directory; give the folder that holds questionnaire.yaml",
+                    root,
+                )
+            ]
         )
     c = _Collector()
     files = [p for p in root.rglob("*.yaml") if p.is_file()]
@@ -749,10 +778,14 @@ def load_ruleset(path: str | Path) -> RuleSet:
             problems_from_files.extend(exc.problems)
     problems = problems_from_files + c.problems
     if policies is None and not problems:
-        problems.append(RuleProblem("missing-file", "policies could not be read", root / "policies"))
+        problems.append(
+            RuleProblem("missing-file", "policies could not be read", root / "policies")
+        )
     if problems:
         raise RuleError(problems)
-    assert questionnaire is not None and catalogue is not None and policies is not None
+    assert questionnaire is not None
+    assert catalogue is not None
+    assert policies is not None
     return RuleSet(
         path=root,
         digest=_digest(root, files),

@@ -87,7 +87,8 @@ def load_fixture_file(path: Path) -> list[FixtureCase]:
             line, _ = _yaml.key_position(doc, key)
             hint = did_you_mean(str(key), ("base_contact", "cases", "description"))
             raise FixtureProblem(
-                f"{path}:{line}: unknown key {key!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+                f"{path}:{line}: unknown key {key!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
             )
     base = _plain(doc.get("base_contact") or {})
     cases: list[FixtureCase] = []
@@ -95,7 +96,9 @@ def load_fixture_file(path: Path) -> list[FixtureCase]:
     for index, node in enumerate(doc["cases"]):
         line = _yaml.item_position(doc["cases"], index)[0] or 1
         if not isinstance(node, Mapping):
-            raise FixtureProblem(f"{path}:{line}: each case is a mapping with name, contact, expect")
+            raise FixtureProblem(
+                f"{path}:{line}: each case is a mapping with name, contact, expect"
+            )
         for key in node:
             if key not in _CASE_KEYS:
                 hint = did_you_mean(str(key), _CASE_KEYS)
@@ -156,9 +159,10 @@ def _route_matches(want: Any, assessment: Assessment) -> bool:
 def _summary(assessment: Assessment) -> str:
     fired = ", ".join(f"{f.rule} ({f.file}:{f.line})" for f in assessment.fired) or "none"
     routes = ", ".join(f"{r.kind}:{r.service}" for r in assessment.routes) or "none"
-    clocks = ", ".join(
-        f"{c.clock} due {c.due_date or '-'} {c.status}" for c in assessment.clocks
-    ) or "none"
+    clocks = (
+        ", ".join(f"{c.clock} due {c.due_date or '-'} {c.status}" for c in assessment.clocks)
+        or "none"
+    )
     return (
         f"  actual urgency: {assessment.urgency}\n"
         f"  actual needs:   {', '.join(assessment.needs) or 'none'}\n"

@@ -36,9 +36,7 @@ def _answer(question: Question) -> st.SearchStrategy[Any]:
 
 @st.composite
 def _timestamps(draw: st.DrawFn) -> str:
-    moment = draw(
-        st.datetimes(min_value=datetime(2022, 1, 1), max_value=datetime(2027, 12, 31))  # noqa: DTZ001
-    )
+    moment = draw(st.datetimes(min_value=datetime(2022, 1, 1), max_value=datetime(2027, 12, 31)))
     return moment.replace(microsecond=0, tzinfo=draw(st.sampled_from(_OFFSETS))).isoformat()
 
 
@@ -46,10 +44,16 @@ def _timestamps(draw: st.DrawFn) -> str:
 def first_contacts(draw: st.DrawFn, questionnaire: Questionnaire) -> dict[str, Any]:
     """A valid first-contact dict for *questionnaire*."""
     concerns = draw(
-        st.lists(st.sampled_from(sorted(questionnaire.concerns)), min_size=1, max_size=3, unique=True)
+        st.lists(
+            st.sampled_from(sorted(questionnaire.concerns)), min_size=1, max_size=3, unique=True
+        )
     )
     questions = sorted(questionnaire.questions.values(), key=lambda q: q.id)
-    chosen = draw(st.lists(st.sampled_from(questions), max_size=8, unique_by=lambda q: q.id)) if questions else []
+    chosen = (
+        draw(st.lists(st.sampled_from(questions), max_size=8, unique_by=lambda q: q.id))
+        if questions
+        else []
+    )
     answers = {q.id: draw(_answer(q)) for q in chosen}
     client: dict[str, Any] = {
         "language": draw(st.sampled_from(("fi", "sv", "en", "ru"))),
@@ -60,7 +64,9 @@ def first_contacts(draw: st.DrawFn, questionnaire: Questionnaire) -> dict[str, A
     if draw(st.booleans()):
         client["age"] = draw(st.sampled_from(_BOUNDARY_AGES) | st.integers(0, 130))
     else:
-        client["birth_date"] = draw(st.dates(datetime(1900, 1, 1).date(), datetime(2021, 12, 31).date())).isoformat()
+        client["birth_date"] = draw(
+            st.dates(datetime(1900, 1, 1).date(), datetime(2021, 12, 31).date())
+        ).isoformat()
     contact: dict[str, Any] = {
         "contact_id": draw(
             st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True).filter(
@@ -74,5 +80,7 @@ def first_contacts(draw: st.DrawFn, questionnaire: Questionnaire) -> dict[str, A
         "answers": answers,
     }
     if draw(st.booleans()):
-        contact["municipality"] = draw(st.sampled_from(("Jyväskylä", "Vaasa", "Närpes", "Seinäjoki")))
+        contact["municipality"] = draw(
+            st.sampled_from(("Jyväskylä", "Vaasa", "Närpes", "Seinäjoki"))
+        )
     return contact
