@@ -299,3 +299,44 @@ def test_unknown_event_and_naive_timestamps_are_bad_input(
         )
     assert ("events.need_asessed", "now") == info.value.fields
     assert "did you mean 'need_assessed'?" in str(info.value)
+
+
+def test_identity_code_as_a_key_is_never_echoed(engine: Engine, make_contact: Make) -> None:
+    """Even a key shaped like a henkilötunnus stays out of the error message."""
+    contact = make_contact(answers={"010190-123A": True})
+    contact["131052-308T"] = 1
+    with pytest.raises(ContactError) as info:
+        engine.assess(contact)
+    text = str(info.value)
+    assert "010190-123A" not in text
+    assert "131052-308T" not in text
+    assert "unknown field" in text
+
+
+def test_dropping_an_engine_deletes_its_c_rulesets(
+    rules_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The C rulesets an engine created are deleted when the engine is collected."""
+    import gc
+
+    c_engine = durable_adapter.import_engine()
+    created: list[int] = []
+    deleted: list[int] = []
+    real_create, real_delete = c_engine.create_ruleset, c_engine.delete_ruleset
+
+    def create(name: str, definition: str) -> int:
+        handle: int = real_create(name, definition)
+        created.append(handle)
+        return handle
+
+    def delete(handle: int) -> None:
+        deleted.append(handle)
+        real_delete(handle)
+
+    monkeypatch.setattr(c_engine, "create_ruleset", create)
+    monkeypatch.setattr(c_engine, "delete_ruleset", delete)
+    engine = Engine.from_directory(rules_dir, backend="durable")
+    assert created
+    del engine
+    gc.collect()
+    assert sorted(created) == sorted(deleted)

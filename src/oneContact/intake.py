@@ -210,6 +210,10 @@ def _problem_from_pydantic(error: Mapping[str, Any]) -> ContactProblem:
     kind = str(error["type"])
     # Union members add their type name to loc (e.g. "int", "function-after[...]").
     loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_TAGS)))
+    # A key is echoed in the field path: never echo one shaped like an identity code.
+    loc = tuple(
+        "<redacted>" if isinstance(p, str) and looks_like_identity_code(p) else p for p in loc
+    )
     field = _field_path(loc)
     if kind == "extra_forbidden":
         parent, name = loc[:-1], str(loc[-1])

@@ -168,7 +168,8 @@ class Questionnaire:
                 )
         for qid, value in contact.answers.items():
             question = self.questions.get(qid)
-            field = f"answers.{qid}" if _ID.match(qid) else "answers"
+            # Only well-formed ids are echoed: a key could hold anything, even an identity code.
+            field = f"answers.{qid}" if _ID.match(qid) else "answers.<unknown key>"
             if question is None:
                 hint = did_you_mean(qid, self.questions)
                 problems.append(
