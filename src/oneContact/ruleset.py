@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -360,6 +360,33 @@ def _id_list(
     return [(item, _yaml.item_position(value, i)) for i, item in enumerate(value)]
 
 
+def _entries(
+    doc: Mapping[str, Any],
+    key: str,
+    kind: str,
+    allowed: Sequence[str],
+    path: Path,
+    c: _Collector,
+) -> Iterator[tuple[str, Mapping[str, Any], tuple[int | None, int | None]]]:
+    """(id, item, position) of each well-formed entry of the list *key*.
+
+    Reports entries without a proper id, unknown keys and ids defined twice (the later
+    definition is skipped).
+    """
+    seen: set[str] = set()
+    for item, where in _id_list(doc, key, path, c, path.name):
+        if not isinstance(item, Mapping) or not _ID.match(str(item.get("id", ""))):
+            c.add("bad-id", f"a {kind} needs an id of a-z, 0-9 and _", path, where)
+            continue
+        ident = str(item["id"])
+        c.unknown_keys(item, allowed, path, f"{kind} {ident!r}")
+        if ident in seen:
+            c.add("duplicate-id", f"{kind} {ident!r} is defined twice", path, where)
+            continue
+        seen.add(ident)
+        yield ident, item, where
+
+
 def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
     path = root / "questionnaire.yaml"
     if not path.is_file():
@@ -371,25 +398,11 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
         return Questionnaire({}, {})
     c.unknown_keys(doc, ("concerns", "questions"), path, "questionnaire.yaml")
     concerns: dict[str, Concern] = {}
-    for item, where in _id_list(doc, "concerns", path, c, "questionnaire.yaml"):
-        if not isinstance(item, Mapping) or not _ID.match(str(item.get("id", ""))):
-            c.add("bad-id", "a concern needs an id of a-z, 0-9 and _", path, where)
-            continue
-        c.unknown_keys(item, ("id", "label"), path, "a concern")
-        cid = str(item["id"])
-        if cid in concerns:
-            c.add("duplicate-id", f"concern {cid!r} is defined twice", path, where)
+    for cid, item, where in _entries(doc, "concerns", "concern", ("id", "label"), path, c):
         concerns[cid] = Concern(cid, _label(item.get("label"), path, where, c, f"concern {cid!r}"))
     questions: dict[str, Question] = {}
     allowed = ("id", "type", "label", "red_flag", "choices", "min", "max", "integer", "concerns")
-    for item, where in _id_list(doc, "questions", path, c, "questionnaire.yaml"):
-        if not isinstance(item, Mapping) or not _ID.match(str(item.get("id", ""))):
-            c.add("bad-id", "a question needs an id of a-z, 0-9 and _", path, where)
-            continue
-        qid = str(item["id"])
-        c.unknown_keys(item, allowed, path, f"question {qid!r}")
-        if qid in questions:
-            c.add("duplicate-id", f"question {qid!r} is defined twice", path, where)
+    for qid, item, where in _entries(doc, "questions", "question", allowed, path, c):
         if qid in BUILTIN_FIELDS or qid == "answers":
             c.add(
                 "reserved-id",
@@ -476,22 +489,10 @@ def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
         return empty
     c.unknown_keys(doc, ("defaults", "needs", "services"), path, "catalogue.yaml")
     needs: dict[str, Label] = {}
-    for item, where in _id_list(doc, "needs", path, c, "catalogue.yaml"):
-        if not isinstance(item, Mapping) or not _ID.match(str(item.get("id", ""))):
-            c.add("bad-id", "a need needs an id of a-z, 0-9 and _", path, where)
-            continue
-        c.unknown_keys(item, ("id", "label"), path, "a need")
-        nid = str(item["id"])
-        if nid in needs:
-            c.add("duplicate-id", f"need {nid!r} is defined twice", path, where)
+    for nid, item, where in _entries(doc, "needs", "need", ("id", "label"), path, c):
         needs[nid] = _label(item.get("label"), path, where, c, f"need {nid!r}")
     services: dict[str, Service] = {}
-    for item, where in _id_list(doc, "services", path, c, "catalogue.yaml"):
-        if not isinstance(item, Mapping) or not _ID.match(str(item.get("id", ""))):
-            c.add("bad-id", "a service needs an id of a-z, 0-9 and _", path, where)
-            continue
-        sid = str(item["id"])
-        c.unknown_keys(item, ("id", "kind", "name"), path, f"service {sid!r}")
+    for sid, item, where in _entries(doc, "services", "service", ("id", "kind", "name"), path, c):
         kind = str(item.get("kind"))
         if kind not in SERVICE_KINDS:
             c.add(
@@ -501,8 +502,6 @@ def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
                 where,
                 suggestion=did_you_mean(kind, SERVICE_KINDS),
             )
-        if sid in services:
-            c.add("duplicate-id", f"service {sid!r} is defined twice", path, where)
         services[sid] = Service(
             sid, kind, _label(item.get("name"), path, where, c, f"service {sid!r}")
         )
