@@ -67,7 +67,7 @@ def test_assess_text_format_is_for_people(
     )
     assert 0 == code
     assert "sjukskötare" in out
-    assert "acute.any  rules/acute.yaml:" in out
+    assert "acute.any  acute.yaml:" in out
 
 
 def test_invalid_contact_exits_2_naming_fields_without_traceback(

@@ -59,7 +59,7 @@ def test_fired_names_file_and_line(engine: Engine, make_contact: Make) -> None:
     """The explanation points at the rule where it is written."""
     a = engine.assess(make_contact(answers={"chest_pain": True}))
     first = a.fired[0]
-    assert ("acute.chest-pain", "rules/acute.yaml", 2) == (first.rule, first.file, first.line)
+    assert ("acute.chest-pain", "acute.yaml", 2) == (first.rule, first.file, first.line)
 
 
 def test_no_digital_routes_for_a_client_who_cannot_use_them(

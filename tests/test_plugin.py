@@ -59,7 +59,7 @@ def test_a_failing_case_shows_expected_actual_and_fired_rules(pytester: pytest.P
     result.stdout.fnmatch_lines(
         [
             "*urgency: expected urgent, got emergency*",
-            "*fired rules:*acute.chest-pain (rules/acute.yaml:2)*",
+            "*fired rules:*acute.chest-pain (acute.yaml:2)*",
         ]
     )
     assert "Traceback" not in result.stdout.str()

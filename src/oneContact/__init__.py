@@ -8,7 +8,7 @@ from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
 from .intake import Client, FirstContact, contact_json_schema, parse_contact
 from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
-from .ruleset import RuleSet, load_ruleset
+from .ruleset import Rule, RuleSet, load_ruleset
 
 try:
     __version__ = version("onecontact")
@@ -32,6 +32,7 @@ __all__ = [
     "Route",
     "RouteRequest",
     "Router",
+    "Rule",
     "RuleError",
     "RuleProblem",
     "RuleSet",

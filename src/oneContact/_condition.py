@@ -174,7 +174,7 @@ class ConditionTypeError(ConditionSyntaxError):
     """The condition names an unknown field, code or choice, or mixes types."""
 
     def __init__(
-        self, message: str, column: int, suggestion: str | None = None, code: str = "type"
+        self, message: str, column: int, suggestion: str | None = None, *, code: str
     ) -> None:
         super().__init__(message, column, suggestion)
         self.code = code

@@ -164,8 +164,10 @@ class DurableProgram:
             message["id"] = "contact"
             payload = encode_fact(message)
             for handle, names in self._parts:
-                state = engine.assert_fact(handle, payload)[1]
+                asserted = False
                 try:
+                    state = engine.assert_fact(handle, payload)[1]
+                    asserted = True
                     result = engine.start_action_for_state(handle, state)
                     text = result[1] if result else None
                     while text:
@@ -175,5 +177,11 @@ class DurableProgram:
                                 hits.add(index)
                         text = engine.complete_and_start_action(handle, state)
                 finally:
-                    engine.delete_state(handle, sid)
+                    if asserted:
+                        engine.delete_state(handle, sid)
+                    else:
+                        # assert_fact failed: a session may or may not exist (error 309 if
+                        # not); never let the clean-up hide the original error.
+                        with contextlib.suppress(Exception):
+                            engine.delete_state(handle, sid)
         return sorted(hits)

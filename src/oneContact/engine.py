@@ -8,10 +8,11 @@ applies the hit policy, routes the client and starts the care-guarantee clocks.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -130,13 +131,12 @@ class Engine:
     from: the same contact and the same digest always give the same assessment.
     """
 
-    __slots__ = ("_order", "_program", "_router", "backend", "digest", "ruleset")
+    __slots__ = ("_backend", "_order", "_program", "_router", "_ruleset")
 
     def __init__(
         self, ruleset: RuleSet, *, backend: Backend = "durable", router: Router | None = None
     ) -> None:
-        self.ruleset = ruleset
-        self.digest = ruleset.digest
+        self._ruleset = ruleset
         self._router: Router = router if router is not None else CatalogueRouter()
         conditions = [rule.condition for rule in ruleset.rules]
         program: PythonProgram | _durable.DurableProgram
@@ -158,11 +158,26 @@ class Engine:
             program = compile_python(conditions)
         else:
             raise ValueError(f"backend must be 'durable' or 'python', not {backend!r}")
-        self.backend: Backend = backend
+        self._backend: Backend = backend
         self._program = program
         # Index of each rule in hit-policy order, so merging is a sort of small ints.
         order = sorted(range(len(ruleset.rules)), key=lambda i: _sort_key(ruleset.rules[i]))
         self._order = {index: position for position, index in enumerate(order)}
+
+    @property
+    def ruleset(self) -> RuleSet:
+        """The checked rules directory this engine was built from."""
+        return self._ruleset
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the rule files read: same contact + same digest = same assessment."""
+        return self._ruleset.digest
+
+    @property
+    def backend(self) -> Backend:
+        """The evaluator in use: ``"durable"`` or ``"python"``."""
+        return self._backend
 
     def __repr__(self) -> str:
         return (
@@ -190,20 +205,45 @@ class Engine:
     # ------------------------------------------------------------ validation
 
     def validate(self, contact: FirstContact | Mapping[str, Any] | str | bytes) -> FirstContact:
-        """The contact, validated in shape and against this engine's questionnaire."""
-        problems: list[ContactProblem] = []
+        """The contact, validated in shape and against this engine's questionnaire.
+
+        Raises :class:`ContactError` naming every offending field: shape problems and, as
+        far as they can be read, unknown codes and answers, so that one round trip suffices.
+        """
+        return self._validate(contact, ())
+
+    def _validate(
+        self,
+        contact: FirstContact | Mapping[str, Any] | str | bytes,
+        extra: Sequence[ContactProblem],
+    ) -> FirstContact:
+        questionnaire = self.ruleset.questionnaire
         try:
             parsed = parse_contact(contact)
         except ContactError as exc:
-            # Report codes and answers too, if they can be read, so one round trip suffices.
-            problems.extend(exc.problems)
-            raise ContactError(problems) from None
-        problems.extend(self.ruleset.questionnaire.check_contact(parsed))
+            problems = list(exc.problems)
+            raw: object = contact
+            if isinstance(raw, str | bytes):
+                try:
+                    raw = json.loads(raw)
+                except ValueError:
+                    raw = None
+            if isinstance(raw, Mapping):
+                flagged = set(exc.fields)
+                problems.extend(
+                    p
+                    for p in questionnaire.check_codes(raw.get("concerns"), raw.get("answers"))
+                    if p.field not in flagged
+                )
+            raise ContactError([*problems, *extra]) from None
+        problems = [*questionnaire.check_codes(parsed.concerns, parsed.answers), *extra]
         if problems:
             raise ContactError(problems)
         return parsed
 
-    def _check_events(self, events: Mapping[str, datetime] | None, now: datetime | None) -> None:
+    def _event_problems(
+        self, events: Mapping[str, datetime] | None, now: datetime | None
+    ) -> list[ContactProblem]:
         """Unknown event names and naive timestamps are bad input: say which and why."""
         problems: list[ContactProblem] = []
         known = self.ruleset.policies.events
@@ -232,13 +272,17 @@ class Engine:
             problems.append(
                 ContactProblem("now", "needs a timestamp with a UTC offset", "timezone")
             )
-        if problems:
-            raise ContactError(problems)
+        return problems
 
     # ------------------------------------------------------------ assessment
 
-    def fired_rules(self, contact: FirstContact) -> tuple[Rule, ...]:
-        """The rules whose condition holds for a validated *contact*, in hit-policy order."""
+    def fired_rules(
+        self, contact: FirstContact | Mapping[str, Any] | str | bytes
+    ) -> tuple[Rule, ...]:
+        """The rules whose condition holds for *contact*, in hit-policy order."""
+        return self._fired(self.validate(contact))
+
+    def _fired(self, contact: FirstContact) -> tuple[Rule, ...]:
         fact = flatten(contact, self.ruleset.questionnaire)
         indices = self._program.fired(fact)
         order = self._order
@@ -259,9 +303,8 @@ class Engine:
         wait for them; *now* decides whether an open clock is already breached.
         Raises :class:`ContactError` for an invalid contact; nothing else for valid input.
         """
-        valid = self.validate(contact)
-        self._check_events(events, now)
-        fired = self.fired_rules(valid)
+        valid = self._validate(contact, self._event_problems(events, now))
+        fired = self._fired(valid)
         catalogue = self.ruleset.catalogue
         # The most urgent urgency any fired rule sets; the default only when none sets one.
         set_by_rules = [rule.urgency for rule in fired if rule.urgency is not None]

@@ -30,6 +30,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .errors import ContactError, ContactProblem, did_you_mean
 
@@ -59,8 +60,9 @@ def looks_like_identity_code(text: str) -> bool:
 
 def _no_identity_code(value: str) -> str:
     if looks_like_identity_code(value):
-        raise ValueError(
-            "looks like a Finnish personal identity code; pass a pseudonymous id instead"
+        raise PydanticCustomError(
+            "identity-code",
+            "looks like a Finnish personal identity code; pass a pseudonymous id instead",
         )
     return value
 
@@ -74,7 +76,7 @@ class Client(BaseModel):
     model_config = _STRICT
 
     age: Annotated[int, Field(ge=0, le=130)] | None = None
-    birth_date: date | None = None
+    birth_date: date | None = Field(default=None, repr=False)
     language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "fi"
     highest_care_allowance: bool = False
     special_support_child: bool = False
@@ -82,7 +84,7 @@ class Client(BaseModel):
     named_professionals: dict[
         Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)],
         Annotated[str, Field(min_length=1, max_length=64)],
-    ] = Field(default_factory=dict)
+    ] = Field(default_factory=dict, repr=False)
 
     @field_validator("birth_date", mode="before")
     @classmethod
@@ -90,7 +92,7 @@ class Client(BaseModel):
         # strict mode refuses the ISO text that JSON carries; accept exactly YYYY-MM-DD.
         if isinstance(value, str):
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                raise ValueError("must be a date written YYYY-MM-DD")
+                raise PydanticCustomError("date-format", "must be a date written YYYY-MM-DD")
             return date.fromisoformat(value)
         return value
 
@@ -104,7 +106,9 @@ class Client(BaseModel):
     @model_validator(mode="after")
     def _age_or_birth_date(self) -> Client:
         if (self.age is None) == (self.birth_date is None):
-            raise ValueError("give exactly one of 'age' and 'birth_date'")
+            raise PydanticCustomError(
+                "age-or-birth-date", "give exactly one of 'age' and 'birth_date'"
+            )
         return self
 
     def age_on(self, day: date) -> int:
@@ -139,8 +143,9 @@ class FirstContact(BaseModel):
             try:
                 parsed = datetime.fromisoformat(value)
             except ValueError:
-                raise ValueError(
-                    "must be an RFC 3339 timestamp with an offset, e.g. 2025-02-03T10:00:00+02:00"
+                raise PydanticCustomError(
+                    "timestamp-format",
+                    "must be an RFC 3339 timestamp with an offset, e.g. 2025-02-03T10:00:00+02:00",
                 ) from None
             return parsed
         return value
@@ -149,7 +154,9 @@ class FirstContact(BaseModel):
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00")
+            raise PydanticCustomError(
+                "timezone-missing", "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00"
+            )
         return value
 
     @field_validator("contact_id")
@@ -161,7 +168,7 @@ class FirstContact(BaseModel):
     @classmethod
     def _unique_concerns(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("lists a concern more than once")
+            raise PydanticCustomError("duplicate-concern", "lists a concern more than once")
         return value
 
     def __repr__(self) -> str:
@@ -225,9 +232,12 @@ def _problem_from_pydantic(error: Mapping[str, Any]) -> ContactProblem:
         message = _MESSAGES[kind]
     elif kind == "value_error":
         message = str(error.get("ctx", {}).get("error", error["msg"]))
+    elif "-" in kind:
+        message = str(error["msg"])  # our own PydanticCustomError: code and words are ours
     else:
         # pydantic's own wording names limits, never the offending value.
-        message = str(error["msg"]).rstrip(".").lower()
+        text = str(error["msg"]).rstrip(".")
+        message = text[:1].lower() + text[1:]
     if field == "channel" and kind == "literal_error":
         message = "must be one of " + ", ".join(CHANNELS)
     return ContactProblem(field, message, kind.replace("_", "-"))
@@ -306,5 +316,6 @@ def contact_json_schema(questionnaire: _SchemaSource | None = None) -> dict[str,
     if questionnaire is not None:
         concerns, answers = questionnaire.json_schema_parts()
         props["concerns"]["items"] = {"type": "string", **concerns}
+        props["concerns"]["uniqueItems"] = True
         props["answers"] = answers
     return schema

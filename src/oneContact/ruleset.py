@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
@@ -154,8 +155,14 @@ class Questionnaire:
 
     def check_contact(self, contact: FirstContact) -> list[ContactProblem]:
         """Problems of *contact* against this questionnaire (codes, answer ids and types)."""
+        return self.check_codes(contact.concerns, contact.answers)
+
+    def check_codes(self, concerns: object, answers: object) -> list[ContactProblem]:
+        """Problems of concern codes and answers, even from a contact of the wrong shape."""
         problems: list[ContactProblem] = []
-        for i, code in enumerate(contact.concerns):
+        for i, code in enumerate(concerns if isinstance(concerns, list) else []):
+            if not isinstance(code, str):
+                continue
             if code not in self.concerns:
                 hint = did_you_mean(code, self.concerns)
                 problems.append(
@@ -166,7 +173,9 @@ class Questionnaire:
                         "unknown-concern",
                     )
                 )
-        for qid, value in contact.answers.items():
+        for qid, value in answers.items() if isinstance(answers, Mapping) else ():
+            if not isinstance(qid, str):
+                continue
             question = self.questions.get(qid)
             # Only well-formed ids are echoed: a key could hold anything, even an identity code.
             field = f"answers.{qid}" if _ID.match(qid) else "answers.<unknown key>"
@@ -188,7 +197,7 @@ class Questionnaire:
 
     def json_schema_parts(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """JSON Schema of ``concerns`` items and of ``answers`` for this questionnaire."""
-        concerns = {"enum": list(self.concerns)}
+        concerns: dict[str, Any] = {"enum": list(self.concerns)}
         props: dict[str, Any] = {}
         for q in self.questions.values():
             prop: dict[str, Any]
@@ -196,10 +205,9 @@ class Questionnaire:
                 prop = {"type": "boolean"}
             elif q.type == "number":
                 prop = {"type": "integer" if q.integer else "number"}
-                if q.minimum is not None:
-                    prop["minimum"] = q.minimum
-                if q.maximum is not None:
-                    prop["maximum"] = q.maximum
+                cast = int if q.integer else float
+                prop["minimum"] = cast(q.minimum if q.minimum is not None else -MAX_NUMBER)
+                prop["maximum"] = cast(q.maximum if q.maximum is not None else MAX_NUMBER)
             else:
                 prop = {"type": "string", "enum": list(q.choices)}
             prop["title"] = q.label.en
@@ -315,7 +323,9 @@ class _Collector:
 
 
 def _display(path: Path, root: Path) -> str:
-    return f"{root.name}/{path.relative_to(root).as_posix()}"
+    # Relative to the rules directory, not to where it lies: a copy of the same files
+    # under another name has the same digest and must explain decisions the same way.
+    return path.relative_to(root).as_posix()
 
 
 def _digest(root: Path, files: Iterable[Path]) -> str:
@@ -474,7 +484,7 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
             "(the rule engine holds about 255 fields a contact)",
             path,
         )
-    return Questionnaire(concerns, questions)
+    return Questionnaire(MappingProxyType(concerns), MappingProxyType(questions))
 
 
 def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
@@ -540,7 +550,7 @@ def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
                 path,
                 _yaml.key_position(defaults, "fallback_service"),
             )
-    return Catalogue(needs, services, default_urgency, fallback)
+    return Catalogue(MappingProxyType(needs), MappingProxyType(services), default_urgency, fallback)
 
 
 _RULE_KEYS = ("id", "description", "when", "urgency", "needs", "services", "clocks", "priority")
@@ -601,11 +611,12 @@ def _names(
     item: Mapping[str, Any],
     key: str,
     known: Mapping[str, Any] | frozenset[str],
-    code: str,
     what: str,
     path: Path,
     rule_id: str,
     c: _Collector,
+    *,
+    code: str,
 ) -> tuple[str, ...]:
     raw = item.get(key, [])
     if raw is None:
@@ -675,7 +686,9 @@ def _load_rule(
         except ConditionSyntaxError as exc:
             line, col = _yaml.value_position(item, "when")
             if col is not None and line is not None and _plain_scalar(item, "when"):
-                col = col + exc.column - 1
+                # ruamel points at the opening quote of a quoted scalar
+                quoted = getattr(item.get("when"), "style", None) in ("'", '"')
+                col = col + exc.column - 1 + (1 if quoted else 0)
             c.add(
                 exc.code if isinstance(exc, ConditionTypeError) else "condition-syntax",
                 f"in 'when: {when}': {exc.message}",
@@ -694,11 +707,11 @@ def _load_rule(
             rule_id=rule_id,
             suggestion=did_you_mean(str(urgency), URGENCY_LEVELS),
         )
-    needs = _names(item, "needs", catalogue.needs, "unknown-need", "need", path, rule_id, c)
+    needs = _names(item, "needs", catalogue.needs, "need", path, rule_id, c, code="unknown-need")
     services = _names(
-        item, "services", catalogue.services, "unknown-service", "service", path, rule_id, c
+        item, "services", catalogue.services, "service", path, rule_id, c, code="unknown-service"
     )
-    clocks = _names(item, "clocks", clock_ids, "unknown-clock", "clock", path, rule_id, c)
+    clocks = _names(item, "clocks", clock_ids, "clock", path, rule_id, c, code="unknown-clock")
     priority = item.get("priority", 100)
     if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 10_000:
         c.add(
@@ -756,7 +769,17 @@ def load_ruleset(path: str | Path) -> RuleSet:
             ]
         )
     c = _Collector()
-    files = [p for p in root.rglob("*.yaml") if p.is_file()]
+    for stray in sorted([*root.glob("*.yml"), *(root / "policies").glob("*.yml")]):
+        c.add(
+            "wrong-extension",
+            f"{stray.name} would be ignored: rule files end in .yaml; rename it",
+            stray,
+        )
+    # Exactly the files that are read, so the digest says what the engine was built from.
+    files = [
+        *(p for p in root.glob("*.yaml") if p.is_file()),
+        *(p for p in (root / "policies").glob("*.yaml") if p.is_file()),
+    ]
     problems_from_files: list[RuleProblem] = []
     questionnaire = catalogue = None
     try:
@@ -777,10 +800,6 @@ def load_ruleset(path: str | Path) -> RuleSet:
         except RuleError as exc:
             problems_from_files.extend(exc.problems)
     problems = problems_from_files + c.problems
-    if policies is None and not problems:
-        problems.append(
-            RuleProblem("missing-file", "policies could not be read", root / "policies")
-        )
     if problems:
         raise RuleError(problems)
     assert questionnaire is not None
