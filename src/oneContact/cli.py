@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ._bundled import bundled_rules_directory
+from .clocks import Clock
 from .engine import Assessment, Engine
 from .errors import ContactError, ContactProblem, RuleError
 from .ruleset import load_ruleset
@@ -43,11 +44,17 @@ def _timestamp(text: str, what: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ContactError(
-            [ContactProblem(what, "must be an RFC 3339 timestamp with an offset", "timestamp")]
+            [ContactProblem(what, "must be an RFC 3339 timestamp with an offset", "timestamp")],
+            title="invalid option",
         ) from None
     if value.tzinfo is None:
         raise ContactError(
-            [ContactProblem(what, "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00", "timezone")]
+            [
+                ContactProblem(
+                    what, "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00", "timezone"
+                )
+            ],
+            title="invalid option",
         )
     return value
 
@@ -64,7 +71,8 @@ def _events(pairs: Sequence[str]) -> dict[str, datetime]:
                         "write NAME=TIMESTAMP, e.g. need_assessed=2025-02-03T10:00:00+02:00",
                         "event",
                     )
-                ]
+                ],
+                title="invalid option",
             )
         out[name] = _timestamp(when, f"--event {name}")
     return out
@@ -77,16 +85,24 @@ def _read_contact(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ContactError(
-            [ContactProblem("<file>", f"cannot read {path}: {exc.strerror}", "file")]
+            [ContactProblem("<file>", f"cannot read {path}: {exc.strerror}", "file")],
+            title="invalid input",
         ) from None
     except UnicodeDecodeError:
         raise ContactError(
-            [ContactProblem("<file>", f"{path} is not UTF-8 text", "file")]
+            [ContactProblem("<file>", f"{path} is not UTF-8 text", "file")],
+            title="invalid input",
         ) from None
 
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _due(clock: Clock) -> str:
+    if clock.status == "not_started":
+        return f"not started (starts at {clock.starts_on})"
+    return f"due {clock.due_date.isoformat()}" if clock.due_date else "no statutory due date"
 
 
 def _text(assessment: Assessment, engine: Engine, language: str) -> str:
@@ -104,8 +120,7 @@ def _text(assessment: Assessment, engine: Engine, language: str) -> str:
         ),
         "clocks:",
         *(
-            f"  - {c.clock}: due {c.due_date.isoformat() if c.due_date else '(no statutory date)'}"
-            f" · {c.status} · {c.limit or ''} · {c.basis}"
+            f"  - {c.clock}: " + " · ".join(filter(None, (_due(c), c.status, c.limit, c.basis)))
             for c in assessment.clocks
         ),
         "why (rules that fired):",

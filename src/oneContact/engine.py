@@ -110,6 +110,10 @@ def flatten(contact: FirstContact, questionnaire: Questionnaire) -> dict[str, An
     return fact
 
 
+def _title(extra: Sequence[ContactProblem]) -> str:
+    return "invalid input" if extra else "invalid first contact"
+
+
 def _clock_subject(contact: FirstContact) -> ClockSubject:
     client = contact.client
     return ClockSubject(
@@ -235,10 +239,10 @@ class Engine:
                     for p in questionnaire.check_codes(raw.get("concerns"), raw.get("answers"))
                     if p.field not in flagged
                 )
-            raise ContactError([*problems, *extra]) from None
+            raise ContactError([*problems, *extra], title=_title(extra)) from None
         problems = [*questionnaire.check_codes(parsed.concerns, parsed.answers), *extra]
         if problems:
-            raise ContactError(problems)
+            raise ContactError(problems, title=_title(extra))
         return parsed
 
     def _event_problems(

@@ -53,13 +53,15 @@ class ContactProblem:
 class ContactError(OneContactError, ValueError):
     """A first-contact record is invalid; ``problems`` names every offending field."""
 
-    def __init__(self, problems: Sequence[ContactProblem]) -> None:
+    def __init__(
+        self, problems: Sequence[ContactProblem], *, title: str = "invalid first contact"
+    ) -> None:
         self.problems: tuple[ContactProblem, ...] = tuple(problems)
         self.fields: tuple[str, ...] = tuple(p.field for p in self.problems)
         count = len(self.problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         noun = "problem" if count == 1 else "problems"
-        super().__init__(f"invalid first contact: {count} {noun}\n{lines}")
+        super().__init__(f"{title}: {count} {noun}\n{lines}")
 
 
 @attrs.frozen
