@@ -110,6 +110,27 @@ def flatten(contact: FirstContact, questionnaire: Questionnaire) -> dict[str, An
     return fact
 
 
+@attrs.frozen
+class _Outcome:
+    """What one rule contributes when it fires, prepared when the engine is built."""
+
+    rule: Rule
+    fired: FiredRule
+    needs: Mapping[str, None]
+    services: tuple[ServiceRequest, ...]
+    clocks: Mapping[str, None]
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Outcome:
+        return cls(
+            rule=rule,
+            fired=FiredRule(rule.id, rule.file, rule.line, rule.urgency),
+            needs=dict.fromkeys(rule.needs),
+            services=tuple(ServiceRequest(s, rule.id, rule.urgency) for s in rule.services),
+            clocks=dict.fromkeys(rule.clocks),
+        )
+
+
 def _title(extra: Sequence[ContactProblem]) -> str:
     return "invalid input" if extra else "invalid first contact"
 
@@ -135,7 +156,7 @@ class Engine:
     from: the same contact and the same digest always give the same assessment.
     """
 
-    __slots__ = ("_backend", "_order", "_program", "_router", "_ruleset")
+    __slots__ = ("_backend", "_order", "_outcomes", "_program", "_router", "_ruleset")
 
     def __init__(
         self, ruleset: RuleSet, *, backend: Backend = "durable", router: Router | None = None
@@ -167,6 +188,8 @@ class Engine:
         # Index of each rule in hit-policy order, so merging is a sort of small ints.
         order = sorted(range(len(ruleset.rules)), key=lambda i: _sort_key(ruleset.rules[i]))
         self._order = {index: position for position, index in enumerate(order)}
+        # What each rule contributes never changes: build it once, not per assessment.
+        self._outcomes = tuple(_Outcome.of(rule) for rule in ruleset.rules)
 
     @property
     def ruleset(self) -> RuleSet:
@@ -287,11 +310,12 @@ class Engine:
         return self._fired(self.validate(contact))
 
     def _fired(self, contact: FirstContact) -> tuple[Rule, ...]:
-        fact = flatten(contact, self.ruleset.questionnaire)
-        indices = self._program.fired(fact)
-        order = self._order
-        rules = self.ruleset.rules
-        return tuple(rules[i] for i in sorted(indices, key=order.__getitem__))
+        return tuple(o.rule for o in self._fired_outcomes(contact))
+
+    def _fired_outcomes(self, contact: FirstContact) -> list[_Outcome]:
+        fact = flatten(contact, self._ruleset.questionnaire)
+        outcomes = self._outcomes
+        return [outcomes[i] for i in sorted(self._program.fired(fact), key=self._order.__getitem__)]
 
     def assess(
         self,
@@ -308,22 +332,22 @@ class Engine:
         Raises :class:`ContactError` for an invalid contact; nothing else for valid input.
         """
         valid = self._validate(contact, self._event_problems(events, now))
-        fired = self._fired(valid)
-        catalogue = self.ruleset.catalogue
-        # The most urgent urgency any fired rule sets; the default only when none sets one.
-        set_by_rules = [rule.urgency for rule in fired if rule.urgency is not None]
-        urgency: Urgency = (
-            min(set_by_rules, key=_RANK.__getitem__) if set_by_rules else catalogue.default_urgency
+        fired = self._fired_outcomes(valid)
+        catalogue = self._ruleset.catalogue
+        # Fired outcomes come most urgent first (hit-policy order), so the first urgency
+        # set is the most urgent; the default applies only when no fired rule sets one.
+        urgency: Urgency = next(
+            (o.rule.urgency for o in fired if o.rule.urgency is not None),
+            catalogue.default_urgency,
         )
         needs: dict[str, None] = {}
         services: dict[str, ServiceRequest] = {}
         clock_ids: dict[str, None] = {}
-        for rule in fired:
-            needs.update(dict.fromkeys(rule.needs))
-            for service in rule.services:
-                if service not in services:
-                    services[service] = ServiceRequest(service, rule.id, rule.urgency)
-            clock_ids.update(dict.fromkeys(rule.clocks))
+        for outcome in fired:
+            needs.update(outcome.needs)
+            for wanted in outcome.services:
+                services.setdefault(wanted.service, wanted)
+            clock_ids.update(outcome.clocks)
         request = RouteRequest(valid, urgency, tuple(services.values()), catalogue)
         routes = self._router.route(request)
         clocks = self.ruleset.policies.compute(
@@ -340,7 +364,7 @@ class Engine:
             needs=tuple(needs),
             routes=routes,
             clocks=clocks,
-            fired=tuple(FiredRule(r.id, r.file, r.line, r.urgency) for r in fired),
+            fired=tuple(o.fired for o in fired),
             ruleset_digest=self.digest,
             backend=self.backend,
         )
