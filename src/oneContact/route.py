@@ -14,6 +14,7 @@ route of the service's catalogue kind and applies the rules any router must keep
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -90,7 +91,7 @@ class CatalogueRouter:
             if kind == "digital_channel" and (not digital_ok or request.urgency == "emergency"):
                 dropped.append(wanted)
                 continue
-            routes.append(Route(kind, wanted.service, wanted.reason))
+            routes.append(_route(kind, wanted.service, wanted.reason))
         if request.urgency == "emergency":
             routes.sort(key=lambda r: r.kind != "emergency")
         digital_only = all(r.kind == "digital_channel" for r in routes)  # also when empty
@@ -99,6 +100,12 @@ class CatalogueRouter:
             reason = dropped[0].reason if dropped else FALLBACK_REASON
             routes.append(Route(catalogue.services[fallback].kind, fallback, reason))
         return _unique(routes)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _route(kind: str, service: str, reason: str) -> Route:
+    # Routes are frozen values made of rule data only: share them instead of rebuilding.
+    return Route(kind, service, reason)
 
 
 def _unique(routes: Sequence[Route]) -> tuple[Route, ...]:
