@@ -7,19 +7,15 @@ from typing import Any
 from hypothesis import strategies as st
 
 from oneContact._condition import FieldInfo
+from oneContact.ruleset import BUILTIN_FIELDS
 
 CONCERNS = frozenset({"acute_symptom", "home_care", "mental_health", "other"})
 CHOICES = ("hours", "days", "weeks", "months")
-CHANNELS = ("phone", "digital", "chat", "walk_in", "omaolo", "referral")
+from oneContact.intake import CHANNELS  # noqa: E402 -- beside the other vocabularies
 
 FIELDS: dict[str, FieldInfo] = {
-    "age": FieldInfo("age", "number", "age", always_present=True),
-    "language": FieldInfo("language", "string", "language", always_present=True),
-    "channel": FieldInfo("channel", "choice", "channel", always_present=True, choices=CHANNELS),
-    "municipality": FieldInfo("municipality", "string", "municipality"),
-    "highest_care_allowance": FieldInfo(
-        "highest_care_allowance", "boolean", "highest_care_allowance"
-    ),
+    # The built-in fields exactly as the engine defines them (concerns are tested apart).
+    **{name: info for name, info in BUILTIN_FIELDS.items() if name != "concerns"},
     "chest_pain": FieldInfo("chest_pain", "boolean", "q__chest_pain"),
     "lives_alone": FieldInfo("lives_alone", "boolean", "q__lives_alone"),
     "pain_score": FieldInfo("pain_score", "number", "q__pain_score"),
