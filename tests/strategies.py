@@ -7,11 +7,11 @@ from typing import Any
 from hypothesis import strategies as st
 
 from oneContact._condition import FieldInfo
+from oneContact.intake import CHANNELS
 from oneContact.ruleset import BUILTIN_FIELDS
 
 CONCERNS = frozenset({"acute_symptom", "home_care", "mental_health", "other"})
 CHOICES = ("hours", "days", "weeks", "months")
-from oneContact.intake import CHANNELS  # noqa: E402 -- beside the other vocabularies
 
 FIELDS: dict[str, FieldInfo] = {
     # The built-in fields exactly as the engine defines them (concerns are tested apart).
