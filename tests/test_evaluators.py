@@ -157,3 +157,24 @@ def test_numbers_compare_alike_in_both_evaluators(value: float, bound: Any) -> N
         assert compile_python(conds).fired(fact) == program.fired(fact)
     finally:
         program.close()
+
+
+def test_contacts_meet_only_the_rulesets_of_their_concerns() -> None:
+    """Terms that require a concern sit in rulesets a contact without it never meets,
+    and the rules that fire are still exactly the Python evaluator's."""
+    texts = [f"'{c}' in concerns and age > {i}" for i in range(60) for c in sorted(CONCERNS)]
+    texts += [f"age == {i} or chest_pain" for i in range(30)]
+    conds = [compile_condition(t, FIELDS, CONCERNS) for t in texts]
+    parts = durable.build_rulesets(conds)
+    guarded = [p for p in parts if p.concerns is not None]
+    assert len(guarded) >= len(CONCERNS)
+    assert all(len(p.names) <= durable.TERMS_PER_RULESET for p in parts)
+    program = durable.DurableProgram(conds)
+    python = compile_python(conds)
+    try:
+        for concerns in ([], ["other"], ["home_care", "mental_health"], sorted(CONCERNS)):
+            fact: dict[str, Any] = {"age": 40, "language": "fi", "channel": "phone"}
+            fact.update({f"c__{c}": True for c in concerns})
+            assert python.fired(fact) == program.fired(fact)
+    finally:
+        program.close()

@@ -31,12 +31,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
 from ._condition import Atom, Cond, Missing, Present, Test, dnf
 
 __all__ = [
     "TERMS_PER_RULESET",
     "DurableProgram",
     "DurableUnavailable",
+    "Part",
     "encode_fact",
     "import_engine",
 ]
@@ -80,39 +83,86 @@ def _number(value: float) -> str:
 
 
 def encode_fact(fact: Mapping[str, Any]) -> str:
-    """JSON text of a flat fact that the C engine reads exactly as Python does."""
-    parts = []
-    for key, value in fact.items():
-        if isinstance(value, bool) or not isinstance(value, float):
-            encoded = json.dumps(value, ensure_ascii=False)
-        else:
-            encoded = _number(value)
-        parts.append(f"{json.dumps(key, ensure_ascii=False)}:{encoded}")
-    return "{" + ",".join(parts) + "}"
+    """JSON text of a flat fact that the C engine reads exactly as Python does.
+
+    Everything but floats goes through one ``json.dumps``; floats are appended written
+    out in full (see ``_number``). The fact always has other keys (age, language, ...).
+    """
+    floats = [(k, v) for k, v in fact.items() if type(v) is float]
+    if not floats:
+        return json.dumps(fact, ensure_ascii=False)
+    rest = json.dumps({k: v for k, v in fact.items() if type(v) is not float}, ensure_ascii=False)
+    tail = ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_number(v)}" for k, v in floats)
+    return f"{rest[:-1]},{tail}}}" if rest != "{}" else f"{{{tail}}}"
 
 
 def _rule(term: Sequence[Atom]) -> dict[str, Any]:
     return {"all": [{"m": {"$and": [{_GUARD: 1}, *(_atom(a) for a in term)]}}]}
 
 
-def build_rulesets(conditions: Sequence[Cond]) -> list[tuple[dict[str, Any], dict[str, int]]]:
-    """The C rulesets for *conditions*, each with its map from C rule name to rule index."""
-    terms: list[tuple[int, tuple[Atom, ...]]] = []
+def _required_concern(term: Sequence[Atom]) -> str | None:
+    """The concern key a term cannot hold without (``c__X`` present), if any."""
+    for atom in term:
+        if isinstance(atom, Test) and atom.key.startswith("c__") and atom.value is True:
+            return atom.key
+    return None
+
+
+@attrs.frozen
+class Part:
+    """One C ruleset: its definition, its rule names, and when a contact must meet it.
+
+    ``concerns`` is None for a part that every contact meets; otherwise every term in it
+    requires one of these concern keys, so a contact with none of them cannot fire any.
+    """
+
+    definition: dict[str, Any]
+    names: dict[str, int]
+    concerns: frozenset[str] | None
+
+
+def build_rulesets(conditions: Sequence[Cond]) -> list[Part]:
+    """The C rulesets for *conditions*.
+
+    Terms are grouped by the concern they require, so that a contact is asserted only
+    into the rulesets it could match (a session costs per rule in its ruleset); each
+    ruleset holds at most ``TERMS_PER_RULESET`` terms (error 303 and the create hang).
+    """
+    groups: dict[str, list[tuple[int, tuple[Atom, ...]]]] = {}
+    unguarded: list[tuple[int, tuple[Atom, ...]]] = []
     for index, cond in enumerate(conditions):
         expanded = dnf(cond)
         if expanded is None:  # the loader refuses such rules; keep the adapter safe anyway
             raise ValueError(f"rule {index} has too many alternatives for the C engine")
-        terms.extend((index, term) for term in expanded)
-    out: list[tuple[dict[str, Any], dict[str, int]]] = []
-    for start in range(0, max(len(terms), 1), TERMS_PER_RULESET):
-        chunk = terms[start : start + TERMS_PER_RULESET]
+        for term in expanded:
+            concern = _required_concern(term)
+            if concern is None:
+                unguarded.append((index, term))
+            else:
+                groups.setdefault(concern, []).append((index, term))
+    bins: list[tuple[frozenset[str] | None, list[tuple[int, tuple[Atom, ...]]]]] = []
+    for start in range(0, len(unguarded), TERMS_PER_RULESET):
+        bins.append((None, unguarded[start : start + TERMS_PER_RULESET]))
+    current: list[tuple[int, tuple[Atom, ...]]] = []
+    keys: set[str] = set()
+    for key in sorted(groups):
+        for item in groups[key]:
+            if len(current) == TERMS_PER_RULESET:
+                bins.append((frozenset(keys), current))
+                current, keys = [], set()
+            current.append(item)
+            keys.add(key)
+    if current:
+        bins.append((frozenset(keys), current))
+    out: list[Part] = []
+    for concerns, chunk in bins or [(None, [])]:
         definition: dict[str, Any] = {_CATCH_ALL: {"all": [{"m": {_GUARD: 1}}]}}
         names: dict[str, int] = {}
         for n, (index, term) in enumerate(chunk):
             name = f"r{index}_{n}"
             definition[name] = _rule(term)
             names[name] = index
-        out.append((definition, names))
+        out.append(Part(definition, names, concerns))
     return out
 
 
@@ -135,18 +185,18 @@ class DurableProgram:
         self._engine = import_engine()
         self._lock = threading.Lock()
         self._sid = itertools.count()
-        self._parts: list[tuple[int, dict[str, int]]] = []
+        self._parts: list[tuple[int, dict[str, int], frozenset[str] | None]] = []
         handles: list[int] = []
         self._finalizer = weakref.finalize(self, _delete_rulesets, self._engine, handles)
         prefix = f"onecontact_{next(_names)}"
-        for n, (definition, names) in enumerate(build_rulesets(conditions)):
+        for n, part in enumerate(build_rulesets(conditions)):
             # Literals are bounded by the condition parser (at most 4 decimals, within
             # ±1e9), so json.dumps never writes an exponent here.
             handle = self._engine.create_ruleset(
-                f"{prefix}_{n}", json.dumps(definition, ensure_ascii=False)
+                f"{prefix}_{n}", json.dumps(part.definition, ensure_ascii=False)
             )
             handles.append(handle)
-            self._parts.append((handle, names))
+            self._parts.append((handle, part.names, part.concerns))
 
     def close(self) -> None:
         """Delete the C rulesets now instead of when the program is collected."""
@@ -163,7 +213,9 @@ class DurableProgram:
             message["sid"] = sid
             message["id"] = "contact"
             payload = encode_fact(message)
-            for handle, names in self._parts:
+            for handle, names, concerns in self._parts:
+                if concerns is not None and concerns.isdisjoint(fact):
+                    continue  # every term here requires a concern this contact lacks
                 asserted = False
                 try:
                     state = engine.assert_fact(handle, payload)[1]
@@ -171,10 +223,11 @@ class DurableProgram:
                     result = engine.start_action_for_state(handle, state)
                     text = result[1] if result else None
                     while text:
-                        for name in json.loads(text):
-                            index = names.get(name)
-                            if index is not None:
-                                hits.add(index)
+                        # The engine writes each action as {"<rule name>": {...the fact}}
+                        # (serializeResult in state.c): read the name, not the whole text.
+                        index = names.get(text[2 : text.index('"', 2)])
+                        if index is not None:
+                            hits.add(index)
                         text = engine.complete_and_start_action(handle, state)
                 finally:
                     if asserted:

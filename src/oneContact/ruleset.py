@@ -159,6 +159,8 @@ class Questionnaire:
 
     def check_codes(self, concerns: object, answers: object) -> list[ContactProblem]:
         """Problems of concern codes and answers, even from a contact of the wrong shape."""
+        if self._all_valid(concerns, answers):
+            return []  # the common case: no messages, hints or field names to build
         problems: list[ContactProblem] = []
         for i, code in enumerate(concerns if isinstance(concerns, list) else []):
             if not isinstance(code, str):
@@ -194,6 +196,18 @@ class Questionnaire:
             if why is not None:
                 problems.append(ContactProblem(field, why, "answer-type"))
         return problems
+
+    def _all_valid(self, concerns: object, answers: object) -> bool:
+        if not isinstance(concerns, list) or not isinstance(answers, Mapping):
+            return False
+        known, questions = self.concerns, self.questions
+        if not all(code in known for code in concerns):
+            return False
+        for qid, value in answers.items():
+            question = questions.get(qid)
+            if question is None or question.problem(value) is not None:
+                return False
+        return True
 
     def json_schema_parts(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """JSON Schema of ``concerns`` items and of ``answers`` for this questionnaire."""
