@@ -7,6 +7,7 @@ from .clocks import Calendar, Clock, ClockSubject, Policies
 from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
 from .intake import Client, FirstContact, contact_json_schema, parse_contact
+from .ledger import Ledger, LedgerClock, LedgerError, LedgerEvent
 from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
 from .ruleset import Rule, RuleSet, load_ruleset
 
@@ -27,6 +28,10 @@ __all__ = [
     "Engine",
     "FiredRule",
     "FirstContact",
+    "Ledger",
+    "LedgerClock",
+    "LedgerError",
+    "LedgerEvent",
     "OneContactError",
     "Policies",
     "Route",

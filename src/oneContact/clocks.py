@@ -160,8 +160,8 @@ class ClockSubject:
 
     age: int | None = attrs.field(default=None, validator=_check_age)
     """Age as given at contact, used when there is no birth date."""
-    birth_date: date | None = None
-    """When given, the age is taken on the day the clock starts."""
+    birth_date: date | None = attrs.field(default=None, repr=False)
+    """When given, the age is taken on the day the clock starts (never shown in a repr)."""
     highest_care_allowance: bool = False
     special_support_child: bool = False
 
@@ -1093,6 +1093,10 @@ class Policies:
     def starts_on(self, clock_id: str) -> str:
         """The event that starts clock *clock_id*."""
         return self._policy(clock_id).starts_on
+
+    def stops_on(self, clock_id: str) -> tuple[str, ...]:
+        """The events that stop clock *clock_id*."""
+        return self._policy(clock_id).stops_on
 
     def compute(
         self,

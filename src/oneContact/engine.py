@@ -64,6 +64,9 @@ class Assessment:
     fired: tuple[FiredRule, ...]
     ruleset_digest: str
     backend: Backend
+    subject: ClockSubject = attrs.field(factory=ClockSubject, repr=False)
+    """What the care-guarantee policies read of the client (kept for the ledger; it is not
+    part of the JSON output)."""
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON contract of ``onecontact assess``."""
@@ -350,9 +353,10 @@ class Engine:
             clock_ids.update(outcome.clocks)
         request = RouteRequest(valid, urgency, tuple(services.values()), catalogue)
         routes = self._router.route(request)
-        clocks = self.ruleset.policies.compute(
+        subject = _clock_subject(valid)
+        clocks = self._ruleset.policies.compute(
             tuple(clock_ids),
-            subject=_clock_subject(valid),
+            subject=subject,
             received_at=valid.received_at,
             events=events,
             now=now,
@@ -367,4 +371,5 @@ class Engine:
             fired=tuple(o.fired for o in fired),
             ruleset_digest=self.digest,
             backend=self.backend,
+            subject=subject,
         )

@@ -1,0 +1,204 @@
+"""Ledger benchmark (SQLite): recording throughput and ``clocks()`` latency on a big store.
+
+    python bench/bench_ledger.py            # 1,000,000 stored events (~1 minute)
+    python bench/bench_ledger.py --quick    # 100,000 stored events, a few seconds
+
+1. Fill: 200,000 contacts (20,000 with --quick) of five events each (contact_received,
+   contact_answered, need_assessed, care_offered, care_started), spread over 2023-2025 so
+   the clocks cross the law changes, written straight into the ledger's tables with
+   ``executemany`` (the fill is set-up, not the measurement).
+2. ``record_many`` into that full store through the public API (every check, one durable
+   transaction per batch), in batches of 1,000 and 100: events/s.
+3. ``record`` one event at a time: latency p50/p99 (one fsync each).
+4. ``clocks(contact_id, now=...)`` for random stored contacts: latency p50/p99.
+5. ``due(now=...)`` once over the whole store: seconds (no target yet).
+
+Targets from issue 3: >= 10,000 events/s in batches; clocks p99 <= 1 ms at 1,000,000
+events. This is a benchmark, not a test: nothing here fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from oneContact.clocks import HELSINKI
+from oneContact.ledger import Ledger, LedgerEvent
+
+TARGET_EVENTS_PER_S = 10_000
+TARGET_CLOCKS_P99_MS = 1.0
+EVENTS_PER_CONTACT = 5
+DIGEST = "0" * 64
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FIRST_DAY = datetime(2023, 1, 2, 8, tzinfo=HELSINKI)
+SPAN_S = 3 * 365 * 24 * 3600
+MICROS = 1_000_000
+
+
+def micros(ts: datetime) -> int:
+    return (ts - EPOCH) // timedelta(microseconds=1)
+
+
+def fill(path: Path, contacts: int, rng: random.Random) -> None:
+    """Write *contacts* contacts with their events straight into the ledger's tables."""
+    first = micros(FIRST_DAY)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")  # set-up only; the ledger itself runs FULL
+    conn.execute("BEGIN")
+
+    def rows() -> Iterator[tuple[tuple[object, ...], list[tuple[object, ...]]]]:
+        for n in range(contacts):
+            cid = f"c{n:07d}"
+            received = first + rng.randrange(SPAN_S) * MICROS
+            young = rng.random() < 0.3
+            contact = (
+                cid, received, DIGEST, "care need_assessment", "non_urgent", "nurse",
+                20 if young else 40 + n % 50, None, 0, 0,
+            )  # fmt: skip
+            answered = received + rng.randrange(3600) * MICROS
+            assessed = answered + rng.randrange(3 * 24 * 3600) * MICROS
+            offered = assessed + rng.randrange(10 * 24 * 3600) * MICROS
+            started = offered + rng.randrange(60 * 24 * 3600) * MICROS
+            events = [
+                (f"contact_received/{cid}", cid, "contact_received", received),
+                (f"{cid}.a", cid, "contact_answered", answered),
+                (f"{cid}.n", cid, "need_assessed", assessed),
+                (f"{cid}.o", cid, "care_offered", offered),
+                (f"{cid}.s", cid, "care_started", started),
+            ]
+            yield contact, events
+
+    chunk_contacts: list[tuple[object, ...]] = []
+    chunk_events: list[tuple[object, ...]] = []
+
+    def flush() -> None:
+        conn.executemany(
+            "INSERT INTO ledger_contacts (contact_id, received_us, ruleset_digest, clock_ids, "
+            "urgency, services, age, birth_date, highest_care_allowance, "
+            "special_support_child) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            chunk_contacts,
+        )
+        conn.executemany(
+            "INSERT INTO ledger_events (event_id, contact_id, event, at_us) VALUES (?, ?, ?, ?)",
+            chunk_events,
+        )
+        chunk_contacts.clear()
+        chunk_events.clear()
+
+    for contact, events in rows():
+        chunk_contacts.append(contact)
+        chunk_events.extend(events)
+        if len(chunk_contacts) >= 10_000:
+            flush()
+    flush()
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def throughput(ledger: Ledger, contacts: int, total: int, batch: int, tag: str) -> float:
+    """Events/s through record_many into the filled store."""
+    base = FIRST_DAY + timedelta(seconds=SPAN_S, days=1)  # after every stored contact
+    events = [
+        LedgerEvent(
+            f"c{n % contacts:07d}", "care_offered", base + timedelta(seconds=n), f"{tag}{n}"
+        )
+        for n in range(total)
+    ]
+    start = time.perf_counter()
+    for i in range(0, total, batch):
+        ledger.record_many(events[i : i + batch])
+    return total / (time.perf_counter() - start)
+
+
+def latencies(call: Callable[[int], object], count: int) -> list[float]:
+    """Milliseconds per call of call(i), i = 0..count-1."""
+    samples = []
+    clock = time.perf_counter_ns
+    for i in range(count):
+        start = clock()
+        call(i)
+        samples.append((clock() - start) / 1e6)
+    return samples
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 events instead of 1M")
+    parser.add_argument("--db", type=Path, help="where to build the store (default: temp dir)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    contacts = 20_000 if args.quick else 200_000
+    rng = random.Random(3)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = (args.db or Path(tmp) / "ledger.db").resolve()
+        if path.exists():
+            sys.exit(f"{path} exists; give a new path")
+        url = f"sqlite:///{path}"
+        Ledger.open(url).close()  # the schema, exactly as the ledger makes it
+        start = time.perf_counter()
+        fill(path, contacts, rng)
+        fill_s = time.perf_counter() - start
+        stored = contacts * EVENTS_PER_CONTACT
+        with Ledger.open(url) as ledger:
+            per_s_1000 = throughput(
+                ledger, contacts, 50_000 if not args.quick else 20_000, 1000, "k"
+            )
+            per_s_100 = throughput(ledger, contacts, 10_000 if not args.quick else 5_000, 100, "h")
+            now = FIRST_DAY + timedelta(seconds=SPAN_S, days=2)
+            single = latencies(
+                lambda i: ledger.record(
+                    f"c{i:07d}", "contact_answered", at=now, event_id=f"single{i}"
+                ),
+                1_000,
+            )
+            ids = [f"c{rng.randrange(contacts):07d}" for _ in range(20_000)]
+            for cid in ids[:1000]:  # warm the page cache and the calendar's year tables
+                ledger.clocks(cid, now=now)
+            clocks_ms = latencies(lambda i: ledger.clocks(ids[i], now=now), len(ids))
+            start = time.perf_counter()
+            worklist = ledger.due(now=now, within_weekdays=1)
+            due_s = time.perf_counter() - start
+    figures = {
+        "stored_events": stored,
+        "fill_s": round(fill_s, 2),
+        "record_many_per_s_batch_1000": round(per_s_1000),
+        "record_many_per_s_batch_100": round(per_s_100),
+        "record_ms_p50": round(statistics.median(single), 3),
+        "record_ms_p99": round(percentile(single, 0.99), 3),
+        "clocks_ms_p50": round(statistics.median(clocks_ms), 3),
+        "clocks_ms_p99": round(percentile(clocks_ms, 0.99), 3),
+        "due_s": round(due_s, 2),
+        "due_listed": len(worklist),
+    }
+    width = max(map(len, figures))
+    for name, value in figures.items():
+        print(f"{name:<{width}}  {value}")
+    ok_rate = per_s_1000 >= TARGET_EVENTS_PER_S
+    ok_clocks = figures["clocks_ms_p99"] <= TARGET_CLOCKS_P99_MS
+    print(
+        f"targets: >= {TARGET_EVENTS_PER_S:,} events/s {'met' if ok_rate else 'MISSED'}; "
+        f"clocks p99 <= {TARGET_CLOCKS_P99_MS} ms {'met' if ok_clocks else 'MISSED'}"
+        + ("" if not args.quick else " (quick run: 100,000 events, not 1,000,000)")
+    )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1204 @@
+"""The time-to-care ledger: an append-only store of what happened to each contact, and the
+care-guarantee clocks recomputed from it.
+
+::
+
+    ledger = Ledger.open("sqlite:///ledger.db", policies=engine.ruleset.policies)
+    ledger.record_assessment(assessment)  # the assessment carries its clock subject
+    ledger.record("c-1", "need_assessed", at=ts, event_id="c-1.na")
+    ledger.clocks("c-1", now=ts)          # each clock with days used / allowed
+    ledger.due(now=ts, within_weekdays=1)  # the team's worklist, most urgent first
+
+Nothing is derived at write time: a clock is recomputed from the stored events with
+:meth:`Policies.compute` whenever it is asked for, so the policy in force on each clock's
+start day applies and a corrected policy file corrects every past clock with it.
+
+Backend choice
+--------------
+psycopg 3 for PostgreSQL and the standard library's ``sqlite3`` for SQLite, behind a
+private dialect layer of about 150 lines in this module (``_SQLiteSession`` and
+``_PgSession``), rather than SQLAlchemy Core 2.x:
+
+- The SQL here is a handful of fixed statements; what differs between the backends is
+  exactly what SQLAlchemy does *not* hide: SQLite's durability PRAGMAs and ``BEGIN
+  IMMEDIATE``, PostgreSQL's advisory lock around schema creation, its identity column,
+  trigger syntax and server-side cursors. A dialect layer would have to reach past
+  SQLAlchemy for each of them anyway.
+- The embedded default needs nothing beyond the standard library, and psycopg is imported
+  only when a ``postgresql://`` ledger is opened. One dependency (psycopg, with its binary
+  build) instead of SQLAlchemy plus a driver.
+- Speed: no statement compilation or result-proxy layer on the hot paths (``clocks()`` is
+  two indexed queries; ``record_many`` is one ``executemany``).
+
+Schema (the same tables, columns and constraints on both backends; only the spelling of
+the autoincrement column and of the append-only triggers differs):
+
+- ``ledger_meta(key, value)``: ``schema_version`` = 1. A ledger written by a newer version
+  is refused rather than misread.
+- ``ledger_contacts``: one row per contact, written once by :meth:`Ledger.record_assessment`:
+  ``contact_id`` (primary key), ``received_us``, ``ruleset_digest``, ``clock_ids``,
+  ``urgency``, ``services`` (route service ids, for reports), and the clock subject needed
+  to recompute: ``age``, ``birth_date``, ``highest_care_allowance``,
+  ``special_support_child``. No free text, no identity code.
+- ``ledger_events``: ``seq`` (autoincrement: the order of recording), ``event_id``
+  (UNIQUE: the idempotency key), ``contact_id`` (foreign key), ``event``, ``at_us``.
+  Indexed on ``(contact_id, at_us)``.
+
+Instants are stored as whole microseconds since 1970-01-01 UTC in a 64-bit integer: exact,
+identical on both backends, and cheap to index; they are read back as Europe/Helsinki
+datetimes. Triggers refuse UPDATE and DELETE on both data tables.
+
+Durability and concurrency
+--------------------------
+SQLite: WAL journal, ``synchronous=FULL`` (the WAL is fsynced at every commit, so an
+acknowledged event survives a process kill and a power cut), ``busy_timeout``, foreign
+keys on, every write in ``BEGIN IMMEDIATE`` (the write lock is taken up front, so two
+writers never deadlock upgrading a read lock). PostgreSQL: each write is one transaction;
+``synchronous_commit`` is raised to ``on`` for the session if the server has it off. Each
+thread gets its own connection (made on first use, closed with the ledger or when the
+thread ends), so one :class:`Ledger` can be shared by threads; each process opens its own.
+
+The clock subject (age or birth date, and the flags) comes with the assessment
+(``Assessment.subject``, never in its JSON or repr); the policies are given once, to
+:meth:`Ledger.open`, so that every clock of a ledger is recomputed with the same law.
+
+Not done yet (issue 3): the ``declined`` clock status (needs :mod:`oneContact.clocks`),
+reports, the CLI and regional targets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import threading
+import weakref
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+import attrs
+
+from ._bundled import bundled_rules_directory
+from .clocks import HELSINKI, Calendar, Clock, ClockSubject, Policies, local_date
+from .engine import Assessment
+from .errors import OneContactError, did_you_mean
+from .intake import looks_like_identity_code
+
+if TYPE_CHECKING:  # pragma: no cover - psycopg is imported only for postgresql:// ledgers
+    import psycopg
+
+__all__ = ["Ledger", "LedgerClock", "LedgerError", "LedgerEvent"]
+
+SCHEMA_VERSION = 1
+_CONTACT_RECEIVED = "contact_received"
+_WITHDRAWN = "withdrawn"
+# The contact_received event of a contact gets this id. '/' is not allowed in the ids a
+# host passes, so it can never collide with one of theirs.
+_RECEIVED_ID_PREFIX = "contact_received/"
+# The ids a host passes are pseudonymous keys, never text: the same alphabet as
+# FirstContact.contact_id, so nothing written in words can be stored through them.
+_ID = re.compile(r"[A-Za-z0-9._:-]+\Z")
+_CONTACT_ID_MAX = 64
+_EVENT_ID_MAX = 128
+_EVENT_NAME = re.compile(r"[a-z0-9_]{1,64}\Z")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# Bound parameters per IN (...) list: far below SQLite's and PostgreSQL's limits.
+_CHUNK = 500
+# PostgreSQL: a concurrent writer may insert the same event_id between our check and our
+# insert; the unique index refuses the second, and the batch is simply run again.
+_RETRIES = 5
+
+
+class LedgerError(OneContactError, ValueError):
+    """The ledger refused a call; nothing was changed.
+
+    ``field`` names what is wrong (``event``, ``at``, ``events[3].event_id``, ...),
+    ``code`` is a stable identifier of the kind of problem, and the message says the fix.
+    """
+
+    def __init__(self, code: str, field: str, message: str) -> None:
+        self.code = code
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+@attrs.frozen
+class LedgerEvent:
+    """One thing that happened to a contact: what :meth:`Ledger.record_many` takes and
+    :meth:`Ledger.events` gives back."""
+
+    contact_id: str
+    event: str
+    at: datetime
+    event_id: str
+
+
+@attrs.frozen(repr=False)
+class LedgerClock:
+    """One care-guarantee clock of one contact as of ``now``, with the days it used.
+
+    Counts run from the local day the clock started (not counted, as in Act 150/1930) to
+    the day it stopped or, while it runs, to ``now``'s local day. ``weekdays_*`` count
+    arkipäivät, ``days_*`` calendar days; ``*_allowed`` run to the due date. ``days_over``
+    is the number of calendar days past the due date (0 when not past it). All are None
+    when the clock has not started, and the ``allowed``/``over`` ones when it has no limit.
+    """
+
+    contact_id: str
+    clock: Clock
+    weekdays_used: int | None
+    days_used: int | None
+    weekdays_allowed: int | None
+    days_allowed: int | None
+    days_over: int | None
+    withdrawn_at: datetime | None = None
+    """When the client withdrew (the ``withdrawn`` event), if they did by ``now``."""
+
+    @property
+    def id(self) -> str:
+        """The clock's id, e.g. ``care``."""
+        return self.clock.clock
+
+    @property
+    def status(self) -> str:
+        """``not_started``, ``open``, ``met`` or ``breached``."""
+        return self.clock.status
+
+    @property
+    def due_date(self) -> date | None:
+        """The last local day the limit allows, or None without a limit."""
+        return self.clock.due_date
+
+    def to_json(self) -> dict[str, object]:
+        """The clock's JSON (see :meth:`Clock.to_json`) with the contact and the counts."""
+        return {
+            "contact_id": self.contact_id,
+            **self.clock.to_json(),
+            "weekdays_used": self.weekdays_used,
+            "days_used": self.days_used,
+            "weekdays_allowed": self.weekdays_allowed,
+            "days_allowed": self.days_allowed,
+            "days_over": self.days_over,
+            "withdrawn_at": None if self.withdrawn_at is None else self.withdrawn_at.isoformat(),
+        }
+
+    def __repr__(self) -> str:
+        clock = self.clock
+        due = f" due {clock.due_date}" if clock.due_date is not None else ""
+        used = ""
+        if self.days_used is not None:
+            allowed = f" of {self.days_allowed}" if self.days_allowed is not None else ""
+            used = f" ({self.days_used}{allowed} days used)"
+        return f"<LedgerClock {self.contact_id!r} {clock.clock!r} {clock.status}{due}{used}>"
+
+
+# --------------------------------------------------------------------------- dialects
+
+
+class _Session(Protocol):
+    """One connection, used by one thread of one process."""
+
+    pid: int
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def stream(
+        self, sql: str, params: Sequence[Any] = ()
+    ) -> Generator[tuple[Any, ...], None, None]: ...
+
+    def write(self) -> AbstractContextManager[None]: ...
+
+    def ddl(self, statements: Sequence[str]) -> None: ...
+
+    def has_table(self, name: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+    def closer(self) -> Callable[[], None]:
+        """The connection's own close, which does not keep the session alive."""
+        ...
+
+    def usable(self) -> bool:
+        """False once the connection is lost; the thread then gets a new one."""
+        ...
+
+
+class _Dialect(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def unique_violation(self) -> tuple[type[BaseException], ...]: ...
+
+    def connect(self) -> _Session: ...
+
+    def describe(self) -> str: ...
+
+
+_TABLES = (
+    """CREATE TABLE IF NOT EXISTS ledger_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS ledger_contacts (
+        contact_id TEXT PRIMARY KEY,
+        received_us BIGINT NOT NULL,
+        ruleset_digest TEXT NOT NULL,
+        clock_ids TEXT NOT NULL,
+        urgency TEXT NOT NULL,
+        services TEXT NOT NULL,
+        age INTEGER,
+        birth_date TEXT,
+        highest_care_allowance INTEGER NOT NULL CHECK (highest_care_allowance IN (0, 1)),
+        special_support_child INTEGER NOT NULL CHECK (special_support_child IN (0, 1))
+    )""",
+    """CREATE TABLE IF NOT EXISTS ledger_events (
+        seq {seq},
+        event_id TEXT NOT NULL UNIQUE,
+        contact_id TEXT NOT NULL REFERENCES ledger_contacts (contact_id),
+        event TEXT NOT NULL,
+        at_us BIGINT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS ledger_events_contact ON ledger_events (contact_id, at_us)",
+)
+
+
+def _schema(seq: str, triggers: Sequence[str]) -> tuple[str, ...]:
+    return (*(t.replace("{seq}", seq) for t in _TABLES), *triggers)
+
+
+_SQLITE_SCHEMA = _schema(
+    "INTEGER PRIMARY KEY AUTOINCREMENT",
+    tuple(
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        for table in ("ledger_contacts", "ledger_events")
+        for verb in ("UPDATE", "DELETE")
+    ),
+)
+
+_PG_SCHEMA = _schema(
+    "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    (
+        "CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
+        *(
+            f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE "
+            f"ON {table} FOR EACH ROW EXECUTE FUNCTION ledger_append_only()"
+            for table in ("ledger_contacts", "ledger_events")
+        ),
+    ),
+)
+
+
+class _SQLiteSession:
+    def __init__(self, path: str, busy_ms: int) -> None:
+        self.pid = os.getpid()
+        # isolation_level=None: the module never opens transactions by itself; every
+        # write says BEGIN IMMEDIATE. check_same_thread=False only so that close() may
+        # come from another thread; a session is used by the thread that made it.
+        conn = sqlite3.connect(
+            path, timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+            (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if str(mode).lower() != "wal":
+                raise LedgerError(
+                    "no-wal",
+                    "url",
+                    f"SQLite would not switch {path} to WAL (journal_mode is {mode}); "
+                    "put the ledger on a local file system",
+                )
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.conn.execute(sql, params).rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def stream(
+        self, sql: str, params: Sequence[Any] = ()
+    ) -> Generator[tuple[Any, ...], None, None]:
+        yield from self.conn.execute(sql, params)
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            # SQLite may have rolled back already (e.g. after an I/O error): then a second
+            # ROLLBACK would raise and hide the error that matters.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def ddl(self, statements: Sequence[str]) -> None:
+        with self.write():
+            for statement in statements:
+                self.conn.execute(statement)
+
+    def has_table(self, name: str) -> bool:
+        found = self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return bool(found)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def closer(self) -> Callable[[], None]:
+        return self.conn.close
+
+    def usable(self) -> bool:
+        return True
+
+
+@attrs.frozen
+class _SQLite:
+    path: str
+    busy_ms: int
+    name: str = "sqlite"
+    unique_violation: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
+
+    def connect(self) -> _Session:
+        return _SQLiteSession(self.path, self.busy_ms)
+
+    def describe(self) -> str:
+        return f"sqlite:///{self.path}"
+
+
+def _pg(sql: str) -> str:
+    # The statements here are written with SQLite's '?' and contain no other '?' or '%'.
+    return sql.replace("?", "%s")
+
+
+class _PgSession:
+    def __init__(self, url: str) -> None:
+        import psycopg  # noqa: PLC0415 - only a postgresql:// ledger needs the driver
+
+        self.pid = os.getpid()
+        self.conn: psycopg.Connection[tuple[Any, ...]] = psycopg.connect(url, autocommit=True)
+        row = self.conn.execute("SHOW synchronous_commit").fetchone()
+        if row is not None and row[0] == "off":
+            # "record returns only when the event is durable": never acknowledge early.
+            self.conn.execute("SET synchronous_commit = on")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.conn.execute(_pg(sql), params).fetchall()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.conn.execute(_pg(sql), params).rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(_pg(sql), rows)
+
+    def stream(
+        self, sql: str, params: Sequence[Any] = ()
+    ) -> Generator[tuple[Any, ...], None, None]:
+        # A server-side cursor: the worklist over a large ledger never sits in memory.
+        with self.conn.transaction(), self.conn.cursor(name="ledger_stream") as cursor:
+            cursor.itersize = 10_000
+            cursor.execute(_pg(sql), params)
+            yield from cursor
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self.conn.transaction():
+            yield
+
+    def ddl(self, statements: Sequence[str]) -> None:
+        with self.conn.transaction():
+            # Several processes may open a new ledger at once; CREATE ... IF NOT EXISTS
+            # is not safe against that in PostgreSQL, so they take turns.
+            self.conn.execute("SELECT pg_advisory_xact_lock(7406031)")
+            for statement in statements:
+                self.conn.execute(statement)
+
+    def has_table(self, name: str) -> bool:
+        # to_regclass follows search_path, as the unqualified names in the statements do.
+        (found,) = self.query("SELECT to_regclass(?) IS NOT NULL", (name,))[0]
+        return bool(found)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def closer(self) -> Callable[[], None]:
+        return self.conn.close
+
+    def usable(self) -> bool:
+        # A server restart or a dropped network leaves the connection broken: the next
+        # call of this thread reconnects instead of failing forever.
+        return not (self.conn.closed or self.conn.broken)
+
+
+@attrs.frozen
+class _Postgres:
+    url: str = attrs.field(repr=False)
+    unique_violation: tuple[type[BaseException], ...]
+    name: str = "postgresql"
+
+    def connect(self) -> _Session:
+        return _PgSession(self.url)
+
+    def describe(self) -> str:
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+        user = f"{parts.username}@" if parts.username else ""
+        return urlunsplit((parts.scheme, user + host, parts.path, "", ""))
+
+
+def _dialect(url: str, busy_timeout: float) -> _Dialect:
+    if not isinstance(url, str):
+        raise LedgerError(
+            "bad-url",
+            "url",
+            'give a URL string such as "sqlite:///ledger.db" or '
+            '"postgresql://user@host:5432/dbname"',
+        )
+    if url.startswith("sqlite:"):
+        if not url.startswith("sqlite:///") or "?" in url:
+            raise LedgerError(
+                "bad-url",
+                "url",
+                'an SQLite ledger is "sqlite:///relative/path.db" or '
+                '"sqlite:////absolute/path.db" (three slashes, then the path, no options)',
+            )
+        raw = url[len("sqlite:///") :]
+        if raw in ("", ":memory:") or raw.startswith("file:"):
+            raise LedgerError(
+                "bad-url",
+                "url",
+                "the ledger must be durable, so it is a file: give a path such as "
+                '"sqlite:///ledger.db" (in tests, a file under tmp_path)',
+            )
+        path = Path(raw).resolve()
+        if not path.parent.is_dir():
+            raise LedgerError(
+                "bad-url",
+                "url",
+                f"directory {path.parent} does not exist; create it first "
+                "(the ledger creates its file, not its directory)",
+            )
+        return _SQLite(str(path), max(1, round(busy_timeout * 1000)))
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            import psycopg  # noqa: PLC0415 - the PostgreSQL driver is only needed here
+        except ImportError:  # pragma: no cover - psycopg is a dependency of oneContact
+            raise LedgerError(
+                "no-driver",
+                "url",
+                "a PostgreSQL ledger needs psycopg 3: pip install 'psycopg[binary]>=3.2'",
+            ) from None
+        return _Postgres(url, (psycopg.errors.UniqueViolation,))
+    scheme = url.split(":", 1)[0] if ":" in url else url
+    hint = did_you_mean(scheme, ("sqlite", "postgresql"))
+    also = f" (did you mean {hint!r}?)" if hint else ""
+    raise LedgerError(
+        "bad-url",
+        "url",
+        f"unknown ledger scheme {scheme[:20]!r}{also}; use "
+        '"sqlite:///ledger.db" or "postgresql://user@host:5432/dbname"',
+    )
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _micros(ts: datetime) -> int:
+    return (ts - _EPOCH) // _MICROSECOND
+
+
+def _instant(micros: int) -> datetime:
+    return (_EPOCH + timedelta(microseconds=micros)).astimezone(HELSINKI)
+
+
+def _check_time(ts: object, field: str) -> int:
+    if not isinstance(ts, datetime):
+        raise LedgerError(
+            "bad-timestamp", field, f"must be a datetime with a time zone, not {type(ts).__name__}"
+        )
+    if ts.tzinfo is None or ts.utcoffset() is None:
+        raise LedgerError(
+            "naive-timestamp",
+            field,
+            f"{ts.isoformat()} has no time zone; give it one, e.g. "
+            "datetime(..., tzinfo=ZoneInfo('Europe/Helsinki')) or UTC",
+        )
+    return _micros(ts)
+
+
+def _check_id(value: object, field: str, *, longest: int) -> str:
+    if not isinstance(value, str) or not value:
+        raise LedgerError("bad-id", field, "must be a non-empty string")
+    if looks_like_identity_code(value):
+        # The value is not repeated: it may be a real personal identity code.
+        raise LedgerError(
+            "identity-code",
+            field,
+            "looks like a Finnish personal identity code; the ledger stores only the "
+            "pseudonymous ids the host passes",
+        )
+    if len(value) > longest or not _ID.match(value):
+        raise LedgerError(
+            "bad-id",
+            field,
+            f"must be 1-{longest} characters of A-Z a-z 0-9 . _ : - (a pseudonymous key, not text)",
+        )
+    return value
+
+
+def _when(micros: int) -> str:
+    return _instant(micros).isoformat()
+
+
+@attrs.frozen
+class _Contact:
+    """A stored contact: what recomputing its clocks needs."""
+
+    received_us: int
+    clock_ids: tuple[str, ...]
+    subject: ClockSubject
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> _Contact:
+        received_us, clock_ids, age, birth_date, allowance, special = row
+        return cls(
+            received_us,
+            tuple(clock_ids.split()),
+            ClockSubject(
+                age=age,
+                birth_date=None if birth_date is None else date.fromisoformat(birth_date),
+                highest_care_allowance=bool(allowance),
+                special_support_child=bool(special),
+            ),
+        )
+
+
+_CONTACT_COLUMNS = (
+    "received_us",
+    "ruleset_digest",
+    "clock_ids",
+    "urgency",
+    "services",
+    "age",
+    "birth_date",
+    "highest_care_allowance",
+    "special_support_child",
+)
+# The statements are written out whole: nothing but '?' placeholders varies in them.
+_INSERT_CONTACT = (
+    "INSERT INTO ledger_contacts (contact_id, received_us, ruleset_digest, clock_ids, "
+    "urgency, services, age, birth_date, highest_care_allowance, special_support_child) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING"
+)
+_SELECT_CONTACT = (
+    "SELECT received_us, ruleset_digest, clock_ids, urgency, services, age, birth_date, "
+    "highest_care_allowance, special_support_child FROM ledger_contacts WHERE contact_id = ?"
+)
+_SELECT_SUBJECT = (
+    "SELECT received_us, clock_ids, age, birth_date, highest_care_allowance, "
+    "special_support_child FROM ledger_contacts WHERE contact_id = ?"
+)
+_SELECT_EVENTS = (
+    "SELECT event, at_us FROM ledger_events WHERE contact_id = ? AND at_us <= ? ORDER BY at_us, seq"
+)
+_SELECT_RECEIVED = "SELECT contact_id, received_us FROM ledger_contacts WHERE contact_id IN"
+_SELECT_EVENT_IDS = "SELECT event_id, contact_id, event, at_us FROM ledger_events WHERE event_id IN"
+_SELECT_OPEN = (
+    "SELECT c.contact_id, c.received_us, c.clock_ids, c.age, c.birth_date, "
+    "c.highest_care_allowance, c.special_support_child, e.event, e.at_us "
+    "FROM ledger_contacts c LEFT JOIN ledger_events e "
+    "ON e.contact_id = c.contact_id AND e.at_us <= ? "
+    "WHERE c.received_us <= ? AND c.clock_ids <> '' "
+    "ORDER BY c.contact_id, e.at_us, e.seq"
+)
+_INSERT_EVENT = "INSERT INTO ledger_events (event_id, contact_id, event, at_us) VALUES (?, ?, ?, ?)"
+
+# An event row as compared for idempotency: (event_id, contact_id, event, at_us).
+_Row = tuple[str, str, str, int]
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _in_list(head: str, count: int) -> str:
+    """*head* (ending in ``IN``) with a list of *count* placeholders."""
+    return f"{head} ({_marks(count)})"
+
+
+# --------------------------------------------------------------------------- the ledger
+
+
+class _Local(threading.local):
+    session: _Session | None = None
+
+
+class Ledger:
+    """An append-only store of time-to-care events, and the clocks recomputed from it.
+
+    Open it with :meth:`open`; share one instance between threads; close it when done (or
+    use it as a context manager). Every refused call raises :class:`LedgerError` and
+    changes nothing.
+    """
+
+    def __init__(self, dialect: _Dialect, policies: Policies, calendar: Calendar) -> None:
+        """Use :meth:`open`."""
+        self._dialect = dialect
+        self._policies = policies
+        self._calendar = calendar
+        self._events = frozenset(policies.events)
+        self._recordable = self._events - {_CONTACT_RECEIVED}
+        # starts_on / stops_on of every clock: read once from the policies themselves.
+        self._shape: Mapping[str, tuple[str, tuple[str, ...]]] = {
+            clock: (policies.starts_on(clock), policies.stops_on(clock))
+            for clock in sorted(policies.clock_ids)
+        }
+        self._local = _Local()
+        self._lock = threading.Lock()
+        self._sessions: weakref.WeakSet[_Session] = weakref.WeakSet()
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        policies: Policies | None = None,
+        calendar: Calendar | None = None,
+        busy_timeout: float = 30.0,
+    ) -> Ledger:
+        """Open (and on first use create) the ledger at *url*.
+
+        *url* is ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a libpq URL
+        ``postgresql://user@host:5432/dbname`` (options such as
+        ``?options=-csearch_path%3Dmyschema`` pass through). *policies* are the
+        care-guarantee policies the clocks are recomputed with: give the engine's
+        (``engine.ruleset.policies``); the default is the bundled ones. *busy_timeout* is
+        how many seconds an SQLite writer waits for another to finish.
+        """
+        dialect = _dialect(url, busy_timeout)
+        if policies is None:
+            policies = Policies.from_directory(bundled_rules_directory() / "policies")
+        ledger = cls(dialect, policies, calendar if calendar is not None else Calendar.finnish())
+        try:
+            ledger._create()
+        except BaseException:
+            ledger.close()
+            raise
+        return ledger
+
+    def _create(self) -> None:
+        session = self._session()
+        # A ledger of another schema version is refused before anything is run on it.
+        if session.has_table("ledger_meta"):
+            self._check_version(session)
+        statements = _SQLITE_SCHEMA if self._dialect.name == "sqlite" else _PG_SCHEMA
+        session.ddl(statements)
+        with session.write():
+            session.execute(
+                "INSERT INTO ledger_meta (key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (str(SCHEMA_VERSION),),
+            )
+        self._check_version(session)
+
+    def _check_version(self, session: _Session) -> None:
+        found = session.query("SELECT value FROM ledger_meta WHERE key = 'schema_version'")
+        version = found[0][0] if found else None
+        if version != str(SCHEMA_VERSION):
+            raise LedgerError(
+                "schema-version",
+                "url",
+                f"{self._dialect.describe()} has ledger schema version {version}; this "
+                f"oneContact reads version {SCHEMA_VERSION}: upgrade oneContact",
+            )
+
+    # ------------------------------------------------------------ connections
+
+    def _session(self) -> _Session:
+        if self._closed:
+            raise LedgerError("closed", "ledger", "this ledger is closed; open it again")
+        session = self._local.session
+        if session is not None and session.pid == os.getpid() and session.usable():
+            return session
+        # A session inherited through fork() belongs to the parent: leave it alone.
+        session = self._dialect.connect()
+        with self._lock:
+            self._sessions.add(session)
+        # Closed when the thread ends and its local goes away, or by close().
+        weakref.finalize(session, _close_quietly, session.pid, session.closer())
+        self._local.session = session
+        return session
+
+    def close(self) -> None:
+        """Close every connection of this ledger. Further calls raise LedgerError."""
+        self._closed = True
+        with self._lock:
+            sessions = list(self._sessions)
+            self._sessions.clear()
+        for session in sessions:
+            if session.pid == os.getpid():
+                session.close()
+        self._local.session = None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<Ledger {self._dialect.describe()}{state}>"
+
+    @property
+    def policies(self) -> Policies:
+        """The policies the clocks are recomputed with."""
+        return self._policies
+
+    # ------------------------------------------------------------ writing
+
+    def record_assessment(
+        self, assessment: Assessment, *, subject: ClockSubject | None = None
+    ) -> bool:
+        """Store a contact: its ``contact_received`` event, the clocks its assessment
+        started, the ruleset digest and the clock subject (age or birth date and the
+        flags the policies read; by default the one the assessment carries).
+
+        Idempotent per contact: the same assessment again stores nothing and returns
+        False; a different one for a stored contact id raises LedgerError. Returns True
+        when the contact was stored.
+        """
+        if not isinstance(assessment, Assessment):
+            raise LedgerError(
+                "bad-assessment", "assessment", "must be an Assessment from Engine.assess()"
+            )
+        if subject is None:
+            subject = assessment.subject
+        if not isinstance(subject, ClockSubject):
+            raise LedgerError(
+                "bad-subject",
+                "subject",
+                "must be a ClockSubject, e.g. ClockSubject(age=client.age, "
+                "birth_date=client.birth_date, highest_care_allowance=..., "
+                "special_support_child=...)",
+            )
+        contact_id = _check_id(assessment.contact_id, "contact_id", longest=_CONTACT_ID_MAX)
+        received_us = _check_time(assessment.received_at, "received_at")
+        clock_ids = tuple(c.clock for c in assessment.clocks)
+        unknown = [c for c in clock_ids if c not in self._shape]
+        if unknown:
+            raise LedgerError(
+                "unknown-clock",
+                "assessment.clocks",
+                f"clock {unknown[0]!r} is not in this ledger's policies; open the ledger "
+                "with the policies of the engine that made the assessment "
+                "(Ledger.open(url, policies=engine.ruleset.policies))",
+            )
+        row = (
+            received_us,
+            str(assessment.ruleset_digest),
+            " ".join(clock_ids),
+            str(assessment.urgency),
+            " ".join(r.service for r in assessment.routes),
+            subject.age,
+            None if subject.birth_date is None else subject.birth_date.isoformat(),
+            int(subject.highest_care_allowance),
+            int(subject.special_support_child),
+        )
+        session = self._session()
+        with session.write():
+            inserted = session.execute(
+                _INSERT_CONTACT,
+                (contact_id, *row),
+            )
+            if inserted:
+                session.execute(
+                    _INSERT_EVENT,
+                    (_RECEIVED_ID_PREFIX + contact_id, contact_id, _CONTACT_RECEIVED, received_us),
+                )
+                return True
+            (stored,) = session.query(
+                _SELECT_CONTACT,
+                (contact_id,),
+            )
+        differ = [
+            name for name, old, new in zip(_CONTACT_COLUMNS, stored, row, strict=True) if old != new
+        ]
+        if differ:
+            shown = ", ".join(d.replace("received_us", "received_at") for d in differ)
+            raise LedgerError(
+                "contact-conflict",
+                "contact_id",
+                f"contact {contact_id!r} is already recorded with a different {shown}; a "
+                "contact is recorded once, from its first assessment: record what happened "
+                "since as events",
+            )
+        return False
+
+    def record(self, contact_id: str, event: str, *, at: datetime, event_id: str) -> bool:
+        """Record that *event* happened to the contact at *at*; return when it is durable.
+
+        Idempotent on *event_id*: the same event again returns False and stores nothing;
+        the same id with a different contact, event or instant raises LedgerError.
+        """
+        return self._write([LedgerEvent(contact_id, event, at, event_id)], batch=False) == 1
+
+    def record_many(self, events: Iterable[LedgerEvent]) -> int:
+        """Record *events* in one transaction: all of them, or (on LedgerError) none.
+
+        The same rules as :meth:`record`, item by item; an event id that appears twice in
+        the batch with the same content counts once. Returns how many were new.
+        """
+        return self._write(list(events), batch=True)
+
+    def _check_event(self, name: object, field: str) -> str:
+        if isinstance(name, str) and name in self._recordable:
+            return name
+        if name == _CONTACT_RECEIVED:
+            raise LedgerError(
+                "reserved-event",
+                field,
+                "contact_received is recorded by record_assessment(), from the assessment",
+            )
+        if not isinstance(name, str) or not _EVENT_NAME.match(name):
+            raise LedgerError(
+                "unknown-event",
+                field,
+                f"an event is one of the policies' event names: {', '.join(sorted(self._recordable))}",
+            )
+        hint = did_you_mean(name, self._recordable)
+        also = (
+            f" (did you mean {hint!r}?)"
+            if hint
+            else f"; use one of {', '.join(sorted(self._recordable))}"
+        )
+        raise LedgerError(
+            "unknown-event",
+            field,
+            f"unknown event {name!r}{also}; a region adds events under 'events:' in its "
+            "policy files",
+        )
+
+    def _prepare(self, items: Sequence[object], *, batch: bool) -> list[tuple[int, _Row]]:
+        rows: list[tuple[int, _Row]] = []
+        seen: dict[str, tuple[int, _Row]] = {}
+        for index, item in enumerate(items):
+            where = f"events[{index}]." if batch else ""
+            if not isinstance(item, LedgerEvent):
+                raise LedgerError(
+                    "bad-event",
+                    f"events[{index}]",
+                    "must be a LedgerEvent(contact_id, event, at, event_id)",
+                )
+            contact_id = _check_id(item.contact_id, where + "contact_id", longest=_CONTACT_ID_MAX)
+            event = self._check_event(item.event, where + "event")
+            at_us = _check_time(item.at, where + "at")
+            event_id = _check_id(item.event_id, where + "event_id", longest=_EVENT_ID_MAX)
+            row = (event_id, contact_id, event, at_us)
+            prior = seen.get(event_id)
+            if prior is None:
+                seen[event_id] = (index, row)
+                rows.append((index, row))
+            elif prior[1] != row:
+                raise LedgerError(
+                    "event-id-conflict",
+                    where + "event_id",
+                    f"{event_id!r} is also events[{prior[0]}], with different content; "
+                    "each event gets its own id",
+                )
+        return rows
+
+    def _write(self, items: Sequence[object], *, batch: bool) -> int:
+        rows = self._prepare(items, batch=batch)
+        if not rows:
+            return 0
+        session = self._session()
+        for attempt in range(_RETRIES):
+            try:
+                with session.write():
+                    return self._store(session, rows, batch=batch)
+            except self._dialect.unique_violation:
+                # Only PostgreSQL gets here: another transaction stored one of these ids
+                # after we looked. Look again; the retry sees it and compares contents.
+                if attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _store(self, session: _Session, rows: list[tuple[int, _Row]], *, batch: bool) -> int:
+        received: dict[str, int] = {}
+        contact_ids = sorted({row[1] for _, row in rows})
+        for chunk in _chunks(contact_ids):
+            received.update(
+                session.query(
+                    _in_list(_SELECT_RECEIVED, len(chunk)),
+                    chunk,
+                )
+            )
+        existing: dict[str, _Row] = {}
+        for chunk in _chunks([row[0] for _, row in rows]):
+            for stored in session.query(
+                _in_list(_SELECT_EVENT_IDS, len(chunk)),
+                chunk,
+            ):
+                existing[stored[0]] = (stored[0], stored[1], stored[2], stored[3])
+        fresh: list[_Row] = []
+        for index, row in rows:
+            where = f"events[{index}]." if batch else ""
+            event_id, contact_id, _, at_us = row
+            received_us = received.get(contact_id)
+            if received_us is None:
+                raise LedgerError(
+                    "unknown-contact",
+                    where + "contact_id",
+                    f"no contact {contact_id!r} in the ledger; record its assessment first "
+                    "with Ledger.record_assessment()",
+                )
+            if at_us < received_us:
+                raise LedgerError(
+                    "before-contact",
+                    where + "at",
+                    f"{_when(at_us)} is before contact {contact_id!r} was received "
+                    f"({_when(received_us)}); check the timestamp and its UTC offset",
+                )
+            old = existing.get(event_id)
+            if old is None:
+                fresh.append(row)
+            elif old != row:
+                raise LedgerError(
+                    "event-id-conflict",
+                    where + "event_id",
+                    f"{event_id!r} is already recorded as {old[2]} of contact {old[1]!r} at "
+                    f"{_when(old[3])}; an event id names one event forever: give this event "
+                    "its own id",
+                )
+        if fresh:
+            session.executemany(_INSERT_EVENT, fresh)
+        return len(fresh)
+
+    # ------------------------------------------------------------ reading
+
+    def events(self, contact_id: str) -> tuple[LedgerEvent, ...]:
+        """Every event of the contact, ``contact_received`` first, in time order."""
+        _check_id(contact_id, "contact_id", longest=_CONTACT_ID_MAX)
+        rows = self._session().query(
+            "SELECT contact_id, event, at_us, event_id FROM ledger_events "
+            "WHERE contact_id = ? ORDER BY at_us, seq",
+            (contact_id,),
+        )
+        return tuple(LedgerEvent(c, e, _instant(at), i) for c, e, at, i in rows)
+
+    def clocks(self, contact_id: str, *, now: datetime) -> tuple[LedgerClock, ...]:
+        """The contact's clocks as of *now*, in the order its assessment gave them.
+
+        Only events at or before *now* count, so a past *now* replays the worklist of
+        that moment. Each clock follows the policy in force on its start day.
+        """
+        _check_id(contact_id, "contact_id", longest=_CONTACT_ID_MAX)
+        now_us = _check_time(now, "now")
+        session = self._session()
+        found = session.query(
+            _SELECT_SUBJECT,
+            (contact_id,),
+        )
+        if not found:
+            raise LedgerError(
+                "unknown-contact",
+                "contact_id",
+                f"no contact {contact_id!r} in the ledger; record its assessment first "
+                "with Ledger.record_assessment()",
+            )
+        contact = _Contact.of(found[0])
+        if now_us < contact.received_us:
+            raise LedgerError(
+                "before-contact",
+                "now",
+                f"{now.isoformat()} is before contact {contact_id!r} was received "
+                f"({_when(contact.received_us)}); it had no clocks yet",
+            )
+        events = session.query(_SELECT_EVENTS, (contact_id, now_us))
+        return self._recompute(contact_id, contact, events, now, local_date(now))
+
+    def due(self, *, now: datetime, within_weekdays: int = 1) -> list[LedgerClock]:
+        """The team's worklist: running clocks due within *within_weekdays* weekdays of
+        *now*'s local day, or already past due, most urgent first.
+
+        Past-due clocks come first, most days over first; then by due date. Clocks of a
+        withdrawn contact and stopped clocks (met or late) are not listed.
+        """
+        now_us = _check_time(now, "now")
+        if (
+            not isinstance(within_weekdays, int)
+            or isinstance(within_weekdays, bool)
+            or within_weekdays < 0
+        ):
+            raise LedgerError(
+                "bad-argument", "within_weekdays", "must be a whole number of weekdays >= 0"
+            )
+        today = local_date(now)
+        horizon = self._calendar.add_weekdays(today, within_weekdays)
+        worklist: list[LedgerClock] = []
+        current: str | None = None
+        contact: _Contact | None = None
+        events: list[tuple[str, int]] = []
+
+        def flush() -> None:
+            if current is None or contact is None:
+                return
+            for clock in self._recompute(current, contact, events, now, today, running_only=True):
+                status, due_date = clock.clock.status, clock.clock.due_date
+                if status == "breached" or (
+                    status == "open" and due_date is not None and due_date <= horizon
+                ):
+                    worklist.append(clock)
+
+        # closing(): should anything fail half-way, the read (on PostgreSQL a server-side
+        # cursor in a transaction) ends here, not whenever the generator is collected.
+        with contextlib.closing(self._session().stream(_SELECT_OPEN, (now_us, now_us))) as rows:
+            for row in rows:
+                if row[0] != current:
+                    flush()
+                    current, contact, events = row[0], _Contact.of(row[1:7]), []
+                if row[7] is not None:
+                    events.append((row[7], row[8]))
+        flush()
+        worklist.sort(key=_urgency)
+        return worklist
+
+    def _recompute(
+        self,
+        contact_id: str,
+        contact: _Contact,
+        events: Sequence[tuple[str, int]],
+        now: datetime,
+        today: date,
+        *,
+        running_only: bool = False,
+    ) -> tuple[LedgerClock, ...]:
+        """The contact's clocks; with *running_only*, only those started and not stopped
+        by a contact that has not withdrawn (the others are never on the worklist, and
+        skipping them before Policies.compute is what keeps ``due()`` fast)."""
+        # Every occurrence of each event, in time order: an event may happen more than
+        # once (a second need assessment, care offered twice).
+        seen: dict[str, list[int]] = {}
+        for name, at_us in events:
+            seen.setdefault(name, []).append(at_us)
+        withdrawn = seen.get(_WITHDRAWN)
+        if running_only and withdrawn:
+            return ()
+        withdrawn_at = None if not withdrawn else _instant(withdrawn[0])
+        # A clock starts at the first occurrence of its start event and stops at the first
+        # occurrence of a stop event at or after its start. Policies.compute takes one
+        # instant per event name, so each clock gets the instants that apply to it; clocks
+        # that agree on them (the usual case) are computed together.
+        groups: dict[tuple[tuple[str, int], ...], list[str]] = {}
+        kept: list[str] = []
+        for clock_id in contact.clock_ids:
+            starts_on, stops_on = self._shape[clock_id]
+            chosen: dict[str, int] = {}
+            start = contact.received_us if starts_on == _CONTACT_RECEIVED else None
+            if start is None and starts_on in seen:
+                start = seen[starts_on][0]
+                chosen[starts_on] = start
+            stopped = False
+            if start is not None:
+                for stop in stops_on:
+                    after = next((t for t in seen.get(stop, ()) if t >= start), None)
+                    if after is not None:
+                        chosen[stop] = after
+                        stopped = True
+            if running_only and (start is None or stopped):
+                continue
+            kept.append(clock_id)
+            groups.setdefault(tuple(sorted(chosen.items())), []).append(clock_id)
+        if not kept:
+            return ()
+        received_at = _instant(contact.received_us)
+        computed: dict[str, Clock] = {}
+        for key, clock_ids in groups.items():
+            for clock in self._policies.compute(
+                clock_ids,
+                subject=contact.subject,
+                received_at=received_at,
+                events={name: _instant(at_us) for name, at_us in key},
+                now=now,
+                calendar=self._calendar,
+            ):
+                computed[clock.clock] = clock
+        return tuple(self._counted(contact_id, computed[c], today, withdrawn_at) for c in kept)
+
+    def _counted(
+        self, contact_id: str, clock: Clock, today: date, withdrawn_at: datetime | None
+    ) -> LedgerClock:
+        if clock.starts_at is None:
+            return LedgerClock(contact_id, clock, None, None, None, None, None, withdrawn_at)
+        start = local_date(clock.starts_at)
+        end = today if clock.stopped_at is None else local_date(clock.stopped_at)
+        weekdays = self._calendar.weekdays_between
+        due = clock.due_date
+        return LedgerClock(
+            contact_id,
+            clock,
+            weekdays_used=weekdays(start, end),
+            days_used=(end - start).days,
+            weekdays_allowed=None if due is None else weekdays(start, due),
+            days_allowed=None if due is None else (due - start).days,
+            days_over=None if due is None else max(0, (end - due).days),
+            withdrawn_at=withdrawn_at,
+        )
+
+
+def _urgency(clock: LedgerClock) -> tuple[int, int, date, str, str]:
+    breached = clock.status == "breached"
+    return (
+        0 if breached else 1,
+        -(clock.days_over or 0) if breached else 0,
+        clock.due_date or date.max,
+        clock.contact_id,
+        clock.id,
+    )
+
+
+def _close_quietly(pid: int, close: Callable[[], None]) -> None:
+    # Never close a connection inherited through fork(): closing it would end the
+    # parent's PostgreSQL session too.
+    if pid != os.getpid():
+        return
+    # A connection that fails to close at exit is gone anyway.
+    with contextlib.suppress(Exception):
+        close()
