@@ -178,7 +178,7 @@ class ClockSubject:
         return max(years, 0)
 
 
-_STATUSES = ("not_started", "open", "met", "breached")
+_STATUSES = ("not_started", "open", "met", "breached", "declined")
 
 
 @attrs.frozen(repr=False)
@@ -194,6 +194,10 @@ class Clock:
     basis: str
     status: str = attrs.field(validator=attrs.validators.in_(_STATUSES))
     stopped_at: datetime | None
+    target_due_date: date | None = None
+    """A regional target's due date (stricter than the law), when a region sets one."""
+    target_basis: str | None = None
+    """Where the regional target comes from, e.g. the region's decision."""
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready dict: dates as YYYY-MM-DD, times as ISO 8601 strings."""
@@ -206,6 +210,9 @@ class Clock:
             "basis": self.basis,
             "status": self.status,
             "stopped_at": None if self.stopped_at is None else self.stopped_at.isoformat(),
+            "target_due_date": (
+                None if self.target_due_date is None else self.target_due_date.isoformat()
+            ),
         }
 
     def __repr__(self) -> str:
