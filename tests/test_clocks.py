@@ -16,12 +16,14 @@ DST in Helsinki: 2025-03-30 03:00 EET (+2) -> 04:00 EEST (+3);
 from __future__ import annotations
 
 import functools
+import shutil
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,6 +43,8 @@ from oneContact.errors import OneContactError, RuleError
 POLICIES_DIR = Path(__file__).parents[1] / "rules" / "policies"
 CAL = Calendar.finnish()
 ADULT = ClockSubject(age=40)
+URGENT = ("social_urgent_assessment", "child_welfare_urgent_assessment")
+EP = "etela-pohjanmaa"
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +73,7 @@ def one(
     received_at: datetime,
     *,
     subject: ClockSubject = ADULT,
-    events: Mapping[str, datetime] | None = None,
+    events: Mapping[str, datetime | Sequence[datetime]] | None = None,
     now: datetime | None = None,
 ) -> Clock:
     (clock,) = policies.compute(
@@ -362,7 +366,8 @@ def test_weekdays_between_is_antisymmetric(start: date, end: date) -> None:
 def test_every_statutory_due_date_is_a_weekday_on_or_after_the_start(
     received: datetime, age: int | None, allowance: bool, child: bool
 ) -> None:
-    """With roll_to_weekday on, no due date of the bundled law falls on a day off."""
+    """With roll_to_weekday on, no due date of the bundled law falls on a day off; the
+    urgent clocks (switch off: urgent help does not wait for Monday) are due that day."""
     policies = _bundled_policies()
     start = received.replace(tzinfo=UTC)
     subject = ClockSubject(age=age, highest_care_allowance=allowance, special_support_child=child)
@@ -370,10 +375,13 @@ def test_every_statutory_due_date_is_a_weekday_on_or_after_the_start(
         sorted(policies.clock_ids),
         subject=subject,
         received_at=start,
-        events={"need_assessed": start},
+        events={"need_assessed": start, "referral_received": start, "decision_made": start},
     )
     for clock in clocks:
-        if clock.due_date is not None:
+        assert clock.due_date is not None or clock.limit is None, clock
+        if clock.clock in URGENT:
+            assert clock.due_date == local_date(start)
+        elif clock.due_date is not None:
             assert clock.due_date >= local_date(start)
             assert CAL.is_weekday(clock.due_date), clock
 
@@ -817,18 +825,35 @@ def test_roll_to_weekday_switch(
 
 
 def test_clock_ids_events_and_starts_on(policies: Policies) -> None:
-    """The bundled policies define the eight statutory clocks on the standard events."""
+    """The bundled policies define every statutory clock of domain.md on the standard
+    events, including care_offered and offer_declined."""
     assert policies.clock_ids == {
+        # Terveydenhuoltolaki § 51 (primary health care)
+        "contact",
         "need_assessment",
         "care",
+        "planned_care",
         "oral_care",
         "therapy_guarantee",
+        # § 52-53 (specialised care; psychiatry for under-23s)
+        "specialised_referral",
+        "specialised_assessment",
+        "specialised_treatment",
+        "psychiatry_referral",
+        "psychiatry_assessment",
+        "psychiatry_treatment",
+        # Sosiaalihuoltolaki § 36, Vanhuspalvelulaki § 18
+        "social_urgent_assessment",
         "social_need_assessment",
         "social_assessment_completion",
+        "older_people_services",
+        # Lastensuojelulaki § 26
+        "child_welfare_urgent_assessment",
         "child_welfare_decision",
         "child_welfare_assessment",
     }
     assert policies.events == set(STANDARD_EVENTS)
+    assert {"care_offered", "offer_declined"} <= policies.events
     assert policies.starts_on("care") == "need_assessed"
     assert policies.starts_on("need_assessment") == "contact_received"
 
@@ -1173,12 +1198,903 @@ def test_the_reference_examples_load(tmp_path: Path) -> None:
     """Every complete example file in docs/reference/policies.md is a valid policy file."""
     blocks = DOCS.read_text(encoding="utf-8").split("```yaml\n")[1:]
     files = [b.split("```", 1)[0] for b in blocks if b.startswith("# file: ")]
-    assert len(files) == 2
+    assert len(files) == 3
     for text in files:
-        name = Path(text.splitlines()[0].removeprefix("# file: ")).name
-        (tmp_path / name).write_text(text, encoding="utf-8")
+        relative = Path(text.splitlines()[0].removeprefix("# file: "))
+        # rules/policies/<name> or rules/policies/regions/<name>
+        target = tmp_path / relative.relative_to("rules/policies")
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     policies = Policies.from_directory(tmp_path)
     assert policies.clock_ids == {"care", "regional_booking"}
     assert "booking_made" in policies.events
+    assert policies.regions == {"example-region"}
     # The documented example behaves as the bundled law: 2.1.2025, age 40 -> 2.4.2025.
     assert date(2025, 4, 2) == after_assessment(policies, "care", hki(2025, 1, 2)).due_date
+    # The documented region: Thu 2.1.2025 + 7 days = Thu 9.1.2025.
+    regional = policies.with_region("example-region")
+    assert date(2025, 1, 9) == after_assessment(regional, "care", hki(2025, 1, 2)).target_due_date
+
+
+# ============================================================================= issue 3
+# More almanac for the cases below (days that are not weekdays):
+# 2022: Epiphany Thu 6.1.
+# 2023: Midsummer Eve Fri 23.6 / Day Sat 24.6.
+# 2024: Christmas Eve Tue 24.12, Christmas Wed 25.12, St Stephen's Thu 26.12.
+# 2025: Midsummer Eve Fri 20.6 / Day Sat 21.6; Christmas Eve Wed 24.12, 25.12, 26.12.
+# 2026: New Year Thu 1.1.
+# A "weeks" limit ends on the same weekday N weeks later (Act 150/1930), then rolls.
+
+# ----------------------------------------------------------------------------- contact
+
+
+@pytest.mark.parametrize(
+    ("received_at", "expected"),
+    [
+        # Tue 11.2.2025 10:00, in office hours: reached the same day.
+        (hki(2025, 2, 11, 10), date(2025, 2, 11)),
+        # Fri 23.6.2023 is Midsummer Eve; Sat 24.6 Midsummer Day, Sun -> Mon 26.6.2023.
+        (hki(2023, 6, 23, 9), date(2023, 6, 26)),
+        # "always": the same rule in 2022. Thu 6.1.2022 is Epiphany -> Fri 7.1.2022.
+        (hki(2022, 1, 6, 10), date(2022, 1, 7)),
+        # Tue 11.2.2025 16:00, office hours over -> Wed 12.2.2025.
+        (hki(2025, 2, 11, 16), date(2025, 2, 12)),
+    ],
+)
+def test_contact_is_reached_immediately_in_office_hours(
+    policies: Policies, received_at: datetime, expected: date
+) -> None:
+    """§ 51: the health centre is reached immediately on weekdays in office hours; a
+    due date is a day, so "immediately" is the same day (or the next office day)."""
+    clock = one(policies, "contact", received_at)
+    assert (expected, "same day (office hours 08:00-16:00)") == (clock.due_date, clock.limit)
+    assert (clock.starts_on, clock.stops_on) == ("contact_received", ("contact_answered",))
+    assert "immediately" in clock.basis
+
+
+# ----------------------------------------------------------------------------- planned care
+
+
+@pytest.mark.parametrize(
+    ("assessed", "subject", "expected"),
+    [
+        # Fri 1.9.2023, the first day of the 14-day rule - which planned care is outside:
+        # 3 months -> Fri 1.12.2023 (the care clock would say Fri 15.9.2023).
+        (hki(2023, 9, 1), ADULT, date(2023, 12, 1)),
+        # 2025, age 20: still 3 months. Thu 2.1.2025 -> Wed 2.4.2025 (care: Thu 16.1).
+        (hki(2025, 1, 2), ClockSubject(age=20), date(2025, 4, 2)),
+        # Thu 31.8.2023, the old law: 3 months as for all care -> Thu 30.11.2023.
+        (hki(2023, 8, 31), ADULT, date(2023, 11, 30)),
+    ],
+)
+def test_planned_care_keeps_the_three_month_limit(
+    policies: Policies, assessed: datetime, subject: ClockSubject, expected: date
+) -> None:
+    """Visits under a care plan, health checks, follow-ups and vaccinations keep 3 months."""
+    clock = after_assessment(policies, "planned_care", assessed, subject)
+    assert (expected, "3 months") == (clock.due_date, clock.limit)
+
+
+# ----------------------------------------------------------------------------- specialised
+
+
+def referral(
+    policies: Policies,
+    clock_id: str,
+    arrived: datetime,
+    subject: ClockSubject = ADULT,
+    **events: datetime,
+) -> Clock:
+    """A clock of a referral that arrived (and was received as the contact) at *arrived*."""
+    return one(
+        policies,
+        clock_id,
+        arrived,
+        subject=subject,
+        events={"referral_received": arrived, **events},
+    )
+
+
+@pytest.mark.parametrize(
+    ("arrived", "expected"),
+    [
+        # Wed 4.12.2024 + 3 weeks = Wed 25.12.2024 Christmas Day; Thu 26.12 St Stephen's
+        # -> Fri 27.12.2024.
+        (hki(2024, 12, 4), date(2024, 12, 27)),
+        # Mon 3.2.2025 + 3 weeks = Mon 24.2.2025, a weekday.
+        (hki(2025, 2, 3), date(2025, 2, 24)),
+        # Fri 30.5.2025 + 3 weeks = Fri 20.6.2025 Midsummer Eve -> Mon 23.6.2025.
+        (hki(2025, 5, 30), date(2025, 6, 23)),
+    ],
+)
+def test_specialised_referral_in_three_weeks(
+    policies: Policies, arrived: datetime, expected: date
+) -> None:
+    """§ 52: the need assessment starts within 3 weeks of the referral arriving."""
+    clock = referral(policies, "specialised_referral", arrived)
+    assert (expected, "3 weeks") == (clock.due_date, clock.limit)
+    assert "§ 52" in clock.basis
+
+
+def test_specialised_referral_stops_on_the_first_sign_of_processing(policies: Policies) -> None:
+    """decision_made, need_assessed or assessment_completed: the earliest stops it."""
+    arrived = hki(2024, 12, 4)  # due Fri 27.12.2024 (above)
+    decided = referral(
+        policies,
+        "specialised_referral",
+        arrived,
+        decision_made=hki(2024, 12, 20),
+        need_assessed=hki(2025, 1, 10),
+    )
+    assert (decided.status, decided.stopped_at) == ("met", hki(2024, 12, 20))
+    assessed_late = referral(
+        policies, "specialised_referral", arrived, need_assessed=hki(2024, 12, 30)
+    )
+    assert (assessed_late.status, assessed_late.stopped_at) == ("breached", hki(2024, 12, 30))
+
+
+@pytest.mark.parametrize(
+    ("arrived", "expected"),
+    [
+        # Wed 4.12.2024 + 3 months = Tue 4.3.2025, a weekday.
+        (hki(2024, 12, 4), date(2025, 3, 4)),
+        # Fri 31.1.2025 + 3 months = 31.4 -> Wed 30.4.2025, a weekday.
+        (hki(2025, 1, 31), date(2025, 4, 30)),
+    ],
+)
+def test_specialised_assessment_in_three_months(
+    policies: Policies, arrived: datetime, expected: date
+) -> None:
+    """§ 52: the specialist assessment is carried out within 3 months of the referral."""
+    clock = referral(policies, "specialised_assessment", arrived)
+    assert (expected, "3 months") == (clock.due_date, clock.limit)
+    assert clock.stops_on == ("need_assessed", "assessment_completed")
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "expected"),
+    [
+        # Thu 24.10.2024 + 6 months = Thu 24.4.2025, a weekday.
+        (hki(2024, 10, 24), date(2025, 4, 24)),
+        # Fri 20.12.2024 + 6 months = Fri 20.6.2025 Midsummer Eve -> Mon 23.6.2025.
+        (hki(2024, 12, 20), date(2025, 6, 23)),
+    ],
+)
+def test_specialised_treatment_in_six_months_of_the_confirmed_need(
+    policies: Policies, confirmed: datetime, expected: date
+) -> None:
+    """§ 52: treatment within 6 months of the confirmed need (need_assessed)."""
+    clock = after_assessment(policies, "specialised_treatment", confirmed)
+    assert (expected, "6 months") == (clock.due_date, clock.limit)
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected", "limit", "section"),
+    [
+        # Referral Fri 30.5.2025. Under 23 (§ 53): 6 weeks = Fri 11.7.2025, a weekday.
+        (ClockSubject(age=15), date(2025, 7, 11), "6 weeks", "§ 53"),
+        # 23 or over (§ 52): 3 months = Sat 30.8.2025 -> Mon 1.9.2025.
+        (ClockSubject(age=40), date(2025, 9, 1), "3 months", "§ 52"),
+        # Age unknown: the stricter under-23 limit (interpretation).
+        (ClockSubject(), date(2025, 7, 11), "6 weeks", "age unknown"),
+        # Born 30.5.2002: 23 on the day the referral arrives -> § 52.
+        (ClockSubject(birth_date=date(2002, 5, 30)), date(2025, 9, 1), "3 months", "§ 52"),
+        # Born 31.5.2002: still 22 -> § 53.
+        (ClockSubject(birth_date=date(2002, 5, 31)), date(2025, 7, 11), "6 weeks", "§ 53"),
+    ],
+)
+def test_psychiatry_assessment_by_age(
+    policies: Policies, subject: ClockSubject, expected: date, limit: str, section: str
+) -> None:
+    """Psychiatry: 6 weeks for under-23s (§ 53), else the § 52 3 months."""
+    clock = referral(policies, "psychiatry_assessment", hki(2025, 5, 30), subject)
+    assert (expected, limit) == (clock.due_date, clock.limit)
+    assert section in clock.basis
+
+
+@pytest.mark.parametrize("age", [15, 40])
+def test_psychiatry_referral_three_weeks_at_any_age(policies: Policies, age: int) -> None:
+    """3 weeks under § 53 and § 52 alike: Fri 30.5.2025 + 3 weeks = Fri 20.6.2025
+    Midsummer Eve -> Mon 23.6.2025; the basis names the section that applied."""
+    clock = referral(policies, "psychiatry_referral", hki(2025, 5, 30), ClockSubject(age=age))
+    assert (date(2025, 6, 23), "3 weeks") == (clock.due_date, clock.limit)
+    assert ("§ 53" if age < 23 else "§ 52") in clock.basis
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected", "limit"),
+    [
+        # Need confirmed Mon 24.3.2025. Under 23: 3 months = Tue 24.6.2025, a weekday
+        # (Midsummer was Fri 20 / Sat 21.6).
+        (ClockSubject(age=22), date(2025, 6, 24), "3 months"),
+        # 23 or over: 6 months = Wed 24.9.2025.
+        (ClockSubject(age=23), date(2025, 9, 24), "6 months"),
+        # Born 25.3.2002: 22 on 24.3.2025 -> 3 months. Born 24.3.2002: 23 -> 6 months.
+        (ClockSubject(birth_date=date(2002, 3, 25)), date(2025, 6, 24), "3 months"),
+        (ClockSubject(birth_date=date(2002, 3, 24)), date(2025, 9, 24), "6 months"),
+        (ClockSubject(), date(2025, 6, 24), "3 months"),  # unknown: the stricter
+    ],
+)
+def test_psychiatry_treatment_by_age(
+    policies: Policies, subject: ClockSubject, expected: date, limit: str
+) -> None:
+    """Psychiatric treatment: 3 months for under-23s (§ 53), 6 months from 23 (§ 52)."""
+    clock = after_assessment(policies, "psychiatry_treatment", hki(2025, 3, 24), subject)
+    assert (expected, limit) == (clock.due_date, clock.limit)
+
+
+# ----------------------------------------------------------------------------- social, urgent
+
+
+@pytest.mark.parametrize(
+    ("decided", "subject", "expected"),
+    [
+        # Fri 29.11.2024 + 3 months = 29.2.2025, which does not exist -> Fri 28.2.2025.
+        (hki(2024, 11, 29), ClockSubject(age=82), date(2025, 2, 28)),
+        # Fri 21.3.2025 + 3 months = Sat 21.6.2025 Midsummer Day -> Mon 23.6.2025.
+        (hki(2025, 3, 21), ClockSubject(age=82), date(2025, 6, 23)),
+        # "Older person" is not an age limit (§ 3): a 68-year-old gets the same limit.
+        (hki(2025, 3, 21), ClockSubject(age=68), date(2025, 6, 23)),
+    ],
+)
+def test_older_people_services_within_three_months_of_the_decision(
+    policies: Policies, decided: datetime, subject: ClockSubject, expected: date
+) -> None:
+    """Vanhuspalvelulaki § 18: decided services carried out within 3 months."""
+    clock = one(
+        policies,
+        "older_people_services",
+        decided - timedelta(days=10),
+        subject=subject,
+        events={"decision_made": decided},
+    )
+    assert (expected, "3 months") == (clock.due_date, clock.limit)
+    assert "Vanhuspalvelulaki 980/2012 § 18" in clock.basis
+    assert clock.stops_on == ("service_started",)
+
+
+@pytest.mark.parametrize("clock_id", URGENT)
+def test_urgent_needs_are_due_the_same_day_even_on_a_day_off(
+    policies: Policies, clock_id: str
+) -> None:
+    """An urgent need is assessed immediately: due the day of the contact, with no roll to
+    a weekday. Sat 15.2.2025 20:00: assessed 23:30 the same evening is met; 00:30 Sunday
+    (22:30 UTC) is too late."""
+    received = hki(2025, 2, 15, 20)
+    in_time = one(policies, clock_id, received, events={"need_assessed": hki(2025, 2, 15, 23, 30)})
+    late = one(policies, clock_id, received, events={"need_assessed": utc(2025, 2, 15, 22, 30)})
+    assert (date(2025, 2, 15), "same day") == (in_time.due_date, in_time.limit)
+    assert (in_time.status, late.status) == ("met", "breached")
+    # Christmas Eve, Wed 24.12.2025 18:00: still the 24th.
+    assert date(2025, 12, 24) == one(policies, clock_id, hki(2025, 12, 24, 18)).due_date
+
+
+# ----------------------------------------------------------------------------- declined
+
+# Care clock, age 40: need assessed Tue 3.9.2024 (2024 law) -> 14 days -> Tue 17.9.2024.
+DECLINE_ASSESSED = hki(2024, 9, 3, 10)
+DECLINE_DUE = date(2024, 9, 17)
+
+
+def care_with(**events: datetime | Sequence[datetime]) -> Clock:
+    (clock,) = _bundled_policies().compute(
+        ["care"],
+        subject=ADULT,
+        received_at=DECLINE_ASSESSED - timedelta(hours=1),
+        events={"need_assessed": DECLINE_ASSESSED, **events},
+        now=hki(2024, 10, 15),
+    )
+    assert clock.due_date == DECLINE_DUE
+    return clock
+
+
+def test_declining_an_offer_within_the_limit_ends_the_clock_as_declined() -> None:
+    """Offered Thu 12.9.2024 (before Tue 17.9), declined Fri 13.9: declined at the decline."""
+    clock = care_with(care_offered=hki(2024, 9, 12, 9), offer_declined=hki(2024, 9, 13, 14))
+    assert (clock.status, clock.stopped_at) == ("declined", hki(2024, 9, 13, 14))
+
+
+def test_an_offer_on_the_due_day_is_within_the_limit() -> None:
+    """Offered 23:00 on Tue 17.9 (Helsinki) counts; 21:30 UTC is 00:30 on the 18th and
+    does not - the decline then rescues nothing and the clock stays breached."""
+    on_time = care_with(care_offered=hki(2024, 9, 17, 23), offer_declined=hki(2024, 9, 18, 9))
+    late = care_with(care_offered=utc(2024, 9, 17, 21, 30), offer_declined=hki(2024, 9, 18, 9))
+    assert (on_time.status, late.status) == ("declined", "breached")
+    assert late.stopped_at is None
+
+
+def test_declining_an_offer_after_the_limit_does_not_rescue_the_clock() -> None:
+    """Offered Wed 18.9 (a day late), declined Thu 19.9, care Tue 1.10: breached."""
+    clock = care_with(
+        care_offered=hki(2024, 9, 18),
+        offer_declined=hki(2024, 9, 19),
+        care_started=hki(2024, 10, 1),
+    )
+    assert (clock.status, clock.stopped_at) == ("breached", hki(2024, 10, 1))
+
+
+def test_a_decline_after_the_limit_of_an_offer_within_it_is_declined() -> None:
+    """Offered Mon 16.9 (in time), declined only Fri 20.9: the client declined an offer
+    within the limit, so declined at the 20th."""
+    clock = care_with(care_offered=hki(2024, 9, 16), offer_declined=hki(2024, 9, 20))
+    assert (clock.status, clock.stopped_at) == ("declined", hki(2024, 9, 20))
+
+
+def test_a_decline_after_care_started_or_without_an_offer_changes_nothing() -> None:
+    """Care started Mon 16.9 (met); a later decline, or a decline with no offer before it,
+    is not a decline of this clock."""
+    after_care = care_with(
+        care_offered=hki(2024, 9, 10),
+        care_started=hki(2024, 9, 16),
+        offer_declined=hki(2024, 9, 17),
+    )
+    assert (after_care.status, after_care.stopped_at) == ("met", hki(2024, 9, 16))
+    # Not stopped, and now (Tue 15.10.2024) is past the due date: breached.
+    no_offer_first = care_with(care_offered=hki(2024, 9, 12), offer_declined=hki(2024, 9, 11))
+    assert (no_offer_first.status, no_offer_first.stopped_at) == ("breached", None)
+    # An offer before the clock started (Mon 2.9) is not an offer of this care.
+    early_offer = care_with(care_offered=hki(2024, 9, 2), offer_declined=hki(2024, 9, 5))
+    assert (early_offer.status, early_offer.stopped_at) == ("breached", None)
+
+
+def test_the_latest_offer_before_a_decline_is_the_one_declined() -> None:
+    """Offers Tue 10.9 (in time) and Wed 18.9 (late); the events are sequences.
+    Declined Wed 11.9: the in-time offer was declined. Declined Thu 19.9: the late offer."""
+    offers = [hki(2024, 9, 18), hki(2024, 9, 10)]  # any order
+    first = care_with(care_offered=offers, offer_declined=[hki(2024, 9, 11)])
+    second = care_with(care_offered=offers, offer_declined=hki(2024, 9, 19))
+    assert (first.status, first.stopped_at) == ("declined", hki(2024, 9, 11))
+    # Not declined, not stopped, and now (Tue 15.10.2024) is past Tue 17.9: breached.
+    assert (second.status, second.stopped_at) == ("breached", None)
+
+
+def test_the_switch_is_per_clock(policies: Policies, tmp_path: Path) -> None:
+    """declined_ends_clock is on for care-type clocks; off, an offer changes nothing."""
+    declining = {c for c in policies.clock_ids if policies.declined_ends_clock(c)}
+    assert declining == {
+        "care",
+        "planned_care",
+        "oral_care",
+        "therapy_guarantee",
+        "specialised_treatment",
+        "psychiatry_treatment",
+        "older_people_services",
+    }
+    assert policies.events_of("care") == (
+        "need_assessed",
+        "care_started",
+        "care_offered",
+        "offer_declined",
+    )
+    assert policies.events_of("need_assessment") == ("contact_received", "need_assessed")
+    # The need-assessment clock ignores offers.
+    clock = one(
+        policies,
+        "need_assessment",
+        hki(2025, 2, 11, 10),
+        events={"care_offered": hki(2025, 2, 11, 11), "offer_declined": hki(2025, 2, 11, 12)},
+    )
+    assert clock.status == "open"
+    write(
+        tmp_path,
+        "care.yaml",
+        """\
+        clocks:
+          - id: care
+            starts_on: need_assessed
+            stops_on: [care_started]
+            declined_ends_clock: false
+            versions:
+              - basis: test
+                limit: {days: 14}
+        """,
+    )
+    off = Policies.from_directory(tmp_path)
+    events = {"care_offered": hki(2024, 9, 12), "offer_declined": hki(2024, 9, 13)}
+    clock = one(
+        off, "care", hki(2024, 9, 3, 9), events={"need_assessed": DECLINE_ASSESSED, **events}
+    )
+    assert (clock.status, clock.due_date) == ("open", DECLINE_DUE)
+
+
+def test_declined_ends_clock_must_be_true_or_false(tmp_path: Path) -> None:
+    """A misspelt switch value is policy-bad-value at its line."""
+    path = write(
+        tmp_path,
+        "care.yaml",
+        """\
+        clocks:
+          - id: care
+            starts_on: need_assessed
+            stops_on: [care_started]
+            declined_ends_clock: yes please
+            versions:
+              - basis: test
+                limit: {days: 14}
+        """,
+    )
+    error = problems_of(tmp_path)
+    assert (error.code, error.path, error.line) == ("policy-bad-value", path, 5)
+
+
+def test_events_must_be_datetimes(policies: Policies) -> None:
+    """An event is one aware datetime or a sequence of them."""
+    with pytest.raises(TypeError, match="sequence of datetimes"):
+        one(policies, "care", hki(2025, 2, 11), events={"need_assessed": "2025-02-11"})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="naive"):
+        one(policies, "care", hki(2025, 2, 11), events={"care_offered": [datetime(2025, 2, 12)]})
+
+
+# ----------------------------------------------------------------------------- regions
+
+
+@pytest.fixture(scope="module")
+def regional() -> Policies:
+    return Policies.from_directory(POLICIES_DIR, region=EP)
+
+
+@pytest.mark.parametrize(
+    ("clock_id", "started", "subject", "due", "target"),
+    [
+        # Need assessed Thu 2.1.2025, age 40: the law says 3 months (Wed 2.4.2025); the
+        # region's target is 7 days (Thu 9.1.2025).
+        ("care", hki(2025, 1, 2), ADULT, date(2025, 4, 2), date(2025, 1, 9)),
+        # Age 19: the law's 14 days (Thu 16.1.2025); the target is still Thu 9.1.2025.
+        ("care", hki(2025, 1, 2), ClockSubject(age=19), date(2025, 1, 16), date(2025, 1, 9)),
+        # Mon 30.12.2024 (2024 law: 14 days -> Mon 13.1.2025); + 7 days = Mon 6.1.2025
+        # Epiphany -> Tue 7.1.2025.
+        ("care", hki(2024, 12, 30), ADULT, date(2025, 1, 13), date(2025, 1, 7)),
+        # Thu 15.12.2022: the old law's 3 months (Wed 15.3.2023); no target before the
+        # wellbeing services county began on 2023-01-01.
+        ("care", hki(2022, 12, 15), ADULT, date(2023, 3, 15), None),
+        # Service-need assessment, contact Mon 16.6.2025, age 40: no statutory day at all,
+        # a target of + 7 days = Mon 23.6.2025 (Midsummer was Fri 20 / Sat 21).
+        ("social_need_assessment", hki(2025, 6, 16, 10), ADULT, None, date(2025, 6, 23)),
+        # Age 75: the law's 7th weekday is Thu 26.6.2025 (see above); the target Mon 23.6.
+        (
+            "social_need_assessment",
+            hki(2025, 6, 16, 10),
+            ClockSubject(age=75),
+            date(2025, 6, 26),
+            date(2025, 6, 23),
+        ),
+        # Oral care is not covered by the target: Mon 10.3.2025 + 6 months = Wed 10.9.2025.
+        ("oral_care", hki(2025, 3, 10), ADULT, date(2025, 9, 10), None),
+    ],
+)
+def test_a_regional_target_sits_beside_the_statutory_due_date(
+    policies: Policies,
+    regional: Policies,
+    clock_id: str,
+    started: datetime,
+    subject: ClockSubject,
+    due: date | None,
+    target: date | None,
+) -> None:
+    """Etelä-Pohjanmaa: non-urgent care and services within 7 days, never replacing the law."""
+    events = {"need_assessed": started}
+    (with_region,) = regional.compute(
+        [clock_id], subject=subject, received_at=started, events=events
+    )
+    (without,) = policies.compute([clock_id], subject=subject, received_at=started, events=events)
+    assert (due, target) == (with_region.due_date, with_region.target_due_date)
+    assert (due, None, None) == (without.due_date, without.target_due_date, without.target_basis)
+    if target is None:
+        assert with_region.target_basis is None
+    else:
+        assert with_region.target_basis is not None
+        assert "Etelä-Pohjanmaa regional target" in with_region.target_basis
+    # Everything but the target is the law's, region or not.
+    assert attrs.evolve(with_region, target_due_date=None, target_basis=None) == without
+
+
+def test_a_region_is_selected_explicitly(policies: Policies, regional: Policies) -> None:
+    """The bundled default selects no region; a caller names one, or switches later."""
+    assert (policies.region, regional.region) == (None, EP)
+    assert policies.regions == regional.regions == {EP}
+    assert policies.with_region(EP).region == EP
+    assert regional.with_region(None).region is None
+    assert repr(regional).endswith(", region etela-pohjanmaa>")
+    with pytest.raises(RuleError) as info:
+        policies.with_region("etelapohjanmaa")
+    assert (info.value.code, info.value.suggestion) == ("policy-unknown-region", EP)
+
+
+def test_an_unknown_region_is_refused_with_a_suggestion() -> None:
+    """A misspelt region would silently drop the targets: RuleError, did-you-mean."""
+    with pytest.raises(RuleError) as info:
+        Policies.from_directory(POLICIES_DIR, region="etelapohjanmaa")
+    error = info.value
+    assert (error.code, error.suggestion) == ("policy-unknown-region", EP)
+    assert error.path == POLICIES_DIR / "regions"
+    assert "etela-pohjanmaa" in str(error)
+
+
+def test_a_target_never_allows_more_time_than_the_law(tmp_path: Path) -> None:
+    """A target later than the statutory date is capped at it, and says so."""
+    write(
+        tmp_path,
+        "care.yaml",
+        """\
+        clocks:
+          - id: care
+            starts_on: need_assessed
+            stops_on: [care_started]
+            versions:
+              - basis: law
+                limit: {days: 14}
+        """,
+    )
+    (tmp_path / "regions").mkdir()
+    write(
+        tmp_path / "regions",
+        "lax.yaml",
+        """\
+        targets:
+          - clock: care
+            versions:
+              - basis: lax target
+                limit: {days: 30}
+        """,
+    )
+    policies = Policies.from_directory(tmp_path, region="lax")
+    # Tue 3.9.2024 + 14 = Tue 17.9.2024; + 30 would be Thu 3.10.2024.
+    clock = after_assessment(policies, "care", DECLINE_ASSESSED)
+    assert (clock.due_date, clock.target_due_date) == (DECLINE_DUE, DECLINE_DUE)
+    assert clock.target_basis is not None
+    assert "statutory due date is earlier" in clock.target_basis
+
+
+@pytest.fixture
+def policies_copy(tmp_path: Path) -> Path:
+    """A copy of the bundled policies, to break."""
+    copy = tmp_path / "policies"
+    shutil.copytree(POLICIES_DIR, copy)
+    return copy
+
+
+@pytest.mark.parametrize("region", [None, EP])
+def test_a_broken_region_file_is_refused_even_when_not_selected(
+    policies_copy: Path, region: str | None
+) -> None:
+    """Every region file is checked on every load, so `onecontact check` catches it."""
+    path = write(
+        policies_copy / "regions",
+        "broken.yaml",
+        """\
+        name: Broken
+        targets:
+          - clock: cares
+            versions:
+              - basis: test
+                limit: {days: 7}
+          - clock: care
+            versions:
+              - basis: test
+                limit: {dayz: 7}
+        """,
+    )
+    with pytest.raises(RuleError) as info:
+        Policies.from_directory(policies_copy, region=region)
+    error = info.value
+    found = [(p.path, p.line, p.column, p.code, p.suggestion) for p in error.problems]
+    assert found == [
+        (path, 3, 12, "policy-unknown-clock", "care"),
+        (path, 10, 17, "policy-bad-limit", "days"),
+    ]
+    assert f"{path}:3:12: policy-unknown-clock" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "code", "line"),
+    [
+        # The same clock twice in one region: the second is refused.
+        (
+            "twice.yaml",
+            "targets:\n  - clock: care\n    versions: [{basis: a, limit: {days: 7}}]\n"
+            "  - clock: care\n    versions: [{basis: b, limit: {days: 5}}]\n",
+            "policy-duplicate-target",
+            4,
+        ),
+        # A region file does not define clocks.
+        ("clocks.yaml", "clocks: []\n", "policy-unknown-key", 1),
+        ("empty.yaml", "targets: []\n", "policy-bad-value", 1),
+        # Overlapping target versions.
+        (
+            "overlap.yaml",
+            "targets:\n  - clock: care\n    versions:\n"
+            "      - {valid_until: 2025-01-31, basis: a, limit: {days: 7}}\n"
+            "      - {valid_from: 2025-01-01, basis: b, limit: {days: 5}}\n",
+            "policy-overlap",
+            5,
+        ),
+        # A region is named by its file: lower case, digits and '-'.
+        ("Etela_Pohjanmaa.yaml", "targets: []\n", "policy-bad-file", None),
+        # A .yml file would be ignored.
+        ("stray.yml", "targets: []\n", "policy-bad-file", None),
+    ],
+)
+def test_malformed_region_files(
+    policies_copy: Path, name: str, text: str, code: str, line: int | None
+) -> None:
+    """Each mistake in a region file has its own code, at its file and line."""
+    path = policies_copy / "regions" / name
+    path.write_text(text, encoding="utf-8")
+    error = problems_of(policies_copy)
+    assert (error.code, error.path, error.line) == (code, path, line)
+
+
+# ----------------------------------------------------------------------------- a data set
+
+# A dozen contacts across the law changes of 2023-09-01 and 2025-01-01 and the holidays,
+# each with its events and the moment it is judged, and per clock the due date and status
+# worked out by hand. Times are Helsinki wall-clock times.
+DATA_SET: list[
+    tuple[
+        str,
+        ClockSubject,
+        datetime,
+        dict[str, datetime],
+        datetime,
+        dict[str, tuple[date | None, str]],
+    ]
+] = [
+    (
+        # Contact Thu 31.8.2023 15:00 (old law): reached at 15:05, same day -> met.
+        # Need assessment: 3rd weekday: Fri 1.9 (1), Mon 4.9 (2), Tue 5.9 (3); assessed
+        # Mon 4.9 -> met. Care starts Mon 4.9.2023, under the NEW law (the clock's own start
+        # day): 14 days -> Mon 18.9.2023; care Fri 15.9 -> met.
+        "old-law contact, new-law care",
+        ClockSubject(age=40),
+        hki(2023, 8, 31, 15),
+        {
+            "contact_answered": hki(2023, 8, 31, 15, 5),
+            "need_assessed": hki(2023, 9, 4, 10),
+            "care_started": hki(2023, 9, 15, 9),
+        },
+        hki(2023, 10, 1),
+        {
+            "contact": (date(2023, 8, 31), "met"),
+            "need_assessment": (date(2023, 9, 5), "met"),
+            "care": (date(2023, 9, 18), "met"),
+        },
+    ),
+    (
+        # Contact and assessment Thu 31.8.2023: care under the old law, 3 months ->
+        # Thu 30.11.2023; care Fri 1.12.2023 -> breached by a day.
+        "last day of the three-month care rule",
+        ClockSubject(age=40),
+        hki(2023, 8, 31, 9),
+        {"need_assessed": hki(2023, 8, 31, 11), "care_started": hki(2023, 12, 1, 9)},
+        hki(2024, 1, 1),
+        {
+            "need_assessment": (date(2023, 9, 5), "met"),
+            "care": (date(2023, 11, 30), "breached"),
+        },
+    ),
+    (
+        # Fri 1.9.2023 17:30, after office hours under the same-day law -> Mon 4.9.2023 for
+        # both the contact and the need assessment; answered and assessed Monday morning.
+        # Care from Mon 4.9: 14 days -> Mon 18.9; nothing by Tue 19.9 -> breached.
+        # Oral care from Mon 4.9 (2023-09-01..2024-10-31: 4 months) -> Thu 4.1.2024, open.
+        "first evening of the same-day law",
+        ClockSubject(age=30),
+        hki(2023, 9, 1, 17, 30),
+        {"contact_answered": hki(2023, 9, 4, 8, 5), "need_assessed": hki(2023, 9, 4, 8, 15)},
+        hki(2023, 9, 19, 12),
+        {
+            "contact": (date(2023, 9, 4), "met"),
+            "need_assessment": (date(2023, 9, 4), "met"),
+            "care": (date(2023, 9, 18), "breached"),
+            "oral_care": (date(2024, 1, 4), "open"),
+        },
+    ),
+    (
+        # Mon 4.11.2024 08:30: need assessment due the same day, done 10:00 -> met.
+        # Oral care 2024-11-01..2024-12-31: 3 months -> Tue 4.2.2025; care Mon 3.2 -> met.
+        "oral care in the short 3-month window",
+        ClockSubject(age=45),
+        hki(2024, 11, 4, 8, 30),
+        {"need_assessed": hki(2024, 11, 4, 10), "care_started": hki(2025, 2, 3, 9)},
+        hki(2025, 3, 1),
+        {
+            "need_assessment": (date(2024, 11, 4), "met"),
+            "oral_care": (date(2025, 2, 4), "met"),
+        },
+    ),
+    (
+        # Mon 30.12.2024 16:30 -> need assessment Tue 31.12.2024 (a weekday), done 09:00.
+        # Care under the 2024 law even for a 40-year-old: 14 days -> Tue 14.1.2025.
+        # Offered Fri 10.1.2025 (in time), declined Mon 13.1.2025 -> declined.
+        "declined over New Year",
+        ClockSubject(age=40),
+        hki(2024, 12, 30, 16, 30),
+        {
+            "need_assessed": hki(2024, 12, 31, 9),
+            "care_offered": hki(2025, 1, 10, 10),
+            "offer_declined": hki(2025, 1, 13, 10),
+        },
+        hki(2025, 2, 1),
+        {
+            "need_assessment": (date(2024, 12, 31), "met"),
+            "care": (date(2025, 1, 14), "declined"),
+        },
+    ),
+    (
+        # New Year's Day, Wed 1.1.2025 11:00 -> contact and assessment due Thu 2.1.2025.
+        # Answered only Fri 3.1 -> breached; assessed Thu 2.1 09:00 -> met.
+        # Care from Thu 2.1.2025, age 40 (2025 law): 3 months -> Wed 2.4.2025. Offered
+        # Thu 3.4 (late), declined Fri 4.4 -> no rescue; care Tue 8.4 -> breached.
+        "a late offer declined rescues nothing",
+        ClockSubject(age=40),
+        hki(2025, 1, 1, 11),
+        {
+            "contact_answered": hki(2025, 1, 3, 9),
+            "need_assessed": hki(2025, 1, 2, 9),
+            "care_offered": hki(2025, 4, 3, 10),
+            "offer_declined": hki(2025, 4, 4, 10),
+            "care_started": hki(2025, 4, 8, 10),
+        },
+        hki(2025, 5, 1),
+        {
+            "contact": (date(2025, 1, 2), "breached"),
+            "need_assessment": (date(2025, 1, 2), "met"),
+            "care": (date(2025, 4, 2), "breached"),
+        },
+    ),
+    (
+        # Tue 29.4.2025, age 19: care 14 days -> Tue 13.5.2025, started Mon 12.5 -> met.
+        # The therapy guarantee is in force only from Thu 1.5.2025: no due date; stopped
+        # by the same care_started -> met.
+        "two days before the therapy guarantee",
+        ClockSubject(age=19),
+        hki(2025, 4, 29, 10),
+        {"need_assessed": hki(2025, 4, 29, 11), "care_started": hki(2025, 5, 12, 10)},
+        hki(2025, 6, 1),
+        {
+            "need_assessment": (date(2025, 4, 29), "met"),
+            "care": (date(2025, 5, 13), "met"),
+            "therapy_guarantee": (None, "met"),
+        },
+    ),
+    (
+        # Thu 8.5.2025, age 19: care 14 days -> Thu 22.5.2025; therapy guarantee 28 days ->
+        # Thu 5.6.2025 (Ascension Thu 29.5 is in between, not at the end). Care started
+        # Tue 3.6: the care clock is breached, the therapy guarantee met.
+        "one start, two limits",
+        ClockSubject(age=19),
+        hki(2025, 5, 8, 10),
+        {"need_assessed": hki(2025, 5, 8, 11), "care_started": hki(2025, 6, 3, 10)},
+        hki(2025, 7, 1),
+        {
+            "care": (date(2025, 5, 22), "breached"),
+            "therapy_guarantee": (date(2025, 6, 5), "met"),
+        },
+    ),
+    (
+        # Thu 19.6.2025 14:00, age 75: 7th weekday: Fri 20.6 Midsummer Eve off, Mon 23 (1),
+        # Tue 24 (2), Wed 25 (3), Thu 26 (4), Fri 27 (5), Mon 30 (6), Tue 1.7 (7);
+        # assessed Mon 30.6 -> met. Services decided Thu 3.7.2025: 3 months -> Fri 3.10.2025;
+        # nothing by Mon 6.10 -> breached.
+        "older person over Midsummer",
+        ClockSubject(age=75),
+        hki(2025, 6, 19, 14),
+        {"need_assessed": hki(2025, 6, 30, 10), "decision_made": hki(2025, 7, 3, 10)},
+        hki(2025, 10, 6),
+        {
+            "social_need_assessment": (date(2025, 7, 1), "met"),
+            "older_people_services": (date(2025, 10, 3), "breached"),
+        },
+    ),
+    (
+        # Fri 19.12.2025, a child needing special support: 7th weekday: Mon 22 (1), Tue 23
+        # (2), 24-26 off, Mon 29 (3), Tue 30 (4), Wed 31 (5), Thu 1.1 off, Fri 2.1 (6),
+        # Mon 5.1.2026 (7) - for the service-need assessment (done Tue 30.12 -> met) and the
+        # child-welfare decision (none by Wed 7.1.2026 -> breached). Completion: 3 months ->
+        # Thu 19.3.2026, open.
+        "a child over Christmas",
+        ClockSubject(age=8, special_support_child=True),
+        hki(2025, 12, 19, 10),
+        {"need_assessed": hki(2025, 12, 30, 10)},
+        hki(2026, 1, 7, 12),
+        {
+            "social_need_assessment": (date(2026, 1, 5), "met"),
+            "social_assessment_completion": (date(2026, 3, 19), "open"),
+            "child_welfare_decision": (date(2026, 1, 5), "breached"),
+        },
+    ),
+    (
+        # Referral to youth psychiatry Wed 4.12.2024, age 16 (§ 53). Processing: 3 weeks ->
+        # Wed 25.12 Christmas Day, Thu 26 St Stephen's -> Fri 27.12.2024; decided Mon 16.12
+        # -> met. Assessment: 6 weeks -> Wed 15.1.2025; need confirmed Fri 17.1 -> breached.
+        # Treatment from Fri 17.1.2025: 3 months -> Thu 17.4.2025 (Good Friday is the 18th);
+        # started Wed 16.4 -> met.
+        "youth psychiatry over Christmas",
+        ClockSubject(age=16),
+        hki(2024, 12, 4, 10),
+        {
+            "referral_received": hki(2024, 12, 4, 10),
+            "decision_made": hki(2024, 12, 16, 10),
+            "need_assessed": hki(2025, 1, 17, 10),
+            "care_started": hki(2025, 4, 16, 10),
+        },
+        hki(2025, 5, 1),
+        {
+            "psychiatry_referral": (date(2024, 12, 27), "met"),
+            "psychiatry_assessment": (date(2025, 1, 15), "breached"),
+            "psychiatry_treatment": (date(2025, 4, 17), "met"),
+        },
+    ),
+    (
+        # Referral Mon 3.3.2025, age 50 (§ 52). Processing: 3 weeks -> Mon 24.3.2025; the
+        # first sign of it is the need confirmed Tue 25.3 -> breached. Assessment: 3 months
+        # -> Tue 3.6.2025; stopped by the same event -> met. Treatment from Tue 25.3.2025:
+        # 6 months -> Thu 25.9.2025; offered Mon 1.9, declined Tue 2.9 -> declined.
+        "specialised care, treatment declined",
+        ClockSubject(age=50),
+        hki(2025, 3, 3, 10),
+        {
+            "referral_received": hki(2025, 3, 3, 10),
+            "need_assessed": hki(2025, 3, 25, 10),
+            "care_offered": hki(2025, 9, 1, 10),
+            "offer_declined": hki(2025, 9, 2, 10),
+        },
+        hki(2025, 10, 1),
+        {
+            "specialised_referral": (date(2025, 3, 24), "breached"),
+            "specialised_assessment": (date(2025, 6, 3), "met"),
+            "specialised_treatment": (date(2025, 9, 25), "declined"),
+        },
+    ),
+]
+
+# The Etelä-Pohjanmaa targets for the same contacts (7 days from the clock's start):
+DATA_SET_TARGETS: dict[tuple[str, str], date] = {
+    # care from Mon 4.9.2023 -> Mon 11.9.2023
+    ("old-law contact, new-law care", "care"): date(2023, 9, 11),
+    # care from Thu 31.8.2023 -> Thu 7.9.2023
+    ("last day of the three-month care rule", "care"): date(2023, 9, 7),
+    # care from Mon 4.9.2023 -> Mon 11.9.2023
+    ("first evening of the same-day law", "care"): date(2023, 9, 11),
+    # care from Tue 31.12.2024 -> Tue 7.1.2025 (Epiphany was Monday)
+    ("declined over New Year", "care"): date(2025, 1, 7),
+    # care from Thu 2.1.2025 -> Thu 9.1.2025
+    ("a late offer declined rescues nothing", "care"): date(2025, 1, 9),
+    # care from Tue 29.4.2025 -> Tue 6.5.2025
+    ("two days before the therapy guarantee", "care"): date(2025, 5, 6),
+    # care from Thu 8.5.2025 -> Thu 15.5.2025
+    ("one start, two limits", "care"): date(2025, 5, 15),
+    # contact Thu 19.6.2025 -> Thu 26.6.2025
+    ("older person over Midsummer", "social_need_assessment"): date(2025, 6, 26),
+    # contact Fri 19.12.2025 -> Fri 26.12.2025 St Stephen's, weekend, Mon 29.12.2025
+    ("a child over Christmas", "social_need_assessment"): date(2025, 12, 29),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "subject", "received_at", "events", "now", "expected"),
+    DATA_SET,
+    ids=[case[0] for case in DATA_SET],
+)
+def test_hand_checked_data_set(
+    policies: Policies,
+    regional: Policies,
+    name: str,
+    subject: ClockSubject,
+    received_at: datetime,
+    events: dict[str, datetime],
+    now: datetime,
+    expected: dict[str, tuple[date | None, str]],
+) -> None:
+    """Each contact's clocks: due date and status by law; with the region, the targets."""
+    ids = list(expected)
+    clocks = policies.compute(ids, subject=subject, received_at=received_at, events=events, now=now)
+    assert expected == {c.clock: (c.due_date, c.status) for c in clocks}
+    assert all(c.target_due_date is None for c in clocks)
+    targeted = regional.compute(
+        ids, subject=subject, received_at=received_at, events=events, now=now
+    )
+    assert {c.clock: c.target_due_date for c in targeted if c.target_due_date is not None} == {
+        clock: due for (case, clock), due in DATA_SET_TARGETS.items() if case == name
+    }
+    assert [c.status for c in targeted] == [c.status for c in clocks]

@@ -187,3 +187,38 @@ def test_every_rule_error_code_is_documented() -> None:
     documented = _documented()
     assert sorted(in_source - documented) == [], "codes raised but not documented"
     assert sorted(documented - in_source) == [], "codes documented but never raised"
+
+
+def test_a_region_is_chosen_explicitly_and_named_by_the_digest() -> None:
+    """No region by default; a region adds its target beside the law and changes the digest."""
+    from datetime import date, datetime
+
+    from oneContact import Engine
+
+    contact = {
+        "contact_id": "ep-1",
+        "received_at": "2025-06-03T09:00:00+03:00",
+        "channel": "phone",
+        "client": {"age": 40},
+        "concerns": ["acute_symptom"],
+        "answers": {"pain_score": 5},
+    }
+    events = {"need_assessed": datetime.fromisoformat("2025-06-03T11:00:00+03:00")}
+    plain = Engine.from_directory(REPO / "rules", backend="python")
+    regional = Engine.from_directory(REPO / "rules", backend="python", region="etela-pohjanmaa")
+    law = {c.clock: c for c in plain.assess(contact, events=events).clocks}["care"]
+    both = {c.clock: c for c in regional.assess(contact, events=events).clocks}["care"]
+    # Age 40 from 2025: 3 months from Tue 3.6.2025 = Wed 3.9.2025, with or without a region.
+    assert date(2025, 9, 3) == law.due_date == both.due_date
+    assert law.target_due_date is None
+    # Etelä-Pohjanmaa: 7 calendar days from Tue 3.6.2025 = Tue 10.6.2025 (a weekday).
+    assert date(2025, 6, 10) == both.target_due_date
+    assert plain.digest != regional.digest
+
+
+def test_an_unknown_region_is_refused_with_a_suggestion() -> None:
+    """A misspelt region name is a RuleError, not a silent 'no targets'."""
+    with pytest.raises(RuleError) as info:
+        load_ruleset(REPO / "rules", region="etela-pohjanmaaa")
+    assert "policy-unknown-region" == info.value.code
+    assert "etela-pohjanmaa" == info.value.suggestion

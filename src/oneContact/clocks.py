@@ -4,6 +4,12 @@ and due-date arithmetic.
 The law lives in ``rules/policies/*.yaml`` (see docs/reference/policies.md); this module
 only counts. A clock's due date follows the policy version in force on the local
 (Europe/Helsinki) date the clock starts, so a past contact replays with the law of its day.
+
+Regional targets (``rules/policies/regions/<region>.yaml``) overlay the statute: a region
+the caller selects (``Policies.from_directory(path, region=...)``; none by default) fills a
+clock's ``target_due_date`` beside its statutory ``due_date``. A clock with the switch
+``declined_ends_clock`` ends as ``declined`` when the client declines a time offered
+within the limit (docs/explanation/how-clocks-count.md).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from .errors import RuleError, RuleProblem, did_you_mean
 
 __all__ = [
     "HELSINKI",
+    "REGIONS_DIRECTORY",
     "STANDARD_EVENTS",
     "Calendar",
     "Clock",
@@ -51,6 +58,11 @@ STANDARD_EVENTS: tuple[str, ...] = (
 """Events every clock may start or stop on; a policy file may declare more."""
 
 _CONTACT_RECEIVED = "contact_received"
+_CARE_OFFERED = "care_offered"
+_OFFER_DECLINED = "offer_declined"
+
+REGIONS_DIRECTORY = "regions"
+"""The subdirectory of a policies directory that holds the regional target files."""
 
 
 def _require_aware(name: str, ts: datetime) -> None:
@@ -385,6 +397,13 @@ class _Version:
     )
 
 
+def _version_on(versions: Sequence[_Version], day: date) -> _Version | None:
+    for version in versions:
+        if version.span.in_force(day):
+            return version
+    return None
+
+
 @attrs.frozen
 class _ClockPolicy:
     id: str
@@ -393,19 +412,49 @@ class _ClockPolicy:
     versions: tuple[_Version, ...]
     path: Path
     line: int | None
+    declined_ends_clock: bool = False
 
     def version_on(self, day: date) -> _Version | None:
-        for version in self.versions:
-            if version.span.in_force(day):
-                return version
-        return None
+        return _version_on(self.versions, day)
+
+
+@attrs.frozen
+class _Target:
+    """A region's target for one statutory clock: versions like the clock's own."""
+
+    clock: str
+    versions: tuple[_Version, ...]
+    path: Path
+    line: int | None
+
+    def version_on(self, day: date) -> _Version | None:
+        return _version_on(self.versions, day)
+
+
+@attrs.frozen
+class _Region:
+    id: str
+    name: str
+    path: Path
+    targets: Mapping[str, _Target]
 
 
 # --------------------------------------------------------------------------- loading
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_]*\Z")
 _FILE_KEYS = ("clocks", "events")
-_CLOCK_KEYS = ("id", "description", "starts_on", "stops_on", "roll_to_weekday", "versions")
+_CLOCK_KEYS = (
+    "id",
+    "description",
+    "starts_on",
+    "stops_on",
+    "roll_to_weekday",
+    "declined_ends_clock",
+    "versions",
+)
+_REGION_KEYS = ("name", "description", "targets")
+_TARGET_KEYS = ("clock", "description", "roll_to_weekday", "versions")
+_REGION_ID = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _VERSION_KEYS = ("valid_from", "valid_until", "basis", "limit", "variants", "roll_to_weekday")
 _VARIANT_KEYS = ("when", "otherwise", "limit", "note")
 _CONDITION_KEYS = ("age_below", "age_at_least", "any_of", "all_of")
@@ -431,6 +480,8 @@ class _Loader:
         self.seen: dict[str, str] = {}  # clock id -> where first defined, valid or not
         self.declared: set[str] = set()
         self.references: list[tuple[str, str, Path, Located]] = []  # event, clock, where
+        self.regions: dict[str, _Region] = {}
+        self.region_files: dict[str, Path] = {}  # every region file found, valid or not
 
     # -- reporting
 
@@ -618,32 +669,9 @@ class _Loader:
                     else:
                         stops_on.append(stop)
         roll = self.flag(item, "roll_to_weekday", path, default=True)
-        versions: list[_Version] = []
-        spans: list[_Span] = []
-        raw_versions = self.required(item, "versions", path, what, _CLOCK_KEYS)
-        if raw_versions is not None:
-            if not isinstance(raw_versions, list) or not raw_versions:
-                self.problem(
-                    "policy-bad-value",
-                    f"{what}: 'versions' is a non-empty list, each with 'basis' and "
-                    "'limit' or 'variants'",
-                    path,
-                    value_position(item, "versions"),
-                )
-                ok = False
-            else:
-                for index, raw in enumerate(raw_versions):
-                    span, version = self.read_version(
-                        raw, path, item_position(raw_versions, index), what, roll
-                    )
-                    if span is not None:
-                        spans.append(span)
-                    if version is None:
-                        ok = False
-                    else:
-                        versions.append(version)
-                self.check_overlaps(spans, path, what)
-        if starts_on is None or raw_stops is None or raw_versions is None:
+        declined = self.flag(item, "declined_ends_clock", path, default=False)
+        versions = self.read_versions(item, path, what, roll, _CLOCK_KEYS)
+        if starts_on is None or raw_stops is None or versions is None:
             ok = False
         if clock_id != "?":
             first = self.seen.setdefault(name, f"{path}:{where[0]}")
@@ -655,12 +683,58 @@ class _Loader:
                     value_position(item, "id"),
                 )
                 return
-        if not ok or starts_on is None:
+        if not ok or starts_on is None or versions is None:
             return
-        versions.sort(key=lambda v: v.span.sort_key())
         self.clocks[name] = _ClockPolicy(
-            name, starts_on, tuple(stops_on), tuple(versions), path, where[0]
+            name,
+            starts_on,
+            tuple(stops_on),
+            versions,
+            path,
+            where[0],
+            declined_ends_clock=declined,
         )
+
+    def read_versions(
+        self,
+        item: Mapping[Any, Any],
+        path: Path,
+        what: str,
+        roll: bool,
+        allowed: Sequence[str],
+    ) -> tuple[_Version, ...] | None:
+        """The 'versions' of a clock or a regional target, sorted by start; None when
+        any is wrong (each problem reported)."""
+        raw_versions = self.required(item, "versions", path, what, allowed)
+        if raw_versions is None:
+            return None
+        if not isinstance(raw_versions, list) or not raw_versions:
+            self.problem(
+                "policy-bad-value",
+                f"{what}: 'versions' is a non-empty list, each with 'basis' and "
+                "'limit' or 'variants'",
+                path,
+                value_position(item, "versions"),
+            )
+            return None
+        ok = True
+        versions: list[_Version] = []
+        spans: list[_Span] = []
+        for index, raw in enumerate(raw_versions):
+            span, version = self.read_version(
+                raw, path, item_position(raw_versions, index), what, roll
+            )
+            if span is not None:
+                spans.append(span)
+            if version is None:
+                ok = False
+            else:
+                versions.append(version)
+        self.check_overlaps(spans, path, what)
+        if not ok:
+            return None
+        versions.sort(key=lambda v: v.span.sort_key())
+        return tuple(versions)
 
     def check_overlaps(self, spans: Sequence[_Span], path: Path, what: str) -> None:
         latest: _Span | None = None  # the span reaching furthest so far
@@ -1015,6 +1089,134 @@ class _Loader:
         )
         return None
 
+    # -- regional targets
+
+    def read_region(self, path: Path) -> None:
+        """A region file: targets overlaying statutory clocks already read."""
+        region_id = path.stem
+        self.region_files[region_id] = path
+        if not _REGION_ID.match(region_id):
+            self.problem(
+                "policy-bad-file",
+                "a region file is named after its region: lower case letters, digits and "
+                f"'-', like etela-pohjanmaa.yaml; got {path.name!r}",
+                path,
+                (None, None),
+            )
+            return
+        try:
+            data = load_yaml(path)
+        except RuleError as exc:
+            self.problems.extend(exc.problems)
+            return
+        if not isinstance(data, Mapping):
+            self.problem(
+                "policy-bad-file",
+                "a region file is a mapping with 'targets:' (and optionally 'name:')",
+                path,
+                position(data) if data is not None else (1, 1),
+            )
+            return
+        self.check_keys(data, _REGION_KEYS, path, "a region file")
+        ok = True
+        for key in ("name", "description"):
+            value = data.get(key)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                self.problem(
+                    "policy-bad-value",
+                    f"region {region_id!r}: {key!r} is text",
+                    path,
+                    value_position(data, key),
+                )
+                ok = False
+        raw = self.required(data, "targets", path, "a region file", _REGION_KEYS)
+        if raw is None:
+            return
+        if not isinstance(raw, list) or not raw:
+            self.problem(
+                "policy-bad-value",
+                "'targets' is a non-empty list of targets, each starting with '- clock:'",
+                path,
+                value_position(data, "targets"),
+            )
+            return
+        targets: dict[str, _Target] = {}
+        first_line: dict[str, int | None] = {}
+        for index, item in enumerate(raw):
+            target = self.read_target(item, path, item_position(raw, index), region_id, first_line)
+            if target is None:
+                ok = False
+            else:
+                targets[target.clock] = target
+        if ok:
+            name = data.get("name")
+            self.regions[region_id] = _Region(
+                region_id,
+                name.strip() if isinstance(name, str) else region_id,
+                path,
+                MappingProxyType(targets),
+            )
+
+    def read_target(
+        self,
+        item: object,
+        path: Path,
+        where: Located,
+        region_id: str,
+        first_line: dict[str, int | None],
+    ) -> _Target | None:
+        if not isinstance(item, Mapping):
+            self.problem(
+                "policy-bad-value",
+                "each target is a mapping starting with '- clock:'",
+                path,
+                where,
+            )
+            return None
+        self.check_keys(item, _TARGET_KEYS, path, "a regional target")
+        ok = True
+        clock = self.required(item, "clock", path, "a regional target", _TARGET_KEYS)
+        clock_where = value_position(item, "clock")
+        if clock is None or not self.identifier(clock, path, clock_where, "a clock id"):
+            ok = False
+            clock = "?"
+        elif clock not in self.seen:
+            self.problem(
+                "policy-unknown-clock",
+                f"region {region_id!r}: no statutory clock {clock!r}; a target overlays a "
+                "clock defined in the policy files beside regions/",
+                path,
+                clock_where,
+                suggestion=did_you_mean(str(clock), self.seen),
+            )
+            ok = False
+        name = str(clock)
+        what = f"region {region_id!r}, target for clock {name!r}"
+        if name != "?":
+            if name in first_line:
+                self.problem(
+                    "policy-duplicate-target",
+                    f"{what} is already given at line {first_line[name]}; a clock has one "
+                    "target per region, its changes over time as versions",
+                    path,
+                    clock_where,
+                )
+                ok = False
+            else:
+                first_line[name] = where[0]
+        if "description" in item and not isinstance(item["description"], str):
+            self.problem(
+                "policy-bad-value",
+                f"{what}: 'description' is text",
+                path,
+                value_position(item, "description"),
+            )
+        roll = self.flag(item, "roll_to_weekday", path, default=True)
+        versions = self.read_versions(item, path, what, roll, _TARGET_KEYS)
+        if not ok or versions is None:
+            return None
+        return _Target(name, versions, path, where[0])
+
     # -- whole directory
 
     def check_events(self) -> frozenset[str]:
@@ -1041,17 +1243,30 @@ def _problem_order(problem: RuleProblem) -> tuple[str, int, int]:
 
 @attrs.frozen(eq=False, repr=False)
 class Policies:
-    """Care-guarantee policies loaded from rules/policies/*.yaml; immutable."""
+    """Care-guarantee policies loaded from rules/policies/*.yaml; immutable.
+
+    The regional targets under ``regions/`` are always loaded and checked; at most one
+    region is *selected* (``region``), and only the selected region's targets fill a
+    clock's ``target_due_date``. The default selects none.
+    """
 
     _clocks: Mapping[str, _ClockPolicy]
     _events: frozenset[str]
     _source: str = "<policies>"
+    _regions: Mapping[str, _Region] = attrs.field(default=MappingProxyType({}))
+    _region: _Region | None = None
 
     @classmethod
-    def from_directory(cls, path: Path) -> Policies:
-        """Read every ``*.yaml`` in *path* (sorted by name).
+    def from_directory(cls, path: Path | str, *, region: str | None = None) -> Policies:
+        """Read every ``*.yaml`` in *path* (sorted by name), and every regional target file
+        ``regions/*.yaml`` beneath it.
 
-        Raises RuleError listing every problem found, each with its file:line.
+        *region* selects one regional target file by its name without ``.yaml`` (e.g.
+        ``"etela-pohjanmaa"``); ``None``, the default, selects none, so clocks carry only
+        the statutory due dates. Every region file is checked whether selected or not.
+
+        Raises RuleError listing every problem found, each with its file:line; an unknown
+        *region* is one of them (``policy-unknown-region``, with a suggestion).
         """
         path = Path(path)
         if not path.is_dir():
@@ -1065,7 +1280,8 @@ class Policies:
                 ]
             )
         loader = _Loader()
-        for stray in sorted(path.glob("*.yml")):
+        regions_dir = path / REGIONS_DIRECTORY
+        for stray in sorted([*path.glob("*.yml"), *regions_dir.glob("*.yml")]):
             loader.problem(
                 "policy-bad-file",
                 "policy files end in .yaml; this file would be ignored, rename it",
@@ -1074,10 +1290,36 @@ class Policies:
             )
         for file in sorted(path.glob("*.yaml")):
             loader.read_file(file)
+        # Statutory files first: a target may only name a clock they define.
+        for file in sorted(regions_dir.glob("*.yaml")):
+            loader.read_region(file)
         events = loader.check_events()
+        if region is not None and region not in loader.region_files:
+            loader.problems.append(_unknown_region(str(region), loader.region_files, regions_dir))
         if loader.problems:
             raise RuleError(sorted(loader.problems, key=_problem_order))
-        return cls(MappingProxyType(dict(loader.clocks)), events, str(path))
+        policies = cls(
+            MappingProxyType(dict(loader.clocks)),
+            events,
+            str(path),
+            MappingProxyType(dict(loader.regions)),
+        )
+        return policies if region is None else policies.with_region(region)
+
+    def with_region(self, region: str | None) -> Policies:
+        """These policies with *region*'s targets selected (``None``: no region).
+
+        Raises RuleError (``policy-unknown-region``, with a suggestion) for a region that
+        has no file under ``regions/``.
+        """
+        if region is None:
+            return attrs.evolve(self, region=None)
+        found = self._regions.get(region) if isinstance(region, str) else None
+        if found is None:
+            regions_dir = Path(self._source) / REGIONS_DIRECTORY
+            files = {name: r.path for name, r in self._regions.items()}
+            raise RuleError([_unknown_region(str(region), files, regions_dir)])
+        return attrs.evolve(self, region=found)
 
     @property
     def clock_ids(self) -> frozenset[str]:
@@ -1088,6 +1330,16 @@ class Policies:
     def events(self) -> frozenset[str]:
         """Every event name a clock starts or stops on, plus the standard events."""
         return self._events
+
+    @property
+    def regions(self) -> frozenset[str]:
+        """Ids of every regional target file loaded (selected or not)."""
+        return frozenset(self._regions)
+
+    @property
+    def region(self) -> str | None:
+        """The id of the selected region, or None when no region is selected."""
+        return None if self._region is None else self._region.id
 
     def _policy(self, clock_id: str) -> _ClockPolicy:
         try:
@@ -1102,8 +1354,22 @@ class Policies:
         return self._policy(clock_id).starts_on
 
     def stops_on(self, clock_id: str) -> tuple[str, ...]:
-        """The events that stop clock *clock_id*."""
+        """The events that stop clock *clock_id* (as met or breached)."""
         return self._policy(clock_id).stops_on
+
+    def declined_ends_clock(self, clock_id: str) -> bool:
+        """Whether the client declining a time offered within the limit ends *clock_id*
+        as ``declined`` (the policy switch ``declined_ends_clock``)."""
+        return self._policy(clock_id).declined_ends_clock
+
+    def events_of(self, clock_id: str) -> tuple[str, ...]:
+        """Every event :meth:`compute` reads for *clock_id*: its start, its stops and, when
+        declining ends it, ``care_offered`` and ``offer_declined``."""
+        policy = self._policy(clock_id)
+        names = (policy.starts_on, *policy.stops_on)
+        if policy.declined_ends_clock:
+            names = (*names, _CARE_OFFERED, _OFFER_DECLINED)
+        return tuple(dict.fromkeys(names))
 
     def compute(
         self,
@@ -1111,45 +1377,122 @@ class Policies:
         *,
         subject: ClockSubject,
         received_at: datetime,
-        events: Mapping[str, datetime] | None = None,
+        events: Mapping[str, datetime | Sequence[datetime]] | None = None,
         now: datetime | None = None,
         calendar: Calendar | None = None,
     ) -> tuple[Clock, ...]:
         """The clocks *clock_ids*, in that order, for a contact received at *received_at*.
 
-        *events* maps event names to when they happened; *now* decides whether an
-        unstopped clock is already breached. Every datetime must be tz-aware.
+        *events* maps event names to when they happened: one datetime, or a sequence of
+        them for an event that happened more than once (care offered twice). A clock starts
+        at the earliest occurrence of its start event and stops at the earliest occurrence
+        of a stop event at or after its start. *now* decides whether an unstopped clock is
+        already breached. Every datetime must be tz-aware.
         """
         policies = [self._policy(clock_id) for clock_id in clock_ids]
         _require_aware("received_at", received_at)
-        happened = dict(events or {})
-        for name, ts in happened.items():
+        happened: dict[str, tuple[datetime, ...]] = {}
+        for name, value in (events or {}).items():
             if name not in self._events:
                 hint = did_you_mean(name, self._events)
                 also = f" (did you mean {hint!r}?)" if hint else ""
                 raise ValueError(f"unknown event {name!r}{also}")
-            _require_aware(f"event {name!r}", ts)
-        happened[_CONTACT_RECEIVED] = received_at
+            times = _instants(name, value)
+            if times:
+                happened[name] = times
+        happened[_CONTACT_RECEIVED] = (received_at,)
         today = None
         if now is not None:
             _require_aware("now", now)
             today = local_date(now)
         cal = calendar if calendar is not None else Calendar.finnish()
-        return tuple(_compute(policy, subject, happened, today, cal) for policy in policies)
+        targets = self._region.targets if self._region is not None else None
+        return tuple(
+            _compute(
+                policy,
+                subject,
+                happened,
+                today,
+                cal,
+                None if targets is None else targets.get(policy.id),
+            )
+            for policy in policies
+        )
 
     def __repr__(self) -> str:
-        return f"<Policies {len(self._clocks)} clocks from {self._source}>"
+        region = "" if self._region is None else f", region {self._region.id}"
+        return f"<Policies {len(self._clocks)} clocks from {self._source}{region}>"
+
+
+def _unknown_region(region: str, files: Mapping[str, Path], regions_dir: Path) -> RuleProblem:
+    known = ", ".join(sorted(files)) or f"none: there are no files in {regions_dir}"
+    return RuleProblem(
+        "policy-unknown-region",
+        f"no region {region!r}: a region is the name of a file {regions_dir}/<region>.yaml "
+        f"without .yaml; regions here: {known}",
+        path=regions_dir,
+        suggestion=did_you_mean(region, files),
+    )
+
+
+def _instants(name: str, value: datetime | Sequence[datetime]) -> tuple[datetime, ...]:
+    if isinstance(value, datetime):  # the usual case first: one occurrence
+        _require_aware(f"event {name!r}", value)
+        return (value,)
+    raw: tuple[object, ...] = (
+        tuple(value)
+        if isinstance(value, Sequence) and not isinstance(value, str | bytes)
+        else (value,)
+    )
+    times: list[datetime] = []
+    for ts in raw:
+        if not isinstance(ts, datetime):
+            raise TypeError(
+                f"event {name!r}: give a datetime or a sequence of datetimes, got {ts!r}"
+            )
+        _require_aware(f"event {name!r}", ts)
+        times.append(ts)
+    return tuple(times)
+
+
+def _declined_at(
+    start: datetime,
+    stopped_at: datetime | None,
+    due: date | None,
+    happened: Mapping[str, tuple[datetime, ...]],
+) -> datetime | None:
+    """When the client declined a time offered within the limit, or None.
+
+    A decline counts when it comes at or after the start and before any stop, and the
+    latest offer at or before it (at or after the start) was made on or before the due
+    date (any offer when there is none). The offered appointment's own date is not an
+    event field, so the day the offer was made stands for it.
+    """
+    declines = happened.get(_OFFER_DECLINED)
+    offers = happened.get(_CARE_OFFERED)
+    if not declines or not offers:
+        return None
+    for declined in sorted(declines):
+        if declined < start:
+            continue
+        if stopped_at is not None and declined >= stopped_at:
+            return None
+        offered = max((o for o in offers if start <= o <= declined), default=None)
+        if offered is not None and (due is None or local_date(offered) <= due):
+            return declined
+    return None
 
 
 def _compute(
     policy: _ClockPolicy,
     subject: ClockSubject,
-    happened: Mapping[str, datetime],
+    happened: Mapping[str, tuple[datetime, ...]],
     today: date | None,
     calendar: Calendar,
+    target: _Target | None,
 ) -> Clock:
-    start = happened.get(policy.starts_on)
-    if start is None:
+    starts = happened.get(policy.starts_on)
+    if not starts:
         return Clock(
             clock=policy.id,
             starts_on=policy.starts_on,
@@ -1161,26 +1504,43 @@ def _compute(
             status="not_started",
             stopped_at=None,
         )
+    start = min(starts)
     stopped_at = None
     for name in policy.stops_on:
-        ts = happened.get(name)
-        if ts is not None and ts >= start and (stopped_at is None or ts < stopped_at):
-            stopped_at = ts
+        for ts in happened.get(name, ()):
+            if ts >= start and (stopped_at is None or ts < stopped_at):
+                stopped_at = ts
     local = start.astimezone(HELSINKI)
     day = local.date()
+    age = subject.age_on(day)
     version = policy.version_on(day)
     due: date | None = None
     limit_text: str | None = None
     if version is None:
         basis = f"no version of policy {policy.id!r} is in force on {day}"
     else:
-        age = subject.age_on(day)
         # The last variant is "otherwise" (checked at load), so one always holds.
         _, limit, limit_text, basis = next(
             chosen for chosen in version.resolved if chosen[0].holds(subject, age)
         )
         due = limit.due(local, calendar, roll=version.roll_to_weekday)
-    if stopped_at is not None:
+    target_due: date | None = None
+    target_basis: str | None = None
+    if target is not None and (target_version := target.version_on(day)) is not None:
+        _, target_limit, _, target_basis = next(
+            chosen for chosen in target_version.resolved if chosen[0].holds(subject, age)
+        )
+        target_due = target_limit.due(local, calendar, roll=target_version.roll_to_weekday)
+        if target_due is not None and due is not None and due < target_due:
+            # A target never allows more time than the law.
+            target_due = due
+            target_basis += "; the statutory due date is earlier here and is the target too"
+    declined_at = None
+    if policy.declined_ends_clock:
+        declined_at = _declined_at(start, stopped_at, due, happened)
+    if declined_at is not None:
+        status, stopped_at = "declined", declined_at
+    elif stopped_at is not None:
         stop_day = stopped_at.astimezone(HELSINKI).date()
         status = "met" if due is None or stop_day <= due else "breached"
     elif due is not None and today is not None and today > due:
@@ -1197,4 +1557,6 @@ def _compute(
         basis=basis,
         status=status,
         stopped_at=stopped_at,
+        target_due_date=target_due,
+        target_basis=target_basis,
     )

@@ -222,15 +222,17 @@ class Engine:
         *,
         backend: Backend = "durable",
         router: Router | None = None,
+        region: str | None = None,
     ) -> Engine:
         """Load, check and compile a rules directory; raise RuleError if anything is wrong.
 
         ``backend="durable"`` (the default) evaluates the rules in the durable_rules
         engine; ``backend="python"`` in generated Python (faster; the oracle in tests).
         Where durable_rules cannot be imported, the Python evaluator is used and a
-        warning says so once.
+        warning says so once. *region* selects a regional target file
+        (``policies/regions/<region>.yaml``): clocks then also carry its target due date.
         """
-        return cls(load_ruleset(path), backend=backend, router=router)
+        return cls(load_ruleset(path, region=region), backend=backend, router=router)
 
     # ------------------------------------------------------------ validation
 

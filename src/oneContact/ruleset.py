@@ -342,8 +342,10 @@ def _display(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _digest(root: Path, files: Iterable[Path]) -> str:
+def _digest(root: Path, files: Iterable[Path], region: str | None = None) -> str:
     h = hashlib.sha256()
+    if region is not None:
+        h.update(f"region={region}\0".encode())
     for file in sorted(files):
         h.update(file.relative_to(root).as_posix().encode())
         h.update(b"\0")
@@ -574,7 +576,7 @@ def _load_rules(
     root: Path,
     questionnaire: Questionnaire,
     catalogue: Catalogue,
-    clock_ids: frozenset[str],
+    clock_ids: frozenset[str] | None,
     c: _Collector,
 ) -> list[Rule]:
     fields = questionnaire.fields()
@@ -624,7 +626,7 @@ def _load_rules(
 def _names(
     item: Mapping[str, Any],
     key: str,
-    known: Mapping[str, Any] | frozenset[str],
+    known: Mapping[str, Any] | frozenset[str] | None,
     what: str,
     path: Path,
     rule_id: str,
@@ -647,14 +649,14 @@ def _names(
     out: list[str] = []
     for i, name in enumerate(raw):
         where = _yaml.item_position(raw, i)
-        if not isinstance(name, str) or name not in known:
+        if not isinstance(name, str) or (known is not None and name not in known):
             c.add(
                 code,
                 f"unknown {what} {name!r}",
                 path,
                 where,
                 rule_id=rule_id,
-                suggestion=did_you_mean(str(name), known),
+                suggestion=did_you_mean(str(name), known or ()),
             )
         elif name not in out:
             out.append(name)
@@ -669,7 +671,7 @@ def _load_rule(
     fields: Mapping[str, FieldInfo],
     concerns: frozenset[str],
     catalogue: Catalogue,
-    clock_ids: frozenset[str],
+    clock_ids: frozenset[str] | None,
     c: _Collector,
 ) -> Rule | None:
     if not isinstance(item, Mapping):
@@ -769,8 +771,13 @@ def _plain_scalar(item: Any, key: str) -> bool:
     return isinstance(value, str) and style in (None, "'", '"') and "\n" not in value
 
 
-def load_ruleset(path: str | Path) -> RuleSet:
-    """Load and check a whole rules directory; raise RuleError listing every problem."""
+def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
+    """Load and check a whole rules directory; raise RuleError listing every problem.
+
+    *region* selects a regional target file ``policies/regions/<region>.yaml`` (e.g.
+    ``"etela-pohjanmaa"``): clocks then also carry the region's target due date. The
+    default selects none. Every region file is checked either way.
+    """
     root = Path(path)
     if not root.is_dir():
         raise RuleError(
@@ -783,7 +790,8 @@ def load_ruleset(path: str | Path) -> RuleSet:
             ]
         )
     c = _Collector()
-    for stray in sorted([*root.glob("*.yml"), *(root / "policies").glob("*.yml")]):
+    policy_dirs = (root / "policies", root / "policies" / "regions")
+    for stray in sorted([*root.glob("*.yml"), *(p for d in policy_dirs for p in d.glob("*.yml"))]):
         c.add(
             "wrong-extension",
             f"{stray.name} would be ignored: rule files end in .yaml; rename it",
@@ -792,7 +800,7 @@ def load_ruleset(path: str | Path) -> RuleSet:
     # Exactly the files that are read, so the digest says what the engine was built from.
     files = [
         *(p for p in root.glob("*.yaml") if p.is_file()),
-        *(p for p in (root / "policies").glob("*.yaml") if p.is_file()),
+        *(p for d in policy_dirs for p in d.glob("*.yaml") if p.is_file()),
     ]
     problems_from_files: list[RuleProblem] = []
     questionnaire = catalogue = None
@@ -803,13 +811,15 @@ def load_ruleset(path: str | Path) -> RuleSet:
         problems_from_files.extend(exc.problems)
     policies: Policies | None = None
     try:
-        policies = Policies.from_directory(root / "policies")
+        policies = Policies.from_directory(root / "policies", region=region)
     except RuleError as exc:
         problems_from_files.extend(exc.problems)
     rules: list[Rule] = []
     if questionnaire is not None and catalogue is not None:
         try:
-            clock_ids = policies.clock_ids if policies is not None else frozenset()
+            # Without policies, clock names cannot be checked: say nothing rather than
+            # report every clock of every rule as unknown.
+            clock_ids = policies.clock_ids if policies is not None else None
             rules = _load_rules(root, questionnaire, catalogue, clock_ids, c)
         except RuleError as exc:
             problems_from_files.extend(exc.problems)
@@ -821,7 +831,8 @@ def load_ruleset(path: str | Path) -> RuleSet:
     assert policies is not None
     return RuleSet(
         path=root,
-        digest=_digest(root, files),
+        # The selected region changes due dates, so it is part of what the digest names.
+        digest=_digest(root, files, region),
         questionnaire=questionnaire,
         catalogue=catalogue,
         policies=policies,

@@ -6,6 +6,8 @@ rules. Settings (``pyproject.toml`` ``[tool.pytest.ini_options]`` or ``pytest.in
 * ``onecontact_rules`` — the rules directory (default ``rules``, relative to rootdir);
 * ``onecontact_fixtures`` — the folder whose ``*.yaml`` files are fixtures (default
   ``fixtures``);
+* ``onecontact_region`` — regional targets to apply (``policies/regions/<name>.yaml``);
+  default none;
 * ``--onecontact-backend durable|python`` — the evaluator (default ``durable``).
 
 A broken fixture file or rules directory shows up as failing items naming file:line,
@@ -38,6 +40,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("onecontact_rules", "rules directory the fixtures run against", default="rules")
     parser.addini(
         "onecontact_fixtures", "folder whose *.yaml files are fixture cases", default="fixtures"
+    )
+    parser.addini(
+        "onecontact_region",
+        "regional targets to apply (policies/regions/<name>.yaml); default: none",
+        default="",
     )
     group.addoption(
         "--onecontact-backend",
@@ -102,10 +109,15 @@ class FixtureItem(pytest.Item):
         engines = config.stash.setdefault(_ENGINES, {})
         rules = (config.rootpath / str(config.getini("onecontact_rules"))).resolve()
         backend = str(config.getoption("onecontact_backend"))
-        key = (str(rules), backend)
+        region = str(config.getini("onecontact_region")) or None
+        key = (str(rules), f"{backend}:{region}")
         if key not in engines:
             try:
-                engines[key] = Engine.from_directory(rules, backend=backend)  # type: ignore[arg-type]
+                engines[key] = Engine.from_directory(
+                    rules,
+                    backend=backend,  # type: ignore[arg-type]
+                    region=region,
+                )
             except RuleError as exc:
                 engines[key] = exc
         engine = engines[key]
