@@ -7,7 +7,8 @@ from .clocks import Calendar, Clock, ClockSubject, Policies
 from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
 from .intake import Client, FirstContact, contact_json_schema, parse_contact
-from .ledger import Ledger, LedgerClock, LedgerError, LedgerEvent
+from .ledger import Ledger, LedgerClock, LedgerContact, LedgerError, LedgerEvent
+from .report import Breach, Report, ReportRow
 from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
 from .ruleset import Rule, RuleSet, load_ruleset
 
@@ -18,6 +19,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "Assessment",
+    "Breach",
     "Calendar",
     "CatalogueRouter",
     "Client",
@@ -30,10 +32,13 @@ __all__ = [
     "FirstContact",
     "Ledger",
     "LedgerClock",
+    "LedgerContact",
     "LedgerError",
     "LedgerEvent",
     "OneContactError",
     "Policies",
+    "Report",
+    "ReportRow",
     "Route",
     "RouteRequest",
     "Router",

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 from ._bundled import bundled_rules_directory
-from .clocks import Clock
+from .clocks import HELSINKI, Clock
 from .engine import Assessment, Engine
 from .errors import ContactError, ContactProblem, RuleError
-from .ruleset import load_ruleset
+from .ledger import Ledger, LedgerError
+from .ruleset import RuleSet, load_ruleset
 
 __all__ = ["main"]
 
@@ -131,7 +133,9 @@ def _text(assessment: Assessment, engine: Engine, language: str) -> str:
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
-    engine = Engine.from_directory(args.rules or _default_rules(), backend=args.backend)
+    engine = Engine.from_directory(
+        args.rules or _default_rules(), backend=args.backend, region=args.region
+    )
     events = _events(args.event)
     now = _timestamp(args.now, "--now") if args.now else None
     assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
@@ -143,7 +147,9 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _cmd_clocks(args: argparse.Namespace) -> int:
-    engine = Engine.from_directory(args.rules or _default_rules(), backend=args.backend)
+    engine = Engine.from_directory(
+        args.rules or _default_rules(), backend=args.backend, region=args.region
+    )
     events = _events(args.event)
     now = _timestamp(args.now, "--now") if args.now else None
     assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
@@ -174,6 +180,222 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- ledger
+
+
+def _ledger_error(message: str) -> int:
+    print(f"onecontact ledger: error: {message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _ledger_instant(text: str, what: str) -> datetime:
+    """A timestamp with an offset, or a date (its midnight in Europe/Helsinki)."""
+    if len(text) == 10:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return datetime(day.year, day.month, day.day, tzinfo=HELSINKI)
+    return _timestamp(text, what)
+
+
+def _ledger_rules(args: argparse.Namespace) -> RuleSet:
+    path = args.rules or _default_rules()
+    region = getattr(args, "region", None)
+    return load_ruleset(path) if region is None else load_ruleset(path, region=region)
+
+
+def _ledger_run(args: argparse.Namespace) -> int:
+    """Run a ``ledger`` subcommand; the ledger's and the database's refusals exit 2."""
+    import sqlite3  # noqa: PLC0415 - only the ledger commands touch a database
+
+    storage_errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    try:
+        import psycopg  # noqa: PLC0415
+
+        storage_errors = (*storage_errors, psycopg.Error)
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    try:
+        code: int = args.ledger_run(args)
+    except LedgerError as exc:
+        return _ledger_error(str(exc))
+    except storage_errors as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return _ledger_error(f"the ledger at --db could not be used: {first}")
+    except BrokenPipeError:
+        # The reader of stdout went away (e.g. `| head`): not an error of the input.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as exc:
+        return _ledger_error(f"cannot write {exc.filename or 'the output'}: {exc.strerror}")
+    return code
+
+
+def _cmd_ledger_record(args: argparse.Namespace) -> int:
+    by_event = (args.event, args.contact_id, args.event_id)
+    if args.contact is not None:
+        if any(v is not None for v in by_event):
+            return _ledger_error(
+                "give either --contact FILE, or --event NAME=TIMESTAMP with --contact-id "
+                "and --event-id, not both"
+            )
+        ruleset = _ledger_rules(args)
+        engine = Engine(ruleset, backend=args.backend)
+        assessment = engine.assess(_read_contact(args.contact))
+        with Ledger.open(args.db, policies=ruleset.policies) as ledger:
+            recorded = ledger.record_assessment(assessment)
+        _print_json(
+            {
+                "contact_id": assessment.contact_id,
+                "recorded": recorded,
+                "clocks": [c.to_json() for c in assessment.clocks],
+            }
+        )
+        return EXIT_OK
+    if any(v is None for v in by_event):
+        return _ledger_error(
+            "record takes --contact FILE (a first contact to assess and record), or "
+            "--event NAME=TIMESTAMP --contact-id ID --event-id ID (one event)"
+        )
+    ((name, at),) = _events([args.event]).items()
+    with Ledger.open(args.db, policies=_ledger_rules(args).policies) as ledger:
+        recorded = ledger.record(args.contact_id, name, at=at, event_id=args.event_id)
+    _print_json(
+        {
+            "contact_id": args.contact_id,
+            "event": name,
+            "at": at.isoformat(),
+            "event_id": args.event_id,
+            "recorded": recorded,
+        }
+    )
+    return EXIT_OK
+
+
+def _ledger_now(args: argparse.Namespace) -> datetime:
+    return _timestamp(args.now, "--now") if args.now else datetime.now(UTC)
+
+
+def _cmd_ledger_clocks(args: argparse.Namespace) -> int:
+    now = _ledger_now(args)
+    with Ledger.open(args.db, policies=_ledger_rules(args).policies) as ledger:
+        clocks = ledger.clocks(args.contact_id, now=now)
+    _print_json([c.to_json() for c in clocks])
+    return EXIT_OK
+
+
+def _cmd_ledger_due(args: argparse.Namespace) -> int:
+    now = _ledger_now(args)
+    with Ledger.open(args.db, policies=_ledger_rules(args).policies) as ledger:
+        worklist = ledger.due(now=now, within_weekdays=args.within)
+    _print_json([c.to_json() for c in worklist])
+    return EXIT_OK
+
+
+def _cmd_ledger_report(args: argparse.Namespace) -> int:
+    since = _ledger_instant(args.since, "--since")
+    until = _ledger_instant(args.until, "--until")
+    now = _timestamp(args.now, "--now") if args.now else None
+    by = [part.strip() for part in args.by.split(",") if part.strip()]
+    if args.table != "groups" and args.format != "csv":
+        return _ledger_error("--table breaches is for --format csv (the other formats hold both)")
+    ruleset = _ledger_rules(args)
+    with Ledger.open(args.db, policies=ruleset.policies) as ledger:
+        report = ledger.report(
+            since=since, until=until, by=by, now=now, catalogue=ruleset.catalogue
+        )
+    if args.format == "json":
+        text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "csv":
+        text = report.to_csv(table=args.table)
+    elif args.format == "html":
+        text = report.to_html()
+    else:
+        text = report.to_text()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    """``onecontact ledger record|clocks|due|report``."""
+    ledger = sub.add_parser(
+        "ledger",
+        help="record events in the time-to-care ledger; clocks, the worklist, reports",
+        description="The time-to-care ledger: --db sqlite:///ledger.db or postgresql://...",
+    )
+    commands = ledger.add_subparsers(dest="ledger_command", required=True, parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--db",
+            required=True,
+            metavar="URL",
+            help="the ledger: sqlite:///path/ledger.db or postgresql://user@host:5432/db",
+        )
+        rules_option(p)
+
+    record = commands.add_parser(
+        "record", help="record a first contact (assessed with the rules) or one event"
+    )
+    common(record)
+    record.add_argument("--contact", metavar="FILE", help="a first contact (JSON, - for stdin)")
+    record.add_argument(
+        "--event", metavar="NAME=TIMESTAMP", help="e.g. need_assessed=2025-03-04T10:00:00+02:00"
+    )
+    record.add_argument("--contact-id", metavar="ID")
+    record.add_argument("--event-id", metavar="ID", help="the idempotency key of the event")
+    record.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_record)
+
+    clocks = commands.add_parser("clocks", help="one contact's clocks as JSON")
+    clocks.add_argument("contact_id", metavar="ID")
+    common(clocks)
+    clocks.add_argument("--now", metavar="TIMESTAMP", help="default: the present")
+    clocks.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_clocks)
+
+    due = commands.add_parser("due", help="the worklist as JSON: past due, then due soon")
+    common(due)
+    due.add_argument("--now", metavar="TIMESTAMP", help="default: the present")
+    due.add_argument(
+        "--within", type=_weekdays, default=1, metavar="N", help="weekdays ahead (default 1)"
+    )
+    due.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_due)
+
+    report = commands.add_parser(
+        "report", help="access report of the clocks started in [--since, --until)"
+    )
+    common(report)
+    report.add_argument("--since", required=True, metavar="DATE|TIMESTAMP")
+    report.add_argument("--until", required=True, metavar="DATE|TIMESTAMP", help="exclusive")
+    report.add_argument(
+        "--by",
+        default="service,age_group",
+        metavar="DIMS",
+        help="comma-separated: service, age_group, clock, month (default service,age_group)",
+    )
+    report.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
+    report.add_argument(
+        "--table", choices=("groups", "breaches"), default="groups", help="CSV: which table"
+    )
+    report.add_argument("--now", metavar="TIMESTAMP", help="judge as of (default: period end)")
+    report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    report.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_report)
+
+
+def _weekdays(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="onecontact",
@@ -189,6 +411,11 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--backend", choices=("durable", "python"), default="durable", help="rule evaluator"
+        )
+        p.add_argument(
+            "--region",
+            metavar="NAME",
+            help="regional targets to show beside the law (policies/regions/NAME.yaml)",
         )
 
     assess = sub.add_parser("assess", help="assess one contact (JSON file, or - for stdin)")
@@ -220,6 +447,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--rules", metavar="DIR", help="questionnaire to take codes from")
     schema.add_argument("--generic", action="store_true", help="without the questionnaire's codes")
     schema.set_defaults(run=_cmd_schema)
+    _add_ledger(sub, rules_option)
     return parser
 
 

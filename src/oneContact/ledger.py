@@ -62,8 +62,14 @@ The clock subject (age or birth date, and the flags) comes with the assessment
 (``Assessment.subject``, never in its JSON or repr); the policies are given once, to
 :meth:`Ledger.open`, so that every clock of a ledger is recomputed with the same law.
 
-Not done yet (issue 3): the ``declined`` clock status (needs :mod:`oneContact.clocks`),
-reports, the CLI and regional targets.
+Reports (:meth:`Ledger.report`, computed in :mod:`oneContact.report`) read the whole
+ledger in one streaming pass, :meth:`Ledger.contacts`, and recompute each contact's
+clocks exactly as :meth:`Ledger.clocks` does (:meth:`Ledger._clocks_of`).
+
+Regional targets come with the policies the ledger is opened with (a region selected in
+:meth:`Policies.from_directory`). Not done yet (issue 3): ``_clocks_of`` passes no
+``care_offered``/``offer_declined`` to :meth:`Policies.compute`, so no clock of the ledger
+ends ``declined`` yet.
 """
 
 from __future__ import annotations
@@ -93,7 +99,10 @@ from .intake import looks_like_identity_code
 if TYPE_CHECKING:  # pragma: no cover - psycopg is imported only for postgresql:// ledgers
     import psycopg
 
-__all__ = ["Ledger", "LedgerClock", "LedgerError", "LedgerEvent"]
+    from .report import Report
+    from .ruleset import Catalogue
+
+__all__ = ["Ledger", "LedgerClock", "LedgerContact", "LedgerError", "LedgerEvent"]
 
 SCHEMA_VERSION = 1
 _CONTACT_RECEIVED = "contact_received"
@@ -197,6 +206,38 @@ class LedgerClock:
             allowed = f" of {self.days_allowed}" if self.days_allowed is not None else ""
             used = f" ({self.days_used}{allowed} days used)"
         return f"<LedgerClock {self.contact_id!r} {clock.clock!r} {clock.status}{due}{used}>"
+
+
+@attrs.frozen(repr=False)
+class LedgerContact:
+    """One stored contact with its clocks as of a moment: what :meth:`Ledger.contacts`
+    yields, for reports. Holds no free text; the clock subject stays out of its repr."""
+
+    contact_id: str
+    urgency: str
+    services: tuple[str, ...]
+    """The assessment's route service ids, in route order."""
+    subject: ClockSubject
+    clocks: tuple[Clock, ...]
+    """Every clock of the contact (started or not), in the order its assessment gave
+    them, as :meth:`Ledger.clocks` computes them (without its day counts)."""
+    _received_us: int
+    _events: tuple[tuple[str, int], ...]
+
+    @property
+    def received_at(self) -> datetime:
+        """When the contact was received (Europe/Helsinki)."""
+        return _instant(self._received_us)
+
+    def first(self, event: str) -> datetime | None:
+        """When *event* first happened to the contact (up to the moment read), or None."""
+        for name, at_us in self._events:
+            if name == event:
+                return _instant(at_us)
+        return None
+
+    def __repr__(self) -> str:
+        return f"<LedgerContact {self.contact_id!r} {len(self.clocks)} clocks>"
 
 
 # --------------------------------------------------------------------------- dialects
@@ -635,6 +676,19 @@ _SELECT_OPEN = (
     "ON e.contact_id = c.contact_id AND e.at_us <= ? "
     "WHERE c.received_us <= ? AND c.clock_ids <> '' "
     "ORDER BY c.contact_id, e.at_us, e.seq"
+)
+# Reports: each contact's row, then its events, in one ordered statement (one snapshot).
+# A contact row has -1 where an event row has its seq (never below 1), and its own
+# received_us where an event has at_us (never earlier): it always sorts first. SQLite
+# merges the two index scans; a LEFT JOIN read events' rows by random access.
+_SELECT_HISTORIES = (
+    "SELECT contact_id, received_us, -1, clock_ids, age, birth_date, "
+    "highest_care_allowance, special_support_child, urgency, services "
+    "FROM ledger_contacts WHERE received_us <= ? AND clock_ids <> '' "
+    "UNION ALL "
+    "SELECT contact_id, at_us, seq, event, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM ledger_events WHERE at_us <= ? "
+    "ORDER BY 1, 2, 3"
 )
 _INSERT_EVENT = "INSERT INTO ledger_events (event_id, contact_id, event, at_us) VALUES (?, ?, ?, ?)"
 
@@ -1100,6 +1154,83 @@ class Ledger:
         worklist.sort(key=_urgency)
         return worklist
 
+    def report(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        by: Sequence[str] = ("service", "age_group"),
+        now: datetime | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> Report:
+        """THL-style access measures of the clocks that started in ``[since, until)``,
+        split by *by* (any of ``service``, ``age_group``, ``clock``, ``month``).
+
+        Only events at or before *now* count; by default *now* is the end of the period
+        (or the present, while the period runs). ``service`` is the assessment's first
+        ``team_member`` route, by the kinds of *catalogue* (give the engine's,
+        ``engine.ruleset.catalogue``; the default is the bundled one). One streaming read
+        of the ledger. See :mod:`oneContact.report` and docs/reference/reports.md.
+        """
+        from .report import build_report  # noqa: PLC0415 - report.py imports this module
+
+        return build_report(self, since=since, until=until, by=by, now=now, catalogue=catalogue)
+
+    def contacts(
+        self, *, now: datetime, active_since: datetime | None = None
+    ) -> Generator[LedgerContact, None, None]:
+        """Every contact received by *now* that has clocks, each with its clocks as of
+        *now*, in contact-id order: what reports read.
+
+        One streaming read ordered by contact (a server-side cursor on PostgreSQL), never
+        a query per contact, so a ledger of millions of events never sits in memory. Only
+        events at or before *now* count, as in :meth:`clocks`. With *active_since*, a
+        contact none of whose events (``contact_received`` included) is at or after it is
+        skipped without recomputing its clocks: none of them can have started since.
+        Close the iterator (or exhaust it) to end the read.
+        """
+        now_us = _check_time(now, "now")
+        since_us = None if active_since is None else _check_time(active_since, "active_since")
+        # Contacts alike in clock ids and subject share one parsed shape.
+        shapes: dict[tuple[Any, ...], tuple[tuple[str, ...], ClockSubject]] = {}
+        current: tuple[Any, ...] | None = None
+        events: list[tuple[str, int]] = []
+
+        def finish(row: tuple[Any, ...]) -> LedgerContact | None:
+            contact_id, received_us = row[0], row[1]
+            if since_us is not None and (events[-1][1] if events else received_us) < since_us:
+                return None
+            key = row[3:8]
+            shape = shapes.get(key)
+            if shape is None:
+                parsed = _Contact.of((received_us, *key))
+                shape = shapes.setdefault(key, (parsed.clock_ids, parsed.subject))
+            contact = _Contact(received_us, shape[0], shape[1])
+            clocks, _ = self._clocks_of(contact, events, now)
+            return LedgerContact(
+                contact_id,
+                row[8],
+                tuple(row[9].split()),
+                shape[1],
+                clocks,
+                received_us,
+                tuple(events),
+            )
+
+        with contextlib.closing(
+            self._session().stream(_SELECT_HISTORIES, (now_us, now_us))
+        ) as rows:
+            for row in rows:
+                if row[2] < 0:  # a contact: its events follow
+                    if current is not None and (done := finish(current)) is not None:
+                        yield done
+                    current, events = row, []
+                elif current is not None and row[0] == current[0]:
+                    events.append((row[3], row[1]))
+                # else: an event of a contact left out (received after now, no clocks)
+        if current is not None and (done := finish(current)) is not None:
+            yield done
+
     def _recompute(
         self,
         contact_id: str,
@@ -1113,6 +1244,19 @@ class Ledger:
         """The contact's clocks; with *running_only*, only those started and not stopped
         by a contact that has not withdrawn (the others are never on the worklist, and
         skipping them before Policies.compute is what keeps ``due()`` fast)."""
+        clocks, withdrawn_at = self._clocks_of(contact, events, now, running_only=running_only)
+        return tuple(self._counted(contact_id, c, today, withdrawn_at) for c in clocks)
+
+    def _clocks_of(
+        self,
+        contact: _Contact,
+        events: Sequence[tuple[str, int]],
+        now: datetime,
+        *,
+        running_only: bool = False,
+    ) -> tuple[tuple[Clock, ...], datetime | None]:
+        """The contact's clocks as :meth:`_recompute` says (without the day counts), and
+        when the contact withdrew."""
         # Every occurrence of each event, in time order: an event may happen more than
         # once (a second need assessment, care offered twice).
         seen: dict[str, list[int]] = {}
@@ -1120,47 +1264,33 @@ class Ledger:
             seen.setdefault(name, []).append(at_us)
         withdrawn = seen.get(_WITHDRAWN)
         if running_only and withdrawn:
-            return ()
+            return (), None
         withdrawn_at = None if not withdrawn else _instant(withdrawn[0])
-        # A clock starts at the first occurrence of its start event and stops at the first
-        # occurrence of a stop event at or after its start. Policies.compute takes one
-        # instant per event name, so each clock gets the instants that apply to it; clocks
-        # that agree on them (the usual case) are computed together.
-        groups: dict[tuple[tuple[str, int], ...], list[str]] = {}
-        kept: list[str] = []
-        for clock_id in contact.clock_ids:
-            starts_on, stops_on = self._shape[clock_id]
-            chosen: dict[str, int] = {}
-            start = contact.received_us if starts_on == _CONTACT_RECEIVED else None
-            if start is None and starts_on in seen:
-                start = seen[starts_on][0]
-                chosen[starts_on] = start
-            stopped = False
-            if start is not None:
-                for stop in stops_on:
-                    after = next((t for t in seen.get(stop, ()) if t >= start), None)
-                    if after is not None:
-                        chosen[stop] = after
-                        stopped = True
-            if running_only and (start is None or stopped):
-                continue
-            kept.append(clock_id)
-            groups.setdefault(tuple(sorted(chosen.items())), []).append(clock_id)
-        if not kept:
-            return ()
-        received_at = _instant(contact.received_us)
-        computed: dict[str, Clock] = {}
-        for key, clock_ids in groups.items():
-            for clock in self._policies.compute(
-                clock_ids,
-                subject=contact.subject,
-                received_at=received_at,
-                events={name: _instant(at_us) for name, at_us in key},
-                now=now,
-                calendar=self._calendar,
-            ):
-                computed[clock.clock] = clock
-        return tuple(self._counted(contact_id, computed[c], today, withdrawn_at) for c in kept)
+        # Policies.compute reads every occurrence of every event: a clock starts at the
+        # first occurrence of its start event, stops at the first stop event at or after
+        # it, and ends as "declined" when the client declines an offer made in time.
+        occurrences = {
+            name: tuple(_instant(at_us) for at_us in times)
+            for name, times in seen.items()
+            if name != _CONTACT_RECEIVED
+        }
+        clocks = self._policies.compute(
+            contact.clock_ids,
+            subject=contact.subject,
+            received_at=_instant(contact.received_us),
+            events=occurrences,
+            now=now,
+            calendar=self._calendar,
+        )
+        if running_only:
+            clocks = tuple(
+                c
+                for c in clocks
+                if c.starts_at is not None
+                and c.stopped_at is None
+                and c.status in ("open", "breached")
+            )
+        return clocks, withdrawn_at
 
     def _counted(
         self, contact_id: str, clock: Clock, today: date, withdrawn_at: datetime | None
