@@ -204,7 +204,7 @@ class Clock:
     due_date: date | None
     limit: str | None
     basis: str
-    status: str = attrs.field(validator=attrs.validators.in_(_STATUSES))
+    status: str  # one of _STATUSES; set only by this module
     stopped_at: datetime | None
     target_due_date: date | None = None
     """A regional target's due date (stricter than the law), when a region sets one."""
@@ -245,7 +245,7 @@ _COUNTED = ("weekdays", "days", "weeks", "months")
 _LIMIT_KINDS = (*_COUNTED, "same_day", "none")
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class _Limit:
     kind: str  # one of _LIMIT_KINDS
     amount: int = 0
@@ -266,7 +266,13 @@ class _Limit:
 
     def due(self, local: datetime, calendar: Calendar, *, roll: bool) -> date | None:
         """Due date for a clock that started at *local* (a Europe/Helsinki datetime)."""
-        day = local.date()
+        hours = self.office_hours
+        # Only a same-day limit reads the time of day; everything else is a function of the
+        # start day, which every contact of that day shares: look it up once.
+        in_hours = hours is not None and self.kind == "same_day" and local.time() < hours.end
+        return _due_on(self, local.date(), in_hours, calendar, roll)
+
+    def _due(self, day: date, in_hours: bool, calendar: Calendar, roll: bool) -> date | None:
         kind = self.kind
         if kind == "none":
             return None
@@ -278,7 +284,7 @@ class _Limit:
             if hours is not None:
                 # Before office hours the clock counts from their start the same day; at or
                 # after their end, or on a day off, from the next weekday's office hours.
-                if calendar.is_weekday(day) and local.time() < hours.end:
+                if calendar.is_weekday(day) and in_hours:
                     return day
                 return calendar.add_weekdays(day, 1)
             due = day
@@ -289,6 +295,13 @@ class _Limit:
         else:
             due = calendar.add_months(day, self.amount)
         return calendar.next_weekday(due) if roll else due
+
+
+@functools.lru_cache(maxsize=65_536)
+def _due_on(
+    limit: _Limit, day: date, in_hours: bool, calendar: Calendar, roll: bool
+) -> date | None:
+    return limit._due(day, in_hours, calendar, roll)  # the cache behind _Limit.due
 
 
 @attrs.frozen
