@@ -1247,6 +1247,17 @@ class Ledger:
         clocks, withdrawn_at = self._clocks_of(contact, events, now, running_only=running_only)
         return tuple(self._counted(contact_id, c, today, withdrawn_at) for c in clocks)
 
+    def _may_run(self, clock_id: str, contact: _Contact, seen: Mapping[str, list[int]]) -> bool:
+        """False when the clock has surely not started, or has surely stopped."""
+        starts_on, stops_on = self._shape[clock_id]
+        if starts_on == _CONTACT_RECEIVED:
+            start = contact.received_us
+        elif starts_on in seen:
+            start = seen[starts_on][0]
+        else:
+            return False
+        return not any(t >= start for stop in stops_on for t in seen.get(stop, ()))
+
     def _clocks_of(
         self,
         contact: _Contact,
@@ -1269,13 +1280,20 @@ class Ledger:
         # Policies.compute reads every occurrence of every event: a clock starts at the
         # first occurrence of its start event, stops at the first stop event at or after
         # it, and ends as "declined" when the client declines an offer made in time.
+        clock_ids = contact.clock_ids
+        if running_only:
+            # The worklist reads every contact: skip clocks not started or already stopped
+            # before paying for a full computation.
+            clock_ids = tuple(c for c in clock_ids if self._may_run(c, contact, seen))
+            if not clock_ids:
+                return (), withdrawn_at
         occurrences = {
             name: tuple(_instant(at_us) for at_us in times)
             for name, times in seen.items()
             if name != _CONTACT_RECEIVED
         }
         clocks = self._policies.compute(
-            contact.clock_ids,
+            clock_ids,
             subject=contact.subject,
             received_at=_instant(contact.received_us),
             events=occurrences,
