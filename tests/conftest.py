@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
 import textwrap
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +152,55 @@ def make_contact() -> Callable[..., dict[str, Any]]:
         return contact
 
     return make
+
+
+# --------------------------------------------------------------------------- ledgers
+
+PG_URL = os.environ.get("ONECONTACT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@functools.cache
+def postgres_unreachable() -> str | None:
+    """Why PostgreSQL cannot be used here, or None when it can."""
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed (pip install 'psycopg[binary]')"
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (
+            f"no PostgreSQL server reachable at {PG_URL} ({first}); start one, or point "
+            "$ONECONTACT_TEST_POSTGRES at one, to run the PostgreSQL variants"
+        )
+    return None
+
+
+def pg_admin(sql: str) -> None:
+    """Run one statement on the test server, outside any ledger."""
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def fresh_ledger_url(backend: str, tmp_path: Path, prefix: str) -> Iterator[str]:
+    """A fresh, empty ledger location: a file in *tmp_path*, or a PostgreSQL schema of
+    its own (dropped afterwards). Without a server the PostgreSQL variant skips and says
+    why, or fails when $ONECONTACT_REQUIRE_POSTGRES is set (CI)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    reason = postgres_unreachable()
+    if reason is not None:
+        if os.environ.get("ONECONTACT_REQUIRE_POSTGRES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    pg_admin(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        pg_admin(f"DROP SCHEMA {schema} CASCADE")

@@ -16,10 +16,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,7 @@ import pytest
 
 from oneContact.cli import main
 
-from .test_ledger import PG_URL, _pg_admin, _postgres_unreachable
+from .conftest import fresh_ledger_url
 
 Make = Callable[..., dict[str, Any]]
 
@@ -36,21 +34,7 @@ Make = Callable[..., dict[str, Any]]
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh ledger URL on each backend (PostgreSQL: its own schema)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
-    reason = _postgres_unreachable()
-    if reason is not None:
-        if os.environ.get("ONECONTACT_REQUIRE_POSTGRES"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    schema = f"cli_test_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        _pg_admin(f"DROP SCHEMA {schema} CASCADE")
+    yield from fresh_ledger_url(request.param, tmp_path, "cli_test")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -16,7 +16,6 @@ $ONECONTACT_REQUIRE_POSTGRES is set (as CI may), when they fail.
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
 import random
@@ -25,7 +24,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -39,8 +37,9 @@ from oneContact.engine import Assessment, Engine
 from oneContact.errors import OneContactError
 from oneContact.ledger import Ledger, LedgerClock, LedgerError, LedgerEvent
 
+from .conftest import PG_URL, fresh_ledger_url, pg_admin, postgres_unreachable
+
 REPO = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("ONECONTACT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def hki(y: int, m: int, d: int, hh: int = 12, mm: int = 0) -> datetime:
@@ -56,49 +55,10 @@ def engine() -> Engine:
     return Engine.from_directory(REPO / "rules", backend="python")
 
 
-@functools.cache
-def _postgres_unreachable() -> str | None:
-    """Why PostgreSQL cannot be used here, or None when it can."""
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed (pip install 'psycopg[binary]')"
-    try:
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-    except psycopg.OperationalError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return (
-            f"no PostgreSQL server reachable at {PG_URL} ({first}); start one, or point "
-            "$ONECONTACT_TEST_POSTGRES at one, to run the PostgreSQL variants"
-        )
-    return None
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(sql)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty ledger location on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
-    reason = _postgres_unreachable()
-    if reason is not None:
-        if os.environ.get("ONECONTACT_REQUIRE_POSTGRES"):  # CI: a missing server is a failure
-            pytest.fail(reason)
-        pytest.skip(reason)
-    schema = f"ledger_test_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        _pg_admin(f"DROP SCHEMA {schema} CASCADE")
+    yield from fresh_ledger_url(request.param, tmp_path, "ledger_test")
 
 
 @pytest.fixture
@@ -240,7 +200,7 @@ def test_sqlite_runs_in_wal_with_full_sync(tmp_path: Path) -> None:
 
 def test_repr_never_shows_a_password(engine: Engine) -> None:
     """A PostgreSQL URL's password stays out of repr (and so out of logs)."""
-    reason = _postgres_unreachable()
+    reason = postgres_unreachable()
     if reason is not None:
         pytest.skip(reason)
     url = PG_URL.replace("postgres@", "postgres:s3cret@", 1)
@@ -258,7 +218,7 @@ def test_a_lost_postgresql_connection_is_replaced(ledger_url: str, engine: Engin
     with Ledger.open(ledger_url, policies=engine.ruleset.policies) as opened:
         session: Any = opened._session()  # the private connection, to find its backend
         (pid,) = session.conn.execute("SELECT pg_backend_pid()").fetchone()
-        _pg_admin(f"SELECT pg_terminate_backend({int(pid)})")
+        pg_admin(f"SELECT pg_terminate_backend({int(pid)})")
         with pytest.raises(psycopg.OperationalError):
             opened.events("c-1")
         assert () == opened.events("c-1")

@@ -51,7 +51,6 @@ import json
 import os
 import struct
 import subprocess
-import uuid
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -69,7 +68,7 @@ from oneContact.report import Report, ReportRow, build_report
 from oneContact.route import Route
 from oneContact.ruleset import RuleSet, load_ruleset
 
-from .test_ledger import PG_URL, _pg_admin, _postgres_unreachable
+from .conftest import fresh_ledger_url
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -708,21 +707,7 @@ def test_html_renders_in_headless_chromium(policies: Policies, tmp_path: Path) -
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh ledger location on each backend (PostgreSQL: its own schema)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
-    reason = _postgres_unreachable()
-    if reason is not None:
-        if os.environ.get("ONECONTACT_REQUIRE_POSTGRES"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    schema = f"report_test_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        _pg_admin(f"DROP SCHEMA {schema} CASCADE")
+    yield from fresh_ledger_url(request.param, tmp_path, "report_test")
 
 
 def record_data(ledger: Ledger, policies: Policies, data: Sequence[Any] = DATA) -> None:
