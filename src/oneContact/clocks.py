@@ -551,19 +551,28 @@ class _Loader:
 
     # -- files
 
-    def read_file(self, path: Path) -> None:
+    def read_mapping(self, path: Path, shape: str) -> Mapping[str, Any] | None:
+        """The YAML mapping in *path*, or None after reporting why it is not one."""
         try:
             data = load_yaml(path)
         except RuleError as exc:
             self.problems.extend(exc.problems)
-            return
+            return None
         if not isinstance(data, Mapping):
             self.problem(
                 "policy-bad-file",
-                "a policy file is a mapping with 'clocks:' (and optionally 'events:')",
+                shape,
                 path,
                 position(data) if data is not None else (1, 1),
             )
+            return None
+        return data
+
+    def read_file(self, path: Path) -> None:
+        data = self.read_mapping(
+            path, "a policy file is a mapping with 'clocks:' (and optionally 'events:')"
+        )
+        if data is None:
             return
         self.check_keys(data, _FILE_KEYS, path, "a policy file")
         events = data.get("events", [])
@@ -1117,18 +1126,10 @@ class _Loader:
                 (None, None),
             )
             return
-        try:
-            data = load_yaml(path)
-        except RuleError as exc:
-            self.problems.extend(exc.problems)
-            return
-        if not isinstance(data, Mapping):
-            self.problem(
-                "policy-bad-file",
-                "a region file is a mapping with 'targets:' (and optionally 'name:')",
-                path,
-                position(data) if data is not None else (1, 1),
-            )
+        data = self.read_mapping(
+            path, "a region file is a mapping with 'targets:' (and optionally 'name:')"
+        )
+        if data is None:
             return
         self.check_keys(data, _REGION_KEYS, path, "a region file")
         ok = True
