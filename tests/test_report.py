@@ -806,3 +806,65 @@ def test_an_abandoned_read_leaves_the_ledger_usable(url: str, policies: Policies
         stream.close()
         assert ledger.record("X", "withdrawn", at=hki(2025, 3, 5), event_id="X.w") is True
         assert 7 == sum(1 for _ in ledger.contacts(now=NOW))
+
+
+# --------------------------------------------------------------------------- law changes
+
+# Seven contacts whose care clocks start around the law changes of 2023-09-01 and
+# 2025-01-01 and Christmas. Each is received at 09:00 and its need assessed at 10:00 the
+# same day (so every need_assessment clock is met). Due dates by hand (domain.md):
+#   A 40 y, 31.8.2023: old law, 3 months -> 30.11.2023 (no 31.11); care 20.9 -> met, 20 d
+#   B 40 y, Fri 1.9.2023: 14 days -> Fri 15.9.2023; care 20.9 -> breached by 5, 19 d
+#   C 40 y, Tue 31.12.2024: still 14 days -> Tue 14.1.2025; care 10.1 -> met, 10 d
+#   D 40 y, Thu 2.1.2025: 23+ from 2025, 3 months -> Wed 2.4.2025; care 20.3 -> met, 77 d
+#   E 20 y, Thu 2.1.2025: under 23, 14 days -> Thu 16.1.2025; care 20.1 -> breached by 4, 18 d
+#   F 20 y, Fri 20.12.2024: 14 days -> Fri 3.1.2025; no care by 30.3.2025 -> 86 days over
+#   G 30 y, Tue 10.12.2024: 14 days -> Tue 24.12 Christmas Eve, 25-26 holidays -> Fri 27.12;
+#     care 27.12 -> met, 17 d
+LAW_CHANGES = [
+    ("A", 40, (2023, 8, 31), (2023, 9, 20)),
+    ("B", 40, (2023, 9, 1), (2023, 9, 20)),
+    ("C", 40, (2024, 12, 31), (2025, 1, 10)),
+    ("D", 40, (2025, 1, 2), (2025, 3, 20)),
+    ("E", 20, (2025, 1, 2), (2025, 1, 20)),
+    ("F", 20, (2024, 12, 20), None),
+    ("G", 30, (2024, 12, 10), (2024, 12, 27)),
+]
+
+
+def test_report_across_the_law_changes_and_christmas(tmp_path: Path, policies: Policies) -> None:
+    """Care within 14 days / 3 months, waiting days and breaches across both law changes."""
+    data = []
+    for contact_id, age, day, care in LAW_CHANGES:
+        events: dict[str, list[datetime]] = {"need_assessed": [hki(*day, 10)]}
+        if care is not None:
+            events["care_started"] = [hki(*care, 10)]
+        data.append((contact_id, age, ("nurse",), hki(*day, 9), events))
+    with Ledger.open(f"sqlite:///{tmp_path / 'ledger.db'}", policies=policies) as ledger:
+        record_data(ledger, policies, data)
+        report = ledger.report(
+            since=hki(2023, 8, 1), until=hki(2025, 3, 31), by=["clock"], now=hki(2025, 3, 30, 12)
+        )
+    rows = {dict(row.key)["clock"]: row for row in report.rows}
+    care = rows["care"]
+    assert (7, 4, 2, 1, 0) == (
+        care.clocks,
+        care.met,
+        care.breached,
+        care.open_past_due,
+        care.declined,
+    )
+    assert 4 / 7 == care.on_time_share
+    # Waiting days 10, 17, 18, 19, 20, 77 (F still waits): only C within 14 days; all six
+    # within 3 months; median (18 + 19) / 2; p90 the 6th of 6 by nearest rank.
+    assert (6, 1) == (care.care_started, care.still_waiting)
+    assert 1 / 6 == care.within_14_days_share
+    assert 1.0 == care.within_3_months_share
+    assert 18.5 == care.waiting_days_median
+    assert 77 == care.waiting_days_p90
+    assessed = rows["need_assessment"]
+    assert (7, 7, 1.0) == (assessed.clocks, assessed.met, assessed.assessments_on_time_share)
+    care_breaches = [
+        (b.contact_id, b.days_over, b.still_open) for b in report.breaches if b.clock == "care"
+    ]
+    assert [("F", 86, True), ("B", 5, False), ("E", 4, False)] == care_breaches
