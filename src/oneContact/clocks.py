@@ -1497,6 +1497,14 @@ def _declined_at(
     return None
 
 
+def _variant(
+    version: _Version, subject: ClockSubject, age: int | None
+) -> tuple[_Condition, _Limit, str | None, str]:
+    """The first variant of *version* that holds for the client (the limit, its text and
+    basis). The last variant is "otherwise" (checked at load), so one always holds."""
+    return next(chosen for chosen in version.resolved if chosen[0].holds(subject, age))
+
+
 def _compute(
     policy: _ClockPolicy,
     subject: ClockSubject,
@@ -1533,17 +1541,12 @@ def _compute(
     if version is None:
         basis = f"no version of policy {policy.id!r} is in force on {day}"
     else:
-        # The last variant is "otherwise" (checked at load), so one always holds.
-        _, limit, limit_text, basis = next(
-            chosen for chosen in version.resolved if chosen[0].holds(subject, age)
-        )
+        _, limit, limit_text, basis = _variant(version, subject, age)
         due = limit.due(local, calendar, roll=version.roll_to_weekday)
     target_due: date | None = None
     target_basis: str | None = None
     if target is not None and (target_version := target.version_on(day)) is not None:
-        _, target_limit, _, target_basis = next(
-            chosen for chosen in target_version.resolved if chosen[0].holds(subject, age)
-        )
+        _, target_limit, _, target_basis = _variant(target_version, subject, age)
         target_due = target_limit.due(local, calendar, roll=target_version.roll_to_weekday)
         if target_due is not None and due is not None and due < target_due:
             # A target never allows more time than the law.
