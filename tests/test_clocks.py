@@ -37,6 +37,8 @@ from oneContact.clocks import (
     ClockSubject,
     Policies,
     local_date,
+    local_day_of,
+    micros,
 )
 from oneContact.errors import OneContactError, RuleError
 
@@ -2098,3 +2100,78 @@ def test_hand_checked_data_set(
         clock: due for (case, clock), due in DATA_SET_TARGETS.items() if case == name
     }
     assert [c.status for c in targeted] == [c.status for c in clocks]
+
+
+# --------------------------------------------------------------------------- integer instants
+# Reports judge hundreds of thousands of clocks from integer microseconds, with the local
+# day read from a table per UTC hour and the terms of a clock shared between clocks that
+# the policies cannot tell apart. These tests hold both shortcuts to the plain answer.
+
+INSTANTS = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(UTC)
+)
+
+
+@given(INSTANTS)
+def test_the_local_day_of_an_integer_instant_is_its_helsinki_date(ts: datetime) -> None:
+    assert local_date(ts) == local_day_of(micros(ts))
+
+
+@pytest.mark.parametrize(
+    "utc",
+    [
+        # DST starts 2025-03-30 at 03:00 local (01:00 UTC); ends 2025-10-26 at 04:00 local.
+        datetime(2025, 3, 30, 0, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2025, 3, 30, 1, 0, tzinfo=UTC),
+        datetime(2025, 10, 26, 0, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2025, 10, 26, 1, 0, tzinfo=UTC),
+        # Local midnight on both sides of the offset: 22:00 UTC in winter, 21:00 in summer.
+        datetime(2025, 1, 14, 21, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2025, 1, 14, 22, 0, tzinfo=UTC),
+        datetime(2025, 7, 14, 20, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2025, 7, 14, 21, 0, tzinfo=UTC),
+    ],
+)
+def test_local_days_around_dst_and_midnight(utc: datetime) -> None:
+    assert utc.astimezone(HELSINKI).date() == local_day_of(micros(utc))
+
+
+@functools.cache
+def _regional_policies() -> Policies:
+    return Policies.from_directory(POLICIES_DIR, region=EP)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.datetimes(
+                min_value=datetime(2023, 6, 1),
+                max_value=datetime(2025, 12, 31),
+                timezones=st.just(HELSINKI),
+            ),
+            st.one_of(st.none(), st.integers(min_value=0, max_value=100)),
+            st.booleans(),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_shared_terms_give_what_a_fresh_policy_gives(
+    contacts: list[tuple[datetime, int | None, bool, bool]],
+) -> None:
+    """Judging many clients one after another (the shared table warm, with neighbours
+    of other ages, flags and times of day) gives each what a fresh Policies gives it
+    alone: the table's key leaves out nothing the policies read."""
+    for warm in (_bundled_policies(), _regional_policies()):
+        every = sorted(warm.clock_ids)
+        for received, age, allowance, special in contacts:
+            subject = ClockSubject(
+                age=age, highest_care_allowance=allowance, special_support_child=special
+            )
+            # Every start event two hours on, so that every clock starts.
+            events = {name: received + timedelta(hours=2) for name in warm.events}
+            del events["contact_received"]
+            cold = attrs.evolve(warm)  # the same policies with an empty table
+            args = {"subject": subject, "received_at": received, "events": events, "now": received}
+            assert cold.compute(every, **args) == warm.compute(every, **args)

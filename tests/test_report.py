@@ -61,9 +61,9 @@ from typing import Any
 
 import pytest
 
-from oneContact.clocks import HELSINKI, ClockSubject, Policies
+from oneContact.clocks import HELSINKI, Clock, ClockSubject, Judged, Policies, local_date
 from oneContact.engine import Assessment
-from oneContact.ledger import Ledger, LedgerContact, LedgerError
+from oneContact.ledger import Ledger, LedgerError
 from oneContact.report import Report, ReportRow, build_report
 from oneContact.route import Route
 from oneContact.ruleset import RuleSet, load_ruleset
@@ -119,8 +119,9 @@ def _micros(ts: datetime) -> int:
 
 
 class FakeLedger:
-    """What build_report reads of a ledger, computed straight from Policies.compute with
-    every event: a test double independent of the ledger's own recompute."""
+    """What build_report reads of a ledger, computed straight from the public
+    Policies.compute with every event: a test double independent of the ledger's own
+    reading, filtering and recompute."""
 
     def __init__(
         self, policies: Policies, data: Sequence[Any] = DATA, clock_ids: Sequence[str] = CLOCKS
@@ -129,33 +130,43 @@ class FakeLedger:
         self.data = data
         self.clock_ids = clock_ids
 
-    def contacts(self, *, now: datetime, active_since: datetime | None = None) -> Iterator[Any]:
+    def _started_clocks(
+        self, since: datetime, until: datetime, now: datetime
+    ) -> Iterator[tuple[str, tuple[str, ...], ClockSubject, int, tuple[Judged, ...]]]:
         for contact_id, age, services, received, events in self.data:
             if received > now:
                 continue
             seen = {name: [t for t in times if t <= now] for name, times in events.items()}
             seen = {name: times for name, times in seen.items() if times}
-            instants = [received, *(t for times in seen.values() for t in times)]
-            if active_since is not None and max(instants) < active_since:
-                continue
             subject = ClockSubject(age=age)
             clocks = self.policies.compute(
                 self.clock_ids, subject=subject, received_at=received, events=seen, now=now
             )
-            ordered = sorted(
-                [("contact_received", _micros(received))]
-                + [(name, _micros(t)) for name, times in seen.items() for t in times],
-                key=lambda pair: pair[1],
+            started = tuple(
+                _judged(c)
+                for c in clocks
+                if c.starts_at is not None and since <= c.starts_at < until
             )
-            yield LedgerContact(
-                contact_id,
-                "non_urgent",
-                services,
-                subject,
-                clocks,
-                _micros(received),
-                tuple(ordered),
-            )
+            if started:
+                assessed = min(seen.get("need_assessed", [received]))
+                yield contact_id, services, subject, _micros(assessed), started
+
+
+def _judged(clock: Clock) -> Judged:
+    start, stop = clock.starts_at, clock.stopped_at
+    return Judged(
+        clock.clock,
+        None if start is None else _micros(start),
+        None if start is None else local_date(start),
+        None if stop is None else _micros(stop),
+        None if stop is None else local_date(stop),
+        clock.due_date,
+        clock.limit,
+        clock.basis,
+        clock.status,
+        clock.target_due_date,
+        clock.target_basis,
+    )
 
 
 def fake_report(policies: Policies, **over: Any) -> Report:

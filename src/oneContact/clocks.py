@@ -14,13 +14,14 @@ within the limit (docs/explanation/how-clocks-count.md).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -36,8 +37,11 @@ __all__ = [
     "Calendar",
     "Clock",
     "ClockSubject",
+    "Judged",
     "Policies",
     "local_date",
+    "local_day_of",
+    "micros",
 ]
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -77,6 +81,62 @@ def local_date(ts: datetime) -> date:
     """The Europe/Helsinki calendar date of the instant *ts* (which must be tz-aware)."""
     _require_aware("timestamp", ts)
     return ts.astimezone(HELSINKI).date()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_HOUR_US = 3_600_000_000
+
+
+def micros(ts: datetime) -> int:
+    """The instant *ts* (tz-aware) as integer microseconds since 1970-01-01 UTC: how the
+    ledger stores time."""
+    return (ts - _EPOCH) // _MICROSECOND
+
+
+_DAY_US = 86_400_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+# Helsinki's UTC offset in microseconds per UTC hour (hours since the epoch), filled on
+# first use: DST switches on the hour, so every instant of an hour shares one offset.
+_OFFSETS: dict[int, int] = {}
+
+
+def _offset_of(us: int) -> int:
+    """Helsinki's UTC offset in microseconds at the instant *us*; fills ``_OFFSETS``."""
+    hour = us // _HOUR_US
+    first = (_EPOCH + timedelta(hours=hour)).astimezone(HELSINKI).utcoffset()
+    last = (_EPOCH + timedelta(hours=hour + 1) - _MICROSECOND).astimezone(HELSINKI).utcoffset()
+    exact = (_EPOCH + timedelta(microseconds=us)).astimezone(HELSINKI).utcoffset()
+    assert exact is not None  # a ZoneInfo always has an offset
+    if first == last:  # the usual case (always since 1921): keep it for the hour
+        if len(_OFFSETS) >= _OFFSETS_KEPT:
+            _OFFSETS.clear()
+        _OFFSETS[hour] = exact // _MICROSECOND
+    return exact // _MICROSECOND
+
+
+_OFFSETS_KEPT = 1_000_000  # about 114 years of hours: bounded memory
+
+
+@functools.lru_cache(maxsize=65_536)
+def _day_of(index: int) -> date:
+    return date.fromordinal(_EPOCH_ORDINAL + index)
+
+
+def _local_wall_us(us: int) -> int:
+    """The Europe/Helsinki wall-clock time of the instant *us*, as microseconds since
+    1970-01-01 00:00 local: one table lookup per UTC hour, no time-zone conversion."""
+    offset = _OFFSETS.get(us // _HOUR_US)
+    return us + (_offset_of(us) if offset is None else offset)
+
+
+def local_day_of(us: int) -> date:
+    """The Europe/Helsinki day of the instant *us* (microseconds since 1970-01-01 UTC, as
+    :func:`micros` gives): exactly ``local_date`` of that instant, without building a
+    datetime."""
+    return _day_of(_local_wall_us(us) // _DAY_US)
 
 
 # --------------------------------------------------------------------------- calendar
@@ -1269,6 +1329,12 @@ class Policies:
     _source: str = "<policies>"
     _regions: Mapping[str, _Region] = attrs.field(default=MappingProxyType({}))
     _region: _Region | None = None
+    _terms: _Terms = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda self: _Terms(Calendar.finnish(), self._region), takes_self=True
+        ),
+    )
 
     @classmethod
     def from_directory(cls, path: Path | str, *, region: str | None = None) -> Policies:
@@ -1405,7 +1471,10 @@ class Policies:
         """
         policies = [self._policy(clock_id) for clock_id in clock_ids]
         _require_aware("received_at", received_at)
-        happened: dict[str, tuple[datetime, ...]] = {}
+        # The clocks are judged on integer instants (as the ledger stores them); the
+        # caller's own datetime objects go back into the Clocks.
+        happened: dict[str, list[int]] = {}
+        given: dict[int, datetime] = {}
         for name, value in (events or {}).items():
             if name not in self._events:
                 hint = did_you_mean(name, self._events)
@@ -1413,25 +1482,72 @@ class Policies:
                 raise ValueError(f"unknown event {name!r}{also}")
             times = _instants(name, value)
             if times:
-                happened[name] = times
-        happened[_CONTACT_RECEIVED] = (received_at,)
+                instants = []
+                for ts in times:
+                    us = micros(ts)
+                    given.setdefault(us, ts)
+                    instants.append(us)
+                happened[name] = sorted(instants)
+        received_us = micros(received_at)
+        given.setdefault(received_us, received_at)
+        happened[_CONTACT_RECEIVED] = [received_us]
         today = None
         if now is not None:
             _require_aware("now", now)
             today = local_date(now)
-        cal = calendar if calendar is not None else Calendar.finnish()
-        targets = self._region.targets if self._region is not None else None
-        return tuple(
-            _compute(
-                policy,
-                subject,
-                happened,
-                today,
-                cal,
-                None if targets is None else targets.get(policy.id),
-            )
-            for policy in policies
+        judged = self._judge(policies, subject, happened, today, calendar)
+        return tuple(self.clock(j, given.__getitem__) for j in judged)
+
+    def clock(self, judged: Judged, instant: Callable[[int], datetime]) -> Clock:
+        """The :class:`Clock` of *judged* (from :meth:`judge`), its instants made
+        datetimes by *instant*."""
+        policy = self._policy(judged.clock)
+        return Clock(
+            clock=judged.clock,
+            starts_on=policy.starts_on,
+            stops_on=policy.stops_on,
+            starts_at=None if judged.start is None else instant(judged.start),
+            due_date=judged.due_date,
+            limit=judged.limit,
+            basis=judged.basis,
+            status=judged.status,
+            stopped_at=None if judged.stopped is None else instant(judged.stopped),
+            target_due_date=judged.target_due_date,
+            target_basis=judged.target_basis,
         )
+
+    def judge(
+        self,
+        clock_ids: Sequence[str],
+        *,
+        subject: ClockSubject,
+        happened: Mapping[str, Sequence[int]],
+        today: date | None,
+        calendar: Calendar | None = None,
+    ) -> tuple[Judged, ...]:
+        """The clocks *clock_ids* as :meth:`compute` judges them, from instants kept as
+        integer microseconds (see :func:`micros`), for stores and reports that read
+        millions of them.
+
+        *happened* maps each event (``contact_received`` included) to its instants in
+        ascending order; the event names are trusted (the ledger checked them on the way
+        in). *today* is the local day that decides whether an unstopped clock is breached.
+        """
+        policies = [self._policy(clock_id) for clock_id in clock_ids]
+        return self._judge(policies, subject, happened, today, calendar)
+
+    def _judge(
+        self,
+        policies: Sequence[_ClockPolicy],
+        subject: ClockSubject,
+        happened: Mapping[str, Sequence[int]],
+        today: date | None,
+        calendar: Calendar | None,
+    ) -> tuple[Judged, ...]:
+        terms = self._terms
+        if calendar is not None and calendar is not terms.calendar:
+            terms = _Terms(calendar, self._region)
+        return tuple([_judge(policy, subject, happened, today, terms) for policy in policies])
 
     def __repr__(self) -> str:
         region = "" if self._region is None else f", region {self._region.id}"
@@ -1470,11 +1586,11 @@ def _instants(name: str, value: datetime | Sequence[datetime]) -> tuple[datetime
 
 
 def _declined_at(
-    start: datetime,
-    stopped_at: datetime | None,
+    start: int,
+    stopped: int | None,
     due: date | None,
-    happened: Mapping[str, tuple[datetime, ...]],
-) -> datetime | None:
+    happened: Mapping[str, Sequence[int]],
+) -> int | None:
     """When the client declined a time offered within the limit, or None.
 
     A decline counts when it comes at or after the start and before any stop, and the
@@ -1486,13 +1602,13 @@ def _declined_at(
     offers = happened.get(_CARE_OFFERED)
     if not declines or not offers:
         return None
-    for declined in sorted(declines):
+    for declined in declines:  # ascending
         if declined < start:
             continue
-        if stopped_at is not None and declined >= stopped_at:
+        if stopped is not None and declined >= stopped:
             return None
         offered = max((o for o in offers if start <= o <= declined), default=None)
-        if offered is not None and (due is None or local_date(offered) <= due):
+        if offered is not None and (due is None or local_day_of(offered) <= due):
             return declined
     return None
 
@@ -1505,75 +1621,187 @@ def _variant(
     return next(chosen for chosen in version.resolved if chosen[0].holds(subject, age))
 
 
-def _compute(
+_TermsKey = tuple[str, date, int, bool, bool, int]
+_TermsValue = tuple[date | None, str | None, str, date | None, str | None]
+
+
+class _Terms:
+    """The terms a clock gets from its start: due date, limit and basis by law, and the
+    selected region's target, looked up once per policy, local start day and *class* of
+    client and time, then shared (a report judges hundreds of thousands of clocks that
+    start on a few thousand days).
+
+    Only what the policies can tell apart goes into the key, so the lookup is exact: the
+    client's age as its place among the ages any variant of the policy names, the two
+    flags, and the time of day as its place among the ends of office hours any same-day
+    limit names.
+    """
+
+    _LIMIT = 65_536  # entries kept; beyond it the table starts again (bounded memory)
+
+    def __init__(self, calendar: Calendar, region: _Region | None) -> None:
+        self.calendar = calendar
+        self._targets: Mapping[str, _Target] = {} if region is None else region.targets
+        self._cuts: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._table: dict[_TermsKey, _TermsValue] = {}
+
+    def on(
+        self, policy: _ClockPolicy, day: date, time_us: int, subject: ClockSubject
+    ) -> _TermsValue:
+        """The terms of *policy* for a clock starting on local *day*, *time_us*
+        microseconds after local midnight, for *subject*."""
+        cuts = self._cuts.get(policy.id)
+        if cuts is None:
+            cuts = self._cuts.setdefault(policy.id, self._cuts_of(policy))
+        ages, ends = cuts
+        age = subject.age_on(day)
+        key = (
+            policy.id,
+            day,
+            -1 if age is None else bisect.bisect_right(ages, age),
+            subject.highest_care_allowance,
+            subject.special_support_child,
+            bisect.bisect_right(ends, time_us),
+        )
+        found = self._table.get(key)
+        if found is None:
+            if len(self._table) >= self._LIMIT:
+                self._table.clear()
+            found = self._table.setdefault(key, self._work_out(policy, day, time_us, subject, age))
+        return found
+
+    def _cuts_of(self, policy: _ClockPolicy) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        target = self._targets.get(policy.id)
+        versions = (*policy.versions, *(() if target is None else target.versions))
+        ages: set[int] = set()
+        ends: set[int] = set()
+        for version in versions:
+            for variant in version.variants:
+                ages.update(_ages_named(variant.condition))
+                hours = variant.limit.office_hours
+                if hours is not None:
+                    end = hours.end
+                    ends.add(
+                        ((end.hour * 60 + end.minute) * 60 + end.second) * 1_000_000
+                        + end.microsecond
+                    )
+        return tuple(sorted(ages)), tuple(sorted(ends))
+
+    def _work_out(
+        self, policy: _ClockPolicy, day: date, time_us: int, subject: ClockSubject, age: int | None
+    ) -> _TermsValue:
+        local = datetime.combine(day, time()) + timedelta(microseconds=time_us)
+        calendar = self.calendar
+        version = policy.version_on(day)
+        due: date | None = None
+        limit_text: str | None = None
+        if version is None:
+            basis = f"no version of policy {policy.id!r} is in force on {day}"
+        else:
+            _, limit, limit_text, basis = _variant(version, subject, age)
+            due = limit.due(local, calendar, roll=version.roll_to_weekday)
+        target_due: date | None = None
+        target_basis: str | None = None
+        target = self._targets.get(policy.id)
+        if target is not None and (target_version := target.version_on(day)) is not None:
+            _, target_limit, _, target_basis = _variant(target_version, subject, age)
+            target_due = target_limit.due(local, calendar, roll=target_version.roll_to_weekday)
+            if target_due is not None and due is not None and due < target_due:
+                # A target never allows more time than the law.
+                target_due = due
+                target_basis += "; the statutory due date is earlier here and is the target too"
+        return due, limit_text, basis, target_due, target_basis
+
+
+def _ages_named(condition: _Condition) -> tuple[int, ...]:
+    """Every age a variant's condition compares with (``age < n`` and ``age >= n`` both
+    split at *n*)."""
+    if isinstance(condition, _AgeBelow | _AgeAtLeast):
+        return (condition.years,)
+    if isinstance(condition, _AnyOf | _AllOf):
+        return tuple(a for c in condition.conditions for a in _ages_named(c))
+    return ()
+
+
+class Judged(NamedTuple):
+    """One clock as judged from instants in integer microseconds since the epoch (UTC):
+    what :class:`Clock` holds, with the local days of its start and stop, for readers
+    (the ledger, reports) that keep instants as integers and never need a Clock."""
+
+    clock: str
+    start: int | None
+    start_day: date | None
+    stopped: int | None
+    stop_day: date | None
+    due_date: date | None
+    limit: str | None
+    basis: str
+    status: str
+    target_due_date: date | None
+    target_basis: str | None
+
+
+def _judge(
     policy: _ClockPolicy,
     subject: ClockSubject,
-    happened: Mapping[str, tuple[datetime, ...]],
+    happened: Mapping[str, Sequence[int]],
     today: date | None,
-    calendar: Calendar,
-    target: _Target | None,
-) -> Clock:
+    terms: _Terms,
+) -> Judged:
+    """The one place a clock is judged. *happened* holds each event's instants in
+    ascending order."""
     starts = happened.get(policy.starts_on)
     if not starts:
-        return Clock(
-            clock=policy.id,
-            starts_on=policy.starts_on,
-            stops_on=policy.stops_on,
-            starts_at=None,
-            due_date=None,
-            limit=None,
-            basis=f"not started: starts when {policy.starts_on!r} happens",
-            status="not_started",
-            stopped_at=None,
+        return Judged(
+            policy.id,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            f"not started: starts when {policy.starts_on!r} happens",
+            "not_started",
+            None,
+            None,
         )
-    start = min(starts)
-    stopped_at = None
+    start = starts[0]
+    stopped: int | None = None
     for name in policy.stops_on:
         for ts in happened.get(name, ()):
-            if ts >= start and (stopped_at is None or ts < stopped_at):
-                stopped_at = ts
-    local = start.astimezone(HELSINKI)
-    day = local.date()
-    age = subject.age_on(day)
-    version = policy.version_on(day)
-    due: date | None = None
-    limit_text: str | None = None
-    if version is None:
-        basis = f"no version of policy {policy.id!r} is in force on {day}"
-    else:
-        _, limit, limit_text, basis = _variant(version, subject, age)
-        due = limit.due(local, calendar, roll=version.roll_to_weekday)
-    target_due: date | None = None
-    target_basis: str | None = None
-    if target is not None and (target_version := target.version_on(day)) is not None:
-        _, target_limit, _, target_basis = _variant(target_version, subject, age)
-        target_due = target_limit.due(local, calendar, roll=target_version.roll_to_weekday)
-        if target_due is not None and due is not None and due < target_due:
-            # A target never allows more time than the law.
-            target_due = due
-            target_basis += "; the statutory due date is earlier here and is the target too"
+            if ts >= start:  # ascending: the first at or after the start is the earliest
+                if stopped is None or ts < stopped:
+                    stopped = ts
+                break
+    wall = _local_wall_us(start)
+    day = _day_of(wall // _DAY_US)
+    due, limit_text, basis, target_due, target_basis = terms.on(
+        policy, day, wall % _DAY_US, subject
+    )
     declined_at = None
     if policy.declined_ends_clock:
-        declined_at = _declined_at(start, stopped_at, due, happened)
+        declined_at = _declined_at(start, stopped, due, happened)
+    stop_day = None
     if declined_at is not None:
-        status, stopped_at = "declined", declined_at
-    elif stopped_at is not None:
-        stop_day = stopped_at.astimezone(HELSINKI).date()
+        status, stopped = "declined", declined_at
+        stop_day = local_day_of(declined_at)
+    elif stopped is not None:
+        stop_day = local_day_of(stopped)
         status = "met" if due is None or stop_day <= due else "breached"
     elif due is not None and today is not None and today > due:
         status = "breached"
     else:
         status = "open"
-    return Clock(
-        clock=policy.id,
-        starts_on=policy.starts_on,
-        stops_on=policy.stops_on,
-        starts_at=start,
-        due_date=due,
-        limit=limit_text,
-        basis=basis,
-        status=status,
-        stopped_at=stopped_at,
-        target_due_date=target_due,
-        target_basis=target_basis,
+    return Judged(
+        policy.id,
+        start,
+        day,
+        stopped,
+        stop_day,
+        due,
+        limit_text,
+        basis,
+        status,
+        target_due,
+        target_basis,
     )

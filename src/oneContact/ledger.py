@@ -63,18 +63,18 @@ The clock subject (age or birth date, and the flags) comes with the assessment
 :meth:`Ledger.open`, so that every clock of a ledger is recomputed with the same law.
 
 Reports (:meth:`Ledger.report`, computed in :mod:`oneContact.report`) read the whole
-ledger in one streaming pass, :meth:`Ledger.contacts`, and recompute each contact's
-clocks exactly as :meth:`Ledger.clocks` does (:meth:`Ledger._clocks_of`).
+ledger in one streaming pass and judge each contact's clocks exactly as
+:meth:`Ledger.clocks` does: both call :meth:`Policies.judge` on the stored integer
+instants (:meth:`Ledger._judged`), the one place a clock is judged.
 
 Regional targets come with the policies the ledger is opened with (a region selected in
-:meth:`Policies.from_directory`). Not done yet (issue 3): ``_clocks_of`` passes no
-``care_offered``/``offer_declined`` to :meth:`Policies.compute`, so no clock of the ledger
-ends ``declined`` yet.
+:meth:`Policies.from_directory`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import sqlite3
@@ -83,15 +83,16 @@ import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
 from ._bundled import bundled_rules_directory
-from .clocks import HELSINKI, Calendar, Clock, ClockSubject, Policies, local_date
+from .clocks import HELSINKI, Calendar, Clock, ClockSubject, Judged, Policies, local_date, micros
 from .engine import Assessment
 from .errors import OneContactError, did_you_mean
 from .intake import looks_like_identity_code
@@ -107,6 +108,9 @@ __all__ = ["Ledger", "LedgerClock", "LedgerContact", "LedgerError", "LedgerEvent
 SCHEMA_VERSION = 1
 _CONTACT_RECEIVED = "contact_received"
 _WITHDRAWN = "withdrawn"
+_NEED_ASSESSED = "need_assessed"
+_FIRST = itemgetter(0)
+_RUNNING = ("open", "breached")  # the statuses of a started, unstopped clock
 # The contact_received event of a contact gets this id. '/' is not allowed in the ids a
 # host passes, so it can never collide with one of theirs.
 _RECEIVED_ID_PREFIX = "contact_received/"
@@ -222,7 +226,7 @@ class LedgerContact:
     """Every clock of the contact (started or not), in the order its assessment gave
     them, as :meth:`Ledger.clocks` computes them (without its day counts)."""
     _received_us: int
-    _events: tuple[tuple[str, int], ...]
+    _events: tuple[tuple[Any, ...], ...]  # rows ending in (event, at_us), in time order
 
     @property
     def received_at(self) -> datetime:
@@ -231,9 +235,9 @@ class LedgerContact:
 
     def first(self, event: str) -> datetime | None:
         """When *event* first happened to the contact (up to the moment read), or None."""
-        for name, at_us in self._events:
-            if name == event:
-                return _instant(at_us)
+        for row in self._events:
+            if row[-2] == event:
+                return _instant(row[-1])
         return None
 
     def __repr__(self) -> str:
@@ -259,6 +263,10 @@ class _Session(Protocol):
     ) -> Generator[tuple[Any, ...], None, None]: ...
 
     def write(self) -> AbstractContextManager[None]: ...
+
+    def streams(
+        self, *statements: tuple[str, Sequence[Any]]
+    ) -> AbstractContextManager[tuple[Iterator[tuple[Any, ...]], ...]]: ...
 
     def ddl(self, statements: Sequence[str]) -> None: ...
 
@@ -384,6 +392,18 @@ class _SQLiteSession:
         yield from self.conn.execute(sql, params)
 
     @contextmanager
+    def streams(
+        self, *statements: tuple[str, Sequence[Any]]
+    ) -> Iterator[tuple[Iterator[tuple[Any, ...]], ...]]:
+        # One read transaction: every statement reads the same snapshot of the WAL.
+        self.conn.execute("BEGIN")
+        try:
+            yield tuple(iter(self.conn.execute(sql, params)) for sql, params in statements)
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    @contextmanager
     def write(self) -> Iterator[None]:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -463,6 +483,22 @@ class _PgSession:
             cursor.itersize = 10_000
             cursor.execute(_pg(sql), params)
             yield from cursor
+
+    @contextmanager
+    def streams(
+        self, *statements: tuple[str, Sequence[Any]]
+    ) -> Iterator[tuple[Iterator[tuple[Any, ...]], ...]]:
+        # Server-side cursors in one REPEATABLE READ transaction: one snapshot for all.
+        with self.conn.transaction():
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            with contextlib.ExitStack() as stack:
+                cursors = []
+                for n, (sql, params) in enumerate(statements):
+                    cursor = stack.enter_context(self.conn.cursor(name=f"ledger_read_{n}"))
+                    cursor.itersize = 10_000
+                    cursor.execute(_pg(sql), params)
+                    cursors.append(iter(cursor))
+                yield tuple(cursors)
 
     @contextmanager
     def write(self) -> Iterator[None]:
@@ -569,10 +605,6 @@ def _dialect(url: str, busy_timeout: float) -> _Dialect:
 # --------------------------------------------------------------------------- values
 
 
-def _micros(ts: datetime) -> int:
-    return (ts - _EPOCH) // _MICROSECOND
-
-
 def _instant(micros: int) -> datetime:
     return (_EPOCH + timedelta(microseconds=micros)).astimezone(HELSINKI)
 
@@ -589,7 +621,7 @@ def _check_time(ts: object, field: str) -> int:
             f"{ts.isoformat()} has no time zone; give it one, e.g. "
             "datetime(..., tzinfo=ZoneInfo('Europe/Helsinki')) or UTC",
         )
-    return _micros(ts)
+    return micros(ts)
 
 
 def _check_id(value: object, field: str, *, longest: int) -> str:
@@ -639,6 +671,30 @@ class _Contact:
         )
 
 
+class _History(NamedTuple):
+    """One contact and its events up to the moment read, as reports read them."""
+
+    contact_id: str
+    urgency: str
+    services: tuple[str, ...]
+    contact: _Contact
+    events: tuple[tuple[Any, ...], ...]
+    """Rows ending in ``(event, at_us)``, in time order, ``contact_received`` among them."""
+
+    def happened(self) -> dict[str, list[int]]:
+        """Each event's instants, ascending; ``contact_received`` is the contact's own."""
+        seen: dict[str, list[int]] = {}
+        for row in self.events:
+            name, at_us = row[-2], row[-1]
+            found = seen.get(name)
+            if found is None:
+                seen[name] = [at_us]
+            else:
+                found.append(at_us)
+        seen[_CONTACT_RECEIVED] = [self.contact.received_us]
+        return seen
+
+
 _CONTACT_COLUMNS = (
     "received_us",
     "ruleset_digest",
@@ -677,18 +733,15 @@ _SELECT_OPEN = (
     "WHERE c.received_us <= ? AND c.clock_ids <> '' "
     "ORDER BY c.contact_id, e.at_us, e.seq"
 )
-# Reports: each contact's row, then its events, in one ordered statement (one snapshot).
-# A contact row has -1 where an event row has its seq (never below 1), and its own
-# received_us where an event has at_us (never earlier): it always sorts first. SQLite
-# merges the two index scans; a LEFT JOIN read events' rows by random access.
-_SELECT_HISTORIES = (
-    "SELECT contact_id, received_us, -1, clock_ids, age, birth_date, "
-    "highest_care_allowance, special_support_child, urgency, services "
-    "FROM ledger_contacts WHERE received_us <= ? AND clock_ids <> '' "
-    "UNION ALL "
-    "SELECT contact_id, at_us, seq, event, NULL, NULL, NULL, NULL, NULL, NULL "
-    "FROM ledger_events WHERE at_us <= ? "
-    "ORDER BY 1, 2, 3"
+# Reports read these two together, in one snapshot, and merge them by contact id
+# (Ledger._histories): each is one index-ordered scan, with no sort of a million rows.
+_SELECT_ALL_CONTACTS = (
+    "SELECT contact_id, received_us, clock_ids, age, birth_date, highest_care_allowance, "
+    "special_support_child, urgency, services FROM ledger_contacts ORDER BY contact_id"
+)
+_SELECT_ALL_EVENTS = (
+    "SELECT contact_id, event, at_us FROM ledger_events WHERE at_us <= ? "
+    "ORDER BY contact_id, at_us, seq"
 )
 _INSERT_EVENT = "INSERT INTO ledger_events (event_id, contact_id, event, at_us) VALUES (?, ?, ?, ?)"
 
@@ -1106,7 +1159,7 @@ class Ledger:
                 f"({_when(contact.received_us)}); it had no clocks yet",
             )
         events = session.query(_SELECT_EVENTS, (contact_id, now_us))
-        return self._recompute(contact_id, contact, events, now, local_date(now))
+        return self._recompute(contact_id, contact, events, local_date(now))
 
     def due(self, *, now: datetime, within_weekdays: int = 1) -> list[LedgerClock]:
         """The team's worklist: running clocks due within *within_weekdays* weekdays of
@@ -1134,7 +1187,7 @@ class Ledger:
         def flush() -> None:
             if current is None or contact is None:
                 return
-            for clock in self._recompute(current, contact, events, now, today, running_only=True):
+            for clock in self._recompute(current, contact, events, today, running_only=True):
                 status, due_date = clock.clock.status, clock.clock.due_date
                 if status == "breached" or (
                     status == "open" and due_date is not None and due_date <= horizon
@@ -1180,74 +1233,124 @@ class Ledger:
         self, *, now: datetime, active_since: datetime | None = None
     ) -> Generator[LedgerContact, None, None]:
         """Every contact received by *now* that has clocks, each with its clocks as of
-        *now*, in contact-id order: what reports read.
+        *now*, in contact-id order.
 
-        One streaming read ordered by contact (a server-side cursor on PostgreSQL), never
-        a query per contact, so a ledger of millions of events never sits in memory. Only
-        events at or before *now* count, as in :meth:`clocks`. With *active_since*, a
-        contact none of whose events (``contact_received`` included) is at or after it is
-        skipped without recomputing its clocks: none of them can have started since.
-        Close the iterator (or exhaust it) to end the read.
+        One streaming read (server-side cursors on PostgreSQL), never a query per
+        contact, so a ledger of millions of events never sits in memory. Only events at
+        or before *now* count, as in :meth:`clocks`. With *active_since*, a contact none
+        of whose events (``contact_received`` included) is at or after it is skipped
+        without recomputing its clocks: none of them can have started since. Close the
+        iterator (or exhaust it) to end the read.
         """
         now_us = _check_time(now, "now")
         since_us = None if active_since is None else _check_time(active_since, "active_since")
-        # Contacts alike in clock ids and subject share one parsed shape.
-        shapes: dict[tuple[Any, ...], tuple[tuple[str, ...], ClockSubject]] = {}
-        current: tuple[Any, ...] | None = None
-        events: list[tuple[str, int]] = []
+        today = local_date(now)
+        clock_of = self._policies.clock
+        with contextlib.closing(self._histories(now_us, since_us)) as histories:
+            for history in histories:
+                judged, _ = self._judged(history.contact, history.happened(), today)
+                yield LedgerContact(
+                    history.contact_id,
+                    history.urgency,
+                    history.services,
+                    history.contact.subject,
+                    tuple(clock_of(j, _instant) for j in judged),
+                    history.contact.received_us,
+                    history.events,
+                )
 
-        def finish(row: tuple[Any, ...]) -> LedgerContact | None:
-            contact_id, received_us = row[0], row[1]
-            if since_us is not None and (events[-1][1] if events else received_us) < since_us:
-                return None
-            key = row[3:8]
-            shape = shapes.get(key)
-            if shape is None:
-                parsed = _Contact.of((received_us, *key))
-                shape = shapes.setdefault(key, (parsed.clock_ids, parsed.subject))
-            contact = _Contact(received_us, shape[0], shape[1])
-            clocks, _ = self._clocks_of(contact, events, now)
-            return LedgerContact(
-                contact_id,
-                row[8],
-                tuple(row[9].split()),
-                shape[1],
-                clocks,
-                received_us,
-                tuple(events),
-            )
+    def _histories(self, now_us: int, since_us: int | None) -> Generator[_History, None, None]:
+        """Each contact received by *now_us* that has clocks, with its events up to
+        *now_us* in time order, in contact-id order; with *since_us*, only contacts with
+        an event at or after it. What reports and :meth:`contacts` read.
 
-        with contextlib.closing(
-            self._session().stream(_SELECT_HISTORIES, (now_us, now_us))
-        ) as rows:
-            for row in rows:
-                if row[2] < 0:  # a contact: its events follow
-                    if current is not None and (done := finish(current)) is not None:
-                        yield done
-                    current, events = row, []
-                elif current is not None and row[0] == current[0]:
-                    events.append((row[3], row[1]))
-                # else: an event of a contact left out (received after now, no clocks)
-        if current is not None and (done := finish(current)) is not None:
-            yield done
+        Two index-ordered reads in one snapshot, merged here: the contacts, and every
+        event ordered by contact. The merge needs only that both come in the same order
+        of contact ids, which they do (one ORDER BY, one collation), so it compares ids
+        only for equality; an event left over at the end would mean they did not, and is
+        an error rather than a silent loss.
+        """
+        # Contacts alike in clock ids and subject share one parsed shape, and alike in
+        # services one tuple of them.
+        shapes: dict[tuple[Any, ...], _Contact] = {}
+        services: dict[str, tuple[str, ...]] = {}
+        with self._session().streams(
+            (_SELECT_ALL_CONTACTS, ()), (_SELECT_ALL_EVENTS, (now_us,))
+        ) as (contacts, event_rows):
+            groups = itertools.groupby(event_rows, key=_FIRST)
+            group = next(groups, None)
+            for row in contacts:
+                contact_id, received_us = row[0], row[1]
+                rows: tuple[tuple[Any, ...], ...] = ()
+                if group is not None and group[0] == contact_id:
+                    rows = tuple(group[1])
+                    group = next(groups, None)
+                if received_us > now_us or not row[2]:
+                    continue  # not received yet, or no clocks
+                if since_us is not None and (rows[-1][2] if rows else received_us) < since_us:
+                    continue
+                key = row[2:7]
+                shape = shapes.get(key)
+                if shape is None:
+                    shape = shapes.setdefault(key, _Contact.of((received_us, *key)))
+                routes = services.get(row[8])
+                if routes is None:
+                    routes = services.setdefault(row[8], tuple(row[8].split()))
+                contact = _Contact(received_us, shape.clock_ids, shape.subject)
+                yield _History(contact_id, row[7], routes, contact, rows)
+            pending = None if group is None else group[0]
+            if pending is not None:
+                raise LedgerError(
+                    "store-order",
+                    "ledger_events",
+                    "the store gave events and contacts in different orders of contact id "
+                    f"(an event of {pending!r} was left over); report this as a bug",
+                )
 
     def _recompute(
         self,
         contact_id: str,
         contact: _Contact,
         events: Sequence[tuple[str, int]],
-        now: datetime,
         today: date,
         *,
         running_only: bool = False,
     ) -> tuple[LedgerClock, ...]:
         """The contact's clocks; with *running_only*, only those started and not stopped
         by a contact that has not withdrawn (the others are never on the worklist, and
-        skipping them before Policies.compute is what keeps ``due()`` fast)."""
-        clocks, withdrawn_at = self._clocks_of(contact, events, now, running_only=running_only)
-        return tuple(self._counted(contact_id, c, today, withdrawn_at) for c in clocks)
+        skipping them before they are judged is what keeps ``due()`` fast)."""
+        seen = _History(contact_id, "", (), contact, tuple(events)).happened()
+        judged, withdrawn_us = self._judged(contact, seen, today, running_only=running_only)
+        withdrawn_at = None if withdrawn_us is None else _instant(withdrawn_us)
+        clock_of = self._policies.clock
+        return tuple(
+            self._counted(contact_id, clock_of(j, _instant), today, withdrawn_at) for j in judged
+        )
 
-    def _may_run(self, clock_id: str, contact: _Contact, seen: Mapping[str, list[int]]) -> bool:
+    def _started_clocks(
+        self, since: datetime, until: datetime, now: datetime
+    ) -> Generator[tuple[str, tuple[str, ...], ClockSubject, int, tuple[Judged, ...]], None, None]:
+        """What a report counts, in one streaming read: for each contact with a clock
+        that started in ``[since, until)``, as of *now*: its id, its route services, its
+        clock subject, its first ``need_assessed`` (its receipt without one) and those
+        clocks as :meth:`Policies.judge` judges them. Internal to reports."""
+        now_us, since_us, until_us = micros(now), micros(since), micros(until)
+        today = local_date(now)
+        with contextlib.closing(self._histories(now_us, since_us)) as histories:
+            for history in histories:
+                seen = history.happened()
+                judged, _ = self._judged(history.contact, seen, today, started=(since_us, until_us))
+                if judged:
+                    assessed = seen.get(_NEED_ASSESSED)
+                    yield (
+                        history.contact_id,
+                        history.services,
+                        history.contact.subject,
+                        history.contact.received_us if assessed is None else assessed[0],
+                        judged,
+                    )
+
+    def _may_run(self, clock_id: str, contact: _Contact, seen: Mapping[str, Sequence[int]]) -> bool:
         """False when the clock has surely not started, or has surely stopped."""
         starts_on, stops_on = self._shape[clock_id]
         if starts_on == _CONTACT_RECEIVED:
@@ -1258,57 +1361,45 @@ class Ledger:
             return False
         return not any(t >= start for stop in stops_on for t in seen.get(stop, ()))
 
-    def _clocks_of(
+    def _judged(
         self,
         contact: _Contact,
-        events: Sequence[tuple[str, int]],
-        now: datetime,
+        seen: Mapping[str, Sequence[int]],
+        today: date,
         *,
         running_only: bool = False,
-    ) -> tuple[tuple[Clock, ...], datetime | None]:
-        """The contact's clocks as :meth:`_recompute` says (without the day counts), and
-        when the contact withdrew."""
-        # Every occurrence of each event, in time order: an event may happen more than
-        # once (a second need assessment, care offered twice).
-        seen: dict[str, list[int]] = {}
-        for name, at_us in events:
-            seen.setdefault(name, []).append(at_us)
+        started: tuple[int, int] | None = None,
+    ) -> tuple[tuple[Judged, ...], int | None]:
+        """The contact's clocks as of *today* (its events are up to the moment read), and
+        when it withdrew. With *running_only*, only clocks started, not stopped, of a
+        contact that has not withdrawn; with *started* ``(since, until)``, only clocks
+        that started in that period. *seen* is :meth:`_History.happened`."""
         withdrawn = seen.get(_WITHDRAWN)
         if running_only and withdrawn:
             return (), None
-        withdrawn_at = None if not withdrawn else _instant(withdrawn[0])
-        # Policies.compute reads every occurrence of every event: a clock starts at the
-        # first occurrence of its start event, stops at the first stop event at or after
-        # it, and ends as "declined" when the client declines an offer made in time.
+        withdrawn_us = withdrawn[0] if withdrawn else None
         clock_ids = contact.clock_ids
         if running_only:
             # The worklist reads every contact: skip clocks not started or already stopped
-            # before paying for a full computation.
+            # before judging them.
             clock_ids = tuple(c for c in clock_ids if self._may_run(c, contact, seen))
-            if not clock_ids:
-                return (), withdrawn_at
-        occurrences = {
-            name: tuple(_instant(at_us) for at_us in times)
-            for name, times in seen.items()
-            if name != _CONTACT_RECEIVED
-        }
-        clocks = self._policies.compute(
-            clock_ids,
-            subject=contact.subject,
-            received_at=_instant(contact.received_us),
-            events=occurrences,
-            now=now,
-            calendar=self._calendar,
-        )
-        if running_only:
-            clocks = tuple(
+        elif started is not None:
+            since_us, until_us = started
+            shape = self._shape
+            clock_ids = tuple(
                 c
-                for c in clocks
-                if c.starts_at is not None
-                and c.stopped_at is None
-                and c.status in ("open", "breached")
+                for c in clock_ids
+                if (at := seen.get(shape[c][0])) is not None and since_us <= at[0] < until_us
             )
-        return clocks, withdrawn_at
+        if not clock_ids:
+            return (), withdrawn_us
+        judged = self._policies.judge(
+            clock_ids, subject=contact.subject, happened=seen, today=today,
+            calendar=self._calendar,
+        )  # fmt: skip
+        if running_only:
+            judged = tuple(j for j in judged if j.stopped is None and j.status in _RUNNING)
+        return judged, withdrawn_us
 
     def _counted(
         self, contact_id: str, clock: Clock, today: date, withdrawn_at: datetime | None

@@ -39,6 +39,7 @@ import functools
 import html
 import io
 import math
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -48,9 +49,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ._calendar import add_months
-from .clocks import HELSINKI, Clock, local_date
+from .clocks import HELSINKI, ClockSubject, Judged, local_date, local_day_of
 from .errors import did_you_mean
-from .ledger import LedgerContact, LedgerError
+from .ledger import LedgerError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ledger import Ledger
@@ -590,33 +591,28 @@ class _Builder:
             found = self._months[key] = f"{day.year:04d}-{day.month:02d}"
         return found
 
-    def add(self, contact: LedgerContact) -> None:
-        since, until = self.since, self.until
-        started = [
-            c for c in contact.clocks if (at := c.starts_at) is not None and since <= at < until
-        ]
-        if not started:
-            return
-        service = self.service(contact.services)
-        assessed = contact.first(_NEED_ASSESSED)
-        age = contact.subject.age_on(_day(assessed or contact.received_at))
-        age_group = _age_group(age)
-        care: list[tuple[Clock, str]] = []
+    def add(self, contact_id: str, services: tuple[str, ...], subject: ClockSubject,
+            assessed_us: int, started: Sequence[Judged]) -> None:  # fmt: skip
+        """Count the clocks of one contact that started in the period (*started*);
+        *assessed_us* is its first need assessment (or its receipt, without one)."""
+        service = self.service(services)
+        age_group = _age_group(subject.age_on(local_day_of(assessed_us)))
+        care: list[tuple[Judged, str]] = []
         for clock in started:
-            self.count(contact.contact_id, clock, service, age_group, care)
+            self.count(contact_id, clock, service, age_group, care)
         if care:
             self.wait(care, service, age_group)
 
     def count(
         self,
         contact_id: str,
-        clock: Clock,
+        clock: Judged,
         service: str,
         age_group: str,
-        care: list[tuple[Clock, str]],
+        care: list[tuple[Judged, str]],
     ) -> None:
-        assert clock.starts_at is not None  # only started clocks are counted
-        started_on = _day(clock.starts_at)
+        started_on = clock.start_day
+        assert started_on is not None  # only started clocks are counted
         month = self.month(started_on)
         key = (service, age_group, clock.clock, month)
         tally = self.tallies.get(key)
@@ -624,7 +620,7 @@ class _Builder:
             tally = self.tallies[key] = _Tally()
         tally.clocks += 1
         declined = clock.status == "declined"
-        stopped_on = None if clock.stopped_at is None else _day(clock.stopped_at)
+        stopped_on = clock.stop_day
         due = clock.due_date
         today = self.today
         assessment, is_care = self.kind_of[clock.clock]
@@ -673,7 +669,7 @@ class _Builder:
         if is_care:
             care.append((clock, month))
 
-    def wait(self, care: list[tuple[Clock, str]], service: str, age_group: str) -> None:
+    def wait(self, care: list[tuple[Judged, str]], service: str, age_group: str) -> None:
         """The contact's one wait, from its care clocks in the period (they share their
         start, ``need_assessed``, and their stop, ``care_started``)."""
         month = care[0][1]
@@ -686,9 +682,9 @@ class _Builder:
         if wait is None:
             wait = self.waits[key] = _Waits()
         for clock, _ in care:
-            if clock.stopped_at is not None and clock.status != "declined":
-                assert clock.starts_at is not None
-                start, stop = _day(clock.starts_at), _day(clock.stopped_at)
+            start, stop = clock.start_day, clock.stop_day
+            if stop is not None and clock.status != "declined":
+                assert start is not None
                 days = (stop - start).days
                 wait.days[days] += 1
                 if days <= _FOURTEEN_DAYS:
@@ -702,6 +698,10 @@ class _Builder:
         if not any(c.status == "declined" for c, _ in care):
             wait.still_waiting += 1
         # else declined: counted apart (in the clock tallies), not as a wait
+
+
+_CONTACT_AND_CLOCK = operator.attrgetter("contact_id", "clock")
+_DAYS_OVER = operator.attrgetter("days_over")
 
 
 def build_report(
@@ -737,9 +737,11 @@ def build_report(
     shapes = {c: (policies.starts_on(c), policies.stops_on(c)) for c in policies.clock_ids}
     builder = _Builder(since, until, local_date(as_of), kinds, shapes)
     if as_of >= since:  # otherwise no clock can have started yet
-        for contact in ledger.contacts(now=as_of, active_since=since):
-            builder.add(contact)
-    builder.breaches.sort(key=lambda b: (-b.days_over, b.contact_id, b.clock))
+        for started in ledger._started_clocks(since, until, as_of):
+            builder.add(*started)
+    # Most days over first, then by contact and clock: two stable sorts on plain keys.
+    builder.breaches.sort(key=_CONTACT_AND_CLOCK)
+    builder.breaches.sort(key=_DAYS_OVER, reverse=True)
     tallies = MappingProxyType(builder.tallies)
     waits = MappingProxyType(builder.waits)
     (total,) = _rows(tallies, waits, ())
