@@ -32,7 +32,7 @@ import attrs
 from ._condition import MAX_NUMBER, All, Any_, Atom, Cond, Const, Missing, Present, Test, dnf
 from .intake import CHANNELS
 
-__all__ = ["Domain", "Unknown", "domains", "negate", "satisfy"]
+__all__ = ["Domain", "Unknown", "domains", "negate", "satisfy", "solve"]
 
 Kind = Literal["flag", "number", "choice", "string"]
 #: Expansions and search steps beyond which a question is left undecided.
@@ -309,6 +309,19 @@ class _Search:
         return fact
 
 
+def solve(
+    conditions: Sequence[Cond], space: Mapping[str, Domain], concerns: Sequence[str]
+) -> tuple[dict[str, Any], frozenset[str]] | None:
+    """Like :func:`satisfy`, and also the keys the chosen alternatives constrain.
+
+    Keys outside that set hold whatever value the witness gave them; any value would do.
+    """
+    pending = [_alternatives(c) for c in conditions]
+    search = _Search(space, concerns)
+    state = search.run({}, pending)
+    return None if state is None else (search.witness(state), frozenset(state))
+
+
 def satisfy(
     conditions: Sequence[Cond], space: Mapping[str, Domain], concerns: Sequence[str]
 ) -> dict[str, Any] | None:
@@ -318,7 +331,5 @@ def satisfy(
     of which a contact names at least one. Raises :class:`Unknown` when the question
     is too large to decide within the bounds.
     """
-    pending = [_alternatives(c) for c in conditions]
-    search = _Search(space, concerns)
-    state = search.run({}, pending)
-    return None if state is None else search.witness(state)
+    solved = solve(conditions, space, concerns)
+    return None if solved is None else solved[0]

@@ -15,7 +15,7 @@ listed in ``docs/reference/errors.md`` ("Lint findings").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ import attrs
 
 from . import _yaml
 from ._condition import Any_, Cond, Const, Test, dnf
-from ._sat import Domain, Unknown, _value, domains, negate, satisfy
+from ._sat import Domain, Unknown, _value, domains, negate, solve
 from ._trace import atom_text, atoms
 from .errors import ContactError
 from .ruleset import Rule, RuleSet, load_ruleset
@@ -145,11 +145,13 @@ class _Lint:
         self.findings: list[LintFinding] = []
 
     # -- helpers
-    def satisfy(self, conditions: Sequence[Cond]) -> dict[str, Any] | Unknown | None:
+    def satisfy(self, conditions: Sequence[Cond]) -> _Example | Unknown | None:
+        """An example contact meeting every condition, None if none can, or Unknown."""
         try:
-            return satisfy(conditions, self.space, self.concerns)
+            solved = solve(conditions, self.space, self.concerns)
         except Unknown as exc:
             return exc
+        return None if solved is None else _Example(*solved)
 
     def add_rule_finding(self, code: str, rule: Rule, message: str, fix: str) -> None:
         line, column = self.places.when.get(rule.id, (rule.line, None))
@@ -162,22 +164,23 @@ class _Lint:
     def where(self, rule: Rule) -> str:
         return f"{rule.file}:{rule.line}"
 
-    def describe(self, fact: Mapping[str, Any], keys: Iterable[str]) -> str:
-        """A short readable account of the parts of *fact* the conditions look at."""
-        wanted = set(keys)
+    def describe(self, example: _Example) -> str:
+        """The example contact in words: its concerns and the answers that matter.
+
+        Only what the search had to choose is shown, and of that only what the contact
+        says (a yes, a number, a choice): everything unsaid is left out, as a contact
+        leaves it out.
+        """
+        fact = example.fact
         concerns = [k[3:] for k in fact if k.startswith("c__")]
-        parts = [f"concerns [{', '.join(concerns)}]"]
-        for key in sorted(wanted):
-            if key.startswith("c__"):
+        parts = [f"a contact with concerns [{', '.join(concerns)}]"]
+        for key in sorted(example.keys):
+            if key.startswith("c__") or key not in fact:
                 continue
             name = key[3:] if key.startswith("q__") else key
             domain = self.space.get(key)
-            if domain is not None and domain.kind == "flag":
-                parts.append(f"{name}: {'yes' if key in fact else 'no'}")
-            elif key in fact:
-                parts.append(f"{name}: {fact[key]!r}")
-            else:
-                parts.append(f"{name}: not answered")
+            value = "yes" if domain is not None and domain.kind == "flag" else repr(fact[key])
+            parts.append(f"{name}: {value}")
         return ", ".join(parts)
 
     # -- contradiction
@@ -258,15 +261,14 @@ class _Lint:
                 # file name and line alone decide which service is asked for first.
                 ahead = [negate(c.condition) for c in live if _rank(c) < _rank(a)]
                 found = self.satisfy([a.condition, b.condition, *ahead])
-                if not isinstance(found, dict):
+                if not isinstance(found, _Example):
                     continue
                 first, second = sorted((a, b), key=lambda r: (r.file, r.line))
-                keys = {atom.key for r in (a, b) for atom in atoms(r.condition)}
                 self.add_rule_finding(
                     "order-conflict",
                     second,
                     f"{first.id!r} ({self.where(first)}) and {second.id!r} can both decide the "
-                    f"first route of a contact (e.g. {self.describe(found, keys)}): same urgency "
+                    f"first route of a contact (e.g. {self.describe(found)}): same urgency "
                     f"({a.urgency or 'none'}), same priority ({a.priority}), so only file name "
                     f"and line put {first.services[0]!r} before {second.services[0]!r}",
                     "give the rule whose service should come first a lower priority "
@@ -324,13 +326,11 @@ class _Lint:
         for qid in self.questionnaire.red_flags:
             flag = Test(f"q__{qid}", "==", True)
             found = self.satisfy([flag, *blockers, *ends_low])
-            if not isinstance(found, dict):
+            if not isinstance(found, _Example):
                 continue
-            urgency = self.confirm(found)
+            urgency = self.confirm(found.fact)
             if urgency not in _BELOW_URGENT:
                 continue  # pragma: no cover - the search and the engine disagree
-            keys = {atom.key for r in self.rules for atom in atoms(r.condition)}
-            keys &= {f"q__{qid}", *(k for k in found if not k.startswith("c__"))}
             line, column = self.places.entries.get(("questions", qid), (None, None))
             self.findings.append(
                 LintFinding(
@@ -340,7 +340,7 @@ class _Lint:
                     column,
                     None,
                     f"red flag {qid!r} answered yes can end at {urgency}: e.g. "
-                    f"{self.describe(found, keys)} fires no rule that sets urgent or emergency",
+                    f"{self.describe(found)} fires no rule that sets urgent or emergency",
                     f"add a rule 'when: {qid}' with urgency urgent or emergency, or widen the "
                     "rule that should catch it",
                 )
@@ -352,6 +352,14 @@ class _Lint:
 
         engine = Engine(self.ruleset, backend="python")
         return engine.assess(contact_from_fact(fact)).urgency
+
+
+@attrs.frozen
+class _Example:
+    """A flat fact the search found, and the keys it had to choose."""
+
+    fact: Mapping[str, Any]
+    keys: frozenset[str]
 
 
 def contact_from_fact(fact: Mapping[str, Any]) -> dict[str, Any]:
