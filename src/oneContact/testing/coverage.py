@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._trace import trace_rule
+from .._condition import Atom
+from .._trace import atom_holds, atoms, trace_rule
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -64,6 +65,8 @@ class Coverage:
         self.ruleset = ruleset
         self.cases = 0
         self.rules: dict[str, RuleCoverage] = {}
+        # Each rule's atoms, evaluated per contact as _trace evaluates them.
+        self._atoms: list[tuple[list[AtomCoverage], tuple[Atom, ...]]] = []
         for rule in ruleset.rules:
             trace = trace_rule(rule, {}, ruleset.questionnaire)
             self.rules[rule.id] = RuleCoverage(
@@ -72,6 +75,7 @@ class Coverage:
                 rule.line,
                 [AtomCoverage(a.text, a.column) for a in trace.atoms],
             )
+            self._atoms.append((self.rules[rule.id].atoms, tuple(atoms(rule.condition))))
 
     def record(self, engine: Engine, contact: Mapping[str, Any]) -> None:
         """Run *contact* through *engine* and note what fired and what each comparison saw.
@@ -89,12 +93,10 @@ class Coverage:
         self.cases += 1
         for rule in engine.fired_rules(valid):
             self.rules[rule.id].fired += 1
-        questionnaire = self.ruleset.questionnaire
-        fact = flatten(valid, questionnaire)
-        for rule in self.ruleset.rules:
-            trace = trace_rule(rule, fact, questionnaire)
-            for seen, atom in zip(self.rules[rule.id].atoms, trace.atoms, strict=True):
-                if atom.outcome:
+        fact = flatten(valid, self.ruleset.questionnaire)
+        for seen_list, rule_atoms in self._atoms:
+            for seen, atom in zip(seen_list, rule_atoms, strict=True):
+                if atom_holds(atom, fact):
                     seen.seen_true = True
                 else:
                     seen.seen_false = True
