@@ -13,11 +13,14 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 
 from oneContact import Engine
+from oneContact._condition import compile_condition
 from oneContact.cli import main
-from oneContact.lint import LINT_CODES, LintFinding, lint_rules
+from oneContact.lint import LINT_CODES, LintFinding, lint_rules, lint_ruleset
+from oneContact.ruleset import Rule, Urgency, load_ruleset
 
 from .conftest import BUNDLED_RULES, CATALOGUE, QUESTIONNAIRE, REPO, write_rules
 
@@ -31,6 +34,39 @@ def _bundled_copy(tmp_path: Path, **files: str) -> Path:
     for name, text in files.items():
         (root / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
     return root
+
+
+BUNDLED = load_ruleset(BUNDLED_RULES)
+
+
+def _lint_bundled_plus(
+    when: str,
+    *,
+    urgency: Urgency | None = None,
+    needs: tuple[str, ...] = (),
+    services: tuple[str, ...] = (),
+) -> tuple[LintFinding, ...]:
+    """Lint the bundled rules plus one rule, in memory (no files to copy and read again).
+
+    The rule is compiled by the loader's own condition compiler, with the bundled fields.
+    """
+    questionnaire = BUNDLED.questionnaire
+    rule = Rule(
+        id="planted.rule",
+        file="planted.yaml",
+        line=1,
+        when=when,
+        condition=compile_condition(
+            when, questionnaire.fields(), frozenset(questionnaire.concerns)
+        ),
+        urgency=urgency,
+        needs=needs,
+        services=services,
+        clocks=(),
+        priority=50,
+        priority_written=True,
+    )
+    return lint_ruleset(attrs.evolve(BUNDLED, rules=(*BUNDLED.rules, rule)))
 
 
 def _codes(findings: tuple[LintFinding, ...]) -> list[str]:
@@ -71,28 +107,33 @@ def test_the_bundled_rules_lint_clean_with_their_fixtures() -> None:
         ("false", "it is 'false'"),
     ],
 )
-def test_a_condition_that_can_never_be_true_is_a_contradiction(
-    tmp_path: Path, when: str, explained: str
-) -> None:
-    """Planted: one impossible rule; the finding points at its 'when' line and says why."""
+def test_a_condition_that_can_never_be_true_is_a_contradiction(when: str, explained: str) -> None:
+    """Planted: one impossible rule; the finding says why."""
+    findings = _lint_bundled_plus(when, urgency="non_urgent", services=("nurse",))
+    assert _codes(findings) == ["contradiction"]
+    (finding,) = findings
+    assert finding.rule == "planted.rule"
+    assert explained in finding.message
+
+
+def test_a_contradiction_is_found_at_its_when_line(tmp_path: Path) -> None:
+    """Read from a file: the finding points at the file and the line of 'when'."""
     root = _bundled_copy(
         tmp_path,
-        planted=f"""\
+        planted="""\
         rules:
           - id: planted.never
-            when: "{when}"
+            description: Children who are also pensioners.
+            when: "age < 18 and age >= 65"
             urgency: non_urgent
             services: [nurse]
             priority: 50
         """,
     )
     findings = lint_rules(root)
-    assert _codes(findings) == ["contradiction"]
-    (finding,) = findings
-    assert finding.rule == "planted.never"
-    assert finding.file == str(root / "planted.yaml")
-    assert finding.line == _line_of(root / "planted.yaml", "when:")
-    assert explained in finding.message
+    assert [(f.code, f.file, f.line, f.column) for f in findings] == [
+        ("contradiction", str(root / "planted.yaml"), 4, 11)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -105,21 +146,10 @@ def test_a_condition_that_can_never_be_true_is_a_contradiction(
         "age == 130",
     ],
 )
-def test_a_condition_that_one_contact_can_meet_is_no_contradiction(
-    tmp_path: Path, when: str
-) -> None:
+def test_a_condition_that_one_contact_can_meet_is_no_contradiction(when: str) -> None:
     """Near misses: the last value of a range, the last free choice, an open text field."""
-    root = _bundled_copy(
-        tmp_path,
-        planted=f"""\
-        rules:
-          - id: planted.possible
-            when: "'oral_health' in concerns and {when}"
-            needs: [oral_care]
-            priority: 50
-        """,
-    )
-    assert "contradiction" not in _codes(lint_rules(root))
+    findings = _lint_bundled_plus(f"'oral_health' in concerns and {when}", needs=("oral_care",))
+    assert "contradiction" not in _codes(findings)
 
 
 # ---------------------------------------------------------------- redundant

@@ -21,7 +21,6 @@ from typing import Any
 
 import attrs
 
-from . import _yaml
 from ._condition import Any_, Cond, Const, Test, dnf
 from ._sat import Domain, Unknown, _value, domains, negate, solve
 from ._trace import atom_text, atoms
@@ -94,41 +93,40 @@ class LintFinding:
 
 @attrs.frozen
 class _Places:
-    """Lines and columns of what the lint points at, read from the YAML files."""
+    """Lines and columns of what the lint points at."""
 
     root: Path
-    when: Mapping[str, tuple[int | None, int | None]]
-    priority: Mapping[str, tuple[int | None, int | None]]
-    """Where each rule writes its priority; rules that write none are absent."""
     entries: Mapping[tuple[str, str], tuple[int | None, int | None]]
+    """(section, id) → where the entry starts in questionnaire.yaml / catalogue.yaml."""
 
     def file(self, name: str) -> str:
         return str(self.root / name)
 
 
+_SECTION = re.compile(r"^([a-z_]+):")
+_ENTRY = re.compile(r"^(\s*-\s+)id:\s*['\"]?([a-z0-9_]+)['\"]?\s*(#.*)?$")
+
+
 def _places(ruleset: RuleSet) -> _Places:
-    root = ruleset.path
-    when: dict[str, tuple[int | None, int | None]] = {}
-    priority: dict[str, tuple[int | None, int | None]] = {}
-    files = {rule.file for rule in ruleset.rules}
-    for name in sorted(files):
-        doc = _yaml.load_yaml(root / name)
-        for item in doc.get("rules") or []:
-            rule_id = item.get("id")
-            when[rule_id] = _yaml.value_position(item, "when")
-            if "priority" in item:
-                priority[rule_id] = _yaml.value_position(item, "priority")
+    """Where each concern, question, need and service is written.
+
+    The loader already read these files; rather than parse them again, their lines are
+    scanned for ``- id: x`` under each top-level section. An entry written another way
+    (in flow style) has no position, and its finding names the file only.
+    """
     entries: dict[tuple[str, str], tuple[int | None, int | None]] = {}
-    for name, lists in (
-        ("questionnaire.yaml", ("concerns", "questions")),
-        ("catalogue.yaml", ("needs", "services")),
-    ):
-        doc = _yaml.load_yaml(root / name)
-        for key in lists:
-            seq = doc.get(key) or []
-            for index, item in enumerate(seq):
-                entries[(key, str(item.get("id")))] = _yaml.item_position(seq, index)
-    return _Places(root, when, priority, entries)
+    for name in ("questionnaire.yaml", "catalogue.yaml"):
+        section = ""
+        text = (ruleset.path / name).read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), 1):
+            top = _SECTION.match(line)
+            if top:
+                section = top.group(1)
+                continue
+            entry = _ENTRY.match(line)
+            if entry:
+                entries.setdefault((section, entry.group(2)), (number, len(entry.group(1)) + 1))
+    return _Places(ruleset.path, entries)
 
 
 # ---------------------------------------------------------------- the checks
@@ -154,7 +152,7 @@ class _Lint:
         return None if solved is None else _Example(*solved)
 
     def add_rule_finding(self, code: str, rule: Rule, message: str, fix: str) -> None:
-        line, column = self.places.when.get(rule.id, (rule.line, None))
+        line, column = rule.when_at
         self.findings.append(
             LintFinding(
                 code, self.places.file(rule.file), line or rule.line, column, rule.id, message, fix
@@ -252,7 +250,7 @@ class _Lint:
     # -- conflict
     def conflicts(self, impossible: set[str]) -> None:
         live = [r for r in self.rules if r.id not in impossible and r.services]
-        unranked = [r for r in live if r.id not in self.places.priority]
+        unranked = [r for r in live if not r.priority_written]
         for i, a in enumerate(unranked):
             for b in unranked[i + 1 :]:
                 if _rank(a) != _rank(b) or a.services[0] == b.services[0]:
@@ -451,12 +449,12 @@ def _fixture_findings(ruleset: RuleSet, fixtures: Path, places: _Places) -> list
                 continue  # a case about an invalid contact fires nothing
     for rule in ruleset.rules:
         if rule.id not in fired:
-            line, column = places.when.get(rule.id, (rule.line, None))
+            line, column = rule.when_at
             findings.append(
                 LintFinding(
                     "unexercised-rule",
                     places.file(rule.file),
-                    line,
+                    line or rule.line,
                     column,
                     rule.id,
                     f"no fixture case under {fixtures} fires {rule.id!r}",
