@@ -32,7 +32,7 @@ import attrs
 from ._condition import MAX_NUMBER, All, Any_, Atom, Cond, Const, Missing, Present, Test, dnf
 from .intake import CHANNELS
 
-__all__ = ["Domain", "Unknown", "domains", "negate", "satisfy", "solve"]
+__all__ = ["Domain", "Unknown", "domains", "key_satisfiable", "negate", "satisfy", "solve"]
 
 Kind = Literal["flag", "number", "choice", "string"]
 #: Expansions and search steps beyond which a question is left undecided.
@@ -133,6 +133,11 @@ class _AbsentType:
 
 
 _ABSENT: Any = _AbsentType()
+
+
+def key_satisfiable(domain: Domain, atoms: Sequence[Atom]) -> bool:
+    """Whether *atoms*, all on one key of *domain*, can hold together."""
+    return _value(domain, atoms)[0]
 
 
 def _text_value(domain: Domain, tests: Sequence[Test], present: bool) -> tuple[bool, Any]:

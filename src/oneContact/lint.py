@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ._condition import Any_, Cond, Const, Test, dnf
-from ._sat import Domain, Unknown, _value, domains, negate, solve
+from ._sat import Domain, Unknown, domains, key_satisfiable, negate, solve
 from ._trace import atom_text, atoms
 from .errors import ContactError
 from .ruleset import Rule, RuleSet, load_ruleset
@@ -209,7 +209,7 @@ class _Lint:
         clashes = [
             " and ".join(atom_text(a, self.questionnaire) for a in group)
             for key, group in by_key.items()
-            if key in self.space and not _value(self.space[key], group)[0]
+            if key in self.space and not key_satisfiable(self.space[key], group)
         ]
         if clashes:
             return "; ".join(f"{c} cannot all hold" for c in clashes) + " for any contact"
