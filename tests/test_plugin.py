@@ -148,3 +148,76 @@ def test_plugin_module_has_no_import_side_effects() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert "[]" == result.stdout.strip()
+
+
+# ---------------------------------------------------------------- coverage
+#
+# The test rules (tests/conftest.py) have 4 rules and 7 comparisons: 4 + 2 * 7 = 18
+# outcomes. The two cases of CASES (chest pain yes / no, age 40, acute symptom, no pain
+# score) fire acute.chest-pain and acute.any; they see chest_pain both ways, and in
+# acute.mild the concern true, `not chest_pain` both ways, `pain_score < 4` only false
+# (unanswered), acute.any's concern true, and home.older's two comparisons only false:
+# 2 rules + 2 + 4 + 1 + 2 = 11 of 18 outcomes, 61.1 %.
+
+
+def test_coverage_reports_fired_rules_outcomes_and_rules_never_fired(
+    pytester: pytest.Pytester,
+) -> None:
+    """--onecontact-coverage: per rule its firings, unseen outcomes, and the summary."""
+    _project(pytester, {"acute/red_flags.yaml": CASES})
+    result = pytester.runpytest("--onecontact-coverage")
+    result.assert_outcomes(passed=2)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "*oneContact rule coverage*",
+            "acute.chest-pain*acute.yaml:2*fired   1*conditions seen true and false 1/1",
+            "acute.mild*fired   0*conditions seen true and false 1/3",
+            "    'acute_symptom' in concerns (column 1): never false",
+            "    pain_score < 4 (column *): never true",
+            "acute.any*fired   2*",
+            "home.older*home.yaml:2*fired   0*0/2",
+            "    age >= 75 (column 1): never true",
+            "2 fixture contacts; rules fired 2/4; condition outcomes seen 9/14; coverage 61.1%",
+            "rules never fired:",
+            "  - acute.mild  acute.yaml:*",
+            "  - home.older  home.yaml:2",
+        ]
+    )
+
+
+def test_coverage_fail_under_fails_the_run_below_the_threshold(pytester: pytest.Pytester) -> None:
+    """61.1 % is below 70: the run fails although every case passed; 60 passes."""
+    _project(pytester, {"acute/red_flags.yaml": CASES})
+    result = pytester.runpytest("--onecontact-coverage-fail-under=70")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["FAIL: rule coverage 61.1% is below 70%"])
+    passing = pytester.runpytest("--onecontact-coverage-fail-under=60")
+    assert passing.ret == pytest.ExitCode.OK
+    assert "FAIL: rule coverage" not in passing.stdout.str()
+
+
+def test_without_the_option_there_is_no_coverage_report(pytester: pytest.Pytester) -> None:
+    """Coverage costs nothing unless asked for."""
+    _project(pytester, {"acute/red_flags.yaml": CASES})
+    result = pytester.runpytest()
+    assert "rule coverage" not in result.stdout.str()
+
+
+def test_coverage_of_the_bundled_rules_and_fixtures_is_complete(
+    pytester: pytest.Pytester,
+) -> None:
+    """The bundled fixtures fire every bundled rule and see every comparison both ways."""
+    import shutil
+
+    from .conftest import BUNDLED_RULES, REPO
+
+    shutil.copytree(BUNDLED_RULES, pytester.path / "rules")
+    shutil.copytree(REPO / "fixtures", pytester.path / "fixtures")
+    pytester.makeini("[pytest]\nonecontact_rules = rules\nonecontact_fixtures = fixtures\n")
+    result = pytester.runpytest(
+        "--onecontact-backend=python", "--onecontact-coverage-fail-under=100", "-q"
+    )
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*rules fired 70/70;*coverage 100.0%"])

@@ -8,6 +8,7 @@ from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
 from .intake import Client, FirstContact, contact_json_schema, parse_contact
 from .ledger import Ledger, LedgerClock, LedgerContact, LedgerError, LedgerEvent
+from .lint import LintFinding, lint_rules
 from .report import Breach, Report, ReportRow
 from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
 from .ruleset import Rule, RuleSet, load_ruleset
@@ -35,6 +36,7 @@ __all__ = [
     "LedgerContact",
     "LedgerError",
     "LedgerEvent",
+    "LintFinding",
     "OneContactError",
     "Policies",
     "Report",
@@ -50,6 +52,7 @@ __all__ = [
     "__version__",
     "bundled_rules_directory",
     "contact_json_schema",
+    "lint_rules",
     "load_ruleset",
     "parse_contact",
 ]

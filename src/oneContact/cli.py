@@ -1,6 +1,6 @@
 """The ``onecontact`` command: thin, calls the library and prints.
 
-Exit codes: 0 success; 1 the rules directory has problems (``check``, or any command
+Exit codes: 0 success; 1 the rules directory has problems (``check``, ``lint`` findings, or any command
 whose rules cannot be loaded); 2 bad input (an invalid contact, a bad option).
 Bad data never produces a Python traceback.
 """
@@ -168,6 +168,45 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"digest {ruleset.digest}"
     )
     return EXIT_OK
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from .lint import LintFinding, lint_rules  # noqa: PLC0415 -- only this command needs it
+
+    rules = Path(args.rules)
+    if not rules.is_dir():
+        print(
+            f"{rules}: not a rules directory; give the folder that holds questionnaire.yaml",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    if args.fixtures is not None and not Path(args.fixtures).is_dir():
+        print(f"{args.fixtures}: --fixtures needs a folder of fixture files", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        findings = lint_rules(rules, fixtures=args.fixtures)
+    except RuleError as exc:
+        # What the loader refuses is a finding too: editors and CI read one format.
+        findings = tuple(
+            LintFinding(
+                p.code,
+                str(p.path) if p.path is not None else str(rules),
+                p.line,
+                p.column,
+                p.rule_id,
+                p.message,
+                f"use {p.suggestion!r}" if p.suggestion else "see docs/reference/errors.md",
+            )
+            for p in exc.problems
+        )
+    if args.format == "json":
+        _print_json({"findings": [f.to_json() for f in findings], "count": len(findings)})
+    else:
+        for finding in findings:
+            print(finding)
+        noun = "finding" if len(findings) == 1 else "findings"
+        print(f"{rules}: {len(findings)} {noun}" if findings else f"{rules}: clean")
+    return EXIT_RULES if findings else EXIT_OK
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -442,6 +481,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("rules", nargs="?", metavar="DIR")
     check.add_argument("--backend", choices=("durable", "python"), default="durable")
     check.set_defaults(run=_cmd_check)
+
+    lint = sub.add_parser(
+        "lint", help="find likely mistakes in a rules directory; exit 1 on findings"
+    )
+    lint.add_argument("rules", metavar="RULES_DIR")
+    lint.add_argument(
+        "--fixtures", metavar="DIR", help="fixture cases: also report rules no case fires"
+    )
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.set_defaults(run=_cmd_lint)
 
     schema = sub.add_parser("schema", help="JSON Schema of the first-contact record")
     schema.add_argument("--rules", metavar="DIR", help="questionnaire to take codes from")

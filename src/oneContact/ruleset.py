@@ -267,6 +267,10 @@ class Rule:
     clocks: tuple[str, ...]
     priority: int
     description: str | None = None
+    when_at: tuple[int | None, int | None] = attrs.field(default=(None, None), eq=False)
+    """Line and column of the ``when`` value in the file, as far as known (for the lint)."""
+    priority_written: bool = attrs.field(default=False, eq=False)
+    """Whether the rule file writes a ``priority`` (else the default 100 applies)."""
 
     def __repr__(self) -> str:
         return f"<Rule {self.id!r} {self.file}:{self.line}>"
@@ -761,6 +765,8 @@ def _load_rule(
         clocks=clocks,
         priority=priority,
         description=str(description) if description is not None else None,
+        when_at=_yaml.value_position(item, "when"),
+        priority_written="priority" in item,
     )
 
 

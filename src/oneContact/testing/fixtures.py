@@ -19,8 +19,9 @@ from ..errors import ContactError, RuleError, did_you_mean
 
 if TYPE_CHECKING:
     from ..engine import Assessment, Engine
+    from ..ruleset import RuleSet
 
-__all__ = ["FixtureCase", "FixtureProblem", "check_case", "load_fixture_file"]
+__all__ = ["FixtureCase", "FixtureProblem", "check_case", "load_fixture_file", "unknown_names"]
 
 _CASE_KEYS = ("name", "description", "contact", "events", "now", "expect")
 _EXPECT_KEYS = (
@@ -190,26 +191,12 @@ def check_case(engine: Engine, case: FixtureCase) -> list[str]:
         return [f"the contact is invalid:\n{exc}"]
     if "contact_error" in expect:
         return [f"expected a contact error on {expect['contact_error']!r}, but it was accepted"]
-    failures: list[str] = []
-    known_rules = {r.id for r in engine.ruleset.rules}
-    known_services = set(engine.ruleset.catalogue.services)
-    for key in ("fired_include", "fired_exclude"):
-        for rule in _as_list(expect.get(key)):
-            if rule not in known_rules:
-                hint = did_you_mean(str(rule), known_rules)
-                failures.append(
-                    f"{key} names rule {rule!r}, which does not exist"
-                    + (f" (did you mean {hint!r}?)" if hint else "")
-                )
-    for key in ("routes_include", "routes_exclude"):
-        for want in _as_list(expect.get(key)):
-            service = want.get("service") if isinstance(want, Mapping) else want
-            if service is not None and service not in known_services:
-                hint = did_you_mean(str(service), known_services)
-                failures.append(
-                    f"{key} names service {service!r}, which is not in the catalogue"
-                    + (f" (did you mean {hint!r}?)" if hint else "")
-                )
+    failures = [
+        f"{key} names {kind} {name!r}, which "
+        + ("is not in the catalogue" if kind == "service" else "does not exist")
+        + (f" (did you mean {hint!r}?)" if hint else "")
+        for key, kind, name, hint in unknown_names(engine.ruleset, expect)
+    ]
     if failures:
         return failures
     if "urgency" in expect and expect["urgency"] != assessment.urgency:
@@ -250,6 +237,30 @@ def check_case(engine: Engine, case: FixtureCase) -> list[str]:
     if failures:
         failures.append(_summary(assessment))
     return failures
+
+
+def unknown_names(
+    ruleset: RuleSet, expect: Mapping[str, Any]
+) -> list[tuple[str, str, str, str | None]]:
+    """Rules and services *expect* names that *ruleset* lacks.
+
+    Each is ``(expectation key, "rule" or "service", the name, the closest known name)``.
+    """
+    known_rules = {r.id for r in ruleset.rules}
+    known_services = set(ruleset.catalogue.services)
+    out: list[tuple[str, str, str, str | None]] = []
+    for key in ("fired_include", "fired_exclude"):
+        for rule in _as_list(expect.get(key)):
+            if rule not in known_rules:
+                out.append((key, "rule", str(rule), did_you_mean(str(rule), known_rules)))
+    for key in ("routes_include", "routes_exclude"):
+        for want in _as_list(expect.get(key)):
+            service = want.get("service") if isinstance(want, Mapping) else want
+            if service is not None and service not in known_services:
+                out.append(
+                    (key, "service", str(service), did_you_mean(str(service), known_services))
+                )
+    return out
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -8,7 +8,10 @@ rules. Settings (``pyproject.toml`` ``[tool.pytest.ini_options]`` or ``pytest.in
   ``fixtures``);
 * ``onecontact_region`` — regional targets to apply (``policies/regions/<name>.yaml``);
   default none;
-* ``--onecontact-backend durable|python`` — the evaluator (default ``durable``).
+* ``--onecontact-backend durable|python`` — the evaluator (default ``durable``);
+* ``--onecontact-coverage`` — report rule coverage of the fixture cases (see
+  :mod:`oneContact.testing.coverage`); ``--onecontact-coverage-fail-under N`` also fails
+  the run when coverage is below N percent.
 
 A broken fixture file or rules directory shows up as failing items naming file:line,
 never as a collection crash. Importing this module has no side effects.
@@ -29,9 +32,13 @@ __all__ = [
     "FixtureItem",
     "pytest_addoption",
     "pytest_collect_file",
+    "pytest_runtestloop",
+    "pytest_terminal_summary",
 ]
 
 _ENGINES = pytest.StashKey[dict[tuple[str, str], Any]]()
+_COVERAGE = pytest.StashKey[dict[str, Any]]()
+_COVERAGE_RESULT = pytest.StashKey[tuple[list[str], float | None]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +58,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("durable", "python"),
         default="durable",
         help="evaluator for fixture cases (default: durable)",
+    )
+    group.addoption(
+        "--onecontact-coverage",
+        action="store_true",
+        default=False,
+        help="report which rules and condition outcomes the fixture cases exercised",
+    )
+    group.addoption(
+        "--onecontact-coverage-fail-under",
+        type=float,
+        default=None,
+        metavar="N",
+        help="fail the run when rule coverage is below N percent (implies the report)",
     )
 
 
@@ -130,7 +150,16 @@ class FixtureItem(pytest.Item):
         if self.problem is not None:
             raise FixtureFailed(str(self.problem))
         assert self.case is not None
-        failures = check_case(self._engine(), self.case)
+        engine = self._engine()
+        if _coverage_on(self.config):
+            from .coverage import Coverage  # noqa: PLC0415
+
+            store = self.config.stash.setdefault(_COVERAGE, {})
+            key = str(engine.ruleset.path)
+            if key not in store:
+                store[key] = Coverage(engine.ruleset)
+            store[key].record(engine, self.case.contact)
+        failures = check_case(engine, self.case)
         if failures:
             raise FixtureFailed("\n".join(failures))
 
@@ -149,3 +178,56 @@ class FixtureItem(pytest.Item):
         """Where the case is written."""
         line = self.case.line - 1 if self.case is not None else 0
         return self.path, line, f"fixture: {self.name}"
+
+
+def _coverage_on(config: pytest.Config) -> bool:
+    return bool(config.getoption("onecontact_coverage")) or (
+        config.getoption("onecontact_coverage_fail_under") is not None
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Any:
+    """After the cases ran: compute coverage, and fail the run below the threshold."""
+    result = yield
+    config = session.config
+    if not _coverage_on(config):
+        return result
+    from ..errors import RuleError  # noqa: PLC0415
+    from ..ruleset import load_ruleset  # noqa: PLC0415
+    from .coverage import Coverage  # noqa: PLC0415
+
+    store = config.stash.setdefault(_COVERAGE, {})
+    if not store:
+        # No fixture case ran: every rule of the configured directory is unexercised.
+        rules = (config.rootpath / str(config.getini("onecontact_rules"))).resolve()
+        try:
+            ruleset = load_ruleset(rules)
+        except RuleError as exc:
+            config.stash[_COVERAGE_RESULT] = ([f"rules cannot be loaded: {exc}"], None)
+            return result
+        store[str(rules)] = Coverage(ruleset)
+    lines: list[str] = []
+    lowest: float | None = None
+    for path, coverage in store.items():
+        lines.append(f"rules: {path}")
+        lines.extend(coverage.lines(verbose=config.get_verbosity() > 0))
+        lowest = coverage.percent if lowest is None else min(lowest, coverage.percent)
+    threshold = config.getoption("onecontact_coverage_fail_under")
+    if threshold is not None and lowest is not None and lowest < threshold:
+        lines.append(f"FAIL: rule coverage {lowest:.1f}% is below {threshold:g}%")
+        session.testsfailed += 1
+    config.stash[_COVERAGE_RESULT] = (lines, lowest)
+    return result
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """Print the coverage report computed after the run."""
+    if _COVERAGE_RESULT not in config.stash:
+        return
+    lines, _ = config.stash[_COVERAGE_RESULT]
+    terminalreporter.write_sep("-", "oneContact rule coverage")
+    for line in lines:
+        terminalreporter.write_line(line)
