@@ -12,7 +12,8 @@
 3. ``record`` one event at a time: latency p50/p99 (one fsync each).
 4. ``clocks(contact_id, now=...)`` for random stored contacts: latency p50/p99.
 5. ``due(now=...)`` once over the whole store: seconds (no target yet).
-6. ``report(...)`` over every clock of the store, by service and age group: seconds.
+6. ``report(...)`` over every clock of the store, by service and age group: seconds, beside
+   the floor under it in the same run: the same two ordered reads, computing nothing.
 
 Targets from issue 3: >= 10,000 events/s in batches; clocks p99 <= 1 ms at 1,000,000
 events; a full report over 1,000,000 events <= 5 s. This is a benchmark, not a test:
@@ -108,6 +109,24 @@ def fill(path: Path, contacts: int, rng: random.Random) -> None:
     conn.close()
 
 
+def read_floor(path: Path) -> int:
+    """Rows read when only the report's two ordered reads are run and nothing computed."""
+    conn = sqlite3.connect(path)
+    try:
+        count = 0
+        for sql in (
+            "SELECT contact_id, received_us, clock_ids, age, birth_date, "
+            "highest_care_allowance, special_support_child, urgency, services "
+            "FROM ledger_contacts ORDER BY contact_id",
+            "SELECT contact_id, event, at_us FROM ledger_events ORDER BY contact_id, at_us, seq",
+        ):
+            for _ in conn.execute(sql):
+                count += 1
+        return count
+    finally:
+        conn.close()
+
+
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -176,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             worklist = ledger.due(now=now, within_weekdays=1)
             due_s = time.perf_counter() - start
+            # The floor under the report, in the same run: only reading every contact and
+            # event row the report reads, in the same order, computing nothing.
+            start = time.perf_counter()
+            read_rows = read_floor(path)
+            read_s = time.perf_counter() - start
             start = time.perf_counter()
             report = ledger.report(
                 since=FIRST_DAY - timedelta(days=1), until=now, by=["service", "age_group"]
@@ -192,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         "clocks_ms_p99": round(percentile(clocks_ms, 0.99), 3),
         "due_s": round(due_s, 2),
         "due_listed": len(worklist),
+        "read_floor_s": round(read_s, 2),
+        "read_floor_rows": read_rows,
         "report_s": round(report_s, 2),
         "report_clocks": report.total.clocks,
     }

@@ -1329,6 +1329,9 @@ class Policies:
     _source: str = "<policies>"
     _regions: Mapping[str, _Region] = attrs.field(default=MappingProxyType({}))
     _region: _Region | None = None
+    _lists: dict[tuple[str, ...], tuple[_ClockPolicy, ...]] = attrs.field(
+        init=False, factory=dict
+    )  # the policies of each list of clock ids judge() was given
     _terms: _Terms = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -1533,7 +1536,10 @@ class Policies:
         ascending order; the event names are trusted (the ledger checked them on the way
         in). *today* is the local day that decides whether an unstopped clock is breached.
         """
-        policies = [self._policy(clock_id) for clock_id in clock_ids]
+        key = tuple(clock_ids)
+        policies = self._lists.get(key)
+        if policies is None:
+            policies = self._lists.setdefault(key, tuple(self._policy(c) for c in key))
         return self._judge(policies, subject, happened, today, calendar)
 
     def _judge(
@@ -1654,7 +1660,7 @@ class _Terms:
         if cuts is None:
             cuts = self._cuts.setdefault(policy.id, self._cuts_of(policy))
         ages, ends = cuts
-        age = subject.age_on(day)
+        age = subject.age if subject.birth_date is None else subject.age_on(day)
         key = (
             policy.id,
             day,

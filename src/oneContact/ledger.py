@@ -226,7 +226,7 @@ class LedgerContact:
     """Every clock of the contact (started or not), in the order its assessment gave
     them, as :meth:`Ledger.clocks` computes them (without its day counts)."""
     _received_us: int
-    _events: tuple[tuple[Any, ...], ...]  # rows ending in (event, at_us), in time order
+    _seen: Mapping[str, Sequence[int]]  # each event's instants, ascending
 
     @property
     def received_at(self) -> datetime:
@@ -235,10 +235,8 @@ class LedgerContact:
 
     def first(self, event: str) -> datetime | None:
         """When *event* first happened to the contact (up to the moment read), or None."""
-        for row in self._events:
-            if row[-2] == event:
-                return _instant(row[-1])
-        return None
+        times = self._seen.get(event)
+        return None if not times else _instant(times[0])
 
     def __repr__(self) -> str:
         return f"<LedgerContact {self.contact_id!r} {len(self.clocks)} clocks>"
@@ -678,21 +676,23 @@ class _History(NamedTuple):
     urgency: str
     services: tuple[str, ...]
     contact: _Contact
-    events: tuple[tuple[Any, ...], ...]
-    """Rows ending in ``(event, at_us)``, in time order, ``contact_received`` among them."""
+    seen: dict[str, list[int]]
+    """Each event's instants, ascending; ``contact_received`` is the contact's own."""
 
-    def happened(self) -> dict[str, list[int]]:
-        """Each event's instants, ascending; ``contact_received`` is the contact's own."""
-        seen: dict[str, list[int]] = {}
-        for row in self.events:
-            name, at_us = row[-2], row[-1]
-            found = seen.get(name)
-            if found is None:
-                seen[name] = [at_us]
-            else:
-                found.append(at_us)
-        seen[_CONTACT_RECEIVED] = [self.contact.received_us]
-        return seen
+
+def _seen(received_us: int, rows: Iterable[tuple[Any, ...]]) -> dict[str, list[int]]:
+    """Each event's instants, ascending, from rows ending in ``(event, at_us)`` in time
+    order; ``contact_received`` is the contact's own receipt."""
+    seen: dict[str, list[int]] = {}
+    for row in rows:
+        name, at_us = row[-2], row[-1]
+        found = seen.get(name)
+        if found is None:
+            seen[name] = [at_us]
+        else:
+            found.append(at_us)
+    seen[_CONTACT_RECEIVED] = [received_us]
+    return seen
 
 
 _CONTACT_COLUMNS = (
@@ -1248,7 +1248,7 @@ class Ledger:
         clock_of = self._policies.clock
         with contextlib.closing(self._histories(now_us, since_us)) as histories:
             for history in histories:
-                judged, _ = self._judged(history.contact, history.happened(), today)
+                judged, _ = self._judged(history.contact, history.seen, today)
                 yield LedgerContact(
                     history.contact_id,
                     history.urgency,
@@ -1256,7 +1256,7 @@ class Ledger:
                     history.contact.subject,
                     tuple(clock_of(j, _instant) for j in judged),
                     history.contact.received_us,
-                    history.events,
+                    history.seen,
                 )
 
     def _histories(self, now_us: int, since_us: int | None) -> Generator[_History, None, None]:
@@ -1281,14 +1281,21 @@ class Ledger:
             group = next(groups, None)
             for row in contacts:
                 contact_id, received_us = row[0], row[1]
-                rows: tuple[tuple[Any, ...], ...] = ()
+                seen: dict[str, list[int]] = {}
+                last = received_us
                 if group is not None and group[0] == contact_id:
-                    rows = tuple(group[1])
+                    for _, name, last in group[1]:  # in time order: *last* ends the latest
+                        found = seen.get(name)
+                        if found is None:
+                            seen[name] = [last]
+                        else:
+                            found.append(last)
                     group = next(groups, None)
                 if received_us > now_us or not row[2]:
                     continue  # not received yet, or no clocks
-                if since_us is not None and (rows[-1][2] if rows else received_us) < since_us:
+                if since_us is not None and last < since_us:
                     continue
+                seen[_CONTACT_RECEIVED] = [received_us]
                 key = row[2:7]
                 shape = shapes.get(key)
                 if shape is None:
@@ -1297,7 +1304,7 @@ class Ledger:
                 if routes is None:
                     routes = services.setdefault(row[8], tuple(row[8].split()))
                 contact = _Contact(received_us, shape.clock_ids, shape.subject)
-                yield _History(contact_id, row[7], routes, contact, rows)
+                yield _History(contact_id, row[7], routes, contact, seen)
             pending = None if group is None else group[0]
             if pending is not None:
                 raise LedgerError(
@@ -1319,7 +1326,7 @@ class Ledger:
         """The contact's clocks; with *running_only*, only those started and not stopped
         by a contact that has not withdrawn (the others are never on the worklist, and
         skipping them before they are judged is what keeps ``due()`` fast)."""
-        seen = _History(contact_id, "", (), contact, tuple(events)).happened()
+        seen = _seen(contact.received_us, events)
         judged, withdrawn_us = self._judged(contact, seen, today, running_only=running_only)
         withdrawn_at = None if withdrawn_us is None else _instant(withdrawn_us)
         clock_of = self._policies.clock
@@ -1338,7 +1345,7 @@ class Ledger:
         today = local_date(now)
         with contextlib.closing(self._histories(now_us, since_us)) as histories:
             for history in histories:
-                seen = history.happened()
+                seen = history.seen
                 judged, _ = self._judged(history.contact, seen, today, started=(since_us, until_us))
                 if judged:
                     assessed = seen.get(_NEED_ASSESSED)
@@ -1373,7 +1380,7 @@ class Ledger:
         """The contact's clocks as of *today* (its events are up to the moment read), and
         when it withdrew. With *running_only*, only clocks started, not stopped, of a
         contact that has not withdrawn; with *started* ``(since, until)``, only clocks
-        that started in that period. *seen* is :meth:`_History.happened`."""
+        that started in that period. *seen* is as :func:`_seen` gives it."""
         withdrawn = seen.get(_WITHDRAWN)
         if running_only and withdrawn:
             return (), None
