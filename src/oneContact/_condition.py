@@ -64,6 +64,9 @@ class Test:
     key: str
     op: Op
     value: Scalar
+    column: int = attrs.field(default=0, eq=False, repr=False)
+    """1-based column of the comparison in the condition text (0: not from a text);
+    not part of equality."""
 
 
 @attrs.frozen
@@ -71,6 +74,9 @@ class Present:
     """``key`` is present in the fact."""
 
     key: str
+    column: int = attrs.field(default=0, eq=False, repr=False)
+    """1-based column of the comparison in the condition text (0: not from a text);
+    not part of equality."""
 
 
 @attrs.frozen
@@ -78,6 +84,9 @@ class Missing:
     """``key`` is absent from the fact."""
 
     key: str
+    column: int = attrs.field(default=0, eq=False, repr=False)
+    """1-based column of the comparison in the condition text (0: not from a text);
+    not part of equality."""
 
 
 @attrs.frozen
@@ -376,7 +385,8 @@ class _Parser:
                 code="unknown-concern",
             )
         key = f"c__{code}"
-        return Missing(key) if inverted != negate else Test(key, "==", True)
+        at = tok.column
+        return Missing(key, column=at) if inverted != negate else Test(key, "==", True, column=at)
 
     def field(self) -> tuple[FieldInfo, _Tok]:
         tok = self.take()
@@ -419,7 +429,8 @@ class _Parser:
                 tok.column,
                 code="type-mismatch",
             )
-        return Missing(info.key) if negate else Test(info.key, "==", True)
+        at = tok.column
+        return Missing(info.key, column=at) if negate else Test(info.key, "==", True, column=at)
 
     def literal(self, info: FieldInfo) -> tuple[Scalar, _Tok]:
         tok = self.take()
@@ -473,13 +484,18 @@ class _Parser:
                 optok.column,
                 code="type-mismatch",
             )
+        at = ftok.column
         if info.type == "boolean":
             truth = (value is True) == (op == "==")
-            return Test(info.key, "==", True) if truth != negate else Missing(info.key)
+            return (
+                Test(info.key, "==", True, column=at)
+                if truth != negate
+                else Missing(info.key, column=at)
+            )
         if not negate:
-            return Test(info.key, op, value)
-        inverted = Test(info.key, _INVERSE[op], value)
-        return inverted if info.always_present else Any_((Missing(info.key), inverted))
+            return Test(info.key, op, value, column=at)
+        inverted = Test(info.key, _INVERSE[op], value, column=at)
+        return inverted if info.always_present else Any_((Missing(info.key, column=at), inverted))
 
     def membership(self, info: FieldInfo, ftok: _Tok, *, negate: bool) -> Cond:
         inverted = False
@@ -500,10 +516,11 @@ class _Parser:
             values.append(self.literal(info)[0])
         self.expect("punct", "]", "']' to end the list")
         unique = tuple(dict.fromkeys(values))
+        at = ftok.column
         if inverted == negate:
-            return _simplify(Any_(tuple(Test(info.key, "==", v) for v in unique)))
-        outside = _simplify(All(tuple(Test(info.key, "!=", v) for v in unique)))
-        return outside if info.always_present else Any_((Missing(info.key), outside))
+            return _simplify(Any_(tuple(Test(info.key, "==", v, column=at) for v in unique)))
+        outside = _simplify(All(tuple(Test(info.key, "!=", v, column=at) for v in unique)))
+        return outside if info.always_present else Any_((Missing(info.key, column=at), outside))
 
     def answered(self, info: FieldInfo, ftok: _Tok, *, negate: bool) -> Cond:
         self.take()  # 'is'
@@ -519,7 +536,8 @@ class _Parser:
                 ftok.column,
                 code="type-mismatch",
             )
-        return Missing(info.key) if inverted != negate else Present(info.key)
+        at = ftok.column
+        return Missing(info.key, column=at) if inverted != negate else Present(info.key, column=at)
 
 
 def _simplify(cond: All | Any_) -> Cond:
