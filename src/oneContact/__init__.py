@@ -4,8 +4,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._bundled import bundled_rules_directory
 from .clocks import Calendar, Clock, ClockSubject, Policies
+from .diff import ReplayError, RulesDiff, diff_rules, replay
 from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
+from .explain import Explanation, WhyNot
 from .intake import Client, FirstContact, contact_json_schema, parse_contact
 from .ledger import Ledger, LedgerClock, LedgerContact, LedgerError, LedgerEvent
 from .report import Breach, Report, ReportRow
@@ -28,6 +30,7 @@ __all__ = [
     "ContactError",
     "ContactProblem",
     "Engine",
+    "Explanation",
     "FiredRule",
     "FirstContact",
     "Ledger",
@@ -37,6 +40,7 @@ __all__ = [
     "LedgerEvent",
     "OneContactError",
     "Policies",
+    "ReplayError",
     "Report",
     "ReportRow",
     "Route",
@@ -46,10 +50,14 @@ __all__ = [
     "RuleError",
     "RuleProblem",
     "RuleSet",
+    "RulesDiff",
     "ServiceRequest",
+    "WhyNot",
     "__version__",
     "bundled_rules_directory",
     "contact_json_schema",
+    "diff_rules",
     "load_ruleset",
     "parse_contact",
+    "replay",
 ]
