@@ -47,7 +47,8 @@ class Decision:
     routes: tuple[str, ...]
     """``service (kind)`` of each route, in order."""
     clocks: tuple[str, ...]
-    """``clock due YYYY-MM-DD`` (and its target due date when a region sets one)."""
+    """``clock due YYYY-MM-DD`` (``clock (no due date yet)`` for one waiting for its start
+    event), with ``target YYYY-MM-DD`` when a region sets a target."""
 
     @classmethod
     def of(cls, assessment: Assessment) -> Decision:
@@ -56,18 +57,9 @@ class Decision:
             urgency=assessment.urgency,
             routes=tuple(f"{r.service} ({r.kind})" for r in assessment.routes),
             clocks=tuple(
-                " ".join(
-                    filter(
-                        None,
-                        (
-                            c.clock,
-                            f"due {c.due_date.isoformat()}" if c.due_date else "no due date",
-                            f"target {c.target_due_date.isoformat()}"
-                            if c.target_due_date
-                            else None,
-                        ),
-                    )
-                )
+                c.clock
+                + (f" due {c.due_date.isoformat()}" if c.due_date else " (no due date yet)")
+                + (f" target {c.target_due_date.isoformat()}" if c.target_due_date else "")
                 for c in assessment.clocks
             ),
         )

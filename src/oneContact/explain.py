@@ -87,7 +87,7 @@ class Explanation:
             "contact_id": a.contact_id,
             "ruleset_digest": a.ruleset_digest,
             "urgency": {"level": a.urgency, "rule": self.urgency_reason},
-            "routes": [r.to_json() | {"rule": r.reason} for r in a.routes],
+            "routes": [{"kind": r.kind, "service": r.service, "rule": r.reason} for r in a.routes],
             "clocks": [
                 {
                     "clock": c.clock,
@@ -224,7 +224,8 @@ class WhyNot:
     size: int | None
     """The fewest changes that reach *level* (0 when it already is), None when none did."""
     paths: tuple[WhyNotPath, ...]
-    """Every smallest set found, up to ``limit`` of them."""
+    """Smallest sets, up to ``limit`` of them: those through questions the contact answered
+    or that are asked under its concerns first, then in questionnaire order."""
     total: int
     """How many smallest sets there are (``paths`` may hold fewer)."""
     tried: int
@@ -422,9 +423,19 @@ def why_not(
                 if reaches(probe):
                     found.append(tuple((q, v[0]) for (q, _), v in zip(chosen, values, strict=True)))
         if found:
+            found.sort(key=lambda changes: _remoteness(valid, changes))
             paths = [_checked_path(engine, valid, changes, level) for changes in found[:limit]]
             return answer(size, paths, len(found), tried)
     return answer(None, [], 0, tried)
+
+
+def _remoteness(contact: FirstContact, changes: Sequence[tuple[Question, Any]]) -> tuple[int, int]:
+    """Sort key: paths through questions the contact answered, or that are asked under
+    its concerns, come first (stable, so questionnaire order breaks ties)."""
+    concerns = set(contact.concerns)
+    unanswered = sum(q.id not in contact.answers for q, _ in changes)
+    elsewhere = sum(bool(q.concerns) and not concerns & set(q.concerns) for q, _ in changes)
+    return unanswered + elsewhere, unanswered
 
 
 def _checked_path(

@@ -20,12 +20,12 @@ runs them as test items with ``--onecontact-properties`` (see ``plugin.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
 from ..clocks import local_date
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_EXAMPLES",
+    "MIN_EXAMPLES_EACH",
     "PROPERTIES",
     "Property",
     "PropertyFailed",
@@ -47,6 +48,9 @@ __all__ = [
 #: Examples per property when none is given: enough to find a planted mistake, few
 #: enough to keep the default test run short.
 DEFAULT_EXAMPLES = 60
+
+#: Examples each strategy of a property gets at least (a red-flag property has one per flag).
+MIN_EXAMPLES_EACH = 5
 
 _RANK = {level: i for i, level in enumerate(URGENCY_LEVELS)}
 _AT_LEAST_URGENT = _RANK["urgent"]
@@ -77,8 +81,9 @@ class Property:
 
     name: str
     description: str
-    draw: Callable[[Questionnaire], st.SearchStrategy[dict[str, Any]]]
-    """Draws ``{"contact": ..., "flag": red-flag question id or None}``."""
+    draw: Callable[[Questionnaire], list[st.SearchStrategy[dict[str, Any]]]]
+    """Strategies drawing ``{"contact": ..., "flag": red-flag question id or None}``; the
+    examples are shared out between them (at least :data:`MIN_EXAMPLES_EACH` each)."""
     check: Callable[[_Check, dict[str, Any]], str | None]
     """Returns why the property fails for what was drawn, or None when it holds."""
 
@@ -118,18 +123,44 @@ def _red_flag_at_least_urgent(c: _Check, drawn: dict[str, Any]) -> str | None:
     return None
 
 
-def _with_red_flag(questionnaire: Questionnaire) -> st.SearchStrategy[dict[str, Any]]:
-    flags = sorted(questionnaire.red_flags)
+def _with_red_flag(
+    questionnaire: Questionnaire, *, answered: bool
+) -> list[st.SearchStrategy[dict[str, Any]]]:
+    """For each red flag, contacts with it answered yes (*answered*) or left unanswered.
+
+    One strategy per flag, so every flag gets its share of the examples (a single
+    ``sampled_from`` would spend most of them on the first flag)."""
     base = first_contacts(questionnaire)
+    flags = sorted(questionnaire.red_flags)
     if not flags:
-        return base.map(lambda contact: {"contact": contact, "flag": None})
-    return st.fixed_dictionaries({"contact": base, "flag": st.sampled_from(flags)})
+        return [base.map(lambda contact: {"contact": contact, "flag": None})]
+
+    def place(flag: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        def placed(contact: dict[str, Any]) -> dict[str, Any]:
+            answers = {k: v for k, v in contact["answers"].items() if k != flag}
+            if answered:
+                answers[flag] = True
+            return {"contact": {**contact, "answers": answers}, "flag": flag}
+
+        return placed
+
+    return [base.map(place(flag)) for flag in flags]
+
+
+def _red_flag_answered(questionnaire: Questionnaire) -> list[st.SearchStrategy[dict[str, Any]]]:
+    return _with_red_flag(questionnaire, answered=True)
+
+
+def _red_flag_unanswered(
+    questionnaire: Questionnaire,
+) -> list[st.SearchStrategy[dict[str, Any]]]:
+    return _with_red_flag(questionnaire, answered=False)
 
 
 def _red_flag_never_lowers(c: _Check, drawn: dict[str, Any]) -> str | None:
     flag = drawn["flag"]
     if flag is None or drawn["contact"]["answers"].get(flag) is True:
-        return None
+        return None  # no red flag to add (a simplification may not add one either)
     before = c.engine.assess(drawn["contact"]).urgency
     flagged = {**drawn["contact"], "answers": {**drawn["contact"]["answers"], flag: True}}
     after = c.engine.assess(flagged).urgency
@@ -189,8 +220,8 @@ def _differing(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}: {json.dumps(a.get(k))} vs {json.dumps(b.get(k))}" for k in keys)
 
 
-def _contacts(questionnaire: Questionnaire) -> st.SearchStrategy[dict[str, Any]]:
-    return first_contacts(questionnaire).map(lambda contact: {"contact": contact, "flag": None})
+def _contacts(questionnaire: Questionnaire) -> list[st.SearchStrategy[dict[str, Any]]]:
+    return [first_contacts(questionnaire).map(lambda c: {"contact": c, "flag": None})]
 
 
 PROPERTIES: tuple[Property, ...] = (
@@ -204,13 +235,13 @@ PROPERTIES: tuple[Property, ...] = (
     Property(
         "red-flag-at-least-urgent",
         "a red flag answered yes never ends below urgent",
-        _contacts,
+        _red_flag_answered,
         _red_flag_at_least_urgent,
     ),
     Property(
         "red-flag-never-lowers",
         "answering one more red flag yes never lowers the urgency",
-        _with_red_flag,
+        _red_flag_unanswered,
         _red_flag_never_lowers,
     ),
     Property(
@@ -236,7 +267,8 @@ def check_property(
     twin: Engine | None = None,
     derandomize: bool = True,
 ) -> None:
-    """Look for a contact that breaks *prop*; raise :class:`PropertyFailed` with the smallest.
+    """Look for a contact that breaks *prop*; raise :class:`PropertyFailed` with a
+    simplest one (answers, extra concerns and client details removed while it still fails).
 
     *twin* is a second engine built independently from the same rules directory (for
     ``same-input-same-output``); by default one is built from ``engine.ruleset`` with the
@@ -249,21 +281,97 @@ def check_property(
         raise ValueError("examples must be at least 1")
     check = _Check(engine, twin if twin is not None else Engine(engine.ruleset, backend="python"))
 
+    strategies = prop.draw(engine.ruleset.questionnaire)
+    each = max(MIN_EXAMPLES_EACH, -(-examples // len(strategies)))
+    for strategy in strategies:
+        _search(prop, check, strategy, each, derandomize=derandomize)
+
+
+def _search(
+    prop: Property,
+    check: _Check,
+    strategy: st.SearchStrategy[dict[str, Any]],
+    examples: int,
+    *,
+    derandomize: bool,
+) -> None:
     @settings(
         max_examples=examples,
         deadline=None,
         database=None,
         derandomize=derandomize,
+        # Hypothesis' generic shrinking of a whole contact takes tens of seconds;
+        # _simplest() below shrinks the way a contact can shrink, in a few dozen checks.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         print_blob=False,
+        verbosity=Verbosity.quiet,
     )
-    @given(prop.draw(engine.ruleset.questionnaire))
+    @given(strategy)
     def run(drawn: dict[str, Any]) -> None:
-        why = prop.check(check, drawn)
-        if why is not None:
-            raise PropertyFailed(prop.name, why, drawn["contact"])
+        if prop.check(check, drawn) is not None:
+            raise _Found(drawn)
 
-    run()
+    try:
+        run()
+    except _Found as found:
+        drawn = _simplest(prop, check, found.drawn)
+        why = prop.check(check, drawn)
+        assert why is not None  # _simplest keeps only what still fails
+        raise PropertyFailed(prop.name, why, drawn["contact"]) from None
+
+
+class _Found(Exception):
+    def __init__(self, drawn: dict[str, Any]) -> None:
+        super().__init__("counterexample found")
+        self.drawn = drawn
+
+
+def _smaller(drawn: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Each one-step simplification of a drawn contact, most useful first."""
+    contact = drawn["contact"]
+
+    def with_contact(**changes: Any) -> dict[str, Any]:
+        return {**drawn, "contact": {**contact, **changes}}
+
+    answers = contact["answers"]
+    for qid in sorted(answers):
+        yield with_contact(answers={k: v for k, v in answers.items() if k != qid})
+    concerns = contact["concerns"]
+    if len(concerns) > 1:
+        for code in concerns:
+            yield with_contact(concerns=[code])
+    if "municipality" in contact:
+        yield {**drawn, "contact": {k: v for k, v in contact.items() if k != "municipality"}}
+    client = contact["client"]
+    for key in ("highest_care_allowance", "special_support_child", "can_use_digital_services"):
+        if key in client:
+            yield with_contact(client={k: v for k, v in client.items() if k != key})
+    if client.get("language", "fi") != "fi":
+        yield with_contact(client={**client, "language": "fi"})
+    if contact["contact_id"] != "prop-1":
+        yield with_contact(contact_id="prop-1")
+
+
+def _simplest(prop: Property, check: _Check, drawn: dict[str, Any]) -> dict[str, Any]:
+    """The drawn contact with every answer, concern and detail removed that can be
+    removed while the property still fails (greedy, at most a few hundred checks)."""
+    budget = 400
+    improved = True
+    while improved and budget > 0:
+        improved = False
+        for candidate in _smaller(drawn):
+            budget -= 1
+            try:
+                fails = prop.check(check, candidate) is not None
+            except Exception:  # a simplification the engine refuses is not simpler
+                fails = False
+            if fails:
+                drawn, improved = candidate, True
+                break
+            if budget <= 0:
+                break
+    return drawn
 
 
 def check_properties(
