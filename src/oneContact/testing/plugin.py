@@ -8,15 +8,16 @@ rules. Settings (``pyproject.toml`` ``[tool.pytest.ini_options]`` or ``pytest.in
   ``fixtures``);
 * ``onecontact_region`` — regional targets to apply (``policies/regions/<name>.yaml``);
   default none;
-* ``--onecontact-backend durable|python`` — the evaluator (default ``durable``);
-* ``--onecontact-properties`` / ini ``onecontact_properties = true`` — also run the property
-  tests of ``oneContact.testing.properties`` against the rules directory (the ini setting
-  only when the run covers the fixtures folder or the rules directory);
-  ``--onecontact-properties-examples N`` / ini ``onecontact_properties_examples`` — contacts
-  generated per property (default 60).
+* ``--onecontact-backend durable|python`` — the evaluator (default ``durable``).
 
 A broken fixture file or rules directory shows up as failing items naming file:line,
 never as a collection crash. Importing this module has no side effects.
+
+Property tests: ``--onecontact-properties`` (or ini ``onecontact_properties = true``, which
+applies when the run covers the fixtures folder or the rules directory) adds one item per
+property of ``oneContact.testing.properties``, run against the rules directory;
+``--onecontact-properties-examples N`` (ini ``onecontact_properties_examples``) sets the
+contacts generated per property (default 60).
 """
 
 from __future__ import annotations
