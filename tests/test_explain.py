@@ -318,3 +318,16 @@ def test_the_engine_methods_give_the_same_answers(
     contact = make_contact(answers={"pain_score": 6})
     assert explain(engine, contact) == engine.explain(contact)
     assert why_not(engine, contact, "self_care") == engine.why_not(contact, "self_care")
+
+
+def test_a_rule_no_answer_can_stop_blocks_the_level(
+    engine: Engine, make_contact: MakeContact
+) -> None:
+    """home.older tests only age and concerns: while it matches, nothing is below non_urgent."""
+    contact = make_contact(concerns=["home_care", "acute_symptom"], client={"age": 80})
+    answer = why_not(engine, contact, "self_care")
+    assert not answer.possible
+    assert answer.size is None
+    assert answer.reason is not None
+    assert answer.reason.startswith("rule home.older (home.yaml:2) sets non_urgent")
+    assert 0 == answer.tried

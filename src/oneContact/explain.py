@@ -220,7 +220,8 @@ class WhyNot:
     current: Urgency
     max_changes: int
     possible: bool
-    """False when no rule sets *level* and it is not the default: no answers can reach it."""
+    """False when it is proven that no answers can reach *level* (see ``reason``): no rule
+    sets it and it is not the default, or a rule that tests no answer keeps it away."""
     size: int | None
     """The fewest changes that reach *level* (0 when it already is), None when none did."""
     paths: tuple[WhyNotPath, ...]
@@ -230,6 +231,8 @@ class WhyNot:
     """How many smallest sets there are (``paths`` may hold fewer)."""
     tried: int
     """Candidate answer sets evaluated."""
+    reason: str | None = None
+    """Why no answers can reach *level*, when ``possible`` is False."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready; ``size`` is null when nothing within ``max_changes`` reaches the level."""
@@ -238,6 +241,7 @@ class WhyNot:
             "current": self.current,
             "max_changes": self.max_changes,
             "possible": self.possible,
+            "reason": self.reason,
             "size": self.size,
             "total": self.total,
             "tried": self.tried,
@@ -250,10 +254,7 @@ class WhyNot:
         if self.size == 0:
             return f"{head}\n  it already is {self.level}"
         if not self.possible:
-            return (
-                f"{head}\n  no answers can make it {self.level}: no rule sets urgency "
-                f"{self.level} and it is not the catalogue's default"
-            )
+            return f"{head}\n  no answers can make it {self.level}: {self.reason}"
         if self.size is None:
             return (
                 f"{head}\n  no change of up to {self.max_changes} answers makes it "
@@ -370,17 +371,26 @@ def why_not(
     ruleset = engine.ruleset
     questionnaire = ruleset.questionnaire
     current = engine.assess(valid).urgency
-    possible = ruleset.catalogue.default_urgency == level or any(
-        r.urgency == level for r in ruleset.rules
-    )
 
-    def answer(size: int | None, paths: Sequence[WhyNotPath], total: int, tried: int) -> WhyNot:
-        return WhyNot(level, current, max_changes, possible, size, tuple(paths), total, tried)
+    def answer(
+        size: int | None,
+        paths: Sequence[WhyNotPath],
+        total: int,
+        tried: int,
+        reason: str | None = None,
+    ) -> WhyNot:
+        return WhyNot(
+            level, current, max_changes, reason is None, size, tuple(paths), total, tried, reason
+        )
 
     if current == level:
         return answer(0, [], 1, 0)
-    if not possible:
-        return answer(None, [], 0, 0)
+    if ruleset.catalogue.default_urgency != level and not any(
+        r.urgency == level for r in ruleset.rules
+    ):
+        return answer(
+            None, [], 0, 0, f"no rule sets urgency {level} and it is not the catalogue's default"
+        )
 
     fact = flatten(valid, questionnaire)
     by_key: dict[str, list[Atom]] = {}
@@ -407,7 +417,11 @@ def why_not(
         given = [r for r in fired if r is not None]
         return (min(given) if given else default_rank) == target
 
-    must_touch = _must_touch(ruleset.rules, program.fired(fact), variables, level, default_rank)
+    must_touch, blocked = _must_touch(
+        ruleset.rules, program.fired(fact), variables, level, default_rank
+    )
+    if blocked is not None:
+        return answer(None, [], 0, 0, blocked)
     tried = 0
     for size in range(1, max_changes + 1):
         found: list[tuple[tuple[Question, Any], ...]] = []
@@ -439,8 +453,9 @@ def _must_touch(
     variables: Sequence[tuple[Question, Any]],
     level: Urgency,
     default_rank: int,
-) -> list[set[int]]:
-    """Groups of variables a change set must each touch to possibly reach *level*.
+) -> tuple[list[set[int]], str | None]:
+    """Groups of variables a change set must each touch to possibly reach *level*, and why
+    no answers can reach it when some group is empty.
 
     A rule's outcome can only change when an answer it tests changes, so: every rule
     that fires now with a more urgent level must stop firing (touch one of its
@@ -454,15 +469,24 @@ def _must_touch(
         return {index[a.key] for a in atoms(rule.condition) if a.key in index}
 
     target = _RANK[level]
-    groups = [
-        touched(rules[i])
-        for i in fired_now
-        if rules[i].urgency is not None and _RANK[rules[i].urgency] < target  # type: ignore[index]
-    ]
+    groups: list[set[int]] = []
+    for i in fired_now:
+        rule = rules[i]
+        if rule.urgency is not None and _RANK[rule.urgency] < target:
+            group = touched(rule)
+            if not group:
+                return groups, (
+                    f"rule {rule.id} ({rule.file}:{rule.line}) sets {rule.urgency} and no "
+                    "answer can stop it matching"
+                )
+            groups.append(group)
     setting = [i for i, rule in enumerate(rules) if rule.urgency == level]
     if target != default_rank and not any(i in fired_now for i in setting):
-        groups.append(set().union(*(touched(rules[i]) for i in setting)))
-    return groups
+        group = set().union(*(touched(rules[i]) for i in setting))
+        if not group:
+            return groups, f"no answer can make a rule that sets {level} match"
+        groups.append(group)
+    return groups, None
 
 
 _PROGRAMS: dict[int, tuple[tuple[Rule, ...], PythonProgram]] = {}
