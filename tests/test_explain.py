@@ -331,3 +331,29 @@ def test_a_rule_no_answer_can_stop_blocks_the_level(
     assert answer.reason is not None
     assert answer.reason.startswith("rule home.older (home.yaml:2) sets non_urgent")
     assert 0 == answer.tried
+
+
+def test_skipping_hopeless_sets_changes_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the bundled rules, why-not with and without skipping sets gives the same answer."""
+    import oneContact.explain as module
+
+    from .conftest import BUNDLED_RULES
+
+    engine = Engine.from_directory(BUNDLED_RULES, backend="python")
+    pruned: list[Any] = []
+    contacts: list[dict[str, Any]] = []
+
+    @settings(max_examples=12, deadline=None, database=None, derandomize=True)
+    @given(first_contacts(engine.ruleset.questionnaire))
+    def collect(contact: dict[str, Any]) -> None:
+        contacts.append(contact)
+        pruned.append([why_not(engine, contact, lvl, max_changes=2) for lvl in URGENCY_LEVELS])
+
+    collect()
+    monkeypatch.setattr(module, "_must_touch", lambda *args: ([], None))
+    for contact, answers in zip(contacts, pruned, strict=True):
+        full = [why_not(engine, contact, lvl, max_changes=2) for lvl in URGENCY_LEVELS]
+        # A proven "no answers can" is still "none within 2 changes" without the proof.
+        assert [(a.size, a.total, a.paths) for a in full] == [
+            (a.size, a.total, a.paths) for a in answers
+        ]
