@@ -317,7 +317,8 @@ def _tidy(question: Question, value: float) -> int | float:
 def _options(
     question: Question, atoms_of_key: Sequence[Atom], fact: Mapping[str, Any]
 ) -> list[tuple[Any, Any]]:
-    """(answer, fact value or _ABSENT) for each outcome class other than the current one."""
+    """(answer, its value in the fact) for each outcome class but the current one: one
+    value per distinct outcome of the comparisons the rules make on this question."""
     key = f"q__{question.id}"
     candidates: list[Any]
     if question.type == "boolean":
