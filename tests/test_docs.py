@@ -32,6 +32,8 @@ def _run(path: Path) -> doctest.TestResults:
         "docs/reference/python-api.md",
         "docs/reference/contact.md",
         "docs/tutorial/embed-the-engine.md",
+        "docs/how-to/explain-a-decision.md",
+        "docs/how-to/measure-the-impact-of-a-rule-change.md",
     ],
 )
 def test_doc_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,8 +4,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._bundled import bundled_rules_directory
 from .clocks import Calendar, Clock, ClockSubject, Policies
+from .diff import ReplayError, RulesDiff, diff_rules, replay
 from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
+from .explain import Explanation, WhyNot
 from .intake import Client, FirstContact, contact_json_schema, parse_contact
 from .ledger import Ledger, LedgerClock, LedgerContact, LedgerError, LedgerEvent
 from .lint import LintFinding, lint_rules
@@ -29,6 +31,7 @@ __all__ = [
     "ContactError",
     "ContactProblem",
     "Engine",
+    "Explanation",
     "FiredRule",
     "FirstContact",
     "Ledger",
@@ -39,6 +42,7 @@ __all__ = [
     "LintFinding",
     "OneContactError",
     "Policies",
+    "ReplayError",
     "Report",
     "ReportRow",
     "Route",
@@ -48,11 +52,15 @@ __all__ = [
     "RuleError",
     "RuleProblem",
     "RuleSet",
+    "RulesDiff",
     "ServiceRequest",
+    "WhyNot",
     "__version__",
     "bundled_rules_directory",
     "contact_json_schema",
+    "diff_rules",
     "lint_rules",
     "load_ruleset",
     "parse_contact",
+    "replay",
 ]

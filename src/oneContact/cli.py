@@ -21,7 +21,7 @@ from .clocks import HELSINKI, Clock
 from .engine import Assessment, Engine
 from .errors import ContactError, ContactProblem, RuleError
 from .ledger import Ledger, LedgerError
-from .ruleset import RuleSet, load_ruleset
+from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
 
 __all__ = ["main"]
 
@@ -425,6 +425,115 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
     report.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_report)
 
 
+# --------------------------------------------------------------------------- explain, diff
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain, why_not  # noqa: PLC0415 -- only this command needs them
+
+    engine = Engine.from_directory(
+        args.rules or _default_rules(), backend=args.backend, region=args.region
+    )
+    contact = engine.validate(_read_contact(args.contact))
+    explanation = explain(engine, contact)
+    answer = (
+        why_not(engine, contact, args.why_not, max_changes=args.max_changes, limit=args.limit)
+        if args.why_not
+        else None
+    )
+    if args.format == "json":
+        data = explanation.to_json()
+        if answer is not None:
+            data["why_not"] = answer.to_json()
+        _print_json(data)
+    else:
+        print(explanation.to_text(matched_only=args.matched_only))
+        if answer is not None:
+            print(answer.to_text())
+    return EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff_rules, read_contacts  # noqa: PLC0415 -- only this command needs them
+
+    old = Engine.from_directory(args.old, backend=args.backend, region=args.region)
+    new = Engine.from_directory(args.new, backend=args.backend, region=args.region)
+    result = diff_rules(old, new, read_contacts(args.contacts), source=args.contacts)
+    if args.format == "json":
+        _print_json(result.to_json(limit=args.limit))
+    else:
+        print(result.to_text(limit=args.limit))
+    return EXIT_OK
+
+
+def _positive(text: str) -> int:
+    value = _weekdays(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _max_changes(text: str) -> int:
+    from .explain import MAX_WHY_NOT_CHANGES  # noqa: PLC0415
+
+    value = _positive(text)
+    if value > MAX_WHY_NOT_CHANGES:
+        raise argparse.ArgumentTypeError(f"must be {MAX_WHY_NOT_CHANGES} or less")
+    return value
+
+
+def _add_toolkit(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    """``onecontact explain`` and ``onecontact diff``: the rule author's view of decisions."""
+    explain = sub.add_parser(
+        "explain",
+        help="every rule, matched or not, with the values it saw; --why-not LEVEL",
+        description="Explain one decision rule by rule; --why-not searches the answers for "
+        "the fewest changes that reach a level.",
+    )
+    explain.add_argument("contact", help="a first contact (JSON file, or - for stdin)")
+    rules_option(explain)
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument(
+        "--matched-only", action="store_true", help="text: list only the rules that matched"
+    )
+    explain.add_argument(
+        "--why-not",
+        choices=URGENCY_LEVELS,
+        metavar="LEVEL",
+        help="the fewest answer changes that give LEVEL: " + ", ".join(URGENCY_LEVELS),
+    )
+    explain.add_argument(
+        "--max-changes",
+        type=_max_changes,
+        default=3,
+        metavar="N",
+        help="why-not: search sets of up to N changed answers (default 3)",
+    )
+    explain.add_argument(
+        "--limit", type=_positive, default=10, metavar="N", help="why-not: ways shown (default 10)"
+    )
+    explain.set_defaults(run=_cmd_explain)
+
+    diff = sub.add_parser(
+        "diff",
+        help="decisions a rule change alters, over contacts in a JSON-lines file",
+        description="Run the same contacts through two rules directories and report the "
+        "decisions whose urgency, routes or clocks change.",
+    )
+    diff.add_argument("contacts", help="JSON lines: one first contact per line")
+    diff.add_argument("--old", required=True, metavar="DIR", help="rules directory before")
+    diff.add_argument("--new", required=True, metavar="DIR", help="rules directory after")
+    diff.add_argument(
+        "--backend", choices=("durable", "python"), default="durable", help="rule evaluator"
+    )
+    diff.add_argument("--region", metavar="NAME", help="regional targets for both sides")
+    diff.add_argument(
+        "--limit", type=_positive, default=20, metavar="N", help="changed contacts listed (20)"
+    )
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.set_defaults(run=_cmd_diff)
+
+
 def _weekdays(text: str) -> int:
     try:
         value = int(text)
@@ -497,6 +606,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--generic", action="store_true", help="without the questionnaire's codes")
     schema.set_defaults(run=_cmd_schema)
     _add_ledger(sub, rules_option)
+    _add_toolkit(sub, rules_option)
     return parser
 
 

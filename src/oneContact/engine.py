@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -26,6 +26,9 @@ from .errors import ContactError, ContactProblem, did_you_mean
 from .intake import FirstContact, parse_contact
 from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
 from .ruleset import URGENCY_LEVELS, Questionnaire, Rule, RuleSet, Urgency, load_ruleset
+
+if TYPE_CHECKING:
+    from .explain import Explanation, WhyNot
 
 __all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten"]
 
@@ -375,3 +378,32 @@ class Engine:
             backend=self.backend,
             subject=subject,
         )
+
+    # ------------------------------------------------------------ explanation
+
+    def explain(
+        self,
+        contact: FirstContact | Mapping[str, Any] | str | bytes,
+        *,
+        events: Mapping[str, datetime] | None = None,
+        now: datetime | None = None,
+    ) -> Explanation:
+        """Every rule in file order with what each comparison saw, and the cause of the
+        urgency, each route and each clock (see :mod:`oneContact.explain`)."""
+        from .explain import explain  # noqa: PLC0415 -- explain builds on this module
+
+        return explain(self, contact, events=events, now=now)
+
+    def why_not(
+        self,
+        contact: FirstContact | Mapping[str, Any] | str | bytes,
+        level: Urgency,
+        *,
+        max_changes: int = 3,
+        limit: int = 10,
+    ) -> WhyNot:
+        """The fewest answer changes that would make *contact* end at *level*, exact up to
+        *max_changes* changed answers (see :func:`oneContact.explain.why_not`)."""
+        from .explain import why_not  # noqa: PLC0415
+
+        return why_not(self, contact, level, max_changes=max_changes, limit=limit)

@@ -15,6 +15,12 @@ rules. Settings (``pyproject.toml`` ``[tool.pytest.ini_options]`` or ``pytest.in
 
 A broken fixture file or rules directory shows up as failing items naming file:line,
 never as a collection crash. Importing this module has no side effects.
+
+Property tests: ``--onecontact-properties`` (or ini ``onecontact_properties = true``, which
+applies when the run covers the fixtures folder or the rules directory) adds one item per
+property of ``oneContact.testing.properties``, run against the rules directory;
+``--onecontact-properties-examples N`` (ini ``onecontact_properties_examples``) sets the
+contacts generated per property (default 60).
 """
 
 from __future__ import annotations
@@ -30,8 +36,10 @@ from .fixtures import FixtureCase, FixtureProblem, check_case, load_fixture_file
 __all__ = [
     "FixtureFile",
     "FixtureItem",
+    "PropertyItem",
     "pytest_addoption",
     "pytest_collect_file",
+    "pytest_collection_modifyitems",
     "pytest_runtestloop",
     "pytest_terminal_summary",
 ]
@@ -72,6 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="fail the run when rule coverage is below N percent (implies the report)",
     )
+    _add_property_options(parser, group)
 
 
 def _fixture_root(config: pytest.Config) -> Path:
@@ -87,6 +96,31 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return None
     collector: FixtureFile = FixtureFile.from_parent(parent, path=file_path)
     return collector
+
+
+def _rules_engine(config: pytest.Config) -> Any:
+    """The engine of the configured rules directory, built once per run and shared."""
+    from ..engine import Engine  # noqa: PLC0415 -- keep plugin import free of side effects
+    from ..errors import RuleError  # noqa: PLC0415
+
+    engines = config.stash.setdefault(_ENGINES, {})
+    rules = (config.rootpath / str(config.getini("onecontact_rules"))).resolve()
+    backend = str(config.getoption("onecontact_backend"))
+    region = str(config.getini("onecontact_region")) or None
+    key = (str(rules), f"{backend}:{region}")
+    if key not in engines:
+        try:
+            engines[key] = Engine.from_directory(
+                rules,
+                backend=backend,  # type: ignore[arg-type]
+                region=region,
+            )
+        except RuleError as exc:
+            engines[key] = exc
+    engine = engines[key]
+    if isinstance(engine, RuleError):
+        raise FixtureFailed(f"the rules directory {rules} cannot be loaded:\n{engine}")
+    return engine
 
 
 class FixtureFile(pytest.File):
@@ -122,28 +156,7 @@ class FixtureItem(pytest.Item):
         self.problem = problem
 
     def _engine(self) -> Any:
-        from ..engine import Engine  # noqa: PLC0415 -- keep plugin import free of side effects
-        from ..errors import RuleError  # noqa: PLC0415
-
-        config = self.config
-        engines = config.stash.setdefault(_ENGINES, {})
-        rules = (config.rootpath / str(config.getini("onecontact_rules"))).resolve()
-        backend = str(config.getoption("onecontact_backend"))
-        region = str(config.getini("onecontact_region")) or None
-        key = (str(rules), f"{backend}:{region}")
-        if key not in engines:
-            try:
-                engines[key] = Engine.from_directory(
-                    rules,
-                    backend=backend,  # type: ignore[arg-type]
-                    region=region,
-                )
-            except RuleError as exc:
-                engines[key] = exc
-        engine = engines[key]
-        if isinstance(engine, RuleError):
-            raise FixtureFailed(f"the rules directory {rules} cannot be loaded:\n{engine}")
-        return engine
+        return _rules_engine(self.config)
 
     def runtest(self) -> None:
         """Run the case; raise FixtureFailed listing every expectation that did not hold."""
@@ -231,3 +244,131 @@ def pytest_terminal_summary(
     terminalreporter.write_sep("-", "oneContact rule coverage")
     for line in lines:
         terminalreporter.write_line(line)
+
+
+# ------------------------------------------------------------------ property tests
+# ``--onecontact-properties`` (or ini ``onecontact_properties = true``) adds one item per
+# property of oneContact.testing.properties, run against the configured rules directory.
+
+_PROPERTY_EXAMPLES = 60
+
+
+def _add_property_options(parser: pytest.Parser, group: Any) -> None:
+    parser.addini(
+        "onecontact_properties",
+        "run the property tests against the rules directory whenever the run collects the "
+        "fixtures folder (e.g. a plain `pytest`); default: false",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
+        "onecontact_properties_examples",
+        f"generated contacts per property (default {_PROPERTY_EXAMPLES})",
+        default=str(_PROPERTY_EXAMPLES),
+    )
+    group.addoption(
+        "--onecontact-properties",
+        action="store_true",
+        default=False,
+        help="run the property tests against the rules directory",
+    )
+    group.addoption(
+        "--onecontact-properties-examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"generated contacts per property (default {_PROPERTY_EXAMPLES})",
+    )
+
+
+def _covers(config: pytest.Config, targets: tuple[Path, ...]) -> bool:
+    """True when some argument of the run is, or lies above, one of *targets*."""
+    base = config.invocation_params.dir
+    for arg in config.args:
+        path = (base / arg.split("::", 1)[0]).resolve()
+        if any(path == target or path in target.parents for target in targets):
+            return True
+    return False
+
+
+def _property_examples(config: pytest.Config) -> int:
+    option = config.getoption("onecontact_properties_examples")
+    raw = option if option is not None else config.getini("onecontact_properties_examples")
+    try:
+        examples = int(raw)
+    except ValueError:
+        raise pytest.UsageError(
+            f"onecontact_properties_examples must be a whole number, not {raw!r}"
+        ) from None
+    if examples < 1:
+        raise pytest.UsageError("--onecontact-properties-examples must be at least 1")
+    return examples
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Add one :class:`PropertyItem` per property when the property tests are on.
+
+    The command-line flag always adds them; the ini setting adds them when the run covers
+    the fixtures folder or the rules directory, so `pytest tests/test_x.py` stays fast.
+    """
+    wanted = bool(config.getoption("onecontact_properties"))
+    if not wanted and config.getini("onecontact_properties"):
+        rules = (config.rootpath / str(config.getini("onecontact_rules"))).resolve()
+        wanted = _covers(config, (_fixture_root(config), rules))
+    if not wanted:
+        return
+    from .properties import PROPERTIES  # noqa: PLC0415 -- hypothesis only when asked for
+
+    examples = _property_examples(config)
+    where = str(config.getini("onecontact_rules"))
+    for prop in PROPERTIES:
+        name = f"property[{prop.name}]"
+        items.append(
+            PropertyItem.from_parent(
+                session, name=name, nodeid=f"{where}::{name}", prop=prop, examples=examples
+            )
+        )
+
+
+class PropertyItem(pytest.Item):
+    """One property of oneContact.testing.properties against the configured rules."""
+
+    def __init__(self, *, prop: Any, examples: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.prop = prop
+        self.examples = examples
+
+    def runtest(self) -> None:
+        """Search for a contact that breaks the property; fail with the smallest found."""
+        from ..engine import Backend, Engine  # noqa: PLC0415
+        from .properties import PropertyFailed, check_property  # noqa: PLC0415
+
+        engine = _rules_engine(self.config)
+        # The twin is built from the files again, with the other evaluator: same digest,
+        # same output is then a claim about the files, not about one object in memory.
+        other: Backend = "python" if engine.backend == "durable" else "durable"
+        region = str(self.config.getini("onecontact_region")) or None
+        twin = Engine.from_directory(engine.ruleset.path, backend=other, region=region)
+        try:
+            check_property(engine, self.prop, examples=self.examples, twin=twin)
+        except PropertyFailed as failure:
+            raise FixtureFailed(str(failure)) from None
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> str:
+        """The property, the rules directory and the smallest contact, without a traceback."""
+        if isinstance(excinfo.value, FixtureFailed):
+            rules = self.config.getini("onecontact_rules")
+            return f"{self.name} against rules directory {rules!r}\n{excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        """Where the property's rules live."""
+        rules = (self.config.rootpath / str(self.config.getini("onecontact_rules"))).resolve()
+        return rules, None, f"property: {self.prop.name} ({self.prop.description})"

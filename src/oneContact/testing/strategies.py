@@ -8,11 +8,13 @@ holidays, weekends, office-hour edges and both UTC offsets of Europe/Helsinki.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
 
+from .._condition import MAX_DECIMALS, MAX_NUMBER
 from ..intake import CHANNELS, looks_like_identity_code
 from ..ruleset import Question, Questionnaire
 
@@ -22,16 +24,42 @@ _BOUNDARY_AGES = (0, 6, 7, 17, 18, 22, 23, 64, 65, 74, 75, 100)
 _OFFSETS = (timezone(timedelta(hours=2)), timezone(timedelta(hours=3)), UTC)
 
 
+def _number_range(question: Question) -> tuple[float, float]:
+    """The bounds answers are drawn from: the question's own, else ±1,000 around the other."""
+    low, high = question.minimum, question.maximum
+    if low is None:
+        low = min(-1_000.0, high - 1_000.0) if high is not None else -1_000.0
+    if high is None:
+        high = max(1_000.0, low + 1_000.0)
+    return max(low, -MAX_NUMBER), min(high, MAX_NUMBER)
+
+
+def _has_whole_number(question: Question) -> bool:
+    low, high = _number_range(question)
+    return math.ceil(low) <= math.floor(high)
+
+
+def _answerable(question: Question) -> bool:
+    """False for a whole-number question whose bounds hold no whole number."""
+    return question.type != "number" or not question.integer or _has_whole_number(question)
+
+
 def _answer(question: Question) -> st.SearchStrategy[Any]:
     if question.type == "boolean":
         return st.booleans()
     if question.type == "choice":
         return st.sampled_from(question.choices)
-    low = question.minimum if question.minimum is not None else -1_000
-    high = question.maximum if question.maximum is not None else 1_000
+    low, high = _number_range(question)
+    whole = st.integers(math.ceil(low), math.floor(high))
     if question.integer:
-        return st.integers(int(low), int(high))
-    return st.integers(int(low), int(high)) | st.floats(low, high, allow_nan=False)
+        return whole
+    # Answers carry at most MAX_DECIMALS decimals, like the numbers in conditions.
+    floats = (
+        st.floats(low, high, allow_nan=False, allow_infinity=False)
+        .map(lambda x: round(x, MAX_DECIMALS))
+        .filter(lambda x: low <= x <= high)
+    )
+    return whole | floats if _has_whole_number(question) else floats
 
 
 @st.composite
@@ -48,7 +76,9 @@ def first_contacts(draw: st.DrawFn, questionnaire: Questionnaire) -> dict[str, A
             st.sampled_from(sorted(questionnaire.concerns)), min_size=1, max_size=3, unique=True
         )
     )
-    questions = sorted(questionnaire.questions.values(), key=lambda q: q.id)
+    questions = sorted(
+        (q for q in questionnaire.questions.values() if _answerable(q)), key=lambda q: q.id
+    )
     chosen = (
         draw(st.lists(st.sampled_from(questions), max_size=8, unique_by=lambda q: q.id))
         if questions
