@@ -193,3 +193,23 @@ def test_console_script_runs_the_bundled_example() -> None:
     assert 0 == result.returncode, result.stderr
     assert "urgency:" in result.stdout
     assert "kaatui" not in result.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`onecontact explain c.json | head`: the reader has gone before the command writes
+    (it closes the pipe at once, while the command is still loading the rules); the
+    command stops quietly with the shell's SIGPIPE status instead of a traceback."""
+    exe = Path(sys.executable).with_name("onecontact")
+    with subprocess.Popen(
+        [str(exe), "explain", str(REPO / "examples" / "contact.json")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        proc.stdout.close()
+        errors = proc.stderr.read().decode()
+        code = proc.wait(timeout=60)
+    assert "Traceback" not in errors
+    assert 141 == code

@@ -1,7 +1,8 @@
 """The ``onecontact`` command: thin, calls the library and prints.
 
 Exit codes: 0 success; 1 the rules directory has problems (``check``, ``lint`` findings, or any command
-whose rules cannot be loaded); 2 bad input (an invalid contact, a bad option).
+whose rules cannot be loaded); 2 bad input (an invalid contact, a bad option); 141 the
+reader of the output went away (``| head``).
 Bad data never produces a Python traceback.
 """
 
@@ -28,6 +29,7 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_RULES = 1
 EXIT_INPUT = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a closed pipe
 
 
 class _Parser(argparse.ArgumentParser):
@@ -624,6 +626,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         count = len(exc.problems)
         print(f"{count} problem{'s' if count != 1 else ''}; nothing was loaded", file=sys.stderr)
         return EXIT_RULES
+    except BrokenPipeError:
+        # The reader stopped reading (`onecontact explain c.json | head`): not an error
+        # of ours, and no traceback. Point stdout at devnull so that the interpreter's
+        # last flush does not fail again, and exit as a shell reports SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return code
 
 
