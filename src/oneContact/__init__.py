@@ -4,6 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._bundled import bundled_rules_directory
 from .clocks import Calendar, Clock, ClockSubject, Policies
+from .directory import Directory, DirectoryRouter, DirectorySource, Member, SlotProvider, Unit
 from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
 from .intake import Client, FirstContact, contact_json_schema, parse_contact
@@ -27,6 +28,9 @@ __all__ = [
     "ClockSubject",
     "ContactError",
     "ContactProblem",
+    "Directory",
+    "DirectoryRouter",
+    "DirectorySource",
     "Engine",
     "FiredRule",
     "FirstContact",
@@ -35,6 +39,7 @@ __all__ = [
     "LedgerContact",
     "LedgerError",
     "LedgerEvent",
+    "Member",
     "OneContactError",
     "Policies",
     "Report",
@@ -47,6 +52,8 @@ __all__ = [
     "RuleProblem",
     "RuleSet",
     "ServiceRequest",
+    "SlotProvider",
+    "Unit",
     "__version__",
     "bundled_rules_directory",
     "contact_json_schema",

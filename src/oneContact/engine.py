@@ -22,9 +22,17 @@ import attrs
 from . import _durable
 from ._pyeval import PythonProgram, compile_python
 from .clocks import Clock, ClockSubject, local_date
-from .errors import ContactError, ContactProblem, did_you_mean
+from .directory import Directory, DirectoryRouter, DirectorySource
+from .errors import ContactError, ContactProblem, RuleError, did_you_mean
 from .intake import FirstContact, parse_contact
-from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
+from .route import (
+    CatalogueRouter,
+    Route,
+    Router,
+    RouteRequest,
+    ServiceRequest,
+    booking_due_date,
+)
 from .ruleset import URGENCY_LEVELS, Questionnaire, Rule, RuleSet, Urgency, load_ruleset
 
 __all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten"]
@@ -67,10 +75,13 @@ class Assessment:
     subject: ClockSubject = attrs.field(factory=ClockSubject, repr=False)
     """What the care-guarantee policies read of the client (kept for the ledger; it is not
     part of the JSON output)."""
+    warnings: tuple[str, ...] = ()
+    """What went wrong without failing the assessment, e.g. ``directory-unavailable: ...``
+    (codes and ids only, never client text)."""
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON contract of ``onecontact assess``."""
-        return {
+        data: dict[str, Any] = {
             "contact_id": self.contact_id,
             "urgency": self.urgency,
             "needs": list(self.needs),
@@ -79,6 +90,9 @@ class Assessment:
             "fired": [f.to_json() for f in self.fired],
             "ruleset_digest": self.ruleset_digest,
         }
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
+        return data
 
 
 def flatten(contact: FirstContact, questionnaire: Questionnaire) -> dict[str, Any]:
@@ -162,10 +176,15 @@ class Engine:
     __slots__ = ("_backend", "_order", "_outcomes", "_program", "_router", "_ruleset")
 
     def __init__(
-        self, ruleset: RuleSet, *, backend: Backend = "durable", router: Router | None = None
+        self,
+        ruleset: RuleSet,
+        *,
+        backend: Backend = "durable",
+        router: Router | None = None,
+        directory: DirectorySource | None = None,
     ) -> None:
         self._ruleset = ruleset
-        self._router: Router = router if router is not None else CatalogueRouter()
+        self._router: Router = _router(ruleset, router, directory)
         conditions = [rule.condition for rule in ruleset.rules]
         program: PythonProgram | _durable.DurableProgram
         if backend == "durable":
@@ -223,6 +242,7 @@ class Engine:
         backend: Backend = "durable",
         router: Router | None = None,
         region: str | None = None,
+        directory: DirectorySource | None = None,
     ) -> Engine:
         """Load, check and compile a rules directory; raise RuleError if anything is wrong.
 
@@ -231,8 +251,13 @@ class Engine:
         Where durable_rules cannot be imported, the Python evaluator is used and a
         warning says so once. *region* selects a regional target file
         (``policies/regions/<region>.yaml``): clocks then also carry its target due date.
+        *directory* (a :class:`~oneContact.directory.Directory` or any
+        :class:`~oneContact.directory.DirectorySource`) routes to team members, units and
+        slots; a loaded directory's roles are checked against this catalogue.
         """
-        return cls(load_ruleset(path, region=region), backend=backend, router=router)
+        return cls(
+            load_ruleset(path, region=region), backend=backend, router=router, directory=directory
+        )
 
     # ------------------------------------------------------------ validation
 
@@ -353,16 +378,31 @@ class Engine:
             for wanted in outcome.services:
                 services.setdefault(wanted.service, wanted)
             clock_ids.update(outcome.clocks)
-        request = RouteRequest(valid, urgency, tuple(services.values()), catalogue)
-        routes = self._router.route(request)
+        # Clocks come before routing: a router books against their due dates.
         subject = _clock_subject(valid)
-        clocks = self._ruleset.policies.compute(
+        policies = self._ruleset.policies
+        clocks = policies.compute(
             tuple(clock_ids),
             subject=subject,
             received_at=valid.received_at,
             events=events,
             now=now,
         )
+        warnings_: tuple[str, ...] = ()
+        router = self._router
+        if isinstance(router, DirectoryRouter):
+            due, basis = booking_due_date(
+                urgency,
+                valid.received_at,
+                _provisional(clocks, clock_ids, subject, valid, events, policies),
+            )
+            request = RouteRequest(
+                valid, urgency, tuple(services.values()), catalogue, clocks, due, basis
+            )
+            routes, warnings_ = router.route_with_warnings(request)
+        else:
+            request = RouteRequest(valid, urgency, tuple(services.values()), catalogue, clocks)
+            routes = router.route(request)
         return Assessment(
             contact_id=valid.contact_id,
             received_at=valid.received_at,
@@ -374,4 +414,42 @@ class Engine:
             ruleset_digest=self.digest,
             backend=self.backend,
             subject=subject,
+            warnings=warnings_,
         )
+
+
+def _router(ruleset: RuleSet, router: Router | None, directory: DirectorySource | None) -> Router:
+    if directory is None:
+        return router if router is not None else CatalogueRouter()
+    if router is not None:
+        raise ValueError("give either router= or directory=, not both")
+    if isinstance(directory, Directory):
+        problems = directory.check(ruleset.catalogue)
+        if problems:
+            raise RuleError(problems)
+        return DirectoryRouter(directory, remedy=directory.remedy)
+    return DirectoryRouter(directory)
+
+
+def _provisional(
+    clocks: tuple[Clock, ...],
+    clock_ids: Mapping[str, None],
+    subject: ClockSubject,
+    contact: FirstContact,
+    events: Mapping[str, datetime] | None,
+    policies: Any,
+) -> tuple[Clock, ...]:
+    """Clocks to book against: a care clock waiting for the need assessment counts from
+    this contact (the first contact is where the need is assessed), unless the host
+    gave the ``need_assessed`` time."""
+    if (events and "need_assessed" in events) or not any(
+        c.status == "not_started" and c.starts_on == "need_assessed" for c in clocks
+    ):
+        return clocks
+    provisional: tuple[Clock, ...] = policies.compute(
+        tuple(clock_ids),
+        subject=subject,
+        received_at=contact.received_at,
+        events={**(events or {}), "need_assessed": contact.received_at},
+    )
+    return provisional

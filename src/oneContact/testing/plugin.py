@@ -102,7 +102,8 @@ class FixtureItem(pytest.Item):
         self.problem = problem
 
     def _engine(self) -> Any:
-        from ..engine import Engine  # noqa: PLC0415 -- keep plugin import free of side effects
+        from ..directory import Directory  # noqa: PLC0415 -- plugin import has no side effects
+        from ..engine import Engine  # noqa: PLC0415
         from ..errors import RuleError  # noqa: PLC0415
 
         config = self.config
@@ -110,19 +111,28 @@ class FixtureItem(pytest.Item):
         rules = (config.rootpath / str(config.getini("onecontact_rules"))).resolve()
         backend = str(config.getoption("onecontact_backend"))
         region = str(config.getini("onecontact_region")) or None
-        key = (str(rules), f"{backend}:{region}")
+        directory = self.case.directory if self.case is not None else None
+        key = (str(rules), f"{backend}:{region}:{directory}")
         if key not in engines:
             try:
                 engines[key] = Engine.from_directory(
                     rules,
                     backend=backend,  # type: ignore[arg-type]
                     region=region,
+                    directory=(
+                        Directory.from_file(directory, rules=rules)
+                        if directory is not None
+                        else None
+                    ),
                 )
             except RuleError as exc:
                 engines[key] = exc
         engine = engines[key]
         if isinstance(engine, RuleError):
-            raise FixtureFailed(f"the rules directory {rules} cannot be loaded:\n{engine}")
+            what = f"the rules directory {rules}"
+            if directory is not None:
+                what += f" with the directory {directory}"
+            raise FixtureFailed(f"{what} cannot be loaded:\n{engine}")
         return engine
 
     def runtest(self) -> None:
