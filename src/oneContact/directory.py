@@ -407,7 +407,7 @@ class _Loader:
         region = doc.get("region")
         if region is not None and not isinstance(region, str):
             self.add(
-                "bad-value",
+                "directory-bad-value",
                 "'region' is the region's name as text",
                 _yaml.value_position(doc, "region"),
             )
@@ -415,7 +415,7 @@ class _Loader:
         remedy = doc.get("remedy", "service_voucher")
         if remedy not in REMEDIES:
             self.add(
-                "bad-value",
+                "directory-bad-value",
                 f"'remedy' is one of {', '.join(REMEDIES)} (what the region offers when the "
                 "care guarantee cannot be met)",
                 _yaml.value_position(doc, "remedy"),
@@ -443,7 +443,9 @@ class _Loader:
                 value = None
         if not isinstance(value, date):
             self.add(
-                "bad-date", f"'{key}' is a date written YYYY-MM-DD", _yaml.value_position(doc, key)
+                "directory-bad-date",
+                f"'{key}' is a date written YYYY-MM-DD",
+                _yaml.value_position(doc, key),
             )
             return None
         return value
@@ -452,7 +454,7 @@ class _Loader:
         first, last = self.day(doc, "slots_from"), self.day(doc, "slots_until")
         if (first is None) != (last is None):
             self.add(
-                "bad-date",
+                "directory-bad-date",
                 "give both 'slots_from' and 'slots_until' (the days working patterns cover)",
                 _yaml.key_position(doc, "slots_from" if first is not None else "slots_until"),
             )
@@ -461,7 +463,7 @@ class _Loader:
             return None
         if last < first or (last - first).days > 366:
             self.add(
-                "bad-date",
+                "directory-bad-date",
                 "'slots_until' must be on or after 'slots_from', at most a year later",
                 _yaml.value_position(doc, "slots_until"),
             )
@@ -688,7 +690,7 @@ class _Loader:
                 else:
                     return parsed
         self.add(
-            "bad-time",
+            "directory-bad-time",
             f"{what} is written YYYY-MM-DDTHH:MM (Helsinki time) or with an offset",
             where,
         )
@@ -702,7 +704,7 @@ class _Loader:
             at = value.get("at")
             minutes = value.get("minutes", _DEFAULT_MINUTES)
             if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 480:
-                self.add("bad-value", "'minutes' is a whole number from 5 to 480", where)
+                self.add("directory-bad-value", "'minutes' is a whole number from 5 to 480", where)
                 return None
         when = self.moment(at, where, "a slot")
         return None if when is None else (when, minutes)
@@ -725,21 +727,25 @@ class _Loader:
             return []
         days = node.get("days")
         if not isinstance(days, list) or not days or any(d not in _DAYS for d in days):
-            self.add("bad-value", f"'days' is a list of {', '.join(_DAYS)}", where)
+            self.add("directory-bad-value", f"'days' is a list of {', '.join(_DAYS)}", where)
             return []
         start, end = node.get("from"), node.get("to")
         if not (isinstance(start, str) and _CLOCK_TIME.match(start)) or not (
             isinstance(end, str) and _CLOCK_TIME.match(end)
         ):
-            self.add("bad-time", "'from' and 'to' are times of day written HH:MM, quoted", where)
+            self.add(
+                "directory-bad-time",
+                "'from' and 'to' are times of day written HH:MM, quoted",
+                where,
+            )
             return []
         minutes = node.get("minutes", _DEFAULT_MINUTES)
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 480:
-            self.add("bad-value", "'minutes' is a whole number from 5 to 480", where)
+            self.add("directory-bad-value", "'minutes' is a whole number from 5 to 480", where)
             return []
         t0, t1 = time.fromisoformat(start), time.fromisoformat(end)
         if t1 <= t0:
-            self.add("bad-time", "'to' must be later than 'from'", where)
+            self.add("directory-bad-time", "'to' must be later than 'from'", where)
             return []
         weekdays = {_DAYS.index(d) for d in days}
         out: list[tuple[datetime, int]] = []
