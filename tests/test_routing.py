@@ -279,3 +279,47 @@ def test_cli_refuses_a_bad_directory_without_a_traceback(
     assert "unknown-unit" in err
     assert "did you mean 'u'" in err
     assert "Traceback" not in err
+
+
+class Delegate:
+    """The example directory seen through the protocol only (no built-in index)."""
+
+    def __init__(self, inner: Directory) -> None:
+        self.inner = inner
+
+    def units(self) -> Mapping[str, Unit]:
+        return self.inner.units()
+
+    def members(self, role: str) -> Sequence[Member]:
+        return self.inner.members(role)
+
+    def member(self, member_id: str) -> Member | None:
+        return self.inner.member(member_id)
+
+    def neighbours(self, municipality: str) -> Collection[str]:
+        return self.inner.neighbours(municipality)
+
+    def first_free_slot(
+        self, member_id: str, after: datetime, until: datetime | None
+    ) -> datetime | None:
+        return self.inner.first_free_slot(member_id, after, until)
+
+
+PROTOCOL_ONLY = Engine.from_directory(
+    BUNDLED_RULES, backend="python", directory=Delegate(DIRECTORY)
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first_contacts(QUESTIONNAIRE))
+def test_a_host_directory_ranks_exactly_like_the_built_in_one(raw: dict[str, Any]) -> None:
+    """The built-in index is a faster way to the same routes, never different ones."""
+    raw = {
+        **raw,
+        "municipality": MUNICIPALITIES[len(raw["contact_id"]) % 4],
+        # Inside the example's slot window, so that slots are found and compared.
+        "received_at": f"2026-03-{2 + len(raw['contact_id']) % 12:02d}T{7 + len(raw['contact_id']) % 10:02d}:15:00+02:00",
+    }
+    if len(raw["contact_id"]) % 3 == 0:
+        raw.pop("municipality")
+    assert ENGINE.assess(raw).routes == PROTOCOL_ONLY.assess(raw).routes

@@ -134,10 +134,10 @@ class Directory:
     _members: Mapping[str, Member]
     _by_role: Mapping[str, tuple[Member, ...]]
     _epochs: Mapping[str, list[float]]
-    _starts: Mapping[str, list[datetime]]
     _role_places: tuple[tuple[str, int | None, int | None], ...]
     path: Path | None = None
     _provider: SlotProvider | None = None
+    _indexes: Mapping[str, _RoleIndex] = attrs.field(factory=dict)
 
     # ------------------------------------------------------------ loading
 
@@ -202,7 +202,6 @@ class Directory:
         by_role: dict[str, list[Member]] = {}
         for member in members.values():
             by_role.setdefault(member.role, []).append(member)
-        epochs = {m: [s.timestamp() for s in starts] for m, starts in slots.items()}
         return cls(
             region=region,
             remedy=remedy,
@@ -210,11 +209,11 @@ class Directory:
             units=units,
             members=members,
             by_role={role: tuple(ms) for role, ms in by_role.items()},
-            epochs=epochs,
-            starts=slots,
+            epochs=slots,
             role_places=tuple(loader.role_places),
             path=path,
             provider=provider,
+            indexes={role: _RoleIndex.build(ms, units, slots) for role, ms in by_role.items()},
         )
 
     def check(self, catalogue: Catalogue) -> list[RuleProblem]:
@@ -250,7 +249,7 @@ class Directory:
 
     def free_slots(self, member_id: str) -> tuple[datetime, ...]:
         """Every free slot start of a member known to the file, earliest first."""
-        return tuple(self._starts.get(member_id, ()))
+        return tuple(datetime.fromtimestamp(e, HELSINKI) for e in self._epochs.get(member_id, ()))
 
     def first_free_slot(
         self, member_id: str, after: datetime, until: datetime | None
@@ -264,11 +263,15 @@ class Directory:
         i = bisect.bisect_left(epochs, after.timestamp())
         if i == len(epochs) or (until is not None and epochs[i] >= until.timestamp()):
             return None
-        return self._starts[member_id][i]
+        return datetime.fromtimestamp(epochs[i], HELSINKI)
+
+    def _role_index(self, role: str) -> _RoleIndex:
+        """The search index of *role* (built when the directory was loaded)."""
+        return self._indexes.get(role, _EMPTY_INDEX)
 
     def __repr__(self) -> str:
         where = f" {str(self.path)!r}" if self.path is not None else ""
-        slots = sum(len(s) for s in self._starts.values())
+        slots = sum(len(s) for s in self._epochs.values())
         return (
             f"<Directory{where} units={len(self._units)} members={len(self._members)} "
             f"slots={slots}>"
@@ -313,7 +316,7 @@ _Built = tuple[
     dict[str, frozenset[str]],
     dict[str, Unit],
     dict[str, Member],
-    dict[str, list[datetime]],
+    dict[str, list[float]],
 ]
 
 
@@ -327,6 +330,8 @@ class _Loader:
         self.problems: list[RuleProblem] = []
         self.role_places: list[tuple[str, int | None, int | None]] = []
         self.calendar = Calendar.finnish()
+        self.made: dict[tuple[frozenset[str], str, str, int], tuple[float, ...]] = {}
+        self.days: list[date] | None = None
 
     def add(
         self, code: str, message: str, where: _yaml.Located, suggestion: str | None = None
@@ -572,9 +577,9 @@ class _Loader:
         doc: Mapping[str, Any],
         units: Mapping[str, Unit],
         span: tuple[date, date] | None,
-    ) -> tuple[dict[str, Member], dict[str, list[datetime]]]:
+    ) -> tuple[dict[str, Member], dict[str, list[float]]]:
         members: dict[str, Member] = {}
-        slots: dict[str, list[datetime]] = {}
+        slots: dict[str, list[float]] = {}
         for item, where in self.items(doc, "members", "member"):
             self.keys(
                 item, ("id", "role", "unit", "languages", "works", "slots", "booked"), "a member"
@@ -616,10 +621,12 @@ class _Loader:
             slots[mid] = free
         return members, slots
 
-    def slots(self, item: Mapping[str, Any], span: tuple[date, date] | None) -> list[datetime]:
-        """The member's free slot starts: working patterns and single slots, less booked."""
-        # (start, minutes, position) of every free slot, to find overlaps.
-        found: list[tuple[datetime, int, _yaml.Located]] = []
+    def slots(self, item: Mapping[str, Any], span: tuple[date, date] | None) -> list[float]:
+        """The member's free slot starts (epoch seconds, sorted): patterns and single
+        slots, less the booked ones. Overlaps are refused."""
+        # Each source is (sorted starts, minutes, position); overlaps are looked for only
+        # between sources, since one pattern's slots follow each other by construction.
+        sources: list[tuple[list[float], int, _yaml.Located]] = []
         works = item.get("works", [])
         if not isinstance(works, list):
             self.add(
@@ -630,7 +637,9 @@ class _Loader:
             works = []
         for index, pattern in enumerate(works):
             where = _yaml.item_position(works, index)
-            found.extend((s, m, where) for s, m in self.pattern(pattern, where, span))
+            made = self.pattern(pattern, where, span)
+            if made is not None:
+                sources.append((made[0], made[1], where))
         singles = item.get("slots", [])
         if not isinstance(singles, list):
             self.add(
@@ -641,38 +650,47 @@ class _Loader:
             where = _yaml.item_position(singles, index)
             parsed = self.single(single, where)
             if parsed is not None:
-                found.append((parsed[0], parsed[1], where))
+                sources.append(([parsed[0].timestamp()], parsed[1], where))
+        if len(sources) == 1:
+            free = sources[0][0]
+        else:
+            found = sorted(
+                (start, minutes, where) for starts, minutes, where in sources for start in starts
+            )
+            for (start, minutes, _), (nxt, _, where) in itertools.pairwise(found):
+                if nxt < start + 60 * minutes:
+                    self.add(
+                        "overlapping-slots",
+                        f"a slot at {_local(nxt)} overlaps the one at {_local(start)}; "
+                        "a member is in one place at a time",
+                        where,
+                    )
+            free = [start for start, _, _ in found]
         booked_node = item.get("booked", [])
+        if not booked_node:
+            return free
         if not isinstance(booked_node, list):
             self.add(
                 "not-a-list",
                 "'booked' is a list of taken times",
                 _yaml.value_position(item, "booked"),
             )
-            booked_node = []
-        booked: set[datetime] = set()
+            return free
+        starts = set(free)
+        booked: set[float] = set()
         for index, taken in enumerate(booked_node):
             where = _yaml.item_position(booked_node, index)
             when = self.moment(taken, where, "a booked time")
             if when is None:
                 continue
-            if not any(start == when for start, _, _ in found):
+            if when.timestamp() not in starts:
                 self.add(
                     "unknown-slot",
                     "a booked time must be the start of one of the member's slots",
                     where,
                 )
-            booked.add(when)
-        found.sort(key=lambda s: s[0])
-        for (start, minutes, _), (nxt, _, where) in itertools.pairwise(found):
-            if nxt < start + timedelta(minutes=minutes):
-                self.add(
-                    "overlapping-slots",
-                    f"a slot at {nxt.isoformat()} overlaps the one at {start.isoformat()}; "
-                    "a member is in one place at a time",
-                    where,
-                )
-        return [start for start, _, _ in found if start not in booked]
+            booked.add(when.timestamp())
+        return [start for start in free if start not in booked]
 
     def moment(self, value: Any, where: _yaml.Located, what: str) -> datetime | None:
         """A local ``YYYY-MM-DDTHH:MM`` (Europe/Helsinki) or an RFC 3339 time with offset."""
@@ -711,12 +729,15 @@ class _Loader:
 
     def pattern(
         self, node: Any, where: _yaml.Located, span: tuple[date, date] | None
-    ) -> list[tuple[datetime, int]]:
+    ) -> tuple[list[float], int] | None:
+        """The slot starts one working pattern makes over *span*, and their length."""
         if not isinstance(node, Mapping):
             self.add(
-                "not-a-mapping", "a working pattern is {days: [...], from: HH:MM, to: HH:MM}", where
+                "not-a-mapping",
+                "a working pattern is {days: [...], from: HH:MM, to: HH:MM}",
+                where,
             )
-            return []
+            return None
         self.keys(node, ("days", "from", "to", "minutes"), "a working pattern")
         if span is None:
             self.add(
@@ -724,11 +745,11 @@ class _Loader:
                 "working patterns need 'slots_from' and 'slots_until' at the top of the file",
                 where,
             )
-            return []
+            return None
         days = node.get("days")
         if not isinstance(days, list) or not days or any(d not in _DAYS for d in days):
             self.add("directory-bad-value", f"'days' is a list of {', '.join(_DAYS)}", where)
-            return []
+            return None
         start, end = node.get("from"), node.get("to")
         if not (isinstance(start, str) and _CLOCK_TIME.match(start)) or not (
             isinstance(end, str) and _CLOCK_TIME.match(end)
@@ -738,30 +759,69 @@ class _Loader:
                 "'from' and 'to' are times of day written HH:MM, quoted",
                 where,
             )
-            return []
+            return None
         minutes = node.get("minutes", _DEFAULT_MINUTES)
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 480:
             self.add("directory-bad-value", "'minutes' is a whole number from 5 to 480", where)
-            return []
-        t0, t1 = time.fromisoformat(start), time.fromisoformat(end)
-        if t1 <= t0:
+            return None
+        if time.fromisoformat(end) <= time.fromisoformat(start):
             self.add("directory-bad-time", "'to' must be later than 'from'", where)
-            return []
-        weekdays = {_DAYS.index(d) for d in days}
-        out: list[tuple[datetime, int]] = []
-        day, last = span
-        step = timedelta(minutes=minutes)
-        while day <= last:
-            # Public holidays, Christmas Eve and Midsummer Eve are days off for a pattern.
-            holiday = day.weekday() < 5 and not self.calendar.is_weekday(day)
-            if day.weekday() in weekdays and not holiday:
-                slot = datetime.combine(day, t0, HELSINKI)
-                stop = datetime.combine(day, t1, HELSINKI)
-                while slot + step <= stop:
-                    out.append((slot, minutes))
-                    slot += step
-            day += timedelta(days=1)
-        return out
+            return None
+        key = (frozenset(days), start, end, minutes)
+        made = self.made.get(key)
+        if made is None:
+            # Many members share working hours: make each pattern's slots once per file.
+            made = self.made[key] = _pattern_slots(
+                {_DAYS.index(d) for d in days},
+                time.fromisoformat(start),
+                time.fromisoformat(end),
+                minutes,
+                self.workdays(span),
+            )
+        return list(made), minutes
+
+    def workdays(self, span: tuple[date, date]) -> list[date]:
+        """The days of *span* a pattern may work: all but public holidays, Christmas Eve
+        and Midsummer Eve (weekends are the pattern's own choice)."""
+        if self.days is None:
+            day, last = span
+            out = []
+            while day <= last:
+                if day.weekday() >= 5 or self.calendar.is_weekday(day):
+                    out.append(day)
+                day += timedelta(days=1)
+            self.days = out
+        return self.days
+
+
+def _pattern_slots(
+    weekdays: set[int], t0: time, t1: time, minutes: int, days: Sequence[date]
+) -> tuple[float, ...]:
+    out: list[float] = []
+    step = 60 * minutes
+    for day in days:
+        if day.weekday() not in weekdays:
+            continue
+        first = datetime.combine(day, t0, HELSINKI)
+        last = datetime.combine(day, t1, HELSINKI)
+        span = (t1.hour * 60 + t1.minute - t0.hour * 60 - t0.minute) * 60
+        begin, stop = first.timestamp(), last.timestamp()
+        if stop - begin != span:
+            # A daylight-saving change inside the working hours: step in local time.
+            slot = first
+            while slot + timedelta(minutes=minutes) <= last:
+                out.append(slot.timestamp())
+                slot += timedelta(minutes=minutes)
+            continue
+        slot_at = begin
+        while slot_at + step <= stop:
+            out.append(slot_at)
+            slot_at += step
+    return tuple(out)
+
+
+def _local(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, HELSINKI).strftime("%Y-%m-%dT%H:%M")
 
 
 # ---------------------------------------------------------------- routing
@@ -824,15 +884,30 @@ def _emergency(route: Route) -> Route:
         text = "emergency: first, reached directly (112 / päivystys); nothing is booked"
     else:
         text = "emergency: comes after the emergency route; nothing is booked before it"
-    return attrs.evolve(route, explanation=(text,))
+    return _evolve(route, explanation=(text,))
 
 
 def _role_only(routes: Sequence[Route], text: str) -> tuple[Route, ...]:
-    return tuple(attrs.evolve(r, explanation=(text,)) for r in routes)
+    return tuple(_evolve(r, explanation=(text,)) for r in routes)
 
 
 def _day(moment: datetime) -> str:
-    return moment.astimezone(HELSINKI).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(HELSINKI).isoformat(" ", "minutes")[:16]
+
+
+def _evolve(route: Route, **changes: Any) -> Route:
+    # attrs.evolve is generic and slow; routing builds several routes per assessment.
+    fields: dict[str, Any] = {
+        "member": route.member,
+        "unit": route.unit,
+        "slot": route.slot,
+        "due_date": route.due_date,
+        "guarantee_at_risk": route.guarantee_at_risk,
+        "case": route.case,
+        "explanation": route.explanation,
+    }
+    fields.update(changes)
+    return Route(route.kind, route.service, route.reason, **fields)
 
 
 class _Ranking:
@@ -868,9 +943,7 @@ class _Ranking:
             else "none (no statutory due date)"
         )
         self.named = client.named_professionals
-        self.family_roles = {
-            sid for sid, s in request.catalogue.services.items() if s.kind == "family_centre"
-        }
+        self.centres: list[Unit] | None = None
 
     def routes(self, base: Sequence[Route]) -> tuple[Route, ...]:
         out: list[Route] = []
@@ -881,12 +954,10 @@ class _Ranking:
                 out.append(self.channel(route))
             elif route.kind == "emergency":
                 out.append(
-                    attrs.evolve(
-                        route, explanation=("emergency: reached directly; nothing is booked",)
-                    )
+                    _evolve(route, explanation=("emergency: reached directly; nothing is booked",))
                 )
             else:
-                out.append(attrs.evolve(route, explanation=(f"{route.kind}: not booked",)))
+                out.append(_evolve(route, explanation=(f"{route.kind}: not booked",)))
         out = self.team(out)
         return tuple(self.guarantee(out))
 
@@ -904,28 +975,11 @@ class _Ranking:
             distance = _FAR
         return family, distance
 
-    def earliest(
-        self, pool: Iterable[Member], until: datetime | None
-    ) -> tuple[Member, datetime, tuple[int, int]] | None:
-        """The earliest free slot of the nearest class of *pool* that has one."""
-        classes: dict[tuple[int, int], list[Member]] = {}
-        for member in pool:
-            classes.setdefault(self.klass(member), []).append(member)
-        first = self.directory.first_free_slot
-        for klass in sorted(classes):
-            best: tuple[Member, datetime] | None = None
-            for member in classes[klass]:
-                slot = first(member.id, self.after, until)
-                if slot is not None and (best is None or slot < best[1]):
-                    best = (member, slot)
-            if best is not None:
-                return best[0], best[1], klass
-        return None
-
     def where(self, member: Member, klass: tuple[int, int]) -> list[str]:
         unit = self.units.get(member.unit)
         steps: list[str] = []
-        if not self.minor or member.role in self.family_roles:
+        catalogue = self.request.catalogue.services
+        if not self.minor or catalogue[member.role].kind == "family_centre":
             pass
         elif unit is not None and unit.kind == "family_centre":
             steps.append(f"family: a family-centre member ({unit.id}) for a client under 18")
@@ -983,7 +1037,7 @@ class _Ranking:
         else:
             steps.append(f"time: earliest free slot {_day(slot)}, due date {self.due_text}")
         steps.extend(self.where(member, klass or self.klass(member)))
-        return attrs.evolve(
+        return _evolve(
             route,
             member=member.id,
             unit=member.unit,
@@ -993,18 +1047,19 @@ class _Ranking:
             explanation=tuple(steps),
         )
 
+    def pools(self, role: str) -> _Pools:
+        directory = self.directory
+        if isinstance(directory, Directory) and directory._provider is None:
+            return _IndexedPools(self, directory._role_index(role))
+        return _MemberPools(self, role)
+
     def place(self, route: Route) -> Route:
         role = route.service
         steps: list[str] = []
         if route.kind == "family_centre":
             steps.append(f"family: family-centre service {role} (by age and concern)")
-        members = self.directory.members(role)
-        eligible = [
-            m
-            for m in members
-            if self.digital or self.units.get(m.unit, _NO_UNIT).kind != "digital_centre"
-        ]
-        if len(eligible) < len(members):
+        pools = self.pools(role)
+        if pools.remote and not self.digital:
             steps.append(
                 "channel: remote members of the digital centre left out; the client cannot "
                 "use digital services"
@@ -1012,7 +1067,11 @@ class _Ranking:
         named = self.named.get(role)
         if named is not None:
             member = self.directory.member(named)
-            if member is None or member.role != role or member not in eligible:
+            remote = (
+                member is not None
+                and self.units.get(member.unit, _NO_UNIT).kind == "digital_centre"
+            )
+            if member is None or member.role != role or (remote and not self.digital):
                 steps.append(f"continuity: lost; named {role} {named} is not in the directory")
             else:
                 slot = self.directory.first_free_slot(member.id, self.after, self.until)
@@ -1025,54 +1084,48 @@ class _Ranking:
                     f"continuity: lost; named {role} {member.id} has no free slot by the due "
                     f"date {self.due_text}"
                 )
-        if not eligible:
+        speakers, others = pools.exists(True), pools.exists(False)
+        if not speakers and not others:
             steps.append(f"directory: no member holds the role {role}")
             if self.due is not None:
                 steps.append(
                     f"guarantee: at risk; nobody can take the client by the due date {self.due_text}"
                 )
-            return attrs.evolve(
+            return _evolve(
                 route,
                 due_date=self.due,
                 guarantee_at_risk=self.due is not None,
                 explanation=tuple(steps),
             )
-        speakers = [m for m in eligible if self.language in m.languages]
-        others = [m for m in eligible if self.language not in m.languages]
         nobody = not speakers
-        for pool in (speakers, others):
-            if pool:
-                found = self.earliest(pool, self.until)
-                if found is not None:
-                    return self.booked(
-                        route, found[0], found[1], steps, klass=found[2], nobody=nobody
-                    )
+        for speaks in (True, False):
+            found = pools.earliest(speaks, self.until)
+            if found is not None:
+                return self.booked(route, found[0], found[1], steps, klass=found[2], nobody=nobody)
         if self.due is None:
             steps.append(f"time: no {role} has a free slot")
-            return attrs.evolve(route, explanation=tuple(steps))
-        found = self.earliest(speakers, None) or self.earliest(others, None)
+            return _evolve(route, explanation=tuple(steps))
+        found = pools.earliest(True, None) or pools.earliest(False, None)
         if found is not None:
             return self.booked(
                 route, found[0], found[1], steps, klass=found[2], at_risk=True, nobody=nobody
             )
         steps.append(f"guarantee: at risk; no {role} has any free slot (due date {self.due_text})")
-        return attrs.evolve(
-            route, due_date=self.due, guarantee_at_risk=True, explanation=tuple(steps)
-        )
+        return _evolve(route, due_date=self.due, guarantee_at_risk=True, explanation=tuple(steps))
 
     # ------------------------------------------------------------ channels, team, remedy
 
     def channel(self, route: Route) -> Route:
-        centres = [u for u in self.units.values() if u.kind == "digital_centre"]
+        if self.centres is None:
+            self.centres = [u for u in self.units.values() if u.kind == "digital_centre"]
+        centres = self.centres
         serving = [u for u in centres if route.service in u.channels] or [
             u for u in centres if not u.channels
         ]
         steps = ["channel: digital channel; the client can use digital services"]
         if self.request.urgency == "urgent":
             steps.append("channel: urgent, so never the only route")
-        return attrs.evolve(
-            route, unit=serving[0].id if serving else None, explanation=tuple(steps)
-        )
+        return _evolve(route, unit=serving[0].id if serving else None, explanation=tuple(steps))
 
     def sector(self, route: Route) -> str | None:
         unit = self.units.get(route.unit) if route.unit is not None else None
@@ -1098,9 +1151,7 @@ class _Ranking:
             f", coordinated by {COORDINATOR} {lead}" if lead else ""
         )
         return [
-            attrs.evolve(r, case=case, explanation=(*r.explanation, text))
-            if r.kind in ROLE_KINDS
-            else r
+            _evolve(r, case=case, explanation=(*r.explanation, text)) if r.kind in ROLE_KINDS else r
             for r in routes
         ]
 
@@ -1129,3 +1180,210 @@ class _Ranking:
 
 _NO_UNIT = Unit("", "", None, frozenset())
 _CATALOGUE_ROUTER = CatalogueRouter()
+_Found = tuple[Member, datetime, tuple[int, int]]
+
+
+class _Pools(Protocol):
+    """The members of one role a ranking chooses from, split by the client's language."""
+
+    @property
+    def remote(self) -> bool:
+        """Some members of the role work at a digital centre."""
+        ...
+
+    def exists(self, speaks: bool) -> bool:
+        """Some member the client may see (does not) speak the client's language."""
+        ...
+
+    def earliest(self, speaks: bool, until: datetime | None) -> _Found | None:
+        """The earliest free slot before *until* in the nearest class that has one."""
+        ...
+
+
+class _MemberPools:
+    """Any DirectorySource: asks each member of the role for its first free slot."""
+
+    def __init__(self, ranking: _Ranking, role: str) -> None:
+        self.ranking = ranking
+        units = ranking.units
+        members = ranking.directory.members(role)
+        eligible = [
+            m
+            for m in members
+            if ranking.digital or units.get(m.unit, _NO_UNIT).kind != "digital_centre"
+        ]
+        self.remote = any(units.get(m.unit, _NO_UNIT).kind == "digital_centre" for m in members)
+        language = ranking.language
+        self.pools = {
+            True: [m for m in eligible if language in m.languages],
+            False: [m for m in eligible if language not in m.languages],
+        }
+
+    def exists(self, speaks: bool) -> bool:
+        return bool(self.pools[speaks])
+
+    def earliest(self, speaks: bool, until: datetime | None) -> _Found | None:
+        ranking = self.ranking
+        classes: dict[tuple[int, int], list[Member]] = {}
+        for member in self.pools[speaks]:
+            classes.setdefault(ranking.klass(member), []).append(member)
+        first = ranking.directory.first_free_slot
+        for klass in sorted(classes):
+            best: tuple[Member, datetime] | None = None
+            for member in classes[klass]:
+                slot = first(member.id, ranking.after, until)
+                # Equal starts go to the lower member id, as in the built-in index.
+                if slot is not None and (best is None or (slot, member.id) < (best[1], best[0].id)):
+                    best = (member, slot)
+            if best is not None:
+                return best[0], best[1], klass
+        return None
+
+
+_Merged = tuple[list[float], list[str]]  # slot starts (sorted) and whose they are
+_Languages = frozenset[str]
+_Hit = tuple[float, str]  # (start, member id): equal starts go to the lower id
+_REMOTE = ""  # the place of digital-centre units (they have no municipality)
+
+
+@attrs.frozen
+class _RoleIndex:
+    """Free slots of one role, merged for fast search, built when the directory loads.
+
+    Slots are grouped by the members' set of languages (few distinct sets: fi; fi+sv;
+    sv; ...), so one index serves clients of every language; by place (a municipality,
+    or ``_REMOTE`` for digital centres); and by whether the unit is a family centre.
+    """
+
+    remote: bool
+    counts: Mapping[_Languages, int]
+    places: Mapping[tuple[_Languages, str, bool], _Merged]
+    merged: Mapping[tuple[_Languages, bool], _Merged]
+    """Every place but the digital centres, by languages and family centre or not."""
+    _split: dict[str, dict[bool, list[_Languages]]] = attrs.field(factory=dict, eq=False)
+
+    def split(self, language: str) -> dict[bool, list[_Languages]]:
+        """The language sets that do / do not include *language* (cached; pure)."""
+        found = self._split.get(language)
+        if found is None:
+            found = {True: [], False: []}
+            for sig in self.counts:
+                found[language in sig].append(sig)
+            self._split[language] = found
+        return found
+
+    @classmethod
+    def build(
+        cls,
+        members: Iterable[Member],
+        units: Mapping[str, Unit],
+        epochs: Mapping[str, list[float]],
+    ) -> _RoleIndex:
+        rows: dict[tuple[_Languages, str, bool], list[_Hit]] = {}
+        counts: dict[_Languages, int] = {}
+        remote = False
+        for member in members:
+            sig = member.languages
+            counts[sig] = counts.get(sig, 0) + 1
+            unit = units[member.unit]
+            remote = remote or unit.kind == "digital_centre"
+            place = _REMOTE if unit.kind == "digital_centre" else unit.municipality or _REMOTE
+            family = unit.kind == "family_centre"
+            rows.setdefault((sig, place, family), []).extend(
+                (start, member.id) for start in epochs[member.id]
+            )
+        places: dict[tuple[_Languages, str, bool], _Merged] = {}
+        merged_rows: dict[tuple[_Languages, bool], list[_Hit]] = {}
+        for key, hits in rows.items():
+            hits.sort()
+            places[key] = ([h[0] for h in hits], [h[1] for h in hits])
+            if key[1] != _REMOTE:
+                merged_rows.setdefault((key[0], key[2]), []).extend(hits)
+        merged: dict[tuple[_Languages, bool], _Merged] = {}
+        for group, hits in merged_rows.items():
+            hits.sort()
+            merged[group] = ([h[0] for h in hits], [h[1] for h in hits])
+        return cls(remote, counts, places, merged)
+
+
+def _first(merged: _Merged | None, after: float, until: float) -> _Hit | None:
+    if merged is None:
+        return None
+    starts = merged[0]
+    i = bisect.bisect_left(starts, after)
+    if i < len(starts) and starts[i] < until:
+        return starts[i], merged[1][i]
+    return None
+
+
+_EMPTY_INDEX = _RoleIndex(False, {}, {}, {})
+
+
+class _IndexedPools:
+    """The built-in Directory: a few binary searches per class instead of one per member."""
+
+    def __init__(self, ranking: _Ranking, index: _RoleIndex) -> None:
+        self.ranking = ranking
+        self.index = index
+        self.remote = index.remote
+        self.sigs = index.split(ranking.language)
+
+    def exists(self, speaks: bool) -> bool:
+        return bool(self.sigs[speaks])
+
+    def earliest(self, speaks: bool, until: datetime | None) -> _Found | None:
+        ranking = self.ranking
+        after = ranking.after.timestamp()
+        end = until.timestamp() if until is not None else float("inf")
+        sigs = self.sigs[speaks]
+        places, merged = self.index.places, self.index.merged
+        here = ranking.municipality
+        remote = ranking.digital
+        families: tuple[bool | None, ...] = (True, False) if ranking.minor else (None,)
+        for rank, family in enumerate(families):
+            flags = (True, False) if family is None else (family,)
+            # A digital centre is not a family centre: it is searched with flag False.
+            remote_here = remote and False in flags
+
+            def at(where: Iterable[str], flags: tuple[bool, ...] = flags) -> _Hit | None:
+                hit: _Hit | None = None
+                for sig in sigs:
+                    for place in where:
+                        for flag in flags:
+                            hit = _min(hit, _first(places.get((sig, place, flag)), after, end))
+                return hit
+
+            def far(flags: tuple[bool, ...] = flags) -> _Hit | None:
+                hit: _Hit | None = None
+                for sig in sigs:
+                    for flag in flags:
+                        hit = _min(hit, _first(merged.get((sig, flag)), after, end))
+                return hit
+
+            if here is None:
+                # No municipality known: one class, the whole region and the digital centre.
+                distance = _SAME
+                hit = _min(far(), at((_REMOTE,), (False,)) if remote_here else None)
+            else:
+                distance, hit = _SAME, at((here,))
+                if hit is None:
+                    distance = _NEAR
+                    hit = _min(
+                        at(tuple(ranking.near)), at((_REMOTE,), (False,)) if remote_here else None
+                    )
+                if hit is None:
+                    # Nearer places have nothing in the window: the first merged slot is far.
+                    distance, hit = _FAR, far()
+            if hit is not None:
+                member = ranking.directory.member(hit[1])
+                assert member is not None  # the index is built from the members
+                return member, datetime.fromtimestamp(hit[0], HELSINKI), (rank, distance)
+        return None
+
+
+def _min(a: tuple[float, str] | None, b: tuple[float, str] | None) -> tuple[float, str] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if a <= b else b

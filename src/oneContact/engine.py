@@ -394,7 +394,7 @@ class Engine:
             due, basis = booking_due_date(
                 urgency,
                 valid.received_at,
-                _provisional(clocks, clock_ids, subject, valid, events, policies),
+                _provisional(clocks, subject, valid, events, policies),
             )
             request = RouteRequest(
                 valid, urgency, tuple(services.values()), catalogue, clocks, due, basis
@@ -433,7 +433,6 @@ def _router(ruleset: RuleSet, router: Router | None, directory: DirectorySource 
 
 def _provisional(
     clocks: tuple[Clock, ...],
-    clock_ids: Mapping[str, None],
     subject: ClockSubject,
     contact: FirstContact,
     events: Mapping[str, datetime] | None,
@@ -442,14 +441,17 @@ def _provisional(
     """Clocks to book against: a care clock waiting for the need assessment counts from
     this contact (the first contact is where the need is assessed), unless the host
     gave the ``need_assessed`` time."""
-    if (events and "need_assessed" in events) or not any(
-        c.status == "not_started" and c.starts_on == "need_assessed" for c in clocks
-    ):
+    if events and "need_assessed" in events:
+        return clocks
+    waiting = [
+        c.clock for c in clocks if c.status == "not_started" and c.starts_on == "need_assessed"
+    ]
+    if not waiting:
         return clocks
     provisional: tuple[Clock, ...] = policies.compute(
-        tuple(clock_ids),
+        tuple(waiting),
         subject=subject,
         received_at=contact.received_at,
         events={**(events or {}), "need_assessed": contact.received_at},
     )
-    return provisional
+    return (*(c for c in clocks if c.clock not in waiting), *provisional)
