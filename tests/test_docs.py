@@ -32,6 +32,7 @@ def _run(path: Path) -> doctest.TestResults:
         "docs/reference/python-api.md",
         "docs/reference/contact.md",
         "docs/tutorial/embed-the-engine.md",
+        "docs/reference/directory.md",
     ],
 )
 def test_doc_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,6 +57,7 @@ def test_doc_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     work = tmp_path / "work"
     work.mkdir()
     (work / "rules").symlink_to(REPO / "rules")
+    (work / "examples").symlink_to(REPO / "examples")
     (work / "rules-broken").symlink_to(broken)
     monkeypatch.chdir(work)
     result = _run(path)
