@@ -206,6 +206,37 @@ def time_pairs(
     )
 
 
+def time_repeated(
+    plain: Engine, routed: Engine, contacts: Sequence[dict[str, Any]], repeats: int
+) -> tuple[Timing, Timing, Timing]:
+    """Per contact, the fastest of *repeats* calls of each engine, and their difference.
+
+    On a shared machine a single call's time includes whatever the scheduler did meanwhile
+    (another process running on the core); the fastest of a few calls of the same
+    contact is the cost of the work itself. Both figures are reported.
+    """
+    clock = time.perf_counter_ns
+    without = array("q", bytes(8 * len(contacts)))
+    with_ = array("q", bytes(8 * len(contacts)))
+    gc.collect()
+    for i, item in enumerate(contacts):
+        best_p = best_r = 1 << 62
+        for _ in range(repeats):
+            t0 = clock()
+            plain.assess(item)
+            t1 = clock()
+            routed.assess(item)
+            t2 = clock()
+            best_p, best_r = min(best_p, t1 - t0), min(best_r, t2 - t1)
+        without[i], with_[i] = best_p, best_r
+    added = array("q", (max(w - p, 0) for w, p in zip(with_, without, strict=True)))
+    return (
+        Timing.of(without, sum(without)),
+        Timing.of(with_, sum(with_)),
+        Timing.of(added, sum(added)),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -238,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     routed = Engine.from_directory(rules, backend=args.backend, directory=directory)
     contacts = make_contacts(plain, data, 200 if args.quick else 1_000)
     without, with_, added = time_pairs(plain, routed, contacts, calls, warmup)
+    fastest = time_repeated(plain, routed, contacts, 3 if args.quick else 5)
     others = neighbours.cores_used()
     routes = [r for c in contacts[:200] for r in routed.assess(c).routes]
     booked = sum(1 for r in routes if r.slot is not None)
@@ -257,21 +289,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'assess':<26} {'p50 us':>10} {'p99 us':>10} {'mean us':>10}")
     for name, t in (("without directory", without), ("with directory", with_)):
         print(f"{name:<26} {us(t.p50_ns):>10} {us(t.p99_ns):>10} {us(t.mean_ns):>10}")
-    print(
-        f"{'added (per contact)':<26} {us(added.p50_ns):>10} {us(added.p99_ns):>10} {us(added.mean_ns):>10}"
+    rows = (
+        ("without directory", without),
+        ("with directory", with_),
+        ("added (per contact)", added),
     )
+    print("one call each, alternating:")
+    for name, t in rows[2:]:
+        print(f"{name:<26} {us(t.p50_ns):>10} {us(t.p99_ns):>10} {us(t.mean_ns):>10}")
+    repeats = 3 if args.quick else 5
+    print(f"fastest of {repeats} calls per contact ({len(contacts):,} contacts):")
+    names = ("without directory", "with directory", "added (per contact)")
+    for name, t in zip(names, fastest, strict=True):
+        print(f"{name:<26} {us(t.p50_ns):>10} {us(t.p99_ns):>10} {us(t.mean_ns):>10}")
     print(f"routes of 200 contacts: {len(routes)}, with a slot {booked}, at risk {at_risk}")
     added_p99_us = added.p99_ns / 1000
+    intrinsic_p99_us = fastest[2].p99_ns / 1000
     verdicts = {
         "added_p99_us": round(added_p99_us, 1),
         "added_p99_met": added_p99_us <= MAX_ADDED_P99_US,
+        "added_p99_fastest_us": round(intrinsic_p99_us, 1),
+        "added_p99_fastest_met": intrinsic_p99_us <= MAX_ADDED_P99_US,
         "load_json_s": round(load_json, 3),
         "load_json_met": load_json <= MAX_LOAD_S,
         "load_yaml_s": None if load_yaml is None else round(load_yaml, 3),
     }
     print(
         f"target: routing adds <= {MAX_ADDED_P99_US} us p99: "
-        f"{'met' if verdicts['added_p99_met'] else 'MISSED'} ({added_p99_us:,.1f} us); "
+        f"{'met' if verdicts['added_p99_met'] else 'MISSED'} ({added_p99_us:,.1f} us; "
+        f"fastest-of-k {intrinsic_p99_us:,.1f} us); "
         f"load <= {MAX_LOAD_S} s: {'met' if verdicts['load_json_met'] else 'MISSED'} "
         f"(JSON {load_json:.2f} s)"
     )
@@ -292,6 +338,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "without": without.p99_ns / 1000,
                     "with": with_.p99_ns / 1000,
                     "added": added_p99_us,
+                },
+                "fastest_p99_us": {
+                    "without": fastest[0].p99_ns / 1000,
+                    "with": fastest[1].p99_ns / 1000,
+                    "added": intrinsic_p99_us,
                 },
                 "p50_us": {
                     "without": without.p50_ns / 1000,

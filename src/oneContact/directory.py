@@ -925,8 +925,8 @@ class _Ranking:
         self.language = client.language
         self.digital = client.can_use_digital_services
         self.municipality = contact.municipality
-        self.near: Collection[str] = (
-            self.directory.neighbours(contact.municipality) if contact.municipality else ()
+        self.near: tuple[str, ...] = (
+            tuple(self.directory.neighbours(contact.municipality)) if contact.municipality else ()
         )
         self.minor = client.age_on(local_date(contact.received_at)) < _MINOR_BELOW
         self.after = contact.received_at
@@ -936,6 +936,8 @@ class _Ranking:
             if self.due is not None
             else None
         )
+        self.after_ts = self.after.timestamp()
+        self.until_ts = self.until.timestamp() if self.until is not None else float("inf")
         basis = request.due_basis
         self.due_text = (
             f"{self.due} ({'urgent: the same day' if basis == 'urgent' else f'clock {basis}'})"
@@ -1260,6 +1262,8 @@ class _RoleIndex:
     places: Mapping[tuple[_Languages, str, bool], _Merged]
     merged: Mapping[tuple[_Languages, bool], _Merged]
     """Every place but the digital centres, by languages and family centre or not."""
+    families: frozenset[bool] = frozenset()
+    """Which kinds of unit the role's members work in: family centres (True), others."""
     _split: dict[str, dict[bool, list[_Languages]]] = attrs.field(factory=dict, eq=False)
 
     def split(self, language: str) -> dict[bool, list[_Languages]]:
@@ -1303,7 +1307,7 @@ class _RoleIndex:
         for group, hits in merged_rows.items():
             hits.sort()
             merged[group] = ([h[0] for h in hits], [h[1] for h in hits])
-        return cls(remote, counts, places, merged)
+        return cls(remote, counts, places, merged, frozenset(k[2] for k in rows))
 
 
 def _first(merged: _Merged | None, after: float, until: float) -> _Hit | None:
@@ -1333,14 +1337,19 @@ class _IndexedPools:
 
     def earliest(self, speaks: bool, until: datetime | None) -> _Found | None:
         ranking = self.ranking
-        after = ranking.after.timestamp()
-        end = until.timestamp() if until is not None else float("inf")
+        after = ranking.after_ts
+        if until is ranking.until:
+            end = ranking.until_ts
+        else:
+            end = until.timestamp() if until is not None else float("inf")
         sigs = self.sigs[speaks]
         places, merged = self.index.places, self.index.merged
         here = ranking.municipality
         remote = ranking.digital
         families: tuple[bool | None, ...] = (True, False) if ranking.minor else (None,)
         for rank, family in enumerate(families):
+            if family is not None and family not in self.index.families:
+                continue  # nobody of the role works in (or outside) a family centre
             flags = (True, False) if family is None else (family,)
             # A digital centre is not a family centre: it is searched with flag False.
             remote_here = remote and False in flags
@@ -1368,9 +1377,7 @@ class _IndexedPools:
                 distance, hit = _SAME, at((here,))
                 if hit is None:
                     distance = _NEAR
-                    hit = _min(
-                        at(tuple(ranking.near)), at((_REMOTE,), (False,)) if remote_here else None
-                    )
+                    hit = _min(at(ranking.near), at((_REMOTE,), (False,)) if remote_here else None)
                 if hit is None:
                     # Nearer places have nothing in the window: the first merged slot is far.
                     distance, hit = _FAR, far()
