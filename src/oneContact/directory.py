@@ -936,6 +936,7 @@ class _Ranking:
             if self.due is not None
             else None
         )
+        self.by_due = " by the due date" if self.due is not None else ""
         self.after_ts = self.after.timestamp()
         self.until_ts = self.until.timestamp() if self.until is not None else float("inf")
         basis = request.due_basis
@@ -986,7 +987,7 @@ class _Ranking:
         elif unit is not None and unit.kind == "family_centre":
             steps.append(f"family: a family-centre member ({unit.id}) for a client under 18")
         elif klass[0] == 1:
-            steps.append("family: no family-centre member is free by the due date")
+            steps.append(f"family: no family-centre member is free{self.by_due}")
         if unit is None or self.municipality is None:
             return steps
         if unit.kind == "digital_centre":
@@ -995,13 +996,13 @@ class _Ranking:
             steps.append(f"place: same municipality ({unit.municipality})")
         elif klass[1] == _NEAR:
             steps.append(
-                f"place: neighbouring municipality ({unit.municipality}); none free by the "
-                f"due date in {self.municipality}"
+                f"place: neighbouring municipality ({unit.municipality}); none free"
+                f"{self.by_due} in {self.municipality}"
             )
         else:
             steps.append(
                 f"place: another municipality ({unit.municipality}); nobody nearer to "
-                f"{self.municipality} is free by the due date"
+                f"{self.municipality} is free{self.by_due}"
             )
         return steps
 
