@@ -323,3 +323,37 @@ def test_a_host_directory_ranks_exactly_like_the_built_in_one(raw: dict[str, Any
     if len(raw["contact_id"]) % 3 == 0:
         raw.pop("municipality")
     assert ENGINE.assess(raw).routes == PROTOCOL_ONLY.assess(raw).routes
+
+
+def test_a_slot_provider_that_fails_gives_role_routes_and_a_warning() -> None:
+    """Units and members load, the booking system is down: no member, one warning."""
+
+    def down(member: str, after: datetime, until: datetime | None) -> datetime | None:
+        raise ConnectionError("no route to host")
+
+    directory = Directory.from_file(EXAMPLE, rules=BUNDLED_RULES, slot_provider=down)
+    engine = Engine.from_directory(BUNDLED_RULES, backend="python", directory=directory)
+    a = engine.assess(contact())
+    assert all(r.member is None for r in a.routes)
+    assert (
+        "directory-unavailable: the directory raised ConnectionError; routes name roles only",
+    ) == a.warnings
+
+
+def test_a_slot_provider_is_asked_within_the_due_date() -> None:
+    """The provider gets the contact time and the end of the due day, and its answer is used."""
+    asked: list[tuple[str, datetime, datetime | None]] = []
+
+    def booking(member: str, after: datetime, until: datetime | None) -> datetime | None:
+        asked.append((member, after, until))
+        return after + timedelta(hours=2) if member == "nurse-rk-2" else None
+
+    directory = Directory.from_file(EXAMPLE, rules=BUNDLED_RULES, slot_provider=booking)
+    engine = Engine.from_directory(BUNDLED_RULES, backend="python", directory=directory)
+    nurse = next(
+        r for r in engine.assess(contact(client={"age": 20})).routes if r.service == "nurse"
+    )
+    assert "nurse-rk-2" == nurse.member
+    assert datetime(2026, 3, 2, 12, tzinfo=HELSINKI) == nurse.slot
+    # Under 23: care within 14 days of 2.3.2026 -> due 16.3; asked up to midnight after it.
+    assert {datetime(2026, 3, 17, tzinfo=HELSINKI)} == {until for _, _, until in asked}
