@@ -19,6 +19,7 @@ from oneContact.route import booking_due_date
 from oneContact.testing.strategies import first_contacts
 
 from .conftest import BUNDLED_RULES, REPO
+from .strategies import directories
 
 EXAMPLE = REPO / "examples" / "directory.yaml"
 DIRECTORY = Directory.from_file(EXAMPLE, rules=BUNDLED_RULES)
@@ -357,3 +358,32 @@ def test_a_slot_provider_is_asked_within_the_due_date() -> None:
     assert datetime(2026, 3, 2, 12, tzinfo=HELSINKI) == nurse.slot
     # Under 23: care within 14 days of 2.3.2026 -> due 16.3; asked up to midnight after it.
     assert {datetime(2026, 3, 17, tzinfo=HELSINKI)} == {until for _, _, until in asked}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(directories(), first_contacts(QUESTIONNAIRE))
+def test_generated_directories_rank_the_same_through_the_protocol(
+    data: dict[str, Any], raw: dict[str, Any]
+) -> None:
+    """Any small directory: the built-in index and the plain protocol give equal routes,
+    and no slot offered as meeting the due date is after it."""
+    directory = Directory.from_data(data, rules=BUNDLED_RULES)
+    built_in = Engine(ENGINE.ruleset, backend="python", directory=directory)
+    protocol = Engine(ENGINE.ruleset, backend="python", directory=Delegate(directory))
+    towns = [m["id"] for m in data["municipalities"]]
+    raw = {
+        **raw,
+        "municipality": towns[len(raw["contact_id"]) % len(towns)],
+        "received_at": "2026-03-0{}T{:02d}:30:00+02:00".format(
+            2 + len(raw["contact_id"]) % 7, 7 + len(raw["contact_id"]) % 10
+        ),
+    }
+    if len(raw["contact_id"]) % 4 == 0:
+        raw.pop("municipality")
+    a = built_in.assess(raw)
+    b = protocol.assess(raw)
+    for mine, theirs in zip(a.routes, b.routes, strict=True):
+        assert mine == theirs, f"built-in {mine!r}\nprotocol {theirs!r}"
+    for route in a.routes:
+        if route.slot is not None and route.due_date is not None and not route.guarantee_at_risk:
+            assert route.slot.date() <= route.due_date

@@ -970,9 +970,13 @@ class _Ranking:
         unit = self.units.get(member.unit)
         kind = unit.kind if unit is not None else ""
         family = 0 if not self.minor or kind == "family_centre" else 1
-        if self.municipality is None or unit is None or unit.municipality == self.municipality:
+        if self.municipality is None or unit is None:
             distance = _SAME
-        elif kind == "digital_centre" or unit.municipality in self.near:
+        elif kind == "digital_centre":
+            distance = _NEAR  # remote, wherever the centre is
+        elif unit.municipality == self.municipality:
+            distance = _SAME
+        elif unit.municipality in self.near:
             distance = _NEAR
         else:
             distance = _FAR
@@ -1265,16 +1269,21 @@ class _RoleIndex:
     """Every place but the digital centres, by languages and family centre or not."""
     families: frozenset[bool] = frozenset()
     """Which kinds of unit the role's members work in: family centres (True), others."""
-    _split: dict[str, dict[bool, list[_Languages]]] = attrs.field(factory=dict, eq=False)
+    local: frozenset[_Languages] = frozenset()
+    """The language sets of members outside digital centres (for non-digital clients)."""
+    _split: dict[tuple[str, bool], dict[bool, list[_Languages]]] = attrs.field(
+        factory=dict, eq=False
+    )
 
-    def split(self, language: str) -> dict[bool, list[_Languages]]:
-        """The language sets that do / do not include *language* (cached; pure)."""
-        found = self._split.get(language)
+    def split(self, language: str, digital: bool) -> dict[bool, list[_Languages]]:
+        """The language sets of the members a client may see (digital-centre members only
+        for a *digital* client) that do / do not include *language* (cached; pure)."""
+        found = self._split.get((language, digital))
         if found is None:
             found = {True: [], False: []}
-            for sig in self.counts:
+            for sig in self.counts if digital else self.local:
                 found[language in sig].append(sig)
-            self._split[language] = found
+            self._split[language, digital] = found
         return found
 
     @classmethod
@@ -1308,7 +1317,14 @@ class _RoleIndex:
         for group, hits in merged_rows.items():
             hits.sort()
             merged[group] = ([h[0] for h in hits], [h[1] for h in hits])
-        return cls(remote, counts, places, merged, frozenset(k[2] for k in rows))
+        return cls(
+            remote,
+            counts,
+            places,
+            merged,
+            frozenset(k[2] for k in rows),
+            frozenset(k[0] for k in rows if k[1] != _REMOTE),
+        )
 
 
 def _first(merged: _Merged | None, after: float, until: float) -> _Hit | None:
@@ -1331,7 +1347,7 @@ class _IndexedPools:
         self.ranking = ranking
         self.index = index
         self.remote = index.remote
-        self.sigs = index.split(ranking.language)
+        self.sigs = index.split(ranking.language, ranking.digital)
 
     def exists(self, speaks: bool) -> bool:
         return bool(self.sigs[speaks])
