@@ -1010,10 +1010,15 @@ class _Ranking:
             )
         return steps
 
-    def speaks(self, member: Member, nobody: bool) -> str:
+    def speaks(self, member: Member, nobody: bool, *, named: bool = False) -> str:
         if self.language in member.languages:
             return f"language: speaks the client's language ({self.language})"
         offered = "/".join(sorted(member.languages))
+        if named:
+            return (
+                f"language: the named {member.role} does not speak {self.language} "
+                f"(speaks {offered}); continuity comes first"
+            )
         if nobody:
             return (
                 f"language: no {member.role} in the directory speaks {self.language}; "
@@ -1034,8 +1039,9 @@ class _Ranking:
         klass: tuple[int, int] | None = None,
         at_risk: bool = False,
         nobody: bool = False,
+        named: bool = False,
     ) -> Route:
-        steps.append(self.speaks(member, nobody))
+        steps.append(self.speaks(member, nobody, named=named))
         if at_risk:
             steps.append(
                 f"guarantee: at risk; no {route.service} has a free slot by the due date "
@@ -1086,7 +1092,7 @@ class _Ranking:
                     steps.append(
                         f"continuity: kept; named {role} {member.id} is free by the due date"
                     )
-                    return self.booked(route, member, slot, steps)
+                    return self.booked(route, member, slot, steps, named=True)
                 steps.append(
                     f"continuity: lost; named {role} {member.id} has no free slot by the due "
                     f"date {self.due_text}"
