@@ -173,7 +173,15 @@ class Engine:
     from: the same contact and the same digest always give the same assessment.
     """
 
-    __slots__ = ("_backend", "_order", "_outcomes", "_program", "_router", "_ruleset")
+    __slots__ = (
+        "_backend",
+        "_order",
+        "_outcomes",
+        "_program",
+        "_provisional",
+        "_router",
+        "_ruleset",
+    )
 
     def __init__(
         self,
@@ -185,6 +193,8 @@ class Engine:
     ) -> None:
         self._ruleset = ruleset
         self._router: Router = _router(ruleset, router, directory)
+        # Provisional care clocks by (clock ids, subject, start day): see _provisional.
+        self._provisional: dict[tuple[Any, ...], tuple[Clock, ...]] = {}
         conditions = [rule.condition for rule in ruleset.rules]
         program: PythonProgram | _durable.DurableProgram
         if backend == "durable":
@@ -394,7 +404,7 @@ class Engine:
             due, basis = booking_due_date(
                 urgency,
                 valid.received_at,
-                _provisional(clocks, subject, valid, events, policies),
+                _provisional(clocks, subject, valid, events, policies, self._provisional),
             )
             request = RouteRequest(
                 valid, urgency, tuple(services.values()), catalogue, clocks, due, basis
@@ -437,21 +447,31 @@ def _provisional(
     contact: FirstContact,
     events: Mapping[str, datetime] | None,
     policies: Any,
+    cache: dict[tuple[Any, ...], tuple[Clock, ...]],
 ) -> tuple[Clock, ...]:
     """Clocks to book against: a care clock waiting for the need assessment counts from
     this contact (the first contact is where the need is assessed), unless the host
     gave the ``need_assessed`` time."""
     if events and "need_assessed" in events:
         return clocks
-    waiting = [
+    waiting = tuple(
         c.clock for c in clocks if c.status == "not_started" and c.starts_on == "need_assessed"
-    ]
+    )
     if not waiting:
         return clocks
-    provisional: tuple[Clock, ...] = policies.compute(
-        tuple(waiting),
-        subject=subject,
-        received_at=contact.received_at,
-        events={**(events or {}), "need_assessed": contact.received_at},
-    )
+    # Without events, these clocks' due dates depend only on the start day and the
+    # subject (their limits count days or months, never the time of day): share them.
+    key = (waiting, subject, local_date(contact.received_at)) if not events else None
+    provisional = cache.get(key) if key is not None else None
+    if provisional is None:
+        provisional = policies.compute(
+            waiting,
+            subject=subject,
+            received_at=contact.received_at,
+            events={**(events or {}), "need_assessed": contact.received_at},
+        )
+        if key is not None:
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[key] = provisional
     return (*(c for c in clocks if c.clock not in waiting), *provisional)
