@@ -387,3 +387,12 @@ def test_generated_directories_rank_the_same_through_the_protocol(
     for route in a.routes:
         if route.slot is not None and route.due_date is not None and not route.guarantee_at_risk:
             assert route.slot.date() <= route.due_date
+
+
+def test_cli_check_also_checks_a_directory(capsys: pytest.CaptureFixture[str]) -> None:
+    """`check --directory` loads the directory against the rules and says what it holds."""
+    code = main(["check", str(BUNDLED_RULES), "--backend", "python", "--directory", str(EXAMPLE)])
+    out = capsys.readouterr().out
+    assert 0 == code
+    slots = sum(len(DIRECTORY.free_slots(m.id)) for m in DIRECTORY.all_members())
+    assert f"{EXAMPLE}: OK: 8 units, 52 members, {slots} free slots" in out

@@ -199,6 +199,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"{len(ruleset.catalogue.services)} services, {len(ruleset.policies.clock_ids)} clocks; "
         f"digest {ruleset.digest}"
     )
+    if args.directory:
+        directory = Directory.from_file(args.directory, rules=ruleset.catalogue)
+        members = list(directory.all_members())
+        slots = sum(len(directory.free_slots(m.id)) for m in members)
+        print(
+            f"{args.directory}: OK: {len(directory.units())} units, {len(members)} members, "
+            f"{slots} free slots"
+        )
     return EXIT_OK
 
 
@@ -479,6 +487,9 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a rules directory; exit 1 on problems")
     check.add_argument("rules", nargs="?", metavar="DIR")
     check.add_argument("--backend", choices=("durable", "python"), default="durable")
+    check.add_argument(
+        "--directory", metavar="FILE", help="also check a directory file against these rules"
+    )
     check.set_defaults(run=_cmd_check)
 
     schema = sub.add_parser("schema", help="JSON Schema of the first-contact record")
