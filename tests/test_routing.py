@@ -166,7 +166,9 @@ def test_urgent_means_a_slot_the_same_day() -> None:
     assert nurse.guarantee_at_risk
     assert nurse.slot is not None
     assert nurse.slot.date() > date(2026, 3, 2)
-    assert "service_voucher" == a.routes[-1].service
+    # Päivystys takes urgent care today; the voucher is the legal remedy beside it.
+    assert ["emergency_department", "service_voucher"] == [r.service for r in a.routes[-2:]]
+    assert "default:urgent_care_same_day" == a.routes[-2].reason
 
 
 def test_the_need_assessed_event_moves_the_due_date() -> None:

@@ -35,6 +35,8 @@ __all__ = [
     "ROLE_KINDS",
     "TEAM_REASON",
     "UNIT_KINDS",
+    "URGENT_CARE",
+    "URGENT_REASON",
     "Directory",
     "DirectoryRouter",
     "DirectorySource",
@@ -832,6 +834,10 @@ COORDINATOR = "service_coordinator"
 TEAM_REASON = "default:multidisciplinary_coordinator"
 #: ``reason`` of the remedy route added when the care guarantee cannot be met.
 REMEDY_REASON = "default:care_guarantee_remedy"
+#: Where urgent care goes when no team member is free the same day (päivystys).
+URGENT_CARE = "emergency_department"
+#: ``reason`` of that route.
+URGENT_REASON = "default:urgent_care_same_day"
 _MINOR_BELOW = 18
 _SAME, _NEAR, _FAR = 0, 1, 2
 
@@ -1171,10 +1177,32 @@ class _Ranking:
     def guarantee(self, routes: list[Route]) -> list[Route]:
         at_risk = [r for r in routes if r.guarantee_at_risk and r.due_date is not None]
         catalogue = self.request.catalogue.services
-        if not at_risk or self.remedy not in catalogue:
+        if not at_risk:
             return routes
         due = min(r.due_date for r in at_risk if r.due_date is not None)
         names = ", ".join(r.service for r in at_risk)
+        present = {r.service for r in routes}
+        if (
+            self.request.urgency == "urgent"
+            and URGENT_CARE in catalogue
+            and URGENT_CARE not in present
+        ):
+            # Urgent care cannot wait for a voucher: päivystys takes it today.
+            routes = [
+                *routes,
+                Route(
+                    catalogue[URGENT_CARE].kind,
+                    URGENT_CARE,
+                    URGENT_REASON,
+                    due_date=due,
+                    explanation=(
+                        f"guarantee: urgent, and no same-day slot for {names}; the emergency "
+                        f"department (päivystys) takes urgent care on {due}",
+                    ),
+                ),
+            ]
+        if self.remedy not in catalogue:
+            return routes
         remedy = Route(
             catalogue[self.remedy].kind,
             self.remedy,
