@@ -135,7 +135,7 @@ class Directory:
     _units: Mapping[str, Unit]
     _members: Mapping[str, Member]
     _by_role: Mapping[str, tuple[Member, ...]]
-    _epochs: Mapping[str, list[float]]
+    _epochs: Mapping[str, tuple[float, ...]]
     _role_places: tuple[tuple[str, int | None, int | None], ...]
     path: Path | None = None
     _provider: SlotProvider | None = None
@@ -211,7 +211,9 @@ class Directory:
             units=units,
             members=members,
             by_role={role: tuple(ms) for role, ms in by_role.items()},
-            epochs=slots,
+            # Tuples of floats and strings: the garbage collector stops tracking them, so a
+            # full collection does not walk 200,000 slots on an assessment's clock.
+            epochs={m: tuple(e) for m, e in slots.items()},
             role_places=tuple(loader.role_places),
             path=path,
             provider=provider,
@@ -334,6 +336,7 @@ class _Loader:
         self.calendar = Calendar.finnish()
         self.made: dict[tuple[frozenset[str], str, str, int], tuple[float, ...]] = {}
         self.days: list[date] | None = None
+        self.language_sets: dict[frozenset[str], frozenset[str]] = {}
 
     def add(
         self, code: str, message: str, where: _yaml.Located, suggestion: str | None = None
@@ -396,7 +399,8 @@ class _Loader:
                 self.add("bad-language", "a language is a two-letter code such as fi or sv", where)
             else:
                 out.add(lang)
-        return frozenset(out)
+        # One shared object per set of languages: members mostly repeat a few sets.
+        return self.language_sets.setdefault(frozenset(out), frozenset(out))
 
     def read(self, doc: Any) -> _Built | None:
         if not isinstance(doc, Mapping):
@@ -1281,7 +1285,7 @@ class _MemberPools:
         return None
 
 
-_Merged = tuple[list[float], list[str]]  # slot starts (sorted) and whose they are
+_Merged = tuple[tuple[float, ...], tuple[str, ...]]  # slot starts (sorted), whose they are
 _Languages = frozenset[str]
 _Hit = tuple[float, str]  # (start, member id): equal starts go to the lower id
 _REMOTE = ""  # the place of digital-centre units (they have no municipality)
@@ -1325,7 +1329,7 @@ class _RoleIndex:
         cls,
         members: Iterable[Member],
         units: Mapping[str, Unit],
-        epochs: Mapping[str, list[float]],
+        epochs: Mapping[str, Sequence[float]],
     ) -> _RoleIndex:
         rows: dict[tuple[_Languages, str, bool], list[_Hit]] = {}
         counts: dict[_Languages, int] = {}
@@ -1344,13 +1348,13 @@ class _RoleIndex:
         merged_rows: dict[tuple[_Languages, bool], list[_Hit]] = {}
         for key, hits in rows.items():
             hits.sort()
-            places[key] = ([h[0] for h in hits], [h[1] for h in hits])
+            places[key] = (tuple(h[0] for h in hits), tuple(h[1] for h in hits))
             if key[1] != _REMOTE:
                 merged_rows.setdefault((key[0], key[2]), []).extend(hits)
         merged: dict[tuple[_Languages, bool], _Merged] = {}
         for group, hits in merged_rows.items():
             hits.sort()
-            merged[group] = ([h[0] for h in hits], [h[1] for h in hits])
+            merged[group] = (tuple(h[0] for h in hits), tuple(h[1] for h in hits))
         return cls(
             remote,
             counts,
