@@ -109,3 +109,55 @@ def facts(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             fact[f"c__{concern}"] = True
     return fact
+
+
+# ------------------------------------------------------------ directories
+
+_DIRECTORY_ROLES = (
+    "nurse",
+    "gp",
+    "psychiatric_nurse",
+    "psychologist",
+    "substance_worker",
+    "social_worker",
+    "social_instructor",
+    "service_coordinator",
+    "home_care_nurse",
+    "school_health",
+    "family_work",
+    "child_health_clinic",
+)
+_UNIT_KINDS = ("health_station", "social_services", "family_centre", "digital_centre")
+_LANGUAGE_SETS = (["fi"], ["sv"], ["fi", "sv"], ["en"])
+
+
+@st.composite
+def directories(draw: st.DrawFn) -> dict[str, Any]:
+    """A small valid directory mapping over the bundled catalogue's roles, with single
+    slots in the first two weeks of March 2026 (many equal starts, to test the ties)."""
+    towns = [f"t{i}" for i in range(draw(st.integers(1, 4)))]
+    municipalities = [
+        {"id": t, "neighbours": [towns[(i + 1) % len(towns)]] if len(towns) > 1 else []}
+        for i, t in enumerate(towns)
+    ]
+    units = []
+    for i in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(_UNIT_KINDS))
+        unit: dict[str, Any] = {"id": f"u{i}", "kind": kind}
+        if kind != "digital_centre" or draw(st.booleans()):
+            unit["municipality"] = draw(st.sampled_from(towns))
+        units.append(unit)
+    members = []
+    for i in range(draw(st.integers(0, 25))):
+        hours = draw(st.lists(st.integers(0, 9 * 12), max_size=4, unique=True))
+        members.append(
+            {
+                "id": f"m{i}",
+                "role": draw(st.sampled_from(_DIRECTORY_ROLES)),
+                "unit": draw(st.sampled_from(units))["id"],
+                "languages": draw(st.sampled_from(_LANGUAGE_SETS)),
+                # Slots on whole hours of 2.-13.3.2026, 8-16: equal starts are common.
+                "slots": [f"2026-03-{2 + h // 9:02d}T{8 + h % 9:02d}:00" for h in sorted(hours)],
+            }
+        )
+    return {"municipalities": municipalities, "units": units, "members": members}

@@ -34,6 +34,7 @@ def _run(path: Path) -> doctest.TestResults:
         "docs/tutorial/embed-the-engine.md",
         "docs/how-to/explain-a-decision.md",
         "docs/how-to/measure-the-impact-of-a-rule-change.md",
+        "docs/reference/directory.md",
     ],
 )
 def test_doc_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,6 +59,7 @@ def test_doc_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     work = tmp_path / "work"
     work.mkdir()
     (work / "rules").symlink_to(REPO / "rules")
+    (work / "examples").symlink_to(REPO / "examples")
     (work / "rules-broken").symlink_to(broken)
     monkeypatch.chdir(work)
     result = _run(path)

@@ -215,9 +215,73 @@ def test_coverage_of_the_bundled_rules_and_fixtures_is_complete(
 
     shutil.copytree(BUNDLED_RULES, pytester.path / "rules")
     shutil.copytree(REPO / "fixtures", pytester.path / "fixtures")
+    # The routing fixtures route with the example directory, named relative to them.
+    shutil.copytree(REPO / "examples", pytester.path / "examples")
     pytester.makeini("[pytest]\nonecontact_rules = rules\nonecontact_fixtures = fixtures\n")
     result = pytester.runpytest(
         "--onecontact-backend=python", "--onecontact-coverage-fail-under=100", "-q"
     )
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*rules fired 70/70;*coverage 100.0%"])
+
+
+STAFF = """\
+municipalities: [{id: town}]
+units: [{id: station, kind: health_station, municipality: town}]
+members:
+  - {id: n-1, role: nurse, unit: station, slots: ["2025-03-05T09:00", "2025-03-06T09:00"]}
+"""
+
+ROUTED = """\
+directory: ../../staff.yaml
+base_contact:
+  received_at: "2025-03-04T10:00:00+02:00"
+  channel: phone
+  municipality: town
+  client: {age: 40}
+  concerns: [acute_symptom]
+cases:
+  - name: the nurse's first free slot is offered
+    contact: {contact_id: fx-r-1, answers: {chest_pain: false}}
+    expect:
+      routes_include:
+        - {service: nurse, member: n-1, unit: station, slot: "2025-03-05T09:00:00+02:00", explanation: "place: same municipality"}
+"""
+
+
+def test_a_fixture_file_can_route_with_a_directory(pytester: pytest.Pytester) -> None:
+    """`directory:` beside the cases: routes name members and slots, and are checked."""
+    _project(pytester, {"acute/routed.yaml": ROUTED})
+    (pytester.path / "staff.yaml").write_text(STAFF, encoding="utf-8")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+
+
+def test_a_wrong_member_fails_and_shows_the_members_offered(pytester: pytest.Pytester) -> None:
+    """Expected vs actual names the member and slot that were offered."""
+    _project(pytester, {"acute/routed.yaml": ROUTED.replace("member: n-1", "member: n-2")})
+    (pytester.path / "staff.yaml").write_text(STAFF, encoding="utf-8")
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*actual routes:*team_member:nurse[[]n-1 2025-03-05T09:00:00+02:00[]]*"]
+    )
+
+
+def test_a_missing_directory_file_is_one_failing_item(pytester: pytest.Pytester) -> None:
+    """A directory path that does not exist fails the file at the line of `directory:`."""
+    _project(pytester, {"acute/routed.yaml": ROUTED})
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*routed.yaml:1: directory file '../../staff.yaml' not found*"])
+
+
+def test_a_broken_directory_fails_the_cases_naming_its_line(pytester: pytest.Pytester) -> None:
+    """A role the test catalogue lacks: each case fails with the directory's file:line."""
+    _project(pytester, {"acute/routed.yaml": ROUTED})
+    (pytester.path / "staff.yaml").write_text(
+        STAFF.replace("role: nurse", "role: gp"), encoding="utf-8"
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*staff.yaml:4:*unknown-role*"])

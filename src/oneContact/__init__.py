@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from ._bundled import bundled_rules_directory
 from .clocks import Calendar, Clock, ClockSubject, Policies
 from .diff import ReplayError, RulesDiff, diff_rules, replay
+from .directory import Directory, DirectoryRouter, DirectorySource, Member, SlotProvider, Unit
 from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
 from .explain import Explanation, WhyNot
@@ -30,6 +31,9 @@ __all__ = [
     "ClockSubject",
     "ContactError",
     "ContactProblem",
+    "Directory",
+    "DirectoryRouter",
+    "DirectorySource",
     "Engine",
     "Explanation",
     "FiredRule",
@@ -40,6 +44,7 @@ __all__ = [
     "LedgerError",
     "LedgerEvent",
     "LintFinding",
+    "Member",
     "OneContactError",
     "Policies",
     "ReplayError",
@@ -54,6 +59,8 @@ __all__ = [
     "RuleSet",
     "RulesDiff",
     "ServiceRequest",
+    "SlotProvider",
+    "Unit",
     "WhyNot",
     "__version__",
     "bundled_rules_directory",

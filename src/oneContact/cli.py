@@ -19,9 +19,11 @@ from typing import Any, NoReturn
 
 from ._bundled import bundled_rules_directory
 from .clocks import HELSINKI, Clock
+from .directory import Directory
 from .engine import Assessment, Engine
 from .errors import ContactError, ContactProblem, RuleError
 from .ledger import Ledger, LedgerError
+from .route import Route
 from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
 
 __all__ = ["main"]
@@ -119,8 +121,12 @@ def _text(assessment: Assessment, engine: Engine, language: str) -> str:
         *(f"  - {n}: {needs[n].get(language)}" for n in assessment.needs),
         "routes:",
         *(
-            f"  {i}. {r.service} ({r.kind}): {services[r.service].name.get(language)}  [rule {r.reason}]"
+            line
             for i, r in enumerate(assessment.routes, 1)
+            for line in (
+                f"  {i}. {r.service} ({r.kind}): {services[r.service].name.get(language)}  [rule {r.reason}]",
+                *_directory_lines(r),
+            )
         ),
         "clocks:",
         *(
@@ -130,14 +136,40 @@ def _text(assessment: Assessment, engine: Engine, language: str) -> str:
         "why (rules that fired):",
         *(f"  - {f.rule}  {f.file}:{f.line}" for f in assessment.fired),
         f"rules digest: {assessment.ruleset_digest}",
+        *(f"warning: {w}" for w in assessment.warnings),
     ]
     return "\n".join(lines)
 
 
-def _cmd_assess(args: argparse.Namespace) -> int:
-    engine = Engine.from_directory(
-        args.rules or _default_rules(), backend=args.backend, region=args.region
+def _directory_lines(route: Route) -> list[str]:
+    """What a directory router added to a route, for the text output."""
+    if not route.explanation:
+        return []
+    parts = [
+        f"member {route.member}" if route.member else None,
+        f"unit {route.unit}" if route.unit else None,
+        f"slot {route.slot.isoformat()}" if route.slot else None,
+        f"due {route.due_date.isoformat()}" if route.due_date else None,
+        "GUARANTEE AT RISK" if route.guarantee_at_risk else None,
+        f"case {route.case}" if route.case else None,
+    ]
+    head = " · ".join(p for p in parts if p)
+    return [*([f"     {head}"] if head else []), *(f"     - {e}" for e in route.explanation)]
+
+
+def _directory_engine(args: argparse.Namespace) -> Engine:
+    """The engine for ``assess``: with ``--directory``, routes name members and slots."""
+    rules = args.rules or _default_rules()
+    if not args.directory:
+        return Engine.from_directory(rules, backend=args.backend, region=args.region)
+    directory = Directory.from_file(args.directory, rules=rules)
+    return Engine.from_directory(
+        rules, backend=args.backend, region=args.region, directory=directory
     )
+
+
+def _cmd_assess(args: argparse.Namespace) -> int:
+    engine = _directory_engine(args)
     events = _events(args.event)
     now = _timestamp(args.now, "--now") if args.now else None
     assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
@@ -169,6 +201,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"{len(ruleset.catalogue.services)} services, {len(ruleset.policies.clock_ids)} clocks; "
         f"digest {ruleset.digest}"
     )
+    if args.directory:
+        directory = Directory.from_file(args.directory, rules=ruleset.catalogue)
+        members = list(directory.all_members())
+        slots = sum(len(directory.free_slots(m.id)) for m in members)
+        print(
+            f"{args.directory}: OK: {len(directory.units())} units, {len(members)} members, "
+            f"{slots} free slots"
+        )
     return EXIT_OK
 
 
@@ -579,6 +619,12 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument(
         "--now", metavar="TIMESTAMP", help="decides whether open clocks are breached"
     )
+    assess.add_argument(
+        "--directory",
+        metavar="FILE",
+        help="directory of units, members and slots (YAML or JSON): routes then name a "
+        "member, unit and slot",
+    )
     assess.set_defaults(run=_cmd_assess)
 
     clocks = sub.add_parser("clocks", help="the care-guarantee clocks of one contact, as JSON")
@@ -591,6 +637,9 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a rules directory; exit 1 on problems")
     check.add_argument("rules", nargs="?", metavar="DIR")
     check.add_argument("--backend", choices=("durable", "python"), default="durable")
+    check.add_argument(
+        "--directory", metavar="FILE", help="also check a directory file against these rules"
+    )
     check.set_defaults(run=_cmd_check)
 
     lint = sub.add_parser(

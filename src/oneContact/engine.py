@@ -22,9 +22,17 @@ import attrs
 from . import _durable
 from ._pyeval import PythonProgram, compile_python
 from .clocks import Clock, ClockSubject, local_date
-from .errors import ContactError, ContactProblem, did_you_mean
+from .directory import Directory, DirectoryRouter, DirectorySource
+from .errors import ContactError, ContactProblem, RuleError, did_you_mean
 from .intake import FirstContact, parse_contact
-from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
+from .route import (
+    CatalogueRouter,
+    Route,
+    Router,
+    RouteRequest,
+    ServiceRequest,
+    booking_due_date,
+)
 from .ruleset import URGENCY_LEVELS, Questionnaire, Rule, RuleSet, Urgency, load_ruleset
 
 if TYPE_CHECKING:
@@ -70,10 +78,13 @@ class Assessment:
     subject: ClockSubject = attrs.field(factory=ClockSubject, repr=False)
     """What the care-guarantee policies read of the client (kept for the ledger; it is not
     part of the JSON output)."""
+    warnings: tuple[str, ...] = ()
+    """What went wrong without failing the assessment, e.g. ``directory-unavailable: ...``
+    (codes and ids only, never client text)."""
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON contract of ``onecontact assess``."""
-        return {
+        data: dict[str, Any] = {
             "contact_id": self.contact_id,
             "urgency": self.urgency,
             "needs": list(self.needs),
@@ -82,6 +93,9 @@ class Assessment:
             "fired": [f.to_json() for f in self.fired],
             "ruleset_digest": self.ruleset_digest,
         }
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
+        return data
 
 
 def flatten(contact: FirstContact, questionnaire: Questionnaire) -> dict[str, Any]:
@@ -162,13 +176,28 @@ class Engine:
     from: the same contact and the same digest always give the same assessment.
     """
 
-    __slots__ = ("_backend", "_order", "_outcomes", "_program", "_router", "_ruleset")
+    __slots__ = (
+        "_backend",
+        "_order",
+        "_outcomes",
+        "_program",
+        "_provisional",
+        "_router",
+        "_ruleset",
+    )
 
     def __init__(
-        self, ruleset: RuleSet, *, backend: Backend = "durable", router: Router | None = None
+        self,
+        ruleset: RuleSet,
+        *,
+        backend: Backend = "durable",
+        router: Router | None = None,
+        directory: DirectorySource | None = None,
     ) -> None:
         self._ruleset = ruleset
-        self._router: Router = router if router is not None else CatalogueRouter()
+        self._router: Router = _router(ruleset, router, directory)
+        # Provisional care clocks by (clock ids, subject, start day): see _provisional.
+        self._provisional: dict[tuple[Any, ...], tuple[Clock, ...]] = {}
         conditions = [rule.condition for rule in ruleset.rules]
         program: PythonProgram | _durable.DurableProgram
         if backend == "durable":
@@ -226,6 +255,7 @@ class Engine:
         backend: Backend = "durable",
         router: Router | None = None,
         region: str | None = None,
+        directory: DirectorySource | None = None,
     ) -> Engine:
         """Load, check and compile a rules directory; raise RuleError if anything is wrong.
 
@@ -234,8 +264,13 @@ class Engine:
         Where durable_rules cannot be imported, the Python evaluator is used and a
         warning says so once. *region* selects a regional target file
         (``policies/regions/<region>.yaml``): clocks then also carry its target due date.
+        *directory* (a :class:`~oneContact.directory.Directory` or any
+        :class:`~oneContact.directory.DirectorySource`) routes to team members, units and
+        slots; a loaded directory's roles are checked against this catalogue.
         """
-        return cls(load_ruleset(path, region=region), backend=backend, router=router)
+        return cls(
+            load_ruleset(path, region=region), backend=backend, router=router, directory=directory
+        )
 
     # ------------------------------------------------------------ validation
 
@@ -356,16 +391,31 @@ class Engine:
             for wanted in outcome.services:
                 services.setdefault(wanted.service, wanted)
             clock_ids.update(outcome.clocks)
-        request = RouteRequest(valid, urgency, tuple(services.values()), catalogue)
-        routes = self._router.route(request)
+        # Clocks come before routing: a router books against their due dates.
         subject = _clock_subject(valid)
-        clocks = self._ruleset.policies.compute(
+        policies = self._ruleset.policies
+        clocks = policies.compute(
             tuple(clock_ids),
             subject=subject,
             received_at=valid.received_at,
             events=events,
             now=now,
         )
+        warnings_: tuple[str, ...] = ()
+        router = self._router
+        if isinstance(router, DirectoryRouter):
+            due, basis = booking_due_date(
+                urgency,
+                valid.received_at,
+                _provisional(clocks, subject, valid, events, policies, self._provisional),
+            )
+            request = RouteRequest(
+                valid, urgency, tuple(services.values()), catalogue, clocks, due, basis
+            )
+            routes, warnings_ = router.route_with_warnings(request)
+        else:
+            request = RouteRequest(valid, urgency, tuple(services.values()), catalogue, clocks)
+            routes = router.route(request)
         return Assessment(
             contact_id=valid.contact_id,
             received_at=valid.received_at,
@@ -377,6 +427,7 @@ class Engine:
             ruleset_digest=self.digest,
             backend=self.backend,
             subject=subject,
+            warnings=warnings_,
         )
 
     # ------------------------------------------------------------ explanation
@@ -407,3 +458,52 @@ class Engine:
         from .explain import why_not  # noqa: PLC0415
 
         return why_not(self, contact, level, max_changes=max_changes, limit=limit)
+
+
+def _router(ruleset: RuleSet, router: Router | None, directory: DirectorySource | None) -> Router:
+    if directory is None:
+        return router if router is not None else CatalogueRouter()
+    if router is not None:
+        raise ValueError("give either router= or directory=, not both")
+    if isinstance(directory, Directory):
+        problems = directory.check(ruleset.catalogue)
+        if problems:
+            raise RuleError(problems)
+        return DirectoryRouter(directory, remedy=directory.remedy)
+    return DirectoryRouter(directory)
+
+
+def _provisional(
+    clocks: tuple[Clock, ...],
+    subject: ClockSubject,
+    contact: FirstContact,
+    events: Mapping[str, datetime] | None,
+    policies: Any,
+    cache: dict[tuple[Any, ...], tuple[Clock, ...]],
+) -> tuple[Clock, ...]:
+    """Clocks to book against: a care clock waiting for the need assessment counts from
+    this contact (the first contact is where the need is assessed), unless the host
+    gave the ``need_assessed`` time."""
+    if events and "need_assessed" in events:
+        return clocks
+    waiting = tuple(
+        c.clock for c in clocks if c.status == "not_started" and c.starts_on == "need_assessed"
+    )
+    if not waiting:
+        return clocks
+    # Without events, these clocks' due dates depend only on the start day and the
+    # subject (their limits count days or months, never the time of day): share them.
+    key = (waiting, subject, local_date(contact.received_at)) if not events else None
+    provisional = cache.get(key) if key is not None else None
+    if provisional is None:
+        provisional = policies.compute(
+            waiting,
+            subject=subject,
+            received_at=contact.received_at,
+            events={**(events or {}), "need_assessed": contact.received_at},
+        )
+        if key is not None:
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[key] = provisional
+    return (*(c for c in clocks if c.clock not in waiting), *provisional)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Protocol
 
 import attrs
 
+from .clocks import Clock, local_date
 from .intake import FirstContact
 from .ruleset import Catalogue, Urgency
 
@@ -30,6 +32,7 @@ __all__ = [
     "RouteRequest",
     "Router",
     "ServiceRequest",
+    "booking_due_date",
 ]
 
 #: The ``reason`` of a route added because no other usable route was left.
@@ -38,15 +41,47 @@ FALLBACK_REASON = "default:fallback_service"
 
 @attrs.frozen
 class Route:
-    """One destination for the client."""
+    """One destination for the client.
+
+    A router with a directory (:class:`~oneContact.directory.DirectoryRouter`) also names
+    the team member, unit and slot, the due date the slot must meet, whether the care
+    guarantee is at risk, the shared case of a multidisciplinary team, and the ranking
+    steps it applied (``explanation``); the catalogue router leaves them empty.
+    """
 
     kind: str
     service: str
     reason: str
+    member: str | None = None
+    unit: str | None = None
+    slot: datetime | None = None
+    due_date: date | None = None
+    guarantee_at_risk: bool = False
+    case: str | None = None
+    explanation: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        """The route as in the public JSON contract."""
-        return {"kind": self.kind, "service": self.service, "reason": self.reason}
+        """The route as in the public JSON contract.
+
+        ``kind``, ``service`` and ``reason`` always; the directory's fields only on a
+        route a directory router made (one with an ``explanation``).
+        """
+        data: dict[str, object] = {
+            "kind": self.kind,
+            "service": self.service,
+            "reason": self.reason,
+        }
+        if self.explanation:
+            data.update(
+                member=self.member,
+                unit=self.unit,
+                slot=None if self.slot is None else self.slot.isoformat(),
+                due_date=None if self.due_date is None else self.due_date.isoformat(),
+                guarantee_at_risk=self.guarantee_at_risk,
+                case=self.case,
+                explanation=list(self.explanation),
+            )
+        return data
 
 
 @attrs.frozen
@@ -66,6 +101,12 @@ class RouteRequest:
     urgency: Urgency
     services: tuple[ServiceRequest, ...]
     catalogue: Catalogue
+    clocks: tuple[Clock, ...] = ()
+    """The assessment's care-guarantee clocks (computed before routing)."""
+    due_date: date | None = None
+    """The day a booked slot must meet (see :func:`booking_due_date`), if any."""
+    due_basis: str | None = None
+    """Where ``due_date`` comes from: a clock id, or ``urgent`` (the same day)."""
 
 
 class Router(Protocol):
@@ -116,3 +157,29 @@ def _unique(routes: Sequence[Route]) -> tuple[Route, ...]:
             seen.add(route.service)
             out.append(route)
     return tuple(out)
+
+
+def booking_due_date(
+    urgency: Urgency, received_at: datetime, clocks: Sequence[Clock]
+) -> tuple[date | None, str | None]:
+    """The day a booked slot must meet, and where it comes from.
+
+    ``urgent``: the day of the contact (basis ``"urgent"``). ``emergency``: none (nothing
+    is booked). Otherwise the earliest due date of the open clocks that a booked visit
+    meets; same-day clocks (the contact answered, the need assessed) are met by whoever
+    handles the first contact, not by a booking, so they do not count.
+    """
+    if urgency == "emergency":
+        return None, None
+    if urgency == "urgent":
+        return local_date(received_at), "urgent"
+    best: Clock | None = None
+    for clock in clocks:
+        if clock.due_date is None or clock.stopped_at is not None:
+            continue
+        # A same-day limit reads "same day ..." (clocks._Limit.text).
+        if (clock.limit or "").startswith("same day"):
+            continue
+        if best is None or best.due_date is None or clock.due_date < best.due_date:
+            best = clock
+    return (best.due_date, best.clock) if best is not None else (None, None)

@@ -98,28 +98,36 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return collector
 
 
-def _rules_engine(config: pytest.Config) -> Any:
-    """The engine of the configured rules directory, built once per run and shared."""
-    from ..engine import Engine  # noqa: PLC0415 -- keep plugin import free of side effects
+def _rules_engine(config: pytest.Config, directory: Path | str | None = None) -> Any:
+    """The engine of the configured rules directory (with a fixture file's *directory*
+    of units and members, if it names one), built once per run and shared."""
+    from ..directory import Directory  # noqa: PLC0415 -- keep plugin import free of side effects
+    from ..engine import Engine  # noqa: PLC0415
     from ..errors import RuleError  # noqa: PLC0415
 
     engines = config.stash.setdefault(_ENGINES, {})
     rules = (config.rootpath / str(config.getini("onecontact_rules"))).resolve()
     backend = str(config.getoption("onecontact_backend"))
     region = str(config.getini("onecontact_region")) or None
-    key = (str(rules), f"{backend}:{region}")
+    key = (str(rules), f"{backend}:{region}:{directory}")
     if key not in engines:
         try:
             engines[key] = Engine.from_directory(
                 rules,
                 backend=backend,  # type: ignore[arg-type]
                 region=region,
+                directory=(
+                    Directory.from_file(directory, rules=rules) if directory is not None else None
+                ),
             )
         except RuleError as exc:
             engines[key] = exc
     engine = engines[key]
     if isinstance(engine, RuleError):
-        raise FixtureFailed(f"the rules directory {rules} cannot be loaded:\n{engine}")
+        what = f"the rules directory {rules}"
+        if directory is not None:
+            what += f" with the directory {directory}"
+        raise FixtureFailed(f"{what} cannot be loaded:\n{engine}")
     return engine
 
 
@@ -156,7 +164,8 @@ class FixtureItem(pytest.Item):
         self.problem = problem
 
     def _engine(self) -> Any:
-        return _rules_engine(self.config)
+        directory = self.case.directory if self.case is not None else None
+        return _rules_engine(self.config, directory)
 
     def runtest(self) -> None:
         """Run the case; raise FixtureFailed listing every expectation that did not hold."""
