@@ -1343,19 +1343,30 @@ class Ledger:
         clocks as :meth:`Policies.judge` judges them. Internal to reports."""
         now_us, since_us, until_us = micros(now), micros(since), micros(until)
         today = local_date(now)
+        judge = self._policies.judge
+        shape = self._shape
+        calendar = self._calendar
         with contextlib.closing(self._histories(now_us, since_us)) as histories:
-            for history in histories:
-                seen = history.seen
-                judged, _ = self._judged(history.contact, seen, today, started=(since_us, until_us))
-                if judged:
-                    assessed = seen.get(_NEED_ASSESSED)
-                    yield (
-                        history.contact_id,
-                        history.services,
-                        history.contact.subject,
-                        history.contact.received_us if assessed is None else assessed[0],
-                        judged,
-                    )
+            for contact_id, _, services, contact, seen in histories:
+                started = tuple(
+                    c
+                    for c in contact.clock_ids
+                    if (at := seen.get(shape[c][0])) is not None and since_us <= at[0] < until_us
+                )
+                if not started:
+                    continue
+                judged = judge(
+                    started, subject=contact.subject, happened=seen, today=today,
+                    calendar=calendar,
+                )  # fmt: skip
+                assessed = seen.get(_NEED_ASSESSED)
+                yield (
+                    contact_id,
+                    services,
+                    contact.subject,
+                    contact.received_us if assessed is None else assessed[0],
+                    judged,
+                )
 
     def _may_run(self, clock_id: str, contact: _Contact, seen: Mapping[str, Sequence[int]]) -> bool:
         """False when the clock has surely not started, or has surely stopped."""
@@ -1375,12 +1386,10 @@ class Ledger:
         today: date,
         *,
         running_only: bool = False,
-        started: tuple[int, int] | None = None,
     ) -> tuple[tuple[Judged, ...], int | None]:
         """The contact's clocks as of *today* (its events are up to the moment read), and
         when it withdrew. With *running_only*, only clocks started, not stopped, of a
-        contact that has not withdrawn; with *started* ``(since, until)``, only clocks
-        that started in that period. *seen* is as :func:`_seen` gives it."""
+        contact that has not withdrawn. *seen* is as :func:`_seen` gives it."""
         withdrawn = seen.get(_WITHDRAWN)
         if running_only and withdrawn:
             return (), None
@@ -1390,14 +1399,6 @@ class Ledger:
             # The worklist reads every contact: skip clocks not started or already stopped
             # before judging them.
             clock_ids = tuple(c for c in clock_ids if self._may_run(c, contact, seen))
-        elif started is not None:
-            since_us, until_us = started
-            shape = self._shape
-            clock_ids = tuple(
-                c
-                for c in clock_ids
-                if (at := seen.get(shape[c][0])) is not None and since_us <= at[0] < until_us
-            )
         if not clock_ids:
             return (), withdrawn_us
         judged = self._policies.judge(

@@ -529,9 +529,9 @@ def _check_instant(value: object, field: str) -> datetime:
 @functools.cache
 def _bundled_kinds() -> Mapping[str, str]:
     from ._bundled import bundled_rules_directory  # noqa: PLC0415 - only without a catalogue
-    from .ruleset import load_ruleset  # noqa: PLC0415
+    from .ruleset import load_catalogue  # noqa: PLC0415
 
-    catalogue = load_ruleset(bundled_rules_directory()).catalogue
+    catalogue = load_catalogue(bundled_rules_directory())
     return MappingProxyType({s.id: s.kind for s in catalogue.services.values()})
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "RuleSet",
     "Service",
     "Urgency",
+    "load_catalogue",
     "load_ruleset",
 ]
 
@@ -505,6 +506,17 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
             path,
         )
     return Questionnaire(MappingProxyType(concerns), MappingProxyType(questions))
+
+
+def load_catalogue(root: Path | str) -> Catalogue:
+    """Only the service catalogue (``catalogue.yaml``) of the rules directory *root*, for
+    readers that need the services' kinds and names but not the rules (reports). Raises
+    RuleError with every problem of that file."""
+    c = _Collector()
+    catalogue = _load_catalogue(Path(root), c)
+    if c.problems:
+        raise RuleError(c.problems)
+    return catalogue
 
 
 def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
