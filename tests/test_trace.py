@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 
 from oneContact import Engine, bundled_rules_directory, parse_contact
-from oneContact._condition import compile_condition
+from oneContact._condition import ConditionTypeError, compile_condition
 from oneContact._pyeval import compile_python
 from oneContact._trace import trace_rule
 from oneContact.engine import flatten
@@ -42,7 +42,13 @@ def test_trace_matches_exactly_when_the_python_evaluator_fires(
     text: str, fact: dict[str, Any]
 ) -> None:
     """Any condition of the language, any flat fact: matched == the generated Python fires."""
-    rule = _rule(text)
+    try:
+        rule = _rule(text)
+    except ConditionTypeError as exc:
+        # Too many alternatives: the loader refuses such a rule, so there is none to trace.
+        if exc.code != "condition-too-complex":
+            raise
+        reject()
     fired = compile_python([rule.condition]).fired(fact) == [0]
     trace = trace_rule(rule, fact)
     assert trace.matched == fired, (text, fact)
