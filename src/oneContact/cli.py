@@ -21,7 +21,7 @@ from ._bundled import bundled_rules_directory
 from .clocks import HELSINKI, Clock
 from .directory import Directory
 from .engine import Assessment, Engine
-from .errors import ContactError, ContactProblem, RuleError
+from .errors import ContactError, ContactProblem, RuleError, read_text_file
 from .ledger import Ledger, LedgerError
 from .route import Route
 from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
@@ -87,18 +87,7 @@ def _events(pairs: Sequence[str]) -> dict[str, datetime]:
 def _read_contact(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ContactError(
-            [ContactProblem("<file>", f"cannot read {path}: {exc.strerror}", "file")],
-            title="invalid input",
-        ) from None
-    except UnicodeDecodeError:
-        raise ContactError(
-            [ContactProblem("<file>", f"{path} is not UTF-8 text", "file")],
-            title="invalid input",
-        ) from None
+    return read_text_file(path, title="invalid input")
 
 
 def _print_json(data: Any) -> None:

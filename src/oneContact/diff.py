@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from .engine import Assessment, Engine
-from .errors import ContactError, ContactProblem, OneContactError
+from .errors import ContactError, ContactProblem, OneContactError, read_text_file
 from .ruleset import URGENCY_LEVELS, Urgency
 
 __all__ = [
@@ -203,18 +203,7 @@ def read_contacts(path: str | Path) -> list[tuple[int, Any]]:
     cannot be read), so a bad file changes nothing.
     """
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ContactError(
-            [ContactProblem("<file>", f"cannot read {name}: {exc.strerror}", "file")],
-            title="invalid contacts file",
-        ) from None
-    except UnicodeDecodeError:
-        raise ContactError(
-            [ContactProblem("<file>", f"{name} is not UTF-8 text", "file")],
-            title="invalid contacts file",
-        ) from None
+    text = read_text_file(path, title="invalid contacts file")
     out: list[tuple[int, Any]] = []
     problems: list[ContactProblem] = []
     for number, line in enumerate(text.splitlines(), 1):

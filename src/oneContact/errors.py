@@ -21,7 +21,33 @@ __all__ = [
     "RuleError",
     "RuleProblem",
     "did_you_mean",
+    "location",
+    "read_text_file",
 ]
+
+
+def location(file: str, line: int | None, column: int | None) -> str:
+    """``file:line:column`` as far as it is known: how every problem names its place."""
+    if line is None:
+        return file
+    return f"{file}:{line}" if column is None else f"{file}:{line}:{column}"
+
+
+def read_text_file(path: str | Path, *, title: str) -> str:
+    """The UTF-8 text of a file a user named; a :class:`ContactError` titled *title*
+    that says why when it cannot be read, so a bad file changes nothing."""
+    name = str(path)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ContactError(
+            [ContactProblem("<file>", f"cannot read {name}: {exc.strerror}", "file")],
+            title=title,
+        ) from None
+    except UnicodeDecodeError:
+        raise ContactError(
+            [ContactProblem("<file>", f"{name} is not UTF-8 text", "file")], title=title
+        ) from None
 
 
 class OneContactError(Exception):
@@ -78,12 +104,9 @@ class RuleProblem:
 
     def location(self) -> str:
         """``path:line:column`` as far as it is known."""
-        parts = [str(self.path) if self.path is not None else "<rules>"]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
+        return location(
+            str(self.path) if self.path is not None else "<rules>", self.line, self.column
+        )
 
     def __str__(self) -> str:
         rule = f" [rule {self.rule_id}]" if self.rule_id else ""

@@ -24,7 +24,7 @@ import attrs
 from ._condition import Any_, Cond, Const, Test, dnf
 from ._sat import Domain, Unknown, domains, key_satisfiable, negate, solve
 from ._trace import atom_text, atoms
-from .errors import ContactError
+from .errors import ContactError, location
 from .ruleset import Rule, RuleSet, load_ruleset
 
 __all__ = ["LINT_CODES", "LintFinding", "lint_rules", "lint_ruleset"]
@@ -64,12 +64,7 @@ class LintFinding:
 
     def location(self) -> str:
         """``file:line:column`` as far as it is known."""
-        parts = [self.file]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
+        return location(self.file, self.line, self.column)
 
     def __str__(self) -> str:
         rule = f" [rule {self.rule}]" if self.rule else ""
