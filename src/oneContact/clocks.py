@@ -1332,6 +1332,7 @@ class Policies:
     _lists: dict[tuple[str, ...], tuple[_ClockPolicy, ...]] = attrs.field(
         init=False, factory=dict
     )  # the policies of each list of clock ids judge() was given
+    _other_terms: dict[Calendar, _Terms] = attrs.field(init=False, factory=dict)
     _terms: _Terms = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -1552,7 +1553,11 @@ class Policies:
     ) -> tuple[Judged, ...]:
         terms = self._terms
         if calendar is not None and calendar is not terms.calendar:
-            terms = _Terms(calendar, self._region)
+            # Another calendar (a host's own): its terms are kept apart, and kept.
+            other = self._other_terms.get(calendar)
+            if other is None:
+                other = self._other_terms.setdefault(calendar, _Terms(calendar, self._region))
+            terms = other
         return tuple([_judge(policy, subject, happened, today, terms) for policy in policies])
 
     def __repr__(self) -> str:

@@ -121,7 +121,6 @@ _CONTACT_ID_MAX = 64
 _EVENT_ID_MAX = 128
 _EVENT_NAME = re.compile(r"[a-z0-9_]{1,64}\Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 # Bound parameters per IN (...) list: far below SQLite's and PostgreSQL's limits.
 _CHUNK = 500
 # PostgreSQL: a concurrent writer may insert the same event_id between our check and our
@@ -1281,21 +1280,15 @@ class Ledger:
             group = next(groups, None)
             for row in contacts:
                 contact_id, received_us = row[0], row[1]
-                seen: dict[str, list[int]] = {}
-                last = received_us
                 if group is not None and group[0] == contact_id:
-                    for _, name, last in group[1]:  # in time order: *last* ends the latest
-                        found = seen.get(name)
-                        if found is None:
-                            seen[name] = [last]
-                        else:
-                            found.append(last)
+                    seen = _seen(received_us, group[1])  # read before the next group
                     group = next(groups, None)
+                else:
+                    seen = _seen(received_us, ())
                 if received_us > now_us or not row[2]:
                     continue  # not received yet, or no clocks
-                if since_us is not None and last < since_us:
+                if since_us is not None and max(t[-1] for t in seen.values()) < since_us:
                     continue
-                seen[_CONTACT_RECEIVED] = [received_us]
                 key = row[2:7]
                 shape = shapes.get(key)
                 if shape is None:

@@ -541,11 +541,6 @@ def _age_group(age: int | None) -> str:
     return AGE_GROUPS[0] if age < _YOUNG_BELOW else AGE_GROUPS[1]
 
 
-def _day(ts: datetime) -> date:
-    """The local (Europe/Helsinki) day of an aware instant."""
-    return ts.astimezone(HELSINKI).date()
-
-
 class _Builder:
     """One pass over the contacts into finest-grain tallies, waits and breaches."""
 
