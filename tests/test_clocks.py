@@ -2175,3 +2175,27 @@ def test_shared_terms_give_what_a_fresh_policy_gives(
             cold = attrs.evolve(warm)  # the same policies with an empty table
             args = {"subject": subject, "received_at": received, "events": events, "now": received}
             assert cold.compute(every, **args) == warm.compute(every, **args)
+
+
+def test_a_host_calendar_counts_with_its_own_days_and_leaves_the_finnish_one_alone(
+    policies: Policies,
+) -> None:
+    """Before 2023-09-01 the need assessment is due by the 3rd weekday: from Monday
+    6.3.2023 that is Thursday 9.3 (Tue, Wed, Thu). A host calendar that also closes
+    Wednesday 8.3 makes it Friday 10.3; the Finnish calendar, asked again on the same
+    policies afterwards, still says Thursday."""
+
+    def closed(year: int) -> frozenset[date]:
+        return finnish_closed_days(year) | {date(2023, 3, 8)}
+
+    host = Calendar(closed, name="host")
+    args = {
+        "subject": ADULT,
+        "received_at": datetime(2023, 3, 6, 10, tzinfo=HELSINKI),
+        "now": datetime(2023, 3, 6, 10, tzinfo=HELSINKI),
+    }
+    for _ in range(2):  # the second time from the kept terms
+        (with_host,) = policies.compute(["need_assessment"], calendar=host, **args)
+        (finnish,) = policies.compute(["need_assessment"], **args)
+        assert date(2023, 3, 10) == with_host.due_date
+        assert date(2023, 3, 9) == finnish.due_date
