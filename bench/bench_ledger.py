@@ -12,8 +12,13 @@
 3. ``record`` one event at a time: latency p50/p99 (one fsync each).
 4. ``clocks(contact_id, now=...)`` for random stored contacts: latency p50/p99.
 5. ``due(now=...)`` once over the whole store: seconds (no target yet).
-6. ``report(...)`` over every clock of the store, by service and age group: seconds, beside
-   the floor under it in the same run: the same two ordered reads, computing nothing.
+6. ``report(...)`` over every clock of the store, by service and age group, side by side
+   in one run: judging every clock from the events (the baseline: a ledger with a host
+   calendar of the same days keeps no projection), the first report (it builds the clock
+   projection), the next one (the projection is current) and one after 1,000 new events
+   (the catch-up judges only their contacts). The baseline and the projected report must
+   give the same JSON, or the run stops. Beside them the floor of the baseline: its two
+   ordered reads alone, computing nothing.
 
 Targets from issue 3: >= 10,000 events/s in batches; clocks p99 <= 1 ms at 1,000,000
 events; a full report over 1,000,000 events <= 5 s. This is a benchmark, not a test:
@@ -34,7 +39,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from oneContact.clocks import HELSINKI
+from oneContact._calendar import finnish_closed_days
+from oneContact.clocks import HELSINKI, Calendar
 from oneContact.ledger import Ledger, LedgerEvent
 
 TARGET_EVENTS_PER_S = 10_000
@@ -200,11 +206,31 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             read_rows = read_floor(path)
             read_s = time.perf_counter() - start
+            since = FIRST_DAY - timedelta(days=1)
+            by = ["service", "age_group"]
+            # The baseline in the same run: a host calendar of the same Finnish days keeps
+            # no clock projection, so that ledger judges every clock from the events, as
+            # every report did before the projection.
+            with Ledger.open(url, calendar=Calendar(finnish_closed_days, name="FI")) as direct:
+                start = time.perf_counter()
+                baseline = direct.report(since=since, until=now, by=by)
+                judged_s = time.perf_counter() - start
             start = time.perf_counter()
-            report = ledger.report(
-                since=FIRST_DAY - timedelta(days=1), until=now, by=["service", "age_group"]
-            )
+            report = ledger.report(since=since, until=now, by=by)  # builds the projection
+            first_s = time.perf_counter() - start
+            start = time.perf_counter()
+            report = ledger.report(since=since, until=now, by=by)
             report_s = time.perf_counter() - start
+            if report.to_json() != baseline.to_json():
+                sys.exit("the projected report differs from judging every event: a bug")
+            ledger.record_many(
+                LedgerEvent(f"c{rng.randrange(contacts):07d}", "care_started", at=now,
+                            event_id=f"late{i}")
+                for i in range(1_000)
+            )  # fmt: skip
+            start = time.perf_counter()
+            ledger.report(since=since, until=now, by=by)
+            after_new_s = time.perf_counter() - start
     figures = {
         "stored_events": stored,
         "fill_s": round(fill_s, 2),
@@ -218,7 +244,10 @@ def main(argv: list[str] | None = None) -> int:
         "due_listed": len(worklist),
         "read_floor_s": round(read_s, 2),
         "read_floor_rows": read_rows,
+        "report_judging_every_event_s": round(judged_s, 2),
+        "report_first_builds_projection_s": round(first_s, 2),
         "report_s": round(report_s, 2),
+        "report_after_1000_new_events_s": round(after_new_s, 2),
         "report_clocks": report.total.clocks,
     }
     width = max(map(len, figures))

@@ -1702,6 +1702,22 @@ def test_a_region_is_selected_explicitly(policies: Policies, regional: Policies)
     assert (info.value.code, info.value.suggestion) == ("policy-unknown-region", EP)
 
 
+def test_the_digest_names_the_files_and_the_region(
+    policies: Policies, regional: Policies, tmp_path: Path
+) -> None:
+    """The same files anywhere give the same digest; one changed byte, another region or
+    none give another."""
+    copy = tmp_path / "policies"
+    shutil.copytree(POLICIES_DIR, copy)
+    assert Policies.from_directory(copy).digest == policies.digest
+    assert len({policies.digest, regional.digest}) == 2
+    assert regional.with_region(None).digest == policies.digest
+    assert policies.with_region(EP).digest == regional.digest
+    first = sorted(copy.glob("*.yaml"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert Policies.from_directory(copy).digest != policies.digest
+
+
 def test_an_unknown_region_is_refused_with_a_suggestion() -> None:
     """A misspelt region would silently drop the targets: RuleError, did-you-mean."""
     with pytest.raises(RuleError) as info:

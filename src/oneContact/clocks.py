@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -1329,6 +1330,7 @@ class Policies:
     _source: str = "<policies>"
     _regions: Mapping[str, _Region] = attrs.field(default=MappingProxyType({}))
     _region: _Region | None = None
+    _files_digest: str = ""
     _lists: dict[tuple[str, ...], tuple[_ClockPolicy, ...]] = attrs.field(
         init=False, factory=dict
     )  # the policies of each list of clock ids judge() was given
@@ -1387,6 +1389,7 @@ class Policies:
             events,
             str(path),
             MappingProxyType(dict(loader.regions)),
+            files_digest=_files_digest(path, [*path.glob("*.yaml"), *regions_dir.glob("*.yaml")]),
         )
         return policies if region is None else policies.with_region(region)
 
@@ -1419,6 +1422,16 @@ class Policies:
     def regions(self) -> frozenset[str]:
         """Ids of every regional target file loaded (selected or not)."""
         return frozenset(self._regions)
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the policy files read (names relative to the policy directory, and
+        contents) and of the selected region: two Policies with the same digest judge every
+        clock alike. Empty for Policies not read from a directory."""
+        if not self._files_digest:
+            return ""
+        region = "" if self._region is None else self._region.id
+        return hashlib.sha256(f"{self._files_digest}\0region={region}".encode()).hexdigest()
 
     @property
     def region(self) -> str | None:
@@ -1563,6 +1576,16 @@ class Policies:
     def __repr__(self) -> str:
         region = "" if self._region is None else f", region {self._region.id}"
         return f"<Policies {len(self._clocks)} clocks from {self._source}{region}>"
+
+
+def _files_digest(root: Path, files: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for file in sorted(files):
+        h.update(file.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(file.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 def _unknown_region(region: str, files: Mapping[str, Path], regions_dir: Path) -> RuleProblem:

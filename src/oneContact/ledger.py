@@ -11,7 +11,9 @@ care-guarantee clocks recomputed from it.
 
 Nothing is derived at write time: a clock is recomputed from the stored events with
 :meth:`Policies.compute` whenever it is asked for, so the policy in force on each clock's
-start day applies and a corrected policy file corrects every past clock with it.
+start day applies and a corrected policy file corrects every past clock with it (reports
+keep judged clocks in a projection keyed by the policies' digest, so a corrected file
+makes a new one).
 
 Backend choice
 --------------
@@ -62,10 +64,14 @@ The clock subject (age or birth date, and the flags) comes with the assessment
 (``Assessment.subject``, never in its JSON or repr); the policies are given once, to
 :meth:`Ledger.open`, so that every clock of a ledger is recomputed with the same law.
 
-Reports (:meth:`Ledger.report`, computed in :mod:`oneContact.report`) read the whole
-ledger in one streaming pass and judge each contact's clocks exactly as
-:meth:`Ledger.clocks` does: both call :meth:`Policies.judge` on the stored integer
-instants (:meth:`Ledger._judged`), the one place a clock is judged.
+Reports (:meth:`Ledger.report`, computed in :mod:`oneContact.report`) read the clock
+projection (:mod:`oneContact._projection`): each contact's clocks as
+:meth:`Policies.judge` judged them, stored in ``ledger_clock_rows`` and caught up by the
+report itself before it reads, for the contacts with events recorded since the last
+catch-up. Writers never touch it. Without one (a host's own calendar, a store this
+process cannot write) a report reads the whole ledger in one streaming pass and judges
+each contact's clocks exactly as :meth:`Ledger.clocks` does; both paths call
+:meth:`Policies.judge` on the stored integer instants, the one place a clock is judged.
 
 Regional targets come with the policies the ledger is opened with (a region selected in
 :meth:`Policies.from_directory`).
@@ -91,6 +97,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
+from . import _projection
 from ._bundled import bundled_rules_directory
 from .clocks import HELSINKI, Calendar, Clock, ClockSubject, Judged, Policies, local_date, micros
 from .engine import Assessment
@@ -265,6 +272,12 @@ class _Session(Protocol):
         self, *statements: tuple[str, Sequence[Any]]
     ) -> AbstractContextManager[tuple[Iterator[tuple[Any, ...]], ...]]: ...
 
+    def cursors(
+        self, *statements: tuple[str, Sequence[Any]]
+    ) -> AbstractContextManager[tuple[Iterator[tuple[Any, ...]], ...]]: ...
+
+    def catch_up(self) -> AbstractContextManager[int]: ...
+
     def ddl(self, statements: Sequence[str]) -> None: ...
 
     def has_table(self, name: str) -> bool: ...
@@ -286,6 +299,9 @@ class _Dialect(Protocol):
 
     @property
     def unique_violation(self) -> tuple[type[BaseException], ...]: ...
+
+    @property
+    def cannot_write(self) -> tuple[type[BaseException], ...]: ...
 
     def connect(self) -> _Session: ...
 
@@ -317,6 +333,7 @@ _TABLES = (
         at_us BIGINT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS ledger_events_contact ON ledger_events (contact_id, at_us)",
+    *_projection.TABLES,
 )
 
 
@@ -395,10 +412,25 @@ class _SQLiteSession:
         # One read transaction: every statement reads the same snapshot of the WAL.
         self.conn.execute("BEGIN")
         try:
-            yield tuple(iter(self.conn.execute(sql, params)) for sql, params in statements)
+            with self.cursors(*statements) as cursors:
+                yield cursors
         finally:
             if self.conn.in_transaction:
                 self.conn.execute("COMMIT")
+
+    @contextmanager
+    def cursors(
+        self, *statements: tuple[str, Sequence[Any]]
+    ) -> Iterator[tuple[Iterator[tuple[Any, ...]], ...]]:
+        # In the transaction already open; SQLite lets the connection write meanwhile.
+        yield tuple(iter(self.conn.execute(sql, params)) for sql, params in statements)
+
+    @contextmanager
+    def catch_up(self) -> Iterator[int]:
+        # BEGIN IMMEDIATE holds the one write lock: no event can commit meanwhile, so
+        # every event up to the highest seq is committed, and catch-ups take turns.
+        with self.write():
+            yield self.query("SELECT COALESCE(MAX(seq), 0) FROM ledger_events")[0][0]
 
     @contextmanager
     def write(self) -> Iterator[None]:
@@ -438,6 +470,9 @@ class _SQLite:
     busy_ms: int
     name: str = "sqlite"
     unique_violation: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
+    # A read-only file or a writer holding the lock past busy_timeout: reports then judge
+    # from the events instead of catching the projection up.
+    cannot_write: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
 
     def connect(self) -> _Session:
         return _SQLiteSession(self.path, self.busy_ms)
@@ -488,14 +523,37 @@ class _PgSession:
         # Server-side cursors in one REPEATABLE READ transaction: one snapshot for all.
         with self.conn.transaction():
             self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            with contextlib.ExitStack() as stack:
-                cursors = []
-                for n, (sql, params) in enumerate(statements):
-                    cursor = stack.enter_context(self.conn.cursor(name=f"ledger_read_{n}"))
-                    cursor.itersize = 10_000
-                    cursor.execute(_pg(sql), params)
-                    cursors.append(iter(cursor))
-                yield tuple(cursors)
+            with self.cursors(*statements) as cursors:
+                yield cursors
+
+    @contextmanager
+    def cursors(
+        self, *statements: tuple[str, Sequence[Any]]
+    ) -> Iterator[tuple[Iterator[tuple[Any, ...]], ...]]:
+        # Server-side cursors in the transaction already open.
+        with contextlib.ExitStack() as stack:
+            cursors = []
+            for n, (sql, params) in enumerate(statements):
+                cursor = stack.enter_context(self.conn.cursor(name=f"ledger_read_{n}"))
+                cursor.itersize = 10_000
+                cursor.execute(_pg(sql), params)
+                cursors.append(iter(cursor))
+            yield tuple(cursors)
+
+    @contextmanager
+    def catch_up(self) -> Iterator[int]:
+        # A seq is drawn when an event is inserted, but transactions commit in their own
+        # order: seq 7 may commit after seq 8. SHARE mode waits for every transaction
+        # inserting events to end (and holds new ones off for an instant), so every event
+        # up to the highest seq read here is committed and none can come in below it.
+        with self.conn.transaction():
+            self.conn.execute("LOCK TABLE ledger_events IN SHARE MODE")
+            row = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM ledger_events").fetchone()
+        high = 0 if row is None else int(row[0])
+        with self.conn.transaction():
+            # Catch-ups take turns; writers are not held up by them.
+            self.conn.execute("SELECT pg_advisory_xact_lock(7406032)")
+            yield high
 
     @contextmanager
     def write(self) -> Iterator[None]:
@@ -531,6 +589,7 @@ class _PgSession:
 class _Postgres:
     url: str = attrs.field(repr=False)
     unique_violation: tuple[type[BaseException], ...]
+    cannot_write: tuple[type[BaseException], ...]
     name: str = "postgresql"
 
     def connect(self) -> _Session:
@@ -587,7 +646,11 @@ def _dialect(url: str, busy_timeout: float) -> _Dialect:
                 "url",
                 "a PostgreSQL ledger needs psycopg 3: pip install 'psycopg[binary]>=3.2'",
             ) from None
-        return _Postgres(url, (psycopg.errors.UniqueViolation,))
+        return _Postgres(
+            url,
+            (psycopg.errors.UniqueViolation,),
+            (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege),
+        )
     scheme = url.split(":", 1)[0] if ":" in url else url
     hint = did_you_mean(scheme, ("sqlite", "postgresql"))
     also = f" (did you mean {hint!r}?)" if hint else ""
@@ -655,17 +718,20 @@ class _Contact:
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> _Contact:
-        received_us, clock_ids, age, birth_date, allowance, special = row
-        return cls(
-            received_us,
-            tuple(clock_ids.split()),
-            ClockSubject(
-                age=age,
-                birth_date=None if birth_date is None else date.fromisoformat(birth_date),
-                highest_care_allowance=bool(allowance),
-                special_support_child=bool(special),
-            ),
-        )
+        received_us, clock_ids, *subject = row
+        return cls(received_us, tuple(clock_ids.split()), _subject(subject))
+
+
+def _subject(columns: Sequence[Any]) -> ClockSubject:
+    """The clock subject from its stored columns: age, birth_date,
+    highest_care_allowance, special_support_child."""
+    age, birth_date, allowance, special = columns
+    return ClockSubject(
+        age=age,
+        birth_date=None if birth_date is None else date.fromisoformat(birth_date),
+        highest_care_allowance=bool(allowance),
+        special_support_child=bool(special),
+    )
 
 
 class _History(NamedTuple):
@@ -692,6 +758,57 @@ def _seen(received_us: int, rows: Iterable[tuple[Any, ...]]) -> dict[str, list[i
             found.append(at_us)
     seen[_CONTACT_RECEIVED] = [received_us]
     return seen
+
+
+def _merged(
+    contacts: Iterable[tuple[Any, ...]],
+    event_rows: Iterable[tuple[Any, ...]],
+    now_us: int | None,
+    since_us: int | None,
+) -> Generator[_History, None, None]:
+    """Contacts (rows of ``_CONTACT_HISTORY``) merged with their events (rows of
+    ``contact_id, event, at_us``), both in the same order of contact id: each contact
+    that has clocks, with its events. With *now_us*, only contacts received by then; with
+    *since_us*, only contacts with an event at or after it.
+
+    The merge needs only that both come in the same order of contact ids, which they do
+    (one ORDER BY, one collation), so it compares ids only for equality; an event left
+    over at the end would mean they did not, and is an error rather than a silent loss.
+    """
+    # Contacts alike in clock ids and subject share one parsed shape, and alike in
+    # services one tuple of them.
+    shapes: dict[tuple[Any, ...], _Contact] = {}
+    services: dict[str, tuple[str, ...]] = {}
+    groups = itertools.groupby(event_rows, key=_FIRST)
+    group = next(groups, None)
+    for row in contacts:
+        contact_id, received_us = row[0], row[1]
+        if group is not None and group[0] == contact_id:
+            seen = _seen(received_us, group[1])  # read before the next group
+            group = next(groups, None)
+        else:
+            seen = _seen(received_us, ())
+        if (now_us is not None and received_us > now_us) or not row[2]:
+            continue  # not received yet, or no clocks
+        if since_us is not None and max(t[-1] for t in seen.values()) < since_us:
+            continue
+        key = row[2:7]
+        shape = shapes.get(key)
+        if shape is None:
+            shape = shapes.setdefault(key, _Contact.of((received_us, *key)))
+        routes = services.get(row[8])
+        if routes is None:
+            routes = services.setdefault(row[8], tuple(row[8].split()))
+        contact = _Contact(received_us, shape.clock_ids, shape.subject)
+        yield _History(contact_id, row[7], routes, contact, seen)
+    pending = None if group is None else group[0]
+    if pending is not None:
+        raise LedgerError(
+            "store-order",
+            "ledger_events",
+            "the store gave events and contacts in different orders of contact id "
+            f"(an event of {pending!r} was left over); report this as a bug",
+        )
 
 
 _CONTACT_COLUMNS = (
@@ -734,14 +851,50 @@ _SELECT_OPEN = (
 )
 # Reports read these two together, in one snapshot, and merge them by contact id
 # (Ledger._histories): each is one index-ordered scan, with no sort of a million rows.
-_SELECT_ALL_CONTACTS = (
+_CONTACT_HISTORY = (
     "SELECT contact_id, received_us, clock_ids, age, birth_date, highest_care_allowance, "
-    "special_support_child, urgency, services FROM ledger_contacts ORDER BY contact_id"
+    "special_support_child, urgency, services FROM ledger_contacts"
 )
+_SELECT_ALL_CONTACTS = f"{_CONTACT_HISTORY} ORDER BY contact_id"
 _SELECT_ALL_EVENTS = (
     "SELECT contact_id, event, at_us FROM ledger_events WHERE at_us <= ? "
     "ORDER BY contact_id, at_us, seq"
 )
+# Every event committed up to a seq (what a projection catch-up judges).
+_SELECT_EVENTS_THROUGH = (
+    "SELECT contact_id, event, at_us FROM ledger_events WHERE seq <= ? "
+    "ORDER BY contact_id, at_us, seq"
+)
+_SELECT_MAX_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM ledger_events"
+_SELECT_THROUGH = "SELECT through_seq FROM ledger_projections WHERE fingerprint = ?"
+_SELECT_CHANGED = "SELECT DISTINCT contact_id FROM ledger_events WHERE seq > ? AND seq <= ?"
+_PROJECT_BATCH = 5_000
+# Past this many changed contacts a catch-up judges the whole store in one ordered read
+# instead of looking each changed contact up.
+_REPROJECT_ALL_ABOVE = 20_000
+# A projection not caught up for this long (its policies or version no longer in use) is
+# dropped when another is built.
+_PROJECTION_KEPT_US = 7 * 24 * 3600 * 1_000_000
+
+
+def _some_contacts(count: int) -> str:
+    return f"{_in_list(f'{_CONTACT_HISTORY} WHERE contact_id IN', count)} ORDER BY contact_id"
+
+
+_EVENTS_THROUGH_OF = (
+    "SELECT contact_id, event, at_us FROM ledger_events WHERE seq <= ? AND contact_id IN"
+)
+_EVENTS_UNTIL_OF = (
+    "SELECT contact_id, event, at_us FROM ledger_events WHERE at_us <= ? AND contact_id IN"
+)
+
+
+def _some_events(head: str, count: int) -> str:
+    """Events of *count* contacts in time order: *head* is ``_EVENTS_THROUGH_OF`` (up to a
+    seq) or ``_EVENTS_UNTIL_OF`` (up to an instant)."""
+    return f"{_in_list(head, count)} ORDER BY contact_id, at_us, seq"
+
+
 _INSERT_EVENT = "INSERT INTO ledger_events (event_id, contact_id, event, at_us) VALUES (?, ?, ?, ?)"
 
 # An event row as compared for idempotency: (event_id, contact_id, event, at_us).
@@ -789,6 +942,8 @@ class Ledger:
             clock: (policies.starts_on(clock), policies.stops_on(clock))
             for clock in sorted(policies.clock_ids)
         }
+        # The key of this ledger's clock projection, or None to judge every clock anew.
+        self._fingerprint = _projection.fingerprint(policies, calendar)
         self._local = _Local()
         self._lock = threading.Lock()
         self._sessions: weakref.WeakSet[_Session] = weakref.WeakSet()
@@ -1261,51 +1416,12 @@ class Ledger:
     def _histories(self, now_us: int, since_us: int | None) -> Generator[_History, None, None]:
         """Each contact received by *now_us* that has clocks, with its events up to
         *now_us* in time order, in contact-id order; with *since_us*, only contacts with
-        an event at or after it. What reports and :meth:`contacts` read.
-
-        Two index-ordered reads in one snapshot, merged here: the contacts, and every
-        event ordered by contact. The merge needs only that both come in the same order
-        of contact ids, which they do (one ORDER BY, one collation), so it compares ids
-        only for equality; an event left over at the end would mean they did not, and is
-        an error rather than a silent loss.
-        """
-        # Contacts alike in clock ids and subject share one parsed shape, and alike in
-        # services one tuple of them.
-        shapes: dict[tuple[Any, ...], _Contact] = {}
-        services: dict[str, tuple[str, ...]] = {}
+        an event at or after it. What reports and :meth:`contacts` read: two
+        index-ordered reads in one snapshot, merged by :func:`_merged`."""
         with self._session().streams(
             (_SELECT_ALL_CONTACTS, ()), (_SELECT_ALL_EVENTS, (now_us,))
         ) as (contacts, event_rows):
-            groups = itertools.groupby(event_rows, key=_FIRST)
-            group = next(groups, None)
-            for row in contacts:
-                contact_id, received_us = row[0], row[1]
-                if group is not None and group[0] == contact_id:
-                    seen = _seen(received_us, group[1])  # read before the next group
-                    group = next(groups, None)
-                else:
-                    seen = _seen(received_us, ())
-                if received_us > now_us or not row[2]:
-                    continue  # not received yet, or no clocks
-                if since_us is not None and max(t[-1] for t in seen.values()) < since_us:
-                    continue
-                key = row[2:7]
-                shape = shapes.get(key)
-                if shape is None:
-                    shape = shapes.setdefault(key, _Contact.of((received_us, *key)))
-                routes = services.get(row[8])
-                if routes is None:
-                    routes = services.setdefault(row[8], tuple(row[8].split()))
-                contact = _Contact(received_us, shape.clock_ids, shape.subject)
-                yield _History(contact_id, row[7], routes, contact, seen)
-            pending = None if group is None else group[0]
-            if pending is not None:
-                raise LedgerError(
-                    "store-order",
-                    "ledger_events",
-                    "the store gave events and contacts in different orders of contact id "
-                    f"(an event of {pending!r} was left over); report this as a bug",
-                )
+            yield from _merged(contacts, event_rows, now_us, since_us)
 
     def _recompute(
         self,
@@ -1330,36 +1446,190 @@ class Ledger:
     def _started_clocks(
         self, since: datetime, until: datetime, now: datetime
     ) -> Generator[tuple[str, tuple[str, ...], ClockSubject, int, tuple[Judged, ...]], None, None]:
-        """What a report counts, in one streaming read: for each contact with a clock
-        that started in ``[since, until)``, as of *now*: its id, its route services, its
-        clock subject, its first ``need_assessed`` (its receipt without one) and those
-        clocks as :meth:`Policies.judge` judges them. Internal to reports."""
+        """What a report counts: for each contact with a clock that started in
+        ``[since, until)``, as of *now*: its id, its route services, its clock subject, its
+        first ``need_assessed`` (its receipt without one) and those clocks as
+        :meth:`Policies.judge` judges them. Internal to reports.
+
+        Read from the clock projection, caught up first (see :mod:`._projection`); a
+        contact with events after *now* is judged again from its events up to *now*, and
+        without a projection every contact is.
+        """
         now_us, since_us, until_us = micros(now), micros(since), micros(until)
         today = local_date(now)
+        fingerprint = self._caught_up()
+        if fingerprint is None:
+            with contextlib.closing(self._histories(now_us, since_us)) as histories:
+                yield from self._started(histories, since_us, until_us, today)
+            return
+        session = self._session()
+        later: list[str] = []  # contacts with events after now
+        subjects: dict[tuple[Any, ...], ClockSubject] = {}
+        services: dict[str, tuple[str, ...]] = {}
+        judged_of = _projection.judged_of
+        # One snapshot: a catch-up committing between two reads could add terms that
+        # rows read later name.
+        with session.streams(
+            (_projection.SELECT_TERMS, (fingerprint,)),
+            (_projection.SELECT_STARTED, (fingerprint, since_us, until_us)),
+        ) as (terms_rows, rows):
+            terms = {r[0]: (r[1], r[2], r[3], r[4]) for r in terms_rows}
+            for contact_id, group in itertools.groupby(rows, key=_FIRST):
+                clocks = list(group)
+                head = clocks[0]
+                if head[10] > now_us:
+                    later.append(contact_id)
+                    continue
+                key = head[12:16]
+                subject = subjects.get(key)
+                if subject is None:
+                    subject = subjects.setdefault(key, _subject(key))
+                routes = services.get(head[11])
+                if routes is None:
+                    routes = services.setdefault(head[11], tuple(head[11].split()))
+                yield (
+                    contact_id,
+                    routes,
+                    subject,
+                    head[9],
+                    tuple([judged_of(row, terms, today) for row in clocks]),
+                )
+        for chunk in _chunks(later):
+            with session.streams(
+                (_some_contacts(len(chunk)), chunk),
+                (_some_events(_EVENTS_UNTIL_OF, len(chunk)), (now_us, *chunk)),
+            ) as (contacts, event_rows):
+                histories = _merged(contacts, event_rows, now_us, since_us)
+                yield from self._started(histories, since_us, until_us, today)
+
+    def _started(
+        self, histories: Iterable[_History], since_us: int, until_us: int, today: date
+    ) -> Iterator[tuple[str, tuple[str, ...], ClockSubject, int, tuple[Judged, ...]]]:
+        """What :meth:`_started_clocks` gives, judged from the contacts' events."""
         judge = self._policies.judge
         shape = self._shape
         calendar = self._calendar
-        with contextlib.closing(self._histories(now_us, since_us)) as histories:
-            for contact_id, _, services, contact, seen in histories:
-                started = tuple(
-                    c
-                    for c in contact.clock_ids
-                    if (at := seen.get(shape[c][0])) is not None and since_us <= at[0] < until_us
-                )
-                if not started:
-                    continue
+        for contact_id, _, services, contact, seen in histories:
+            started = tuple(
+                c
+                for c in contact.clock_ids
+                if (at := seen.get(shape[c][0])) is not None and since_us <= at[0] < until_us
+            )
+            if not started:
+                continue
+            judged = judge(
+                started, subject=contact.subject, happened=seen, today=today,
+                calendar=calendar,
+            )  # fmt: skip
+            assessed = seen.get(_NEED_ASSESSED)
+            yield (
+                contact_id,
+                services,
+                contact.subject,
+                contact.received_us if assessed is None else assessed[0],
+                judged,
+            )
+
+    # ------------------------------------------------------------ the clock projection
+
+    def _caught_up(self) -> str | None:
+        """The fingerprint of this ledger's clock projection, brought up to every event
+        committed so far; None where reports must judge every clock from the events (a
+        host's own calendar, or a store this process cannot write)."""
+        fingerprint = self._fingerprint
+        if fingerprint is None:
+            return None
+        session = self._session()
+        through = session.query(_SELECT_THROUGH, (fingerprint,))
+        if through and through[0][0] >= session.query(_SELECT_MAX_SEQ)[0][0]:
+            return fingerprint  # nothing recorded since the last catch-up
+        try:
+            with session.catch_up() as high:
+                found = session.query(_SELECT_THROUGH, (fingerprint,))
+                if not found:
+                    self._project(session, fingerprint, high, None)
+                    self._drop_unused(session, fingerprint)
+                    session.execute(
+                        "INSERT INTO ledger_projections (fingerprint, through_seq, caught_up_us) "
+                        "VALUES (?, ?, ?)",
+                        (fingerprint, high, micros(datetime.now(UTC))),
+                    )
+                elif found[0][0] < high:
+                    changed = [r[0] for r in session.query(_SELECT_CHANGED, (found[0][0], high))]
+                    if len(changed) > _REPROJECT_ALL_ABOVE:
+                        self._project(session, fingerprint, high, None)
+                    else:
+                        for chunk in _chunks(sorted(changed)):
+                            self._project(session, fingerprint, high, chunk)
+                    session.execute(
+                        "UPDATE ledger_projections SET through_seq = ?, caught_up_us = ? "
+                        "WHERE fingerprint = ?",
+                        (high, micros(datetime.now(UTC)), fingerprint),
+                    )
+        except self._dialect.cannot_write:
+            return None
+        return fingerprint
+
+    def _project(
+        self, session: _Session, fingerprint: str, high: int, chunk: Sequence[str] | None
+    ) -> None:
+        """Judge again, with no today, the contacts of *chunk* (None: every contact) from
+        their events up to seq *high*, and store their started clocks."""
+        statements: tuple[tuple[str, Sequence[Any]], ...]
+        if chunk is None:
+            for table in ("ledger_clock_rows", "ledger_clock_terms"):
+                session.execute(f"DELETE FROM {table} WHERE fingerprint = ?", (fingerprint,))  # noqa: S608 - fixed names
+            statements = ((_SELECT_ALL_CONTACTS, ()), (_SELECT_EVENTS_THROUGH, (high,)))
+        else:
+            session.execute(
+                _in_list(
+                    "DELETE FROM ledger_clock_rows WHERE fingerprint = ? AND contact_id IN",
+                    len(chunk),
+                ),
+                (fingerprint, *chunk),
+            )
+            statements = (
+                (_some_contacts(len(chunk)), tuple(chunk)),
+                (_some_events(_EVENTS_THROUGH_OF, len(chunk)), (high, *chunk)),
+            )
+        judge = self._policies.judge
+        calendar = self._calendar
+        writer = _projection.Writer(
+            fingerprint, session.query(_projection.SELECT_TERMS, (fingerprint,))
+        )
+        rows_of = writer.rows_of
+        batch: list[tuple[Any, ...]] = []
+        with session.cursors(*statements) as (contacts, event_rows):
+            for contact_id, _, _, contact, seen in _merged(contacts, event_rows, None, None):
                 judged = judge(
-                    started, subject=contact.subject, happened=seen, today=today,
+                    contact.clock_ids, subject=contact.subject, happened=seen, today=None,
                     calendar=calendar,
                 )  # fmt: skip
                 assessed = seen.get(_NEED_ASSESSED)
-                yield (
+                batch += rows_of(
                     contact_id,
-                    services,
-                    contact.subject,
-                    contact.received_us if assessed is None else assessed[0],
                     judged,
+                    contact.received_us if assessed is None else assessed[0],
+                    max(t[-1] for t in seen.values()),
                 )
+                if len(batch) >= _PROJECT_BATCH:
+                    session.executemany(_projection.INSERT_ROW, batch)
+                    batch.clear()
+        if batch:
+            session.executemany(_projection.INSERT_ROW, batch)
+        if writer.new_terms:
+            session.executemany(_projection.INSERT_TERMS, writer.new_terms)
+
+    def _drop_unused(self, session: _Session, fingerprint: str) -> None:
+        """Drop the projections of other policies or versions not caught up lately."""
+        cutoff = micros(datetime.now(UTC)) - _PROJECTION_KEPT_US
+        for (old,) in session.query(
+            "SELECT fingerprint FROM ledger_projections WHERE fingerprint <> ? "
+            "AND caught_up_us < ?",
+            (fingerprint, cutoff),
+        ):
+            for table in ("ledger_clock_rows", "ledger_clock_terms", "ledger_projections"):
+                session.execute(f"DELETE FROM {table} WHERE fingerprint = ?", (old,))  # noqa: S608 - fixed names
 
     def _may_run(self, clock_id: str, contact: _Contact, seen: Mapping[str, Sequence[int]]) -> bool:
         """False when the clock has surely not started, or has surely stopped."""

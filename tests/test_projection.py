@@ -1,0 +1,343 @@
+"""Tests of the clock projection behind Ledger.report (oneContact._projection).
+
+The projection is a cache of judged clocks; whatever it holds, a report must give exactly
+what judging every clock again from the events gives. The reference here is the same
+ledger opened with a host calendar of the same Finnish days (a calendar the projection
+cannot name, so that ledger judges every clock from the events, as reports did before the
+projection). Data sets are random but seeded: contacts over 2023-2025 (both law changes,
+both Christmases), clients of every age, every event name in random order, repeats, and
+events after the moment a report is judged at.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from oneContact import _projection
+from oneContact import ledger as ledger_module
+from oneContact._calendar import finnish_closed_days
+from oneContact.clocks import HELSINKI, Calendar, ClockSubject, Policies, micros
+from oneContact.engine import Assessment
+from oneContact.ledger import Ledger, LedgerEvent
+from oneContact.route import Route
+
+from .conftest import REPO, fresh_ledger_url
+
+FIRST = datetime(2023, 6, 1, tzinfo=HELSINKI)
+SPAN_DAYS = 760  # to the end of June 2025
+SERVICES = (("nurse",), ("gp",), ("digital_chat", "nurse"), ("social_worker",), ())
+KINDS = {"nurse": "team_member", "gp": "team_member", "social_worker": "team_member"}
+PERIODS = (
+    # (since, until, now): whole span; around the 2025 change with a past now (many
+    # contacts then have events after it); one month judged while it runs.
+    (FIRST, FIRST + timedelta(days=SPAN_DAYS + 200), FIRST + timedelta(days=SPAN_DAYS + 200)),
+    (datetime(2024, 11, 1, tzinfo=HELSINKI), datetime(2025, 2, 1, tzinfo=HELSINKI),
+     datetime(2025, 1, 15, 12, tzinfo=HELSINKI)),
+    (datetime(2023, 8, 1, tzinfo=HELSINKI), datetime(2023, 10, 1, tzinfo=HELSINKI), None),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def policies() -> Policies:
+    return Policies.from_directory(REPO / "rules" / "policies", region="etela-pohjanmaa")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_ledger_url(request.param, tmp_path, "projection_test")
+
+
+def host_calendar() -> Calendar:
+    """Finland's days, in a calendar of the host's own: no projection is kept for it."""
+    return Calendar(finnish_closed_days, name="FI, as a host's own")
+
+
+def record_random(ledger: Ledger, policies: Policies, rng: random.Random, count: int,
+                  prefix: str = "p") -> list[str]:  # fmt: skip
+    """Record *count* random contacts with their events; their ids."""
+    clock_ids = sorted(policies.clock_ids)
+    names = sorted(policies.events - {"contact_received"})
+    ids = []
+    events: list[LedgerEvent] = []
+    for n in range(count):
+        contact_id = f"{prefix}{n:05d}"
+        received = FIRST + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
+        subject = ClockSubject(age=rng.choice((0, 5, 15, 19, 22, 23, 24, 40, 70, 90)))
+        chosen = tuple(rng.sample(clock_ids, rng.randint(1, 6)))
+        services = rng.choice(SERVICES)
+        ledger.record_assessment(
+            Assessment(
+                contact_id=contact_id,
+                received_at=received,
+                urgency="non_urgent",
+                needs=(),
+                routes=tuple(Route(KINDS.get(s, "digital_channel"), s, "test") for s in services),
+                clocks=policies.compute(chosen, subject=subject, received_at=received),
+                fired=(),
+                ruleset_digest="0" * 64,
+                backend="python",
+                subject=subject,
+            )
+        )
+        for k in range(rng.randint(0, 7)):
+            at = received + timedelta(minutes=rng.randrange(150 * 24 * 60))
+            events.append(LedgerEvent(contact_id, rng.choice(names), at, f"{contact_id}.{k}"))
+        ids.append(contact_id)
+    ledger.record_many(events)
+    return ids
+
+
+def reports_agree(projected: Ledger, direct: Ledger) -> int:
+    """Every period's report, split every way, the same from both ledgers; the number of
+    clocks counted."""
+    counted = 0
+    for since, until, now in PERIODS:
+        for by in (["service", "age_group"], ["clock", "month"]):
+            mine = projected.report(since=since, until=until, now=now, by=by)
+            reference = direct.report(since=since, until=until, now=now, by=by)
+            assert reference.to_json() == mine.to_json(), (since, until, now, by)
+            counted += mine.total.clocks
+    return counted
+
+
+def stored(url: str, sql: str) -> list[tuple[object, ...]]:
+    """Rows read from a SQLite ledger's own file."""
+    path = url.removeprefix("sqlite:///")
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_reports_from_the_projection_equal_judging_every_event(
+    url: str, policies: Policies
+) -> None:
+    """First report (builds the projection), more events (incremental catch-up: new
+    contacts, stops and withdrawals of old ones), and a report again: always the same as
+    judging every clock from the events."""
+    rng = random.Random(11)
+    with (
+        Ledger.open(url, policies=policies) as projected,
+        Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
+    ):
+        ids = record_random(projected, policies, rng, 300)
+        assert reports_agree(projected, direct) > 300
+        later = FIRST + timedelta(days=SPAN_DAYS + 10)
+        more = [
+            LedgerEvent(cid, rng.choice(("care_started", "withdrawn", "need_assessed")),
+                        later + timedelta(hours=n), f"{cid}.more")
+            for n, cid in enumerate(rng.sample(ids, 60))
+        ]  # fmt: skip
+        projected.record_many(more)
+        record_random(projected, policies, rng, 40, prefix="q")
+        reports_agree(projected, direct)
+
+
+def test_a_catch_up_judges_only_the_contacts_with_new_events(
+    tmp_path: Path, policies: Policies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first report, a report looks up only the contacts recorded since; past
+    the bound, it judges the whole store again, and the figures are the same."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    rng = random.Random(5)
+    judged: list[tuple[str, ...] | None] = []
+    real = Ledger._project
+
+    def counting(self: Ledger, session: object, fp: str, high: int, chunk: object) -> None:
+        judged.append(None if chunk is None else tuple(chunk))  # type: ignore[arg-type]
+        real(self, session, fp, high, chunk)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ledger, "_project", counting)
+    with (
+        Ledger.open(url, policies=policies) as projected,
+        Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
+    ):
+        ids = record_random(projected, policies, rng, 100)
+        since, until = FIRST, FIRST + timedelta(days=900)
+        projected.report(since=since, until=until)
+        assert [None] == judged  # the first: every contact
+        projected.report(since=since, until=until)
+        assert [None] == judged  # nothing new: nothing judged
+        at = FIRST + timedelta(days=SPAN_DAYS)
+        projected.record(ids[7], "care_started", at=at, event_id="x1")
+        projected.record(ids[3], "withdrawn", at=at, event_id="x2")
+        first = projected.report(since=since, until=until)
+        assert [None, (ids[3], ids[7])] == judged
+        assert direct.report(since=since, until=until).to_json() == first.to_json()
+        monkeypatch.setattr(ledger_module, "_REPROJECT_ALL_ABOVE", 1)
+        projected.record(ids[9], "care_started", at=at, event_id="x3")
+        projected.record(ids[8], "care_started", at=at, event_id="x4")
+        again = projected.report(since=since, until=until)
+        assert [None, (ids[3], ids[7]), None] == judged
+        assert direct.report(since=since, until=until).to_json() == again.to_json()
+    ((through,),) = stored(url, "SELECT through_seq FROM ledger_projections")
+    ((high,),) = stored(url, "SELECT MAX(seq) FROM ledger_events")
+    assert high == through
+
+
+def test_other_policies_keep_a_projection_of_their_own(tmp_path: Path, policies: Policies) -> None:
+    """A ledger opened with the statute alone (no region) never reads the clocks judged
+    with the region's targets: each set of policies has its own fingerprint and rows."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    statute = policies.with_region(None)
+    assert statute.digest != policies.digest
+    rng = random.Random(8)
+    since, until = FIRST, FIRST + timedelta(days=900)
+    with Ledger.open(url, policies=policies) as regional:
+        record_random(regional, policies, rng, 80)
+        with_targets = regional.report(since=since, until=until)
+    with Ledger.open(url, policies=statute) as plain:
+        without = plain.report(since=since, until=until)
+    with Ledger.open(url, policies=statute, calendar=host_calendar()) as direct:
+        assert direct.report(since=since, until=until).to_json() == without.to_json()
+    assert with_targets.total.target_clocks > 0
+    assert 0 == without.total.target_clocks
+    assert 2 == len(stored(url, "SELECT fingerprint FROM ledger_projections"))
+
+
+def test_a_projection_unused_for_a_week_is_dropped_when_another_is_built(
+    tmp_path: Path, policies: Policies
+) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    since, until = FIRST, FIRST + timedelta(days=900)
+    with Ledger.open(url, policies=policies) as regional:
+        record_random(regional, policies, random.Random(2), 20)
+        regional.report(since=since, until=until)
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    with conn:
+        conn.execute("UPDATE ledger_projections SET caught_up_us = 0")
+    conn.close()
+    with Ledger.open(url, policies=policies.with_region(None)) as plain:
+        plain.report(since=since, until=until)
+    fingerprints = stored(url, "SELECT DISTINCT fingerprint FROM ledger_clock_rows")
+    assert [(plain._fingerprint,)] == fingerprints
+    assert fingerprints == stored(url, "SELECT fingerprint FROM ledger_projections")
+
+
+def test_a_report_that_cannot_write_the_projection_judges_the_events(
+    tmp_path: Path, policies: Policies
+) -> None:
+    """Another writer holding SQLite's write lock past busy_timeout: the report does not
+    fail; it judges from the events, and gives the same figures."""
+    path = tmp_path / "ledger.db"
+    url = f"sqlite:///{path}"
+    since, until = FIRST, FIRST + timedelta(days=900)
+    with Ledger.open(url, policies=policies, calendar=host_calendar()) as direct:
+        record_random(direct, policies, random.Random(4), 50)
+        reference = direct.report(since=since, until=until)
+    with Ledger.open(url, policies=policies, busy_timeout=0.05) as projected:
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            assert reference.to_json() == projected.report(since=since, until=until).to_json()
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+    assert [] == stored(url, "SELECT fingerprint FROM ledger_projections")
+
+
+def test_reports_while_others_record_lose_nothing(url: str, policies: Policies) -> None:
+    """Threads record while other threads report (and so catch the projection up); at
+    the end a report counts every clock, exactly as judging the events does. On
+    PostgreSQL this is where events committing out of seq order would be lost."""
+    since, until = FIRST, FIRST + timedelta(days=900)
+    with Ledger.open(url, policies=policies) as projected:
+        errors: list[BaseException] = []
+        done = threading.Event()
+
+        def write(n: int) -> None:
+            try:
+                record_random(projected, policies, random.Random(n), 40, prefix=f"w{n}_")
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        def read() -> None:
+            try:
+                while not done.is_set():
+                    projected.report(since=since, until=until)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        writers = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+        readers = [threading.Thread(target=read) for _ in range(2)]
+        for thread in (*writers, *readers):
+            thread.start()
+        for thread in writers:
+            thread.join()
+        done.set()
+        for thread in readers:
+            thread.join()
+        assert [] == errors
+        final = projected.report(since=since, until=until)
+    with Ledger.open(url, policies=policies, calendar=host_calendar()) as direct:
+        assert direct.report(since=since, until=until).to_json() == final.to_json()
+
+
+def test_a_stored_open_clock_is_breached_once_today_passes_its_due_date(
+    tmp_path: Path, policies: Policies
+) -> None:
+    """The projection judges without a today; the report decides breached by its own."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    received = datetime(2025, 3, 3, 9, tzinfo=HELSINKI)  # Monday
+    subject = ClockSubject(age=40)
+    with Ledger.open(url, policies=policies) as ledger:
+        ledger.record_assessment(
+            Assessment(
+                contact_id="open1",
+                received_at=received,
+                urgency="non_urgent",
+                needs=(),
+                routes=(Route("team_member", "nurse", "test"),),
+                clocks=policies.compute(
+                    ("need_assessment",), subject=subject, received_at=received
+                ),
+                fired=(),
+                ruleset_digest="0" * 64,
+                backend="python",
+                subject=subject,
+            )
+        )
+        since, until = received - timedelta(days=1), received + timedelta(days=60)
+        same_day = ledger.report(since=since, until=until, now=received + timedelta(hours=1))
+        later = ledger.report(since=since, until=until, now=received + timedelta(days=10))
+    ((status,),) = stored(url, "SELECT status FROM ledger_clock_rows")
+    assert "open" == status
+    # Read back, the row is the clock Policies.judge gives on either side of its due date.
+    fingerprint = _projection.fingerprint(policies, Calendar.finnish())
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        terms = {r[0]: r[1:] for r in conn.execute(_projection.SELECT_TERMS, (fingerprint,))}
+        (row,) = conn.execute(_projection.SELECT_STARTED, (fingerprint, 0, 2**62)).fetchall()
+    finally:
+        conn.close()
+    (fresh,) = policies.judge(("need_assessment",), subject=subject,
+                              happened={"contact_received": [micros(received)]}, today=None)  # fmt: skip
+    assert fresh.due_date is not None
+    for today in (fresh.due_date, fresh.due_date + timedelta(days=1)):
+        (judged,) = policies.judge(("need_assessment",), subject=subject,
+                                   happened={"contact_received": [micros(received)]}, today=today)  # fmt: skip
+        assert judged == _projection.judged_of(row, terms, today)
+    assert (
+        "breached" == _projection.judged_of(row, terms, fresh.due_date + timedelta(days=1)).status
+    )
+    assert (1, 0) == (same_day.total.open, same_day.total.open_past_due)
+    assert (0, 1) == (later.total.open, later.total.open_past_due)
+
+
+def test_no_projection_for_a_host_calendar_or_policies_not_from_files(
+    policies: Policies,
+) -> None:
+    finnish = Calendar.finnish()
+    assert _projection.fingerprint(policies, finnish) is not None
+    assert _projection.fingerprint(policies, host_calendar()) is None
+    assert _projection.fingerprint(policies.with_region(None), finnish) != (
+        _projection.fingerprint(policies, finnish)
+    )
