@@ -154,7 +154,10 @@ def test_open_creates_the_schema_once(ledger_url: str, engine: Engine) -> None:
     second = Ledger.open(ledger_url, policies=engine.ruleset.policies)
     first.close()
     second.close()
-    assert [("schema_version", "1")] == _raw(ledger_url, "SELECT key, value FROM ledger_meta")
+    # The format of the clock projection is recorded beside the schema version.
+    assert [("projection_format", "1"), ("schema_version", "1")] == _raw(
+        ledger_url, "SELECT key, value FROM ledger_meta ORDER BY key"
+    )
 
 
 def test_newer_schema_is_refused(ledger_url: str, engine: Engine) -> None:

@@ -1,7 +1,8 @@
-"""Tests of the clock projection behind Ledger.report (oneContact._projection).
+"""Tests of the clock projection behind Ledger.report and Ledger.due
+(oneContact._projection).
 
-The projection is a cache of judged clocks; whatever it holds, a report must give exactly
-what judging every clock again from the events gives. The reference here is the same
+The projection is a cache of judged clocks; whatever it holds, a report and a worklist
+must give exactly what judging every clock again from the events gives. The reference here is the same
 ledger opened with a host calendar of the same Finnish days (a calendar the projection
 cannot name, so that ledger judges every clock from the events, as reports did before the
 projection). Data sets are random but seeded: contacts over 2023-2025 (both law changes,
@@ -94,6 +95,20 @@ def record_random(ledger: Ledger, policies: Policies, rng: random.Random, count:
     return ids
 
 
+def worklists_agree(projected: Ledger, direct: Ledger) -> int:
+    """The worklist at several moments (with events after most of them), the same from
+    both ledgers; the number of clocks listed."""
+    listed = 0
+    for days in (30, 200, 420, 600, SPAN_DAYS + 200):
+        now = FIRST + timedelta(days=days, hours=days % 24)
+        for within in (0, 1, 5):
+            mine = [c.to_json() for c in projected.due(now=now, within_weekdays=within)]
+            reference = [c.to_json() for c in direct.due(now=now, within_weekdays=within)]
+            assert reference == mine, (now, within)
+            listed += len(mine)
+    return listed
+
+
 def reports_agree(projected: Ledger, direct: Ledger) -> int:
     """Every period's report, split every way, the same from both ledgers; the number of
     clocks counted."""
@@ -130,6 +145,7 @@ def test_reports_from_the_projection_equal_judging_every_event(
     ):
         ids = record_random(projected, policies, rng, 300)
         assert reports_agree(projected, direct) > 300
+        assert worklists_agree(projected, direct) > 20
         later = FIRST + timedelta(days=SPAN_DAYS + 10)
         more = [
             LedgerEvent(cid, rng.choice(("care_started", "withdrawn", "need_assessed")),
@@ -139,6 +155,7 @@ def test_reports_from_the_projection_equal_judging_every_event(
         projected.record_many(more)
         record_random(projected, policies, rng, 40, prefix="q")
         reports_agree(projected, direct)
+        worklists_agree(projected, direct)
 
 
 def test_a_catch_up_judges_only_the_contacts_with_new_events(
@@ -220,6 +237,31 @@ def test_a_projection_unused_for_a_week_is_dropped_when_another_is_built(
     fingerprints = stored(url, "SELECT DISTINCT fingerprint FROM ledger_clock_rows")
     assert [(plain._fingerprint,)] == fingerprints
     assert fingerprints == stored(url, "SELECT fingerprint FROM ledger_projections")
+
+
+def test_a_projection_of_another_format_is_dropped_on_opening(
+    tmp_path: Path, policies: Policies
+) -> None:
+    """Tables of another shape (an older or newer oneContact) are dropped and built again;
+    the events are untouched and the report is the same."""
+    path = tmp_path / "ledger.db"
+    url = f"sqlite:///{path}"
+    since, until = FIRST, FIRST + timedelta(days=900)
+    with Ledger.open(url, policies=policies) as ledger:
+        record_random(ledger, policies, random.Random(6), 30)
+        before = ledger.report(since=since, until=until)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE ledger_meta SET value = '0' WHERE key = 'projection_format'")
+        conn.execute("DROP TABLE ledger_clock_rows")
+        conn.execute("CREATE TABLE ledger_clock_rows (something_else INTEGER)")
+    conn.close()
+    with Ledger.open(url, policies=policies) as ledger:
+        assert before.to_json() == ledger.report(since=since, until=until).to_json()
+    assert [(str(_projection.FORMAT),)] == stored(
+        url, "SELECT value FROM ledger_meta WHERE key = 'projection_format'"
+    )
+    assert stored(url, "SELECT COUNT(*) FROM ledger_clock_rows")[0][0] > 0
 
 
 def test_a_report_that_cannot_write_the_projection_judges_the_events(

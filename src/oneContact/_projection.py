@@ -34,9 +34,12 @@ from . import _calendar, clocks
 from .clocks import Calendar, Judged, Policies
 
 __all__ = [
+    "DROP",
     "FORMAT",
     "INSERT_ROW",
     "INSERT_TERMS",
+    "SELECT_DUE",
+    "SELECT_LATER",
     "SELECT_STARTED",
     "SELECT_TERMS",
     "TABLES",
@@ -47,7 +50,9 @@ __all__ = [
 ]
 
 FORMAT = 1
-"""Bumped when what a row holds changes; part of the fingerprint."""
+"""Bumped when the projection's tables change; kept in ``ledger_meta`` as
+``projection_format`` and part of the fingerprint. A ledger of another format has its
+projection dropped on opening (the next report builds it again)."""
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS ledger_projections (
@@ -80,14 +85,26 @@ TABLES = (
         target_due_day INTEGER,
         assessed_us BIGINT NOT NULL,
         last_us BIGINT NOT NULL,
+        withdrawn_us BIGINT,
         PRIMARY KEY (fingerprint, contact_id, clock_index)
     )""",
+    # The worklist: running clocks by due date; and the contacts with events after a
+    # moment (judged again from their events when that moment is asked about).
+    "CREATE INDEX IF NOT EXISTS ledger_clock_rows_due "
+    "ON ledger_clock_rows (fingerprint, status, due_day)",
+    "CREATE INDEX IF NOT EXISTS ledger_clock_rows_last ON ledger_clock_rows (fingerprint, last_us)",
 )
+
+DROP = tuple(
+    f"DROP TABLE IF EXISTS {table}"
+    for table in ("ledger_clock_rows", "ledger_clock_terms", "ledger_projections")
+)
+"""What a ledger whose projection has another :data:`FORMAT` drops on opening."""
 
 INSERT_ROW = (
     "INSERT INTO ledger_clock_rows (fingerprint, contact_id, clock_index, terms_id, start_us, "
-    "start_day, stopped_us, stop_day, due_day, status, target_due_day, assessed_us, last_us) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "start_day, stopped_us, stop_day, due_day, status, target_due_day, assessed_us, last_us, "
+    "withdrawn_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_TERMS = (
     "INSERT INTO ledger_clock_terms (fingerprint, terms_id, clock_id, limit_text, basis, "
@@ -108,6 +125,19 @@ SELECT_STARTED = (
 )
 """The projected clocks that started in ``[?, ?)``, with their contacts' services and
 subjects, grouped by contact."""
+
+SELECT_DUE = (
+    "SELECT contact_id, terms_id, start_us, start_day, stopped_us, stop_day, due_day, "
+    "status, target_due_day FROM ledger_clock_rows WHERE fingerprint = ? AND status = 'open' "
+    "AND due_day <= ? AND withdrawn_us IS NULL"
+)
+"""The projected running clocks of contacts that have not withdrawn, due on or before the
+day ordinal ``?``: the worklist's candidates."""
+
+SELECT_LATER = (
+    "SELECT DISTINCT contact_id FROM ledger_clock_rows WHERE fingerprint = ? AND last_us > ?"
+)
+"""The contacts with a stored clock and an event after the instant ``?``."""
 
 Terms = tuple[str, str | None, str, str | None]
 """A clock's id, limit, legal basis and the target's basis."""
@@ -162,7 +192,12 @@ class Writer:
         return found
 
     def rows_of(
-        self, contact_id: str, judged: Sequence[Judged], assessed_us: int, last_us: int
+        self,
+        contact_id: str,
+        judged: Sequence[Judged],
+        assessed_us: int,
+        last_us: int,
+        withdrawn_us: int | None,
     ) -> list[tuple[Any, ...]]:
         """The rows of one contact's clocks (judged with no today); clocks not started are
         not stored. The index is the clock's place in the contact's clock list."""
@@ -181,6 +216,7 @@ class Writer:
                 _ordinal(j.target_due_date),
                 assessed_us,
                 last_us,
+                withdrawn_us,
             )
             for index, j in enumerate(judged)
             if j.start is not None

@@ -865,6 +865,7 @@ _SELECT_EVENTS_THROUGH = (
     "SELECT contact_id, event, at_us FROM ledger_events WHERE seq <= ? "
     "ORDER BY contact_id, at_us, seq"
 )
+_SELECT_PROJECTION_FORMAT = "SELECT value FROM ledger_meta WHERE key = 'projection_format'"
 _SELECT_MAX_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM ledger_events"
 _SELECT_THROUGH = "SELECT through_seq FROM ledger_projections WHERE fingerprint = ?"
 _SELECT_CHANGED = "SELECT DISTINCT contact_id FROM ledger_events WHERE seq > ? AND seq <= ?"
@@ -983,6 +984,11 @@ class Ledger:
         # A ledger of another schema version is refused before anything is run on it.
         if session.has_table("ledger_meta"):
             self._check_version(session)
+            found = session.query(_SELECT_PROJECTION_FORMAT)
+            if not found or found[0][0] != str(_projection.FORMAT):
+                # The clock projection is derived data: one of another shape is dropped,
+                # and the next report builds it again.
+                session.ddl(_projection.DROP)
         statements = _SQLITE_SCHEMA if self._dialect.name == "sqlite" else _PG_SCHEMA
         session.ddl(statements)
         with session.write():
@@ -990,6 +996,11 @@ class Ledger:
                 "INSERT INTO ledger_meta (key, value) VALUES ('schema_version', ?) "
                 "ON CONFLICT (key) DO NOTHING",
                 (str(SCHEMA_VERSION),),
+            )
+            session.execute(
+                "INSERT INTO ledger_meta (key, value) VALUES ('projection_format', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(_projection.FORMAT),),
             )
         self._check_version(session)
 
@@ -1333,6 +1344,11 @@ class Ledger:
             )
         today = local_date(now)
         horizon = self._calendar.add_weekdays(today, within_weekdays)
+        fingerprint = self._caught_up()
+        if fingerprint is not None:
+            projected = self._due_projected(fingerprint, now_us, today, horizon)
+            projected.sort(key=_urgency)
+            return projected
         worklist: list[LedgerClock] = []
         current: str | None = None
         contact: _Contact | None = None
@@ -1342,10 +1358,7 @@ class Ledger:
             if current is None or contact is None:
                 return
             for clock in self._recompute(current, contact, events, today, running_only=True):
-                status, due_date = clock.clock.status, clock.clock.due_date
-                if status == "breached" or (
-                    status == "open" and due_date is not None and due_date <= horizon
-                ):
+                if _on_worklist(clock, horizon):
                     worklist.append(clock)
 
         # closing(): should anything fail half-way, the read (on PostgreSQL a server-side
@@ -1359,6 +1372,44 @@ class Ledger:
                     events.append((row[7], row[8]))
         flush()
         worklist.sort(key=_urgency)
+        return worklist
+
+    def _due_projected(
+        self, fingerprint: str, now_us: int, today: date, horizon: date
+    ) -> list[LedgerClock]:
+        """The worklist of :meth:`due`, unsorted, from the clock projection: the running
+        clocks due by *horizon*, read by an index; a contact with events after *now_us* is
+        judged again from its events up to then."""
+        session = self._session()
+        judged_of = _projection.judged_of
+        clock_of = self._policies.clock
+        worklist: list[LedgerClock] = []
+        with session.streams(
+            (_projection.SELECT_TERMS, (fingerprint,)),
+            (_projection.SELECT_LATER, (fingerprint, now_us)),
+            (_projection.SELECT_DUE, (fingerprint, horizon.toordinal())),
+        ) as (terms_rows, later_rows, rows):
+            terms = {r[0]: (r[1], r[2], r[3], r[4]) for r in terms_rows}
+            later = {r[0] for r in later_rows}
+            for row in rows:
+                if row[0] not in later:
+                    found = clock_of(judged_of(row, terms, today), _instant)
+                    worklist.append(self._counted(row[0], found, today, None))
+        for chunk in _chunks(sorted(later)):
+            with session.streams(
+                (_some_contacts(len(chunk)), chunk),
+                (_some_events(_EVENTS_UNTIL_OF, len(chunk)), (now_us, *chunk)),
+            ) as (contacts, event_rows):
+                for history in _merged(contacts, event_rows, now_us, None):
+                    judged, _ = self._judged(
+                        history.contact, history.seen, today, running_only=True
+                    )
+                    for j in judged:
+                        listed = self._counted(
+                            history.contact_id, clock_of(j, _instant), today, None
+                        )
+                        if _on_worklist(listed, horizon):
+                            worklist.append(listed)
         return worklist
 
     def report(
@@ -1606,11 +1657,13 @@ class Ledger:
                     calendar=calendar,
                 )  # fmt: skip
                 assessed = seen.get(_NEED_ASSESSED)
+                withdrawn = seen.get(_WITHDRAWN)
                 batch += rows_of(
                     contact_id,
                     judged,
                     contact.received_us if assessed is None else assessed[0],
                     max(t[-1] for t in seen.values()),
+                    withdrawn[0] if withdrawn else None,
                 )
                 if len(batch) >= _PROJECT_BATCH:
                     session.executemany(_projection.INSERT_ROW, batch)
@@ -1691,6 +1744,14 @@ class Ledger:
             days_over=None if due is None else max(0, (end - due).days),
             withdrawn_at=withdrawn_at,
         )
+
+
+def _on_worklist(clock: LedgerClock, horizon: date) -> bool:
+    """A running clock past due, or due by *horizon*."""
+    status, due_date = clock.clock.status, clock.clock.due_date
+    return status == "breached" or (
+        status == "open" and due_date is not None and due_date <= horizon
+    )
 
 
 def _urgency(clock: LedgerClock) -> tuple[int, int, date, str, str]:
