@@ -383,3 +383,36 @@ def test_no_projection_for_a_host_calendar_or_policies_not_from_files(
     assert _projection.fingerprint(policies.with_region(None), finnish) != (
         _projection.fingerprint(policies, finnish)
     )
+
+
+def test_the_age_group_is_the_age_on_the_need_assessment_day(url: str, policies: Policies) -> None:
+    """A client born 20.1.2002 is 22 until 19.1.2025 and 23 from 20.1.2025: assessed on
+    17.1 they count as 0-22, on 20.1 as 23+ (docs/reference/reports.md), though both were
+    received at 22."""
+    born = datetime(2002, 1, 20).date()
+    since, until = datetime(2025, 1, 1, tzinfo=HELSINKI), datetime(2025, 2, 1, tzinfo=HELSINKI)
+    with Ledger.open(url, policies=policies) as ledger:
+        for contact_id, assessed_day in (("young", 17), ("older", 20)):
+            received = datetime(2025, 1, 16, 9, tzinfo=HELSINKI)
+            subject = ClockSubject(birth_date=born)
+            ledger.record_assessment(
+                Assessment(
+                    contact_id=contact_id,
+                    received_at=received,
+                    urgency="non_urgent",
+                    needs=(),
+                    routes=(Route("team_member", "nurse", "test"),),
+                    clocks=policies.compute(
+                        ("need_assessment",), subject=subject, received_at=received
+                    ),
+                    fired=(),
+                    ruleset_digest="0" * 64,
+                    backend="python",
+                    subject=subject,
+                )
+            )
+            at = datetime(2025, 1, assessed_day, 10, tzinfo=HELSINKI)
+            ledger.record(contact_id, "need_assessed", at=at, event_id=f"{contact_id}.n")
+        report = ledger.report(since=since, until=until, by=["age_group"])
+    groups = {dict(row.key)["age_group"]: row.clocks for row in report.rows}
+    assert {"0-22": 1, "23+": 1} == groups

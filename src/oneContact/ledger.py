@@ -334,6 +334,7 @@ _TABLES = (
     )""",
     "CREATE INDEX IF NOT EXISTS ledger_events_contact ON ledger_events (contact_id, at_us)",
     *_projection.TABLES,
+    *_projection.INDEXES,
 )
 
 
@@ -1628,6 +1629,8 @@ class Ledger:
         their events up to seq *high*, and store their started clocks."""
         statements: tuple[tuple[str, Sequence[Any]], ...]
         if chunk is None:
+            for statement in _projection.DROP_INDEXES:
+                session.execute(statement)
             for table in ("ledger_clock_rows", "ledger_clock_terms"):
                 session.execute(f"DELETE FROM {table} WHERE fingerprint = ?", (fingerprint,))  # noqa: S608 - fixed names
             statements = ((_SELECT_ALL_CONTACTS, ()), (_SELECT_EVENTS_THROUGH, (high,)))
@@ -1672,6 +1675,9 @@ class Ledger:
             session.executemany(_projection.INSERT_ROW, batch)
         if writer.new_terms:
             session.executemany(_projection.INSERT_TERMS, writer.new_terms)
+        if chunk is None:
+            for statement in _projection.INDEXES:
+                session.execute(statement)
 
     def _drop_unused(self, session: _Session, fingerprint: str) -> None:
         """Drop the projections of other policies or versions not caught up lately."""

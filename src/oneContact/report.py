@@ -591,7 +591,10 @@ class _Builder:
         """Count the clocks of one contact that started in the period (*started*);
         *assessed_us* is its first need assessment (or its receipt, without one)."""
         service = self.service(services)
-        age_group = _age_group(subject.age_on(local_day_of(assessed_us)))
+        if subject.birth_date is None:  # the age as given: the same on every day
+            age_group = _age_group(subject.age)
+        else:
+            age_group = _age_group(subject.age_on(local_day_of(assessed_us)))
         care: list[tuple[Judged, str]] = []
         for clock in started:
             self.count(contact_id, clock, service, age_group, care)
