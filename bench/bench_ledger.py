@@ -1,7 +1,9 @@
-"""Ledger benchmark (SQLite): recording throughput and ``clocks()`` latency on a big store.
+"""Ledger benchmark: recording, ``clocks()``, ``due()`` and ``report()`` on a big store.
 
     python bench/bench_ledger.py            # 1,000,000 stored events (~1 minute)
     python bench/bench_ledger.py --quick    # 100,000 stored events, a few seconds
+    python bench/bench_ledger.py --postgres postgresql://postgres@127.0.0.1:5432/test
+                                            # the same on PostgreSQL (its own schema)
 
 1. Fill: 200,000 contacts (20,000 with --quick) of five events each (contact_received,
    contact_answered, need_assessed, care_offered, care_started), spread over 2023-2025 so
@@ -29,6 +31,7 @@ nothing here fails on a slow machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import sqlite3
@@ -36,7 +39,9 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -59,53 +64,67 @@ def micros(ts: datetime) -> int:
     return (ts - EPOCH) // timedelta(microseconds=1)
 
 
+def generated(
+    contacts: int, rng: random.Random
+) -> Iterator[tuple[tuple[object, ...], list[tuple[object, ...]]]]:
+    """Each contact's row of ledger_contacts and its rows of ledger_events."""
+    first = micros(FIRST_DAY)
+    for n in range(contacts):
+        cid = f"c{n:07d}"
+        received = first + rng.randrange(SPAN_S) * MICROS
+        young = rng.random() < 0.3
+        contact = (
+            cid, received, DIGEST, "care need_assessment", "non_urgent", "nurse",
+            20 if young else 40 + n % 50, None, 0, 0,
+        )  # fmt: skip
+        answered = received + rng.randrange(3600) * MICROS
+        assessed = answered + rng.randrange(3 * 24 * 3600) * MICROS
+        offered = assessed + rng.randrange(10 * 24 * 3600) * MICROS
+        started = offered + rng.randrange(60 * 24 * 3600) * MICROS
+        events = [
+            (f"contact_received/{cid}", cid, "contact_received", received),
+            (f"{cid}.a", cid, "contact_answered", answered),
+            (f"{cid}.n", cid, "need_assessed", assessed),
+            (f"{cid}.o", cid, "care_offered", offered),
+            (f"{cid}.s", cid, "care_started", started),
+        ]
+        yield contact, events
+
+
+CONTACT_COLUMNS = (
+    "contact_id, received_us, ruleset_digest, clock_ids, urgency, services, age, birth_date, "
+    "highest_care_allowance, special_support_child"
+)
+EVENT_COLUMNS = "event_id, contact_id, event, at_us"
+FLOOR_READS = (
+    "SELECT contact_id, received_us, clock_ids, age, birth_date, "
+    "highest_care_allowance, special_support_child, urgency, services "
+    "FROM ledger_contacts ORDER BY contact_id",
+    "SELECT contact_id, event, at_us FROM ledger_events ORDER BY contact_id, at_us, seq",
+)
+
+
 def fill(path: Path, contacts: int, rng: random.Random) -> None:
     """Write *contacts* contacts with their events straight into the ledger's tables."""
-    first = micros(FIRST_DAY)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")  # set-up only; the ledger itself runs FULL
     conn.execute("BEGIN")
-
-    def rows() -> Iterator[tuple[tuple[object, ...], list[tuple[object, ...]]]]:
-        for n in range(contacts):
-            cid = f"c{n:07d}"
-            received = first + rng.randrange(SPAN_S) * MICROS
-            young = rng.random() < 0.3
-            contact = (
-                cid, received, DIGEST, "care need_assessment", "non_urgent", "nurse",
-                20 if young else 40 + n % 50, None, 0, 0,
-            )  # fmt: skip
-            answered = received + rng.randrange(3600) * MICROS
-            assessed = answered + rng.randrange(3 * 24 * 3600) * MICROS
-            offered = assessed + rng.randrange(10 * 24 * 3600) * MICROS
-            started = offered + rng.randrange(60 * 24 * 3600) * MICROS
-            events = [
-                (f"contact_received/{cid}", cid, "contact_received", received),
-                (f"{cid}.a", cid, "contact_answered", answered),
-                (f"{cid}.n", cid, "need_assessed", assessed),
-                (f"{cid}.o", cid, "care_offered", offered),
-                (f"{cid}.s", cid, "care_started", started),
-            ]
-            yield contact, events
-
     chunk_contacts: list[tuple[object, ...]] = []
     chunk_events: list[tuple[object, ...]] = []
 
     def flush() -> None:
         conn.executemany(
-            "INSERT INTO ledger_contacts (contact_id, received_us, ruleset_digest, clock_ids, "
-            "urgency, services, age, birth_date, highest_care_allowance, "
-            "special_support_child) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO ledger_contacts ({CONTACT_COLUMNS}) VALUES ({', '.join('?' * 10)})",  # noqa: S608 - fixed names
             chunk_contacts,
         )
         conn.executemany(
-            "INSERT INTO ledger_events (event_id, contact_id, event, at_us) VALUES (?, ?, ?, ?)",
+            f"INSERT INTO ledger_events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?)",  # noqa: S608 - fixed names
             chunk_events,
         )
         chunk_contacts.clear()
         chunk_events.clear()
 
-    for contact, events in rows():
+    for contact, events in generated(contacts, rng):
         chunk_contacts.append(contact)
         chunk_events.extend(events)
         if len(chunk_contacts) >= 10_000:
@@ -116,22 +135,61 @@ def fill(path: Path, contacts: int, rng: random.Random) -> None:
     conn.close()
 
 
+def fill_postgres(url: str, contacts: int, rng: random.Random) -> None:
+    """The same rows into a PostgreSQL ledger, with COPY."""
+    import psycopg  # noqa: PLC0415 - only a PostgreSQL run needs it
+
+    with psycopg.connect(url) as conn:
+        rows = list(generated(contacts, rng))
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY ledger_contacts ({CONTACT_COLUMNS}) FROM STDIN") as copy:
+                for contact, _ in rows:
+                    copy.write_row(contact)
+            with cur.copy(f"COPY ledger_events ({EVENT_COLUMNS}) FROM STDIN") as copy:
+                for _, events in rows:
+                    for event in events:
+                        copy.write_row(event)
+        conn.commit()
+        conn.execute("ANALYZE")
+
+
 def read_floor(path: Path) -> int:
     """Rows read when only the report's two ordered reads are run and nothing computed."""
     conn = sqlite3.connect(path)
     try:
-        count = 0
-        for sql in (
-            "SELECT contact_id, received_us, clock_ids, age, birth_date, "
-            "highest_care_allowance, special_support_child, urgency, services "
-            "FROM ledger_contacts ORDER BY contact_id",
-            "SELECT contact_id, event, at_us FROM ledger_events ORDER BY contact_id, at_us, seq",
-        ):
-            for _ in conn.execute(sql):
-                count += 1
-        return count
+        return sum(1 for sql in FLOOR_READS for _ in conn.execute(sql))
     finally:
         conn.close()
+
+
+def read_floor_postgres(url: str) -> int:
+    """The same two reads on PostgreSQL, through server-side cursors."""
+    import psycopg  # noqa: PLC0415 - only a PostgreSQL run needs it
+
+    with psycopg.connect(url) as conn:
+        count = 0
+        for n, sql in enumerate(FLOOR_READS):
+            with conn.cursor(name=f"floor{n}") as cur:
+                cur.itersize = 10_000
+                cur.execute(sql)
+                count += sum(1 for _ in cur)
+        return count
+
+
+@contextmanager
+def postgres_schema(base: str) -> Iterator[str]:
+    """A ledger URL in a schema of its own on the server at *base*, dropped afterwards."""
+    import psycopg  # noqa: PLC0415 - only a PostgreSQL run needs it
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        separator = "&" if "?" in base else "?"
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -170,17 +228,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="100,000 events instead of 1M")
     parser.add_argument("--db", type=Path, help="where to build the store (default: temp dir)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on PostgreSQL instead (e.g. postgresql://postgres@127.0.0.1:5432/test), "
+        "in a schema of its own, dropped afterwards",
+    )
     args = parser.parse_args(argv)
     contacts = 20_000 if args.quick else 200_000
     rng = random.Random(3)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = (args.db or Path(tmp) / "ledger.db").resolve()
-        if path.exists():
-            sys.exit(f"{path} exists; give a new path")
-        url = f"sqlite:///{path}"
-        Ledger.open(url).close()  # the schema, exactly as the ledger makes it
-        start = time.perf_counter()
-        fill(path, contacts, rng)
+    with contextlib.ExitStack() as stack:
+        if args.postgres:
+            url = stack.enter_context(postgres_schema(args.postgres))
+            Ledger.open(url).close()  # the schema, exactly as the ledger makes it
+            start = time.perf_counter()
+            fill_postgres(url, contacts, rng)
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory())
+            path = (args.db or Path(tmp) / "ledger.db").resolve()
+            if path.exists():
+                sys.exit(f"{path} exists; give a new path")
+            url = f"sqlite:///{path}"
+            Ledger.open(url).close()  # the schema, exactly as the ledger makes it
+            start = time.perf_counter()
+            fill(path, contacts, rng)
         fill_s = time.perf_counter() - start
         stored = contacts * EVENTS_PER_CONTACT
         with Ledger.open(url) as ledger:
@@ -202,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             # The floor under the report, in the same run: only reading every contact and
             # event row the report reads, in the same order, computing nothing.
             start = time.perf_counter()
-            read_rows = read_floor(path)
+            read_rows = read_floor_postgres(url) if args.postgres else read_floor(path)
             read_s = time.perf_counter() - start
             since = FIRST_DAY - timedelta(days=1)
             by = ["service", "age_group"]

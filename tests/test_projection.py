@@ -234,9 +234,10 @@ def test_a_projection_unused_for_a_week_is_dropped_when_another_is_built(
     conn.close()
     with Ledger.open(url, policies=policies.with_region(None)) as plain:
         plain.report(since=since, until=until)
-    fingerprints = stored(url, "SELECT DISTINCT fingerprint FROM ledger_clock_rows")
-    assert [(plain._fingerprint,)] == fingerprints
-    assert fingerprints == stored(url, "SELECT fingerprint FROM ledger_projections")
+    assert [(plain._fingerprint,)] == stored(url, "SELECT fingerprint FROM ledger_projections")
+    ((kept,),) = stored(url, "SELECT projection_id FROM ledger_projections")
+    for table in ("ledger_clock_rows", "ledger_clock_terms"):
+        assert [(kept,)] == stored(url, f"SELECT DISTINCT projection_id FROM {table}")  # noqa: S608
 
 
 def test_a_projection_of_another_format_is_dropped_on_opening(
@@ -353,11 +354,11 @@ def test_a_stored_open_clock_is_breached_once_today_passes_its_due_date(
     ((status,),) = stored(url, "SELECT status FROM ledger_clock_rows")
     assert "open" == status
     # Read back, the row is the clock Policies.judge gives on either side of its due date.
-    fingerprint = _projection.fingerprint(policies, Calendar.finnish())
+    ((projection,),) = stored(url, "SELECT projection_id FROM ledger_projections")
     conn = sqlite3.connect(url.removeprefix("sqlite:///"))
     try:
-        terms = {r[0]: r[1:] for r in conn.execute(_projection.SELECT_TERMS, (fingerprint,))}
-        (row,) = conn.execute(_projection.SELECT_STARTED, (fingerprint, 0, 2**62)).fetchall()
+        terms = {r[0]: r[1:] for r in conn.execute(_projection.SELECT_TERMS, (projection,))}
+        (row,) = conn.execute(_projection.SELECT_STARTED, (projection, 0, 2**62)).fetchall()
     finally:
         conn.close()
     (fresh,) = policies.judge(("need_assessment",), subject=subject,

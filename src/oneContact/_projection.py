@@ -51,30 +51,33 @@ __all__ = [
     "judged_of",
 ]
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when the projection's tables change; kept in ``ledger_meta`` as
 ``projection_format`` and part of the fingerprint. A ledger of another format has its
 projection dropped on opening (the next report builds it again)."""
 
 TABLES = (
+    # A projection is named in its rows by a small number, not by its 64-character
+    # fingerprint (which in every row and index entry doubled the projection's size).
     """CREATE TABLE IF NOT EXISTS ledger_projections (
-        fingerprint TEXT PRIMARY KEY,
+        projection_id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL UNIQUE,
         through_seq BIGINT NOT NULL,
         caught_up_us BIGINT NOT NULL
     )""",
     # The texts a clock's terms give (its id, limit, legal basis, the target's basis):
     # a few hundred kinds, each stored once and named by a number in the rows.
     """CREATE TABLE IF NOT EXISTS ledger_clock_terms (
-        fingerprint TEXT NOT NULL,
+        projection_id INTEGER NOT NULL,
         terms_id INTEGER NOT NULL,
         clock_id TEXT NOT NULL,
         limit_text TEXT,
         basis TEXT NOT NULL,
         target_basis TEXT,
-        PRIMARY KEY (fingerprint, terms_id)
+        PRIMARY KEY (projection_id, terms_id)
     )""",
     """CREATE TABLE IF NOT EXISTS ledger_clock_rows (
-        fingerprint TEXT NOT NULL,
+        projection_id INTEGER NOT NULL,
         contact_id TEXT NOT NULL,
         clock_index INTEGER NOT NULL,
         terms_id INTEGER NOT NULL,
@@ -88,7 +91,7 @@ TABLES = (
         assessed_us BIGINT NOT NULL,
         last_us BIGINT NOT NULL,
         withdrawn_us BIGINT,
-        PRIMARY KEY (fingerprint, contact_id, clock_index)
+        PRIMARY KEY (projection_id, contact_id, clock_index)
     )""",
 )
 
@@ -96,8 +99,9 @@ INDEXES = (
     # The worklist: running clocks by due date; and the contacts with events after a
     # moment (judged again from their events when that moment is asked about).
     "CREATE INDEX IF NOT EXISTS ledger_clock_rows_due "
-    "ON ledger_clock_rows (fingerprint, status, due_day)",
-    "CREATE INDEX IF NOT EXISTS ledger_clock_rows_last ON ledger_clock_rows (fingerprint, last_us)",
+    "ON ledger_clock_rows (projection_id, status, due_day)",
+    "CREATE INDEX IF NOT EXISTS ledger_clock_rows_last "
+    "ON ledger_clock_rows (projection_id, last_us)",
 )
 """Made with the tables; dropped while a whole projection is built and made again after
 it (one sort, instead of a B-tree insert per row in random order)."""
@@ -114,17 +118,17 @@ DROP = tuple(
 """What a ledger whose projection has another :data:`FORMAT` drops on opening."""
 
 INSERT_ROW = (
-    "INSERT INTO ledger_clock_rows (fingerprint, contact_id, clock_index, terms_id, start_us, "
+    "INSERT INTO ledger_clock_rows (projection_id, contact_id, clock_index, terms_id, start_us, "
     "start_day, stopped_us, stop_day, due_day, status, target_due_day, assessed_us, last_us, "
     "withdrawn_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_TERMS = (
-    "INSERT INTO ledger_clock_terms (fingerprint, terms_id, clock_id, limit_text, basis, "
+    "INSERT INTO ledger_clock_terms (projection_id, terms_id, clock_id, limit_text, basis, "
     "target_basis) VALUES (?, ?, ?, ?, ?, ?)"
 )
 SELECT_TERMS = (
     "SELECT terms_id, clock_id, limit_text, basis, target_basis FROM ledger_clock_terms "
-    "WHERE fingerprint = ?"
+    "WHERE projection_id = ?"
 )
 
 SELECT_STARTED = (
@@ -132,7 +136,7 @@ SELECT_STARTED = (
     "r.due_day, r.status, r.target_due_day, r.assessed_us, r.last_us, c.services, c.age, "
     "c.birth_date, c.highest_care_allowance, c.special_support_child "
     "FROM ledger_clock_rows r JOIN ledger_contacts c ON c.contact_id = r.contact_id "
-    "WHERE r.fingerprint = ? AND r.start_us >= ? AND r.start_us < ? "
+    "WHERE r.projection_id = ? AND r.start_us >= ? AND r.start_us < ? "
     "ORDER BY r.contact_id, r.clock_index"
 )
 """The projected clocks that started in ``[?, ?)``, with their contacts' services and
@@ -140,14 +144,15 @@ subjects, grouped by contact."""
 
 SELECT_DUE = (
     "SELECT contact_id, terms_id, start_us, start_day, stopped_us, stop_day, due_day, "
-    "status, target_due_day FROM ledger_clock_rows WHERE fingerprint = ? AND status = 'open' "
+    "status, target_due_day FROM ledger_clock_rows WHERE projection_id = ? "
+    "AND status = 'open' "
     "AND due_day <= ? AND withdrawn_us IS NULL"
 )
 """The projected running clocks of contacts that have not withdrawn, due on or before the
 day ordinal ``?``: the worklist's candidates."""
 
 SELECT_LATER = (
-    "SELECT DISTINCT contact_id FROM ledger_clock_rows WHERE fingerprint = ? AND last_us > ?"
+    "SELECT DISTINCT contact_id FROM ledger_clock_rows WHERE projection_id = ? AND last_us > ?"
 )
 """The contacts with a stored clock and an event after the instant ``?``."""
 
@@ -190,8 +195,8 @@ class Writer:
     """Rows of judged clocks for one catch-up: the terms already stored for the
     fingerprint are named by their numbers, and new ones collected to be stored."""
 
-    def __init__(self, fingerprint: str, stored: Sequence[Sequence[Any]]) -> None:
-        self.fingerprint = fingerprint
+    def __init__(self, projection_id: int, stored: Sequence[Sequence[Any]]) -> None:
+        self.projection_id = projection_id
         self.ids: dict[Terms, int] = {(r[1], r[2], r[3], r[4]): r[0] for r in stored}
         self.new_terms: list[tuple[Any, ...]] = []
 
@@ -200,7 +205,7 @@ class Writer:
         found = self.ids.get(terms)
         if found is None:
             found = self.ids[terms] = len(self.ids)
-            self.new_terms.append((self.fingerprint, found, *terms))
+            self.new_terms.append((self.projection_id, found, *terms))
         return found
 
     def rows_of(
@@ -215,7 +220,7 @@ class Writer:
         not stored. The index is the clock's place in the contact's clock list."""
         return [
             (
-                self.fingerprint,
+                self.projection_id,
                 contact_id,
                 index,
                 self._terms_id(j),

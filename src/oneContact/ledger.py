@@ -868,7 +868,7 @@ _SELECT_EVENTS_THROUGH = (
 )
 _SELECT_PROJECTION_FORMAT = "SELECT value FROM ledger_meta WHERE key = 'projection_format'"
 _SELECT_MAX_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM ledger_events"
-_SELECT_THROUGH = "SELECT through_seq FROM ledger_projections WHERE fingerprint = ?"
+_SELECT_THROUGH = "SELECT projection_id, through_seq FROM ledger_projections WHERE fingerprint = ?"
 _SELECT_CHANGED = "SELECT DISTINCT contact_id FROM ledger_events WHERE seq > ? AND seq <= ?"
 _PROJECT_BATCH = 5_000
 # Past this many changed contacts a catch-up judges the whole store in one ordered read
@@ -1345,9 +1345,9 @@ class Ledger:
             )
         today = local_date(now)
         horizon = self._calendar.add_weekdays(today, within_weekdays)
-        fingerprint = self._caught_up()
-        if fingerprint is not None:
-            projected = self._due_projected(fingerprint, now_us, today, horizon)
+        projection = self._caught_up()
+        if projection is not None:
+            projected = self._due_projected(projection, now_us, today, horizon)
             projected.sort(key=_urgency)
             return projected
         worklist: list[LedgerClock] = []
@@ -1376,7 +1376,7 @@ class Ledger:
         return worklist
 
     def _due_projected(
-        self, fingerprint: str, now_us: int, today: date, horizon: date
+        self, projection: int, now_us: int, today: date, horizon: date
     ) -> list[LedgerClock]:
         """The worklist of :meth:`due`, unsorted, from the clock projection: the running
         clocks due by *horizon*, read by an index; a contact with events after *now_us* is
@@ -1386,9 +1386,9 @@ class Ledger:
         clock_of = self._policies.clock
         worklist: list[LedgerClock] = []
         with session.streams(
-            (_projection.SELECT_TERMS, (fingerprint,)),
-            (_projection.SELECT_LATER, (fingerprint, now_us)),
-            (_projection.SELECT_DUE, (fingerprint, horizon.toordinal())),
+            (_projection.SELECT_TERMS, (projection,)),
+            (_projection.SELECT_LATER, (projection, now_us)),
+            (_projection.SELECT_DUE, (projection, horizon.toordinal())),
         ) as (terms_rows, later_rows, rows):
             terms = {r[0]: (r[1], r[2], r[3], r[4]) for r in terms_rows}
             later = {r[0] for r in later_rows}
@@ -1509,8 +1509,8 @@ class Ledger:
         """
         now_us, since_us, until_us = micros(now), micros(since), micros(until)
         today = local_date(now)
-        fingerprint = self._caught_up()
-        if fingerprint is None:
+        projection = self._caught_up()
+        if projection is None:
             with contextlib.closing(self._histories(now_us, since_us)) as histories:
                 yield from self._started(histories, since_us, until_us, today)
             return
@@ -1522,8 +1522,8 @@ class Ledger:
         # One snapshot: a catch-up committing between two reads could add terms that
         # rows read later name.
         with session.streams(
-            (_projection.SELECT_TERMS, (fingerprint,)),
-            (_projection.SELECT_STARTED, (fingerprint, since_us, until_us)),
+            (_projection.SELECT_TERMS, (projection,)),
+            (_projection.SELECT_STARTED, (projection, since_us, until_us)),
         ) as (terms_rows, rows):
             terms = {r[0]: (r[1], r[2], r[3], r[4]) for r in terms_rows}
             for contact_id, group in itertools.groupby(rows, key=_FIRST):
@@ -1584,46 +1584,52 @@ class Ledger:
 
     # ------------------------------------------------------------ the clock projection
 
-    def _caught_up(self) -> str | None:
-        """The fingerprint of this ledger's clock projection, brought up to every event
-        committed so far; None where reports must judge every clock from the events (a
-        host's own calendar, or a store this process cannot write)."""
+    def _caught_up(self) -> int | None:
+        """The id of this ledger's clock projection, brought up to every event committed
+        so far; None where reports must judge every clock from the events (a host's own
+        calendar, or a store this process cannot write)."""
         fingerprint = self._fingerprint
         if fingerprint is None:
             return None
         session = self._session()
-        through = session.query(_SELECT_THROUGH, (fingerprint,))
-        if through and through[0][0] >= session.query(_SELECT_MAX_SEQ)[0][0]:
-            return fingerprint  # nothing recorded since the last catch-up
+        found = session.query(_SELECT_THROUGH, (fingerprint,))
+        if found and found[0][1] >= session.query(_SELECT_MAX_SEQ)[0][0]:
+            return int(found[0][0])  # nothing recorded since the last catch-up
         try:
             with session.catch_up() as high:
                 found = session.query(_SELECT_THROUGH, (fingerprint,))
+                now_us = micros(datetime.now(UTC))
                 if not found:
-                    self._project(session, fingerprint, high, None)
-                    self._drop_unused(session, fingerprint)
+                    self._drop_unused(session, now_us)
+                    (projection,) = session.query(
+                        "SELECT COALESCE(MAX(projection_id), 0) + 1 FROM ledger_projections"
+                    )[0]
                     session.execute(
-                        "INSERT INTO ledger_projections (fingerprint, through_seq, caught_up_us) "
-                        "VALUES (?, ?, ?)",
-                        (fingerprint, high, micros(datetime.now(UTC))),
+                        "INSERT INTO ledger_projections (projection_id, fingerprint, "
+                        "through_seq, caught_up_us) VALUES (?, ?, ?, ?)",
+                        (projection, fingerprint, high, now_us),
                     )
-                elif found[0][0] < high:
-                    changed = [r[0] for r in session.query(_SELECT_CHANGED, (found[0][0], high))]
+                    self._project(session, projection, high, None)
+                    return int(projection)
+                projection, through = found[0]
+                if through < high:
+                    changed = [r[0] for r in session.query(_SELECT_CHANGED, (through, high))]
                     if len(changed) > _REPROJECT_ALL_ABOVE:
-                        self._project(session, fingerprint, high, None)
+                        self._project(session, projection, high, None)
                     else:
                         for chunk in _chunks(sorted(changed)):
-                            self._project(session, fingerprint, high, chunk)
+                            self._project(session, projection, high, chunk)
                     session.execute(
                         "UPDATE ledger_projections SET through_seq = ?, caught_up_us = ? "
-                        "WHERE fingerprint = ?",
-                        (high, micros(datetime.now(UTC)), fingerprint),
+                        "WHERE projection_id = ?",
+                        (high, now_us, projection),
                     )
         except self._dialect.cannot_write:
             return None
-        return fingerprint
+        return int(projection)
 
     def _project(
-        self, session: _Session, fingerprint: str, high: int, chunk: Sequence[str] | None
+        self, session: _Session, projection: int, high: int, chunk: Sequence[str] | None
     ) -> None:
         """Judge again, with no today, the contacts of *chunk* (None: every contact) from
         their events up to seq *high*, and store their started clocks."""
@@ -1632,15 +1638,15 @@ class Ledger:
             for statement in _projection.DROP_INDEXES:
                 session.execute(statement)
             for table in ("ledger_clock_rows", "ledger_clock_terms"):
-                session.execute(f"DELETE FROM {table} WHERE fingerprint = ?", (fingerprint,))  # noqa: S608 - fixed names
+                session.execute(f"DELETE FROM {table} WHERE projection_id = ?", (projection,))  # noqa: S608 - fixed names
             statements = ((_SELECT_ALL_CONTACTS, ()), (_SELECT_EVENTS_THROUGH, (high,)))
         else:
             session.execute(
                 _in_list(
-                    "DELETE FROM ledger_clock_rows WHERE fingerprint = ? AND contact_id IN",
+                    "DELETE FROM ledger_clock_rows WHERE projection_id = ? AND contact_id IN",
                     len(chunk),
                 ),
-                (fingerprint, *chunk),
+                (projection, *chunk),
             )
             statements = (
                 (_some_contacts(len(chunk)), tuple(chunk)),
@@ -1649,7 +1655,7 @@ class Ledger:
         judge = self._policies.judge
         calendar = self._calendar
         writer = _projection.Writer(
-            fingerprint, session.query(_projection.SELECT_TERMS, (fingerprint,))
+            projection, session.query(_projection.SELECT_TERMS, (projection,))
         )
         rows_of = writer.rows_of
         batch: list[tuple[Any, ...]] = []
@@ -1679,16 +1685,14 @@ class Ledger:
             for statement in _projection.INDEXES:
                 session.execute(statement)
 
-    def _drop_unused(self, session: _Session, fingerprint: str) -> None:
-        """Drop the projections of other policies or versions not caught up lately."""
-        cutoff = micros(datetime.now(UTC)) - _PROJECTION_KEPT_US
+    def _drop_unused(self, session: _Session, now_us: int) -> None:
+        """Drop the projections (of other policies or versions) not caught up lately."""
         for (old,) in session.query(
-            "SELECT fingerprint FROM ledger_projections WHERE fingerprint <> ? "
-            "AND caught_up_us < ?",
-            (fingerprint, cutoff),
+            "SELECT projection_id FROM ledger_projections WHERE caught_up_us < ?",
+            (now_us - _PROJECTION_KEPT_US,),
         ):
             for table in ("ledger_clock_rows", "ledger_clock_terms", "ledger_projections"):
-                session.execute(f"DELETE FROM {table} WHERE fingerprint = ?", (old,))  # noqa: S608 - fixed names
+                session.execute(f"DELETE FROM {table} WHERE projection_id = ?", (old,))  # noqa: S608 - fixed names
 
     def _may_run(self, clock_id: str, contact: _Contact, seen: Mapping[str, Sequence[int]]) -> bool:
         """False when the clock has surely not started, or has surely stopped."""
