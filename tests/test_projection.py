@@ -15,9 +15,10 @@ from __future__ import annotations
 import random
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -165,14 +166,19 @@ def test_a_catch_up_judges_only_the_contacts_with_new_events(
     the bound, it judges the whole store again, and the figures are the same."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     rng = random.Random(5)
-    judged: list[tuple[str, ...] | None] = []
-    real = Ledger._project
+    judged: list[tuple[str, ...] | None] = []  # None: a whole build
+    project, build = Ledger._project, Ledger._build
 
-    def counting(self: Ledger, session: object, fp: str, high: int, chunk: object) -> None:
-        judged.append(None if chunk is None else tuple(chunk))  # type: ignore[arg-type]
-        real(self, session, fp, high, chunk)  # type: ignore[arg-type]
+    def counting(self: Ledger, session: Any, projection: int, high: int, chunk: Any) -> None:
+        judged.append(tuple(chunk))
+        project(self, session, projection, high, chunk)
+
+    def building(self: Ledger, projection: int, high: int, lease_us: int) -> int | None:
+        judged.append(None)
+        return build(self, projection, high, lease_us)
 
     monkeypatch.setattr(Ledger, "_project", counting)
+    monkeypatch.setattr(Ledger, "_build", building)
     with (
         Ledger.open(url, policies=policies) as projected,
         Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
@@ -263,6 +269,108 @@ def test_a_projection_of_another_format_is_dropped_on_opening(
         url, "SELECT value FROM ledger_meta WHERE key = 'projection_format'"
     )
     assert stored(url, "SELECT COUNT(*) FROM ledger_clock_rows")[0][0] > 0
+
+
+def test_writers_go_on_while_a_projection_is_built(
+    tmp_path: Path, policies: Policies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build writes in batches of their own transactions: half-way through it another
+    writer with a 50 ms busy_timeout records an event at once (it would have waited for
+    the whole build). The event, after the build's snapshot, is caught up by the next
+    report."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    since, until = FIRST, FIRST + timedelta(days=900)
+    monkeypatch.setattr(ledger_module, "_BUILD_BATCH", 5)
+    with (
+        Ledger.open(url, policies=policies) as projected,
+        Ledger.open(url, policies=policies, busy_timeout=0.05) as other,
+        Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
+    ):
+        ids = record_random(projected, policies, random.Random(12), 60)
+        rows_of = Ledger._judged_rows
+        recorded: list[bool] = []
+
+        def judged_rows(self: Ledger, writer: Any, histories: Any) -> Iterator[Any]:
+            for n, rows in enumerate(rows_of(self, writer, histories)):
+                if n == 30:  # several batches written already
+                    at = FIRST + timedelta(days=SPAN_DAYS)
+                    recorded.append(other.record(ids[1], "care_started", at=at, event_id="mid"))
+                yield rows
+
+        monkeypatch.setattr(Ledger, "_judged_rows", judged_rows)
+        assert projected.report(since=since, until=until).total.clocks > 0
+        monkeypatch.undo()
+        assert [True] == recorded
+        # The event came after the build's snapshot: the next report catches it up.
+        assert direct.report(since=since, until=until).to_json() == (
+            projected.report(since=since, until=until).to_json()
+        )
+    ((through,),) = stored(url, "SELECT through_seq FROM ledger_projections")
+    ((high,),) = stored(url, "SELECT MAX(seq) FROM ledger_events")
+    assert high == through
+
+
+def test_a_projection_being_built_elsewhere_is_left_to_its_builder(
+    tmp_path: Path, policies: Policies
+) -> None:
+    """While another process builds (its lease fresh), a report judges from the events;
+    once the lease is five minutes old (the builder died), a report takes the build over
+    and finishes it."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    path = url.removeprefix("sqlite:///")
+    since, until = FIRST, FIRST + timedelta(days=900)
+    with (
+        Ledger.open(url, policies=policies) as projected,
+        Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
+    ):
+        record_random(projected, policies, random.Random(13), 40)
+        projected.report(since=since, until=until)
+        projected.record_many(
+            [LedgerEvent("p00001", "withdrawn", FIRST + timedelta(days=SPAN_DAYS), "w")]
+        )
+        reference = direct.report(since=since, until=until).to_json()
+        fresh = micros(datetime.now(HELSINKI))
+        for lease, builds in ((fresh, False), (fresh - 6 * 60 * 1_000_000, True)):
+            conn = sqlite3.connect(path)
+            with conn:
+                conn.execute(
+                    "UPDATE ledger_projections SET through_seq = -1, caught_up_us = ?", (lease,)
+                )
+            conn.close()
+            assert reference == projected.report(since=since, until=until).to_json()
+            ((through,),) = stored(url, "SELECT through_seq FROM ledger_projections")
+            assert (through > 0) is builds
+
+
+def test_a_build_taken_over_half_way_gives_up(
+    tmp_path: Path, policies: Policies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A builder that finds its lease renewed by another (who took it over) stops
+    writing; its report judges from the events instead."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    path = url.removeprefix("sqlite:///")
+    since, until = FIRST, FIRST + timedelta(days=900)
+    monkeypatch.setattr(ledger_module, "_BUILD_BATCH", 5)
+    with (
+        Ledger.open(url, policies=policies) as projected,
+        Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
+    ):
+        record_random(projected, policies, random.Random(14), 40)
+        rows_of = Ledger._judged_rows
+
+        def judged_rows(self: Ledger, writer: Any, histories: Iterable[Any]) -> Iterator[Any]:
+            for n, rows in enumerate(rows_of(self, writer, histories)):
+                if n == 20:
+                    conn = sqlite3.connect(path)
+                    with conn:
+                        conn.execute("UPDATE ledger_projections SET caught_up_us = 7")
+                    conn.close()
+                yield rows
+
+        monkeypatch.setattr(Ledger, "_judged_rows", judged_rows)
+        mine = projected.report(since=since, until=until)
+        assert direct.report(since=since, until=until).to_json() == mine.to_json()
+    assert [(-1, 7)] == stored(url, "SELECT through_seq, caught_up_us FROM ledger_projections")
 
 
 def test_a_report_that_cannot_write_the_projection_judges_the_events(

@@ -868,9 +868,15 @@ _SELECT_EVENTS_THROUGH = (
 )
 _SELECT_PROJECTION_FORMAT = "SELECT value FROM ledger_meta WHERE key = 'projection_format'"
 _SELECT_MAX_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM ledger_events"
-_SELECT_THROUGH = "SELECT projection_id, through_seq FROM ledger_projections WHERE fingerprint = ?"
+_SELECT_THROUGH = (
+    "SELECT projection_id, through_seq, caught_up_us FROM ledger_projections WHERE fingerprint = ?"
+)
+_BUILDING = -1  # the through_seq of a projection being built
+# A build not heard from (no batch written) for this long has stopped: the next report
+# takes it over.
+_BUILD_LEASE_US = 5 * 60 * 1_000_000
 _SELECT_CHANGED = "SELECT DISTINCT contact_id FROM ledger_events WHERE seq > ? AND seq <= ?"
-_PROJECT_BATCH = 5_000
+_BUILD_BATCH = 20_000  # rows per transaction of a build
 # Past this many changed contacts a catch-up judges the whole store in one ordered read
 # instead of looking each changed contact up.
 _REPROJECT_ALL_ABOVE = 20_000
@@ -1587,7 +1593,8 @@ class Ledger:
     def _caught_up(self) -> int | None:
         """The id of this ledger's clock projection, brought up to every event committed
         so far; None where reports must judge every clock from the events (a host's own
-        calendar, or a store this process cannot write)."""
+        calendar, a store this process cannot write, or a projection another process is
+        building right now)."""
         fingerprint = self._fingerprint
         if fingerprint is None:
             return None
@@ -1596,6 +1603,7 @@ class Ledger:
         if found and found[0][1] >= session.query(_SELECT_MAX_SEQ)[0][0]:
             return int(found[0][0])  # nothing recorded since the last catch-up
         try:
+            build: tuple[int, int, int] | None = None
             with session.catch_up() as high:
                 found = session.query(_SELECT_THROUGH, (fingerprint,))
                 now_us = micros(datetime.now(UTC))
@@ -1607,83 +1615,144 @@ class Ledger:
                     session.execute(
                         "INSERT INTO ledger_projections (projection_id, fingerprint, "
                         "through_seq, caught_up_us) VALUES (?, ?, ?, ?)",
-                        (projection, fingerprint, high, now_us),
+                        (projection, fingerprint, _BUILDING, now_us),
                     )
-                    self._project(session, projection, high, None)
-                    return int(projection)
-                projection, through = found[0]
-                if through < high:
-                    changed = [r[0] for r in session.query(_SELECT_CHANGED, (through, high))]
-                    if len(changed) > _REPROJECT_ALL_ABOVE:
-                        self._project(session, projection, high, None)
-                    else:
-                        for chunk in _chunks(sorted(changed)):
-                            self._project(session, projection, high, chunk)
+                    build = (int(projection), high, now_us)
+                else:
+                    projection, through, heard_us = found[0]
+                    if through == _BUILDING:
+                        if heard_us > now_us - _BUILD_LEASE_US:
+                            return None  # being built: judge from the events meanwhile
+                        # The build stopped (its process died): take it over.
+                        build = (int(projection), high, now_us)
+                    elif through < high:
+                        changed = [r[0] for r in session.query(_SELECT_CHANGED, (through, high))]
+                        if len(changed) > _REPROJECT_ALL_ABOVE:
+                            build = (int(projection), high, now_us)
+                        else:
+                            for chunk in _chunks(sorted(changed)):
+                                self._project(session, projection, high, chunk)
+                            through = high
                     session.execute(
                         "UPDATE ledger_projections SET through_seq = ?, caught_up_us = ? "
                         "WHERE projection_id = ?",
-                        (high, now_us, projection),
+                        (_BUILDING if build else through, now_us, projection),
                     )
+            if build is not None:
+                return self._build(*build)
         except self._dialect.cannot_write:
             return None
         return int(projection)
 
-    def _project(
-        self, session: _Session, projection: int, high: int, chunk: Sequence[str] | None
-    ) -> None:
-        """Judge again, with no today, the contacts of *chunk* (None: every contact) from
-        their events up to seq *high*, and store their started clocks."""
-        statements: tuple[tuple[str, Sequence[Any]], ...]
-        if chunk is None:
+    def _judged_rows(
+        self, writer: _projection.Writer, histories: Iterable[_History]
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Each contact's projection rows: its clocks judged with no today."""
+        judge = self._policies.judge
+        calendar = self._calendar
+        rows_of = writer.rows_of
+        for contact_id, _, _, contact, seen in histories:
+            judged = judge(
+                contact.clock_ids, subject=contact.subject, happened=seen, today=None,
+                calendar=calendar,
+            )  # fmt: skip
+            assessed = seen.get(_NEED_ASSESSED)
+            withdrawn = seen.get(_WITHDRAWN)
+            yield rows_of(
+                contact_id,
+                judged,
+                contact.received_us if assessed is None else assessed[0],
+                max(t[-1] for t in seen.values()),
+                withdrawn[0] if withdrawn else None,
+            )
+
+    def _project(self, session: _Session, projection: int, high: int, chunk: Sequence[str]) -> None:
+        """Judge again the contacts of *chunk* from their events up to seq *high* and
+        store their started clocks (in the catch-up's transaction)."""
+        session.execute(
+            _in_list(
+                "DELETE FROM ledger_clock_rows WHERE projection_id = ? AND contact_id IN",
+                len(chunk),
+            ),
+            (projection, *chunk),
+        )
+        writer = _projection.Writer(
+            projection, session.query(_projection.SELECT_TERMS, (projection,))
+        )
+        rows: list[tuple[Any, ...]] = []
+        with session.cursors(
+            (_some_contacts(len(chunk)), tuple(chunk)),
+            (_some_events(_EVENTS_THROUGH_OF, len(chunk)), (high, *chunk)),
+        ) as (contacts, event_rows):
+            for contact_rows in self._judged_rows(
+                writer, _merged(contacts, event_rows, None, None)
+            ):
+                rows += contact_rows
+        if rows:
+            session.executemany(_projection.INSERT_ROW, rows)
+        if writer.new_terms:
+            session.executemany(_projection.INSERT_TERMS, writer.new_terms)
+
+    def _build(self, projection: int, high: int, lease_us: int) -> int | None:
+        """Build projection *projection* anew, from every event up to seq *high*: read in
+        one snapshot on a connection of its own, written in batches of their own short
+        transactions, so that writers go on meanwhile (on SQLite they would otherwise
+        wait for the whole build). Marked as being built until the last batch; each batch
+        renews the build's lease. None when another process took the build over."""
+        session = self._session()
+        lease = [lease_us]
+
+        def renewed() -> bool:
+            # In a write transaction: is the build still ours? Then renew the lease.
+            now_us = max(micros(datetime.now(UTC)), lease[0] + 1)
+            taken = session.execute(
+                "UPDATE ledger_projections SET caught_up_us = ? WHERE projection_id = ? "
+                "AND caught_up_us = ? AND through_seq = ?",
+                (now_us, projection, lease[0], _BUILDING),
+            )
+            lease[0] = now_us
+            return taken == 1
+
+        with session.write():
+            if not renewed():
+                return None  # pragma: no cover - taken over between two transactions
             for statement in _projection.DROP_INDEXES:
                 session.execute(statement)
             for table in ("ledger_clock_rows", "ledger_clock_terms"):
                 session.execute(f"DELETE FROM {table} WHERE projection_id = ?", (projection,))  # noqa: S608 - fixed names
-            statements = ((_SELECT_ALL_CONTACTS, ()), (_SELECT_EVENTS_THROUGH, (high,)))
-        else:
-            session.execute(
-                _in_list(
-                    "DELETE FROM ledger_clock_rows WHERE projection_id = ? AND contact_id IN",
-                    len(chunk),
-                ),
-                (projection, *chunk),
-            )
-            statements = (
-                (_some_contacts(len(chunk)), tuple(chunk)),
-                (_some_events(_EVENTS_THROUGH_OF, len(chunk)), (high, *chunk)),
-            )
-        judge = self._policies.judge
-        calendar = self._calendar
-        writer = _projection.Writer(
-            projection, session.query(_projection.SELECT_TERMS, (projection,))
-        )
-        rows_of = writer.rows_of
-        batch: list[tuple[Any, ...]] = []
-        with session.cursors(*statements) as (contacts, event_rows):
-            for contact_id, _, _, contact, seen in _merged(contacts, event_rows, None, None):
-                judged = judge(
-                    contact.clock_ids, subject=contact.subject, happened=seen, today=None,
-                    calendar=calendar,
-                )  # fmt: skip
-                assessed = seen.get(_NEED_ASSESSED)
-                withdrawn = seen.get(_WITHDRAWN)
-                batch += rows_of(
-                    contact_id,
-                    judged,
-                    contact.received_us if assessed is None else assessed[0],
-                    max(t[-1] for t in seen.values()),
-                    withdrawn[0] if withdrawn else None,
-                )
-                if len(batch) >= _PROJECT_BATCH:
-                    session.executemany(_projection.INSERT_ROW, batch)
-                    batch.clear()
-        if batch:
-            session.executemany(_projection.INSERT_ROW, batch)
-        if writer.new_terms:
-            session.executemany(_projection.INSERT_TERMS, writer.new_terms)
-        if chunk is None:
+        writer = _projection.Writer(projection, ())
+        reader = self._dialect.connect()
+        try:
+            batch: list[tuple[Any, ...]] = []
+            with reader.streams((_SELECT_ALL_CONTACTS, ()), (_SELECT_EVENTS_THROUGH, (high,))) as (
+                contacts,
+                event_rows,
+            ):
+                histories = _merged(contacts, event_rows, None, None)
+                for contact_rows in self._judged_rows(writer, histories):
+                    batch += contact_rows
+                    if len(batch) >= _BUILD_BATCH:
+                        with session.write():
+                            if not renewed():
+                                return None
+                            session.executemany(_projection.INSERT_ROW, batch)
+                        batch.clear()
+        finally:
+            reader.close()
+        with session.write():
+            if not renewed():
+                return None
+            if batch:
+                session.executemany(_projection.INSERT_ROW, batch)
+            if writer.new_terms:
+                session.executemany(_projection.INSERT_TERMS, writer.new_terms)
             for statement in _projection.INDEXES:
                 session.execute(statement)
+            session.execute(
+                "UPDATE ledger_projections SET through_seq = ? WHERE projection_id = ?",
+                (high, projection),
+            )
+        return projection
 
     def _drop_unused(self, session: _Session, now_us: int) -> None:
         """Drop the projections (of other policies or versions) not caught up lately."""
