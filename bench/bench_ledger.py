@@ -19,7 +19,8 @@
    in one run: judging every clock from the events (the baseline: a ledger with a host
    calendar of the same days keeps no projection), the first report (it builds the clock
    projection), the next one (the projection is current) and one after 1,000 new events
-   (the catch-up judges only their contacts). The baseline and the projected report must
+   (the catch-up judges only their contacts); while the first one builds, another
+   thread records an event every 10 ms: the longest any of them waited. The baseline and the projected report must
    give the same JSON, or the run stops. Beside them the floor of the baseline: its two
    ordered reads alone, computing nothing.
 
@@ -38,6 +39,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -287,9 +289,30 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 baseline_worklist = direct.due(now=now, within_weekdays=1)
                 due_judged_s = time.perf_counter() - start
+            # The first report builds the projection; meanwhile another thread records
+            # one event every 10 ms and times each: how long a writer waits for a build.
+            building = threading.Event()
+            during: list[float] = []
+
+            def write_meanwhile() -> None:
+                n = 0
+                while not building.is_set():
+                    began = time.perf_counter()
+                    ledger.record(
+                        f"c{n % contacts:07d}", "contact_answered", at=now,
+                        event_id=f"during{n}",
+                    )  # fmt: skip
+                    during.append((time.perf_counter() - began) * 1000)
+                    n += 1
+                    time.sleep(0.01)
+
+            writer = threading.Thread(target=write_meanwhile)
+            writer.start()
             start = time.perf_counter()
             report = ledger.report(since=since, until=now, by=by)  # builds the projection
             first_s = time.perf_counter() - start
+            building.set()
+            writer.join()
             start = time.perf_counter()
             worklist = ledger.due(now=now, within_weekdays=1)
             due_s = time.perf_counter() - start
@@ -324,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         "read_floor_rows": read_rows,
         "report_judging_every_event_s": round(judged_s, 2),
         "report_first_builds_projection_s": round(first_s, 2),
+        "record_during_build_ms_max": round(max(during), 1),
+        "records_during_build": len(during),
         "report_s": round(report_s, 2),
         "report_after_1000_new_events_s": round(after_new_s, 2),
         "report_clocks": report.total.clocks,

@@ -11,6 +11,11 @@ The projection is derived data and never the record: the events are. It is
   mid-write can leave nothing half-projected. A catch-up re-judges only the contacts that
   have events recorded since the last one (found by the events' ``seq``), in one write
   transaction, and moves the projection's ``through_seq`` with them;
+- *built* whole (the first time, or when many contacts changed) from one snapshot read on
+  a connection of its own, in batches of their own transactions, so that writers go on;
+  ``through_seq`` is -1 meanwhile (readers judge from the events), and the build's lease
+  (``caught_up_us``, renewed by each batch) lets a report take over a build whose process
+  died;
 - judged *without a today*: a stored clock that is not stopped says ``open``, and the
   reader decides ``breached`` from its due date and its own today, exactly as
   :meth:`Policies.judge` would (see :func:`judged_of`).
