@@ -61,6 +61,29 @@ def host_calendar() -> Calendar:
     return Calendar(finnish_closed_days, name="FI, as a host's own")
 
 
+def assessment(
+    policies: Policies,
+    contact_id: str,
+    received: datetime,
+    subject: ClockSubject,
+    clock_ids: tuple[str, ...],
+    services: tuple[str, ...] = ("nurse",),
+) -> Assessment:
+    """An assessment that started *clock_ids* for the client *subject*."""
+    return Assessment(
+        contact_id=contact_id,
+        received_at=received,
+        urgency="non_urgent",
+        needs=(),
+        routes=tuple(Route(KINDS.get(s, "digital_channel"), s, "test") for s in services),
+        clocks=policies.compute(clock_ids, subject=subject, received_at=received),
+        fired=(),
+        ruleset_digest="0" * 64,
+        backend="python",
+        subject=subject,
+    )
+
+
 def record_random(ledger: Ledger, policies: Policies, rng: random.Random, count: int,
                   prefix: str = "p") -> list[str]:  # fmt: skip
     """Record *count* random contacts with their events; their ids."""
@@ -75,18 +98,7 @@ def record_random(ledger: Ledger, policies: Policies, rng: random.Random, count:
         chosen = tuple(rng.sample(clock_ids, rng.randint(1, 6)))
         services = rng.choice(SERVICES)
         ledger.record_assessment(
-            Assessment(
-                contact_id=contact_id,
-                received_at=received,
-                urgency="non_urgent",
-                needs=(),
-                routes=tuple(Route(KINDS.get(s, "digital_channel"), s, "test") for s in services),
-                clocks=policies.compute(chosen, subject=subject, received_at=received),
-                fired=(),
-                ruleset_digest="0" * 64,
-                backend="python",
-                subject=subject,
-            )
+            assessment(policies, contact_id, received, subject, chosen, services)
         )
         for k in range(rng.randint(0, 7)):
             at = received + timedelta(minutes=rng.randrange(150 * 24 * 60))
@@ -441,20 +453,7 @@ def test_a_stored_open_clock_is_breached_once_today_passes_its_due_date(
     subject = ClockSubject(age=40)
     with Ledger.open(url, policies=policies) as ledger:
         ledger.record_assessment(
-            Assessment(
-                contact_id="open1",
-                received_at=received,
-                urgency="non_urgent",
-                needs=(),
-                routes=(Route("team_member", "nurse", "test"),),
-                clocks=policies.compute(
-                    ("need_assessment",), subject=subject, received_at=received
-                ),
-                fired=(),
-                ruleset_digest="0" * 64,
-                backend="python",
-                subject=subject,
-            )
+            assessment(policies, "open1", received, subject, ("need_assessment",))
         )
         since, until = received - timedelta(days=1), received + timedelta(days=60)
         same_day = ledger.report(since=since, until=until, now=received + timedelta(hours=1))
@@ -505,20 +504,7 @@ def test_the_age_group_is_the_age_on_the_need_assessment_day(url: str, policies:
             received = datetime(2025, 1, 16, 9, tzinfo=HELSINKI)
             subject = ClockSubject(birth_date=born)
             ledger.record_assessment(
-                Assessment(
-                    contact_id=contact_id,
-                    received_at=received,
-                    urgency="non_urgent",
-                    needs=(),
-                    routes=(Route("team_member", "nurse", "test"),),
-                    clocks=policies.compute(
-                        ("need_assessment",), subject=subject, received_at=received
-                    ),
-                    fired=(),
-                    ruleset_digest="0" * 64,
-                    backend="python",
-                    subject=subject,
-                )
+                assessment(policies, contact_id, received, subject, ("need_assessment",))
             )
             at = datetime(2025, 1, assessed_day, 10, tzinfo=HELSINKI)
             ledger.record(contact_id, "need_assessed", at=at, event_id=f"{contact_id}.n")

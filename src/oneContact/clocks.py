@@ -18,7 +18,7 @@ import bisect
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -1389,7 +1389,7 @@ class Policies:
             events,
             str(path),
             MappingProxyType(dict(loader.regions)),
-            files_digest=_files_digest(path, [*path.glob("*.yaml"), *regions_dir.glob("*.yaml")]),
+            files_digest=files_digest(path, [*path.glob("*.yaml"), *regions_dir.glob("*.yaml")]),
         )
         return policies if region is None else policies.with_region(region)
 
@@ -1578,8 +1578,10 @@ class Policies:
         return f"<Policies {len(self._clocks)} clocks from {self._source}{region}>"
 
 
-def _files_digest(root: Path, files: Sequence[Path]) -> str:
-    h = hashlib.sha256()
+def files_digest(root: Path, files: Iterable[Path], prefix: str = "") -> str:
+    """SHA-256 of *prefix*, then each file's name relative to *root* and its contents, in
+    name order: what a ruleset's and a policies' digest are made of."""
+    h = hashlib.sha256(prefix.encode())
     for file in sorted(files):
         h.update(file.relative_to(root).as_posix().encode())
         h.update(b"\0")

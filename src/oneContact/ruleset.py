@@ -9,7 +9,6 @@ all.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ from ._condition import (
     FieldInfo,
     compile_condition,
 )
-from .clocks import Policies
+from .clocks import Policies, files_digest
 from .errors import ContactProblem, RuleError, RuleProblem, did_you_mean
 from .intake import CHANNELS, FirstContact
 
@@ -348,15 +347,7 @@ def _display(path: Path, root: Path) -> str:
 
 
 def _digest(root: Path, files: Iterable[Path], region: str | None = None) -> str:
-    h = hashlib.sha256()
-    if region is not None:
-        h.update(f"region={region}\0".encode())
-    for file in sorted(files):
-        h.update(file.relative_to(root).as_posix().encode())
-        h.update(b"\0")
-        h.update(file.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
+    return files_digest(root, files, "" if region is None else f"region={region}\0")
 
 
 def _label(
