@@ -12,6 +12,7 @@ events after the moment a report is judged at.
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import threading
@@ -511,3 +512,41 @@ def test_the_age_group_is_the_age_on_the_need_assessment_day(url: str, policies:
         report = ledger.report(since=since, until=until, by=["age_group"])
     groups = {dict(row.key)["age_group"]: row.clocks for row in report.rows}
     assert {"0-22": 1, "23+": 1} == groups
+
+
+@pytest.mark.parametrize("url", ["postgresql"], indirect=True)
+def test_an_event_committing_after_a_later_one_is_not_skipped(url: str, policies: Policies) -> None:
+    """PostgreSQL draws seq at insert but commits in its own order: here seq n commits
+    after seq n+1. The catch-up waits for the open insert, so the report counts both;
+    had it moved its checkpoint past n+1 without waiting, n would never be judged."""
+    import psycopg
+
+    since, until = FIRST, FIRST + timedelta(days=900)
+    at = FIRST + timedelta(days=SPAN_DAYS)
+    with (
+        Ledger.open(url, policies=policies) as projected,
+        Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
+    ):
+        ids = record_random(projected, policies, random.Random(15), 30)
+        projected.report(since=since, until=until)
+        with psycopg.connect(url) as slow:  # a transaction of its own, left open
+            slow.execute(
+                "INSERT INTO ledger_events (event_id, contact_id, event, at_us) "
+                "VALUES (%s, %s, 'withdrawn', %s)",
+                ("slow", ids[4], micros(at)),
+            )
+            projected.record(ids[5], "withdrawn", at=at, event_id="fast")  # seq n+1, committed
+            result: list[str] = []
+            reporting = threading.Thread(
+                target=lambda: result.append(
+                    json.dumps(projected.report(since=since, until=until).to_json())
+                )
+            )
+            reporting.start()
+            reporting.join(0.5)
+            assert reporting.is_alive(), "the catch-up did not wait for the open insert"
+            slow.commit()
+        reporting.join()
+        reference = direct.report(since=since, until=until).to_json()
+        assert [json.dumps(reference)] == result
+        assert reference == projected.report(since=since, until=until).to_json()
