@@ -1338,7 +1338,9 @@ class Ledger:
         *now*'s local day, or already past due, most urgent first.
 
         Past-due clocks come first, most days over first; then by due date. Clocks of a
-        withdrawn contact and stopped clocks (met or late) are not listed.
+        withdrawn contact and stopped clocks (met or late) are not listed. Read from the
+        clock projection (caught up first) by an index on due date; the same list as
+        judging every clock from the events, which a ledger without a projection does.
         """
         now_us = _check_time(now, "now")
         if (
