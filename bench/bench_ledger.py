@@ -20,9 +20,9 @@
    calendar of the same days keeps no projection), the first report (it builds the clock
    projection), the next one (the projection is current) and one after 1,000 new events
    (the catch-up judges only their contacts); while the first one builds, another
-   thread records an event every 10 ms: the longest any of them waited. The baseline and the projected report must
-   give the same JSON, or the run stops. Beside them the floor of the baseline: its two
-   ordered reads alone, computing nothing.
+   thread records an event every 10 ms: the longest any of them waited. The baseline
+   and the projected report must give the same JSON, or the run stops. Beside them the
+   floor of the baseline: its two ordered reads alone, computing nothing.
 
 Targets from issue 3: >= 10,000 events/s in batches; clocks p99 <= 1 ms at 1,000,000
 events; a full report over 1,000,000 events <= 5 s. This is a benchmark, not a test:
@@ -43,7 +43,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -178,7 +177,7 @@ def read_floor_postgres(url: str) -> int:
         return count
 
 
-@contextmanager
+@contextlib.contextmanager
 def postgres_schema(base: str) -> Iterator[str]:
     """A ledger URL in a schema of its own on the server at *base*, dropped afterwards."""
     import psycopg  # noqa: PLC0415 - only a PostgreSQL run needs it

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from oneContact import _projection
@@ -284,6 +285,27 @@ def test_a_projection_of_another_format_is_dropped_on_opening(
     assert stored(url, "SELECT COUNT(*) FROM ledger_clock_rows")[0][0] > 0
 
 
+def test_a_broken_projection_table_is_a_fault_not_a_quiet_fallback(
+    tmp_path: Path, policies: Policies
+) -> None:
+    """Only a held lock or a read-only store sends a report to the events: a projection
+    table of the right format but the wrong shape raises."""
+    path = tmp_path / "ledger.db"
+    url = f"sqlite:///{path}"
+    since, until = FIRST, FIRST + timedelta(days=900)
+    with Ledger.open(url, policies=policies) as ledger:
+        ids = record_random(ledger, policies, random.Random(16), 10)
+        ledger.report(since=since, until=until)
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute("DROP TABLE ledger_clock_rows")
+            conn.execute("CREATE TABLE ledger_clock_rows (something_else INTEGER)")
+        conn.close()
+        ledger.record(ids[0], "withdrawn", at=FIRST + timedelta(days=SPAN_DAYS), event_id="b")
+        with pytest.raises(sqlite3.OperationalError, match="no such column"):
+            ledger.report(since=since, until=until)
+
+
 def test_writers_go_on_while_a_projection_is_built(
     tmp_path: Path, policies: Policies, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -465,7 +487,7 @@ def test_a_stored_open_clock_is_breached_once_today_passes_its_due_date(
     ((projection,),) = stored(url, "SELECT projection_id FROM ledger_projections")
     conn = sqlite3.connect(url.removeprefix("sqlite:///"))
     try:
-        terms = {r[0]: r[1:] for r in conn.execute(_projection.SELECT_TERMS, (projection,))}
+        terms = _projection.terms_of(conn.execute(_projection.SELECT_TERMS, (projection,)))
         (row,) = conn.execute(_projection.SELECT_STARTED, (projection, 0, 2**62)).fetchall()
     finally:
         conn.close()
@@ -489,6 +511,9 @@ def test_no_projection_for_a_host_calendar_or_policies_not_from_files(
     finnish = Calendar.finnish()
     assert _projection.fingerprint(policies, finnish) is not None
     assert _projection.fingerprint(policies, host_calendar()) is None
+    unnamed = attrs.evolve(policies, files_digest="")  # as if made in code, not read
+    assert "" == unnamed.digest
+    assert _projection.fingerprint(unnamed, finnish) is None
     assert _projection.fingerprint(policies.with_region(None), finnish) != (
         _projection.fingerprint(policies, finnish)
     )

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
@@ -54,6 +54,7 @@ __all__ = [
     "Writer",
     "fingerprint",
     "judged_of",
+    "terms_of",
 ]
 
 FORMAT = 2
@@ -202,7 +203,7 @@ class Writer:
 
     def __init__(self, projection_id: int, stored: Sequence[Sequence[Any]]) -> None:
         self.projection_id = projection_id
-        self.ids: dict[Terms, int] = {(r[1], r[2], r[3], r[4]): r[0] for r in stored}
+        self.ids: dict[Terms, int] = {terms: n for n, terms in terms_of(stored).items()}
         self.new_terms: list[tuple[Any, ...]] = []
 
     def _terms_id(self, j: Judged) -> int:
@@ -248,6 +249,11 @@ class Writer:
 @functools.lru_cache(maxsize=65_536)
 def _day(ordinal: int) -> date:
     return date.fromordinal(ordinal)
+
+
+def terms_of(rows: Iterable[Sequence[Any]]) -> dict[int, Terms]:
+    """Terms by their ids, from :data:`SELECT_TERMS` rows."""
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
 
 def judged_of(row: Sequence[Any], terms: Mapping[int, Terms], today: date) -> Judged:

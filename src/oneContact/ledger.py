@@ -133,6 +133,9 @@ _CHUNK = 500
 # PostgreSQL: a concurrent writer may insert the same event_id between our check and our
 # insert; the unique index refuses the second, and the batch is simply run again.
 _RETRIES = 5
+_SQLITE_CANNOT_WRITE = frozenset(
+    {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY}
+)
 
 
 class LedgerError(OneContactError, ValueError):
@@ -300,8 +303,10 @@ class _Dialect(Protocol):
     @property
     def unique_violation(self) -> tuple[type[BaseException], ...]: ...
 
-    @property
-    def cannot_write(self) -> tuple[type[BaseException], ...]: ...
+    def cannot_write(self, error: BaseException) -> bool:
+        """Whether *error* says this process may not write now (a lock held past the busy
+        timeout, a read-only store): then reports judge from the events instead."""
+        ...
 
     def connect(self) -> _Session: ...
 
@@ -431,7 +436,7 @@ class _SQLiteSession:
         # BEGIN IMMEDIATE holds the one write lock: no event can commit meanwhile, so
         # every event up to the highest seq is committed, and catch-ups take turns.
         with self.write():
-            yield self.query("SELECT COALESCE(MAX(seq), 0) FROM ledger_events")[0][0]
+            yield self.query(_SELECT_MAX_SEQ)[0][0]
 
     @contextmanager
     def write(self) -> Iterator[None]:
@@ -471,9 +476,12 @@ class _SQLite:
     busy_ms: int
     name: str = "sqlite"
     unique_violation: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
-    # A read-only file or a writer holding the lock past busy_timeout: reports then judge
-    # from the events instead of catching the projection up.
-    cannot_write: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
+
+    def cannot_write(self, error: BaseException) -> bool:
+        # Only busy, locked and read-only: any other OperationalError (a bad statement,
+        # a broken file) is a fault to see, not a reason to fall back quietly.
+        code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+        return isinstance(error, sqlite3.OperationalError) and code in _SQLITE_CANNOT_WRITE
 
     def connect(self) -> _Session:
         return _SQLiteSession(self.path, self.busy_ms)
@@ -549,7 +557,7 @@ class _PgSession:
         # up to the highest seq read here is committed and none can come in below it.
         with self.conn.transaction():
             self.conn.execute("LOCK TABLE ledger_events IN SHARE MODE")
-            row = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM ledger_events").fetchone()
+            row = self.conn.execute(_SELECT_MAX_SEQ).fetchone()
         high = 0 if row is None else int(row[0])
         with self.conn.transaction():
             # Catch-ups take turns; writers are not held up by them.
@@ -590,8 +598,11 @@ class _PgSession:
 class _Postgres:
     url: str = attrs.field(repr=False)
     unique_violation: tuple[type[BaseException], ...]
-    cannot_write: tuple[type[BaseException], ...]
+    read_only: tuple[type[BaseException], ...]
     name: str = "postgresql"
+
+    def cannot_write(self, error: BaseException) -> bool:
+        return isinstance(error, self.read_only)
 
     def connect(self) -> _Session:
         return _PgSession(self.url)
@@ -759,6 +770,13 @@ def _seen(received_us: int, rows: Iterable[tuple[Any, ...]]) -> dict[str, list[i
             found.append(at_us)
     seen[_CONTACT_RECEIVED] = [received_us]
     return seen
+
+
+def _assessed_us(contact: _Contact, seen: Mapping[str, Sequence[int]]) -> int:
+    """The contact's first need assessment, or its receipt without one: the day its age
+    group is counted on."""
+    assessed = seen.get(_NEED_ASSESSED)
+    return contact.received_us if assessed is None else assessed[0]
 
 
 def _merged(
@@ -1398,27 +1416,18 @@ class Ledger:
             (_projection.SELECT_LATER, (projection, now_us)),
             (_projection.SELECT_DUE, (projection, horizon.toordinal())),
         ) as (terms_rows, later_rows, rows):
-            terms = {r[0]: (r[1], r[2], r[3], r[4]) for r in terms_rows}
+            terms = _projection.terms_of(terms_rows)
             later = {r[0] for r in later_rows}
             for row in rows:
                 if row[0] not in later:
                     found = clock_of(judged_of(row, terms, today), _instant)
                     worklist.append(self._counted(row[0], found, today, None))
-        for chunk in _chunks(sorted(later)):
-            with session.streams(
-                (_some_contacts(len(chunk)), chunk),
-                (_some_events(_EVENTS_UNTIL_OF, len(chunk)), (now_us, *chunk)),
-            ) as (contacts, event_rows):
-                for history in _merged(contacts, event_rows, now_us, None):
-                    judged, _ = self._judged(
-                        history.contact, history.seen, today, running_only=True
-                    )
-                    for j in judged:
-                        listed = self._counted(
-                            history.contact_id, clock_of(j, _instant), today, None
-                        )
-                        if _on_worklist(listed, horizon):
-                            worklist.append(listed)
+        for history in self._histories_of(sorted(later), now_us, None):
+            judged, _ = self._judged(history.contact, history.seen, today, running_only=True)
+            for j in judged:
+                listed = self._counted(history.contact_id, clock_of(j, _instant), today, None)
+                if _on_worklist(listed, horizon):
+                    worklist.append(listed)
         return worklist
 
     def report(
@@ -1483,6 +1492,19 @@ class Ledger:
         ) as (contacts, event_rows):
             yield from _merged(contacts, event_rows, now_us, since_us)
 
+    def _histories_of(
+        self, contact_ids: Sequence[str], now_us: int, since_us: int | None
+    ) -> Iterator[_History]:
+        """What :meth:`_histories` gives, for the contacts *contact_ids* (in contact-id
+        order) only: a few hundred at a time, each lot in one snapshot."""
+        session = self._session()
+        for chunk in _chunks(contact_ids):
+            with session.streams(
+                (_some_contacts(len(chunk)), chunk),
+                (_some_events(_EVENTS_UNTIL_OF, len(chunk)), (now_us, *chunk)),
+            ) as (contacts, event_rows):
+                yield from _merged(contacts, event_rows, now_us, since_us)
+
     def _recompute(
         self,
         contact_id: str,
@@ -1533,7 +1555,7 @@ class Ledger:
             (_projection.SELECT_TERMS, (projection,)),
             (_projection.SELECT_STARTED, (projection, since_us, until_us)),
         ) as (terms_rows, rows):
-            terms = {r[0]: (r[1], r[2], r[3], r[4]) for r in terms_rows}
+            terms = _projection.terms_of(terms_rows)
             for contact_id, group in itertools.groupby(rows, key=_FIRST):
                 clocks = list(group)
                 head = clocks[0]
@@ -1554,13 +1576,9 @@ class Ledger:
                     head[9],
                     tuple([judged_of(row, terms, today) for row in clocks]),
                 )
-        for chunk in _chunks(later):
-            with session.streams(
-                (_some_contacts(len(chunk)), chunk),
-                (_some_events(_EVENTS_UNTIL_OF, len(chunk)), (now_us, *chunk)),
-            ) as (contacts, event_rows):
-                histories = _merged(contacts, event_rows, now_us, since_us)
-                yield from self._started(histories, since_us, until_us, today)
+        yield from self._started(
+            self._histories_of(later, now_us, since_us), since_us, until_us, today
+        )
 
     def _started(
         self, histories: Iterable[_History], since_us: int, until_us: int, today: date
@@ -1581,14 +1599,7 @@ class Ledger:
                 started, subject=contact.subject, happened=seen, today=today,
                 calendar=calendar,
             )  # fmt: skip
-            assessed = seen.get(_NEED_ASSESSED)
-            yield (
-                contact_id,
-                services,
-                contact.subject,
-                contact.received_us if assessed is None else assessed[0],
-                judged,
-            )
+            yield contact_id, services, contact.subject, _assessed_us(contact, seen), judged
 
     # ------------------------------------------------------------ the clock projection
 
@@ -1642,8 +1653,10 @@ class Ledger:
                     )
             if build is not None:
                 return self._build(*build)
-        except self._dialect.cannot_write:
-            return None
+        except Exception as error:
+            if self._dialect.cannot_write(error):
+                return None
+            raise
         return int(projection)
 
     def _judged_rows(
@@ -1658,12 +1671,11 @@ class Ledger:
                 contact.clock_ids, subject=contact.subject, happened=seen, today=None,
                 calendar=calendar,
             )  # fmt: skip
-            assessed = seen.get(_NEED_ASSESSED)
             withdrawn = seen.get(_WITHDRAWN)
             yield rows_of(
                 contact_id,
                 judged,
-                contact.received_us if assessed is None else assessed[0],
+                _assessed_us(contact, seen),
                 max(t[-1] for t in seen.values()),
                 withdrawn[0] if withdrawn else None,
             )
