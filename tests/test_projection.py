@@ -137,10 +137,21 @@ def reports_agree(projected: Ledger, direct: Ledger) -> int:
     return counted
 
 
+def alter(url: str, *statements: str | tuple[str, tuple[object, ...]]) -> None:
+    """Change a SQLite ledger's own file behind its back, in one transaction."""
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        with conn:
+            for statement in statements:
+                sql, params = (statement, ()) if isinstance(statement, str) else statement
+                conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
 def stored(url: str, sql: str) -> list[tuple[object, ...]]:
     """Rows read from a SQLite ledger's own file."""
-    path = url.removeprefix("sqlite:///")
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
     try:
         return conn.execute(sql).fetchall()
     finally:
@@ -248,10 +259,7 @@ def test_a_projection_unused_for_a_week_is_dropped_when_another_is_built(
     with Ledger.open(url, policies=policies) as regional:
         record_random(regional, policies, random.Random(2), 20)
         regional.report(since=since, until=until)
-    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
-    with conn:
-        conn.execute("UPDATE ledger_projections SET caught_up_us = 0")
-    conn.close()
+    alter(url, "UPDATE ledger_projections SET caught_up_us = 0")
     with Ledger.open(url, policies=policies.with_region(None)) as plain:
         plain.report(since=since, until=until)
     assert [(plain._fingerprint,)] == stored(url, "SELECT fingerprint FROM ledger_projections")
@@ -271,12 +279,12 @@ def test_a_projection_of_another_format_is_dropped_on_opening(
     with Ledger.open(url, policies=policies) as ledger:
         record_random(ledger, policies, random.Random(6), 30)
         before = ledger.report(since=since, until=until)
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute("UPDATE ledger_meta SET value = '0' WHERE key = 'projection_format'")
-        conn.execute("DROP TABLE ledger_clock_rows")
-        conn.execute("CREATE TABLE ledger_clock_rows (something_else INTEGER)")
-    conn.close()
+    alter(
+        url,
+        "UPDATE ledger_meta SET value = '0' WHERE key = 'projection_format'",
+        "DROP TABLE ledger_clock_rows",
+        "CREATE TABLE ledger_clock_rows (something_else INTEGER)",
+    )
     with Ledger.open(url, policies=policies) as ledger:
         assert before.to_json() == ledger.report(since=since, until=until).to_json()
     assert [(str(_projection.FORMAT),)] == stored(
@@ -296,11 +304,11 @@ def test_a_broken_projection_table_is_a_fault_not_a_quiet_fallback(
     with Ledger.open(url, policies=policies) as ledger:
         ids = record_random(ledger, policies, random.Random(16), 10)
         ledger.report(since=since, until=until)
-        conn = sqlite3.connect(path)
-        with conn:
-            conn.execute("DROP TABLE ledger_clock_rows")
-            conn.execute("CREATE TABLE ledger_clock_rows (something_else INTEGER)")
-        conn.close()
+        alter(
+            url,
+            "DROP TABLE ledger_clock_rows",
+            "CREATE TABLE ledger_clock_rows (something_else INTEGER)",
+        )
         ledger.record(ids[0], "withdrawn", at=FIRST + timedelta(days=SPAN_DAYS), event_id="b")
         with pytest.raises(sqlite3.OperationalError, match="no such column"):
             ledger.report(since=since, until=until)
@@ -352,7 +360,6 @@ def test_a_projection_being_built_elsewhere_is_left_to_its_builder(
     once the lease is five minutes old (the builder died), a report takes the build over
     and finishes it."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    path = url.removeprefix("sqlite:///")
     since, until = FIRST, FIRST + timedelta(days=900)
     with (
         Ledger.open(url, policies=policies) as projected,
@@ -366,12 +373,9 @@ def test_a_projection_being_built_elsewhere_is_left_to_its_builder(
         reference = direct.report(since=since, until=until).to_json()
         fresh = micros(datetime.now(HELSINKI))
         for lease, builds in ((fresh, False), (fresh - 6 * 60 * 1_000_000, True)):
-            conn = sqlite3.connect(path)
-            with conn:
-                conn.execute(
-                    "UPDATE ledger_projections SET through_seq = -1, caught_up_us = ?", (lease,)
-                )
-            conn.close()
+            alter(
+                url, ("UPDATE ledger_projections SET through_seq = -1, caught_up_us = ?", (lease,))
+            )
             assert reference == projected.report(since=since, until=until).to_json()
             ((through,),) = stored(url, "SELECT through_seq FROM ledger_projections")
             assert (through > 0) is builds
@@ -383,7 +387,6 @@ def test_a_build_taken_over_half_way_gives_up(
     """A builder that finds its lease renewed by another (who took it over) stops
     writing; its report judges from the events instead."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    path = url.removeprefix("sqlite:///")
     since, until = FIRST, FIRST + timedelta(days=900)
     monkeypatch.setattr(ledger_module, "_BUILD_BATCH", 5)
     with (
@@ -396,10 +399,7 @@ def test_a_build_taken_over_half_way_gives_up(
         def judged_rows(self: Ledger, writer: Any, histories: Iterable[Any]) -> Iterator[Any]:
             for n, rows in enumerate(rows_of(self, writer, histories)):
                 if n == 20:
-                    conn = sqlite3.connect(path)
-                    with conn:
-                        conn.execute("UPDATE ledger_projections SET caught_up_us = 7")
-                    conn.close()
+                    alter(url, "UPDATE ledger_projections SET caught_up_us = 7")
                 yield rows
 
         monkeypatch.setattr(Ledger, "_judged_rows", judged_rows)
