@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from ._calendar import YearTable, add_months, finnish_closed_days
+from ._text import Label, read_text
 from ._yaml import Located, item_position, key_position, load_yaml, position, value_position
 from .errors import RuleError, RuleProblem, did_you_mean
 
@@ -311,7 +312,7 @@ class _Limit:
     kind: str  # one of _LIMIT_KINDS
     amount: int = 0
     office_hours: _OfficeHours | None = None
-    reason: str | None = None  # why there is no limit, for kind "none"
+    reason: Label | None = None  # why there is no limit, for kind "none"
 
     @property
     def text(self) -> str | None:
@@ -421,7 +422,7 @@ _FLAGS = ("highest_care_allowance", "special_support_child")
 class _Variant:
     condition: _Condition
     limit: _Limit
-    note: str | None = None
+    note: Label | None = None
 
 
 def _resolve(version: _Version) -> tuple[tuple[_Condition, _Limit, str | None, str], ...]:
@@ -431,7 +432,7 @@ def _resolve(version: _Version) -> tuple[tuple[_Condition, _Limit, str | None, s
             v.condition,
             v.limit,
             v.limit.text,
-            "; ".join(part for part in (version.basis, v.note, v.limit.reason) if part),
+            "; ".join(part.get("en") for part in (version.basis, v.note, v.limit.reason) if part),
         )
         for v in version.variants
     )
@@ -462,7 +463,7 @@ class _Span:
 @attrs.frozen
 class _Version:
     span: _Span
-    basis: str
+    basis: Label
     variants: tuple[_Variant, ...]  # the last one always holds
     roll_to_weekday: bool
     # (condition, limit, limit text, basis) per variant, in order.
@@ -487,6 +488,7 @@ class _ClockPolicy:
     path: Path
     line: int | None
     declined_ends_clock: bool = False
+    treatment: bool = False
 
     def version_on(self, day: date) -> _Version | None:
         return _version_on(self.versions, day)
@@ -524,6 +526,7 @@ _CLOCK_KEYS = (
     "stops_on",
     "roll_to_weekday",
     "declined_ends_clock",
+    "treatment",
     "versions",
 )
 _REGION_KEYS = ("name", "description", "targets")
@@ -695,6 +698,22 @@ class _Loader:
 
     # -- clocks
 
+    def text(self, mapping: Mapping[Any, Any], key: str, path: Path, what: str) -> bool | None:
+        """Check an optional text under *key*: None when absent, else whether it is text
+        (a string, or ``{fi, sv, en}`` strings)."""
+        if mapping.get(key) is None:
+            return None
+        if read_text(mapping[key]) is None:
+            self.problem(
+                "policy-bad-value",
+                f"{what}: {key!r} is text, or the same text in each language: "
+                "{fi: ..., sv: ..., en: ...}",
+                path,
+                value_position(mapping, key),
+            )
+            return False
+        return True
+
     def read_clock(self, item: object, path: Path, where: Located) -> None:
         if not isinstance(item, Mapping):
             self.problem(
@@ -714,13 +733,7 @@ class _Loader:
             clock_id = "?"
         name = str(clock_id)
         what = f"clock {name!r}"
-        if "description" in item and not isinstance(item["description"], str):
-            self.problem(
-                "policy-bad-value",
-                f"{what}: 'description' is text",
-                path,
-                value_position(item, "description"),
-            )
+        self.text(item, "description", path, what)
         starts_on = None
         if (raw_start := self.required(item, "starts_on", path, what, _CLOCK_KEYS)) is not None:
             starts_on = self.event(raw_start, name, path, value_position(item, "starts_on"))
@@ -753,6 +766,7 @@ class _Loader:
                         stops_on.append(stop)
         roll = self.flag(item, "roll_to_weekday", path, default=True)
         declined = self.flag(item, "declined_ends_clock", path, default=False)
+        treatment = self.flag(item, "treatment", path, default=False)
         versions = self.read_versions(item, path, what, roll, _CLOCK_KEYS)
         if starts_on is None or raw_stops is None or versions is None:
             ok = False
@@ -776,6 +790,7 @@ class _Loader:
             path,
             where[0],
             declined_ends_clock=declined,
+            treatment=treatment,
         )
 
     def read_versions(
@@ -889,16 +904,19 @@ class _Loader:
                 key_position(item, "valid_until"),
             )
             ok, span = False, None
-        basis = self.required(item, "basis", path, f"a version of {what}", _VERSION_KEYS)
-        if basis is not None and (not isinstance(basis, str) or not basis.strip()):
-            self.problem(
-                "policy-bad-value",
-                f"{what}: 'basis' is the legal basis as text, e.g. "
-                "'Terveydenhuoltolaki 1326/2010 § 51'",
-                path,
-                value_position(item, "basis"),
-            )
-            ok = False
+        basis: Label | None = None
+        if self.required(item, "basis", path, f"a version of {what}", _VERSION_KEYS) is not None:
+            basis = read_text(item["basis"])
+            if basis is None:
+                self.problem(
+                    "policy-bad-value",
+                    f"{what}: 'basis' is the legal basis as text, e.g. "
+                    "'Terveydenhuoltolaki 1326/2010 § 51', or the same in each language: "
+                    "{fi: ..., sv: ..., en: ...}",
+                    path,
+                    value_position(item, "basis"),
+                )
+                ok = False
         roll_here = self.flag(item, "roll_to_weekday", path, default=roll)
         variants: tuple[_Variant, ...] | None = None
         if ("limit" in item) == ("variants" in item):
@@ -915,9 +933,9 @@ class _Loader:
             variants = None if limit is None else (_Variant(_Otherwise(), limit),)
         else:
             variants = self.read_variants(item, path, what)
-        if not ok or span is None or variants is None or not isinstance(basis, str):
+        if not ok or span is None or variants is None or basis is None:
             return span, None
-        return span, _Version(span, basis.strip(), variants, roll_here)
+        return span, _Version(span, basis, variants, roll_here)
 
     # -- limits and variants
 
@@ -959,16 +977,18 @@ class _Loader:
                 return None
             return _Limit(kind, amount=arg)
         if kind == "none":
-            if not isinstance(arg, str) or not arg.strip():
+            reason = read_text(arg)
+            if reason is None:
                 self.problem(
                     "policy-bad-limit",
                     f"{what}: 'none' needs the reason there is no fixed limit, e.g. "
-                    '{none: "without delay; no fixed day in law"}',
+                    '{none: "without delay; no fixed day in law"} (or the reason in each '
+                    "language: {fi: ..., sv: ..., en: ...})",
                     path,
                     arg_where,
                 )
                 return None
-            return _Limit("none", reason=arg.strip())
+            return _Limit("none", reason=reason)
         return self.read_same_day(arg, path, arg_where, what)
 
     def read_same_day(self, arg: object, path: Path, where: Located, what: str) -> _Limit | None:
@@ -1077,19 +1097,22 @@ class _Loader:
             limit = self.required(item, "limit", path, f"a variant of {what}", _VARIANT_KEYS)
             if limit is not None:
                 limit = self.read_limit(item, "limit", path, what)
-            note = item.get("note")
-            if note is not None and not isinstance(note, str):
-                self.problem(
-                    "policy-bad-value",
-                    f"{what}: a variant's 'note' is text",
-                    path,
-                    value_position(item, "note"),
-                )
-                ok = False
+            note: Label | None = None
+            if item.get("note") is not None:
+                note = read_text(item["note"])
+                if note is None:
+                    self.problem(
+                        "policy-bad-value",
+                        f"{what}: a variant's 'note' is text, or the same text in each "
+                        "language: {fi: ..., sv: ..., en: ...}",
+                        path,
+                        value_position(item, "note"),
+                    )
+                    ok = False
             if condition is None or not isinstance(limit, _Limit):
                 ok = False
                 continue
-            variants.append(_Variant(condition, limit, note.strip() if note else None))
+            variants.append(_Variant(condition, limit, note))
         if otherwise_at is None:
             self.problem(
                 "policy-no-otherwise",
@@ -1195,14 +1218,7 @@ class _Loader:
         self.check_keys(data, _REGION_KEYS, path, "a region file")
         ok = True
         for key in ("name", "description"):
-            value = data.get(key)
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                self.problem(
-                    "policy-bad-value",
-                    f"region {region_id!r}: {key!r} is text",
-                    path,
-                    value_position(data, key),
-                )
+            if self.text(data, key, path, f"region {region_id!r}") is False:
                 ok = False
         raw = self.required(data, "targets", path, "a region file", _REGION_KEYS)
         if raw is None:
@@ -1279,13 +1295,7 @@ class _Loader:
                 ok = False
             else:
                 first_line[name] = where[0]
-        if "description" in item and not isinstance(item["description"], str):
-            self.problem(
-                "policy-bad-value",
-                f"{what}: 'description' is text",
-                path,
-                value_position(item, "description"),
-            )
+        self.text(item, "description", path, what)
         roll = self.flag(item, "roll_to_weekday", path, default=True)
         versions = self.read_versions(item, path, what, roll, _TARGET_KEYS)
         if not ok or versions is None:
@@ -1335,6 +1345,13 @@ class Policies:
         init=False, factory=dict
     )  # the policies of each list of clock ids judge() was given
     _other_terms: dict[Calendar, _Terms] = attrs.field(init=False, factory=dict)
+    _treatment: frozenset[str] = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda self: frozenset(c for c, p in self._clocks.items() if p.treatment),
+            takes_self=True,
+        ),
+    )
     _terms: _Terms = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -1453,6 +1470,13 @@ class Policies:
     def stops_on(self, clock_id: str) -> tuple[str, ...]:
         """The events that stop clock *clock_id* (as met or breached)."""
         return self._policy(clock_id).stops_on
+
+    @property
+    def treatment_clocks(self) -> frozenset[str]:
+        """The clocks marked ``treatment: true``: the care-guarantee clocks of a treatment
+        (``care``, ``planned_care``, ``oral_care``, ``therapy_guarantee``, ...), of which an
+        assessment starts at most one."""
+        return self._treatment
 
     def declined_ends_clock(self, clock_id: str) -> bool:
         """Whether the client declining a time offered within the limit ends *clock_id*

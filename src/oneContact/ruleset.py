@@ -26,6 +26,7 @@ from ._condition import (
     FieldInfo,
     compile_condition,
 )
+from ._text import LANGUAGES, Label, read_text
 from .clocks import Policies, files_digest
 from .errors import ContactProblem, RuleError, RuleProblem, did_you_mean
 from .intake import CHANNELS, FirstContact
@@ -49,7 +50,6 @@ Urgency = Literal["emergency", "urgent", "non_urgent", "self_care"]
 #: Most urgent first.
 URGENCY_LEVELS: tuple[Urgency, ...] = ("emergency", "urgent", "non_urgent", "self_care")
 SERVICE_KINDS = ("emergency", "team_member", "digital_channel", "family_centre", "remedy")
-LANGUAGES = ("fi", "sv", "en")
 MAX_QUESTIONS = 180
 MAX_CONCERNS = 40
 MAX_RULES = 5_000
@@ -76,19 +76,6 @@ BUILTIN_FIELDS: Mapping[str, FieldInfo] = {
 
 
 # ---------------------------------------------------------------- values
-
-
-@attrs.frozen
-class Label:
-    """A name in Finnish, Swedish and English."""
-
-    fi: str
-    sv: str
-    en: str
-
-    def get(self, language: str) -> str:
-        """The name in *language*, falling back to Finnish."""
-        return {"fi": self.fi, "sv": self.sv, "en": self.en}.get(language, self.fi)
 
 
 @attrs.frozen
@@ -240,6 +227,13 @@ class Service:
     id: str
     kind: str
     name: Label
+    care_guarantee: bool = False
+    """Whether a non-urgent route here is care under the care guarantee: true by default
+    for team members and family-centre services, unless the catalogue says
+    ``care_guarantee: false`` (social services with clocks of their own, groups, ...)."""
+    treatment_clock: str | None = None
+    """The treatment clock a non-urgent route here starts when no fired rule starts one
+    (the service's ``treatment_clock``, else the catalogue's default)."""
 
 
 @attrs.frozen
@@ -250,6 +244,9 @@ class Catalogue:
     services: Mapping[str, Service]
     default_urgency: Urgency
     fallback_service: str
+    default_treatment_clock: str | None = None
+    """``defaults.treatment_clock``: the treatment clock of a care-guarantee service that
+    names none of its own."""
 
 
 @attrs.frozen(repr=False)
@@ -266,7 +263,8 @@ class Rule:
     services: tuple[str, ...]
     clocks: tuple[str, ...]
     priority: int
-    description: str | None = None
+    description: Label | None = None
+    """What the rule does, for the people who read a decision (fi/sv/en)."""
     when_at: tuple[int | None, int | None] = attrs.field(default=(None, None), eq=False)
     """Line and column of the ``when`` value in the file, as far as known (for the lint)."""
     priority_written: bool = attrs.field(default=False, eq=False)
@@ -525,7 +523,8 @@ def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
     for nid, item, where in _entries(doc, "needs", "need", ("id", "label"), path, c):
         needs[nid] = _label(item.get("label"), path, where, c, f"need {nid!r}")
     services: dict[str, Service] = {}
-    for sid, item, where in _entries(doc, "services", "service", ("id", "kind", "name"), path, c):
+    service_keys = ("id", "kind", "name", "care_guarantee", "treatment_clock")
+    for sid, item, where in _entries(doc, "services", "service", service_keys, path, c):
         kind = str(item.get("kind"))
         if kind not in SERVICE_KINDS:
             c.add(
@@ -535,16 +534,54 @@ def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
                 where,
                 suggestion=did_you_mean(kind, SERVICE_KINDS),
             )
+        care = kind in _CARE_KINDS
+        if "care_guarantee" in item:
+            if not isinstance(item["care_guarantee"], bool):
+                c.add(
+                    "bad-care-guarantee",
+                    f"service {sid!r}: care_guarantee is true or false",
+                    path,
+                    _yaml.value_position(item, "care_guarantee"),
+                )
+            elif item["care_guarantee"] and kind not in _CARE_KINDS:
+                c.add(
+                    "bad-care-guarantee",
+                    f"service {sid!r}: only a team member or a family-centre service can be "
+                    "care under the care guarantee; remove care_guarantee",
+                    path,
+                    _yaml.value_position(item, "care_guarantee"),
+                )
+            else:
+                care = bool(item["care_guarantee"])
+        own_clock = item.get("treatment_clock")
+        if own_clock is not None and not care:
+            c.add(
+                "bad-care-guarantee",
+                f"service {sid!r}: a treatment_clock is for care under the care guarantee; "
+                "remove it (or care_guarantee: false)",
+                path,
+                _yaml.value_position(item, "treatment_clock"),
+            )
+            own_clock = None
         services[sid] = Service(
-            sid, kind, _label(item.get("name"), path, where, c, f"service {sid!r}")
+            sid,
+            kind,
+            _label(item.get("name"), path, where, c, f"service {sid!r}"),
+            care_guarantee=care,
+            treatment_clock=None if own_clock is None else str(own_clock),
         )
     defaults = doc.get("defaults") or {}
     default_urgency: Urgency = "non_urgent"
     fallback = ""
+    default_clock: str | None = None
     if not isinstance(defaults, Mapping):
         c.add("not-a-mapping", "'defaults' must map urgency and fallback_service", path)
     else:
-        c.unknown_keys(defaults, ("urgency", "fallback_service"), path, "defaults")
+        c.unknown_keys(
+            defaults, ("urgency", "fallback_service", "treatment_clock"), path, "defaults"
+        )
+        if defaults.get("treatment_clock") is not None:
+            default_clock = str(defaults["treatment_clock"])
         urgency = defaults.get("urgency", "non_urgent")
         if urgency not in URGENCY_LEVELS:
             c.add(
@@ -573,7 +610,48 @@ def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
                 path,
                 _yaml.key_position(defaults, "fallback_service"),
             )
-    return Catalogue(MappingProxyType(needs), MappingProxyType(services), default_urgency, fallback)
+    services = {
+        sid: attrs.evolve(service, treatment_clock=service.treatment_clock or default_clock)
+        if service.care_guarantee
+        else service
+        for sid, service in services.items()
+    }
+    return Catalogue(
+        MappingProxyType(needs),
+        MappingProxyType(services),
+        default_urgency,
+        fallback,
+        default_clock,
+    )
+
+
+#: The kinds of service whose non-urgent routes are care under the care guarantee unless
+#: the catalogue says ``care_guarantee: false``.
+_CARE_KINDS = ("team_member", "family_centre")
+
+
+def _check_treatment_clocks(
+    root: Path, catalogue: Catalogue, policies: Policies, c: _Collector
+) -> None:
+    """Every treatment clock the catalogue names is a clock marked ``treatment: true``."""
+    path = root / "catalogue.yaml"
+    named = {service.treatment_clock for service in catalogue.services.values()}
+    named.add(catalogue.default_treatment_clock)
+    for clock in sorted(n for n in named if n is not None):
+        if clock in policies.treatment_clocks:
+            continue
+        known = clock in policies.clock_ids
+        c.add(
+            "bad-treatment-clock",
+            f"treatment clock {clock!r} "
+            + (
+                "is not marked 'treatment: true' in its policy file"
+                if known
+                else "is not a clock of rules/policies"
+            ),
+            path,
+            suggestion=None if known else did_you_mean(clock, policies.treatment_clocks),
+        )
 
 
 _RULE_KEYS = ("id", "description", "when", "urgency", "needs", "services", "clocks", "priority")
@@ -753,7 +831,18 @@ def _load_rule(
             where,
             rule_id=rule_id,
         )
-    description = item.get("description")
+    description: Label | None = None
+    if item.get("description") is not None:
+        description = read_text(item["description"])
+        if description is None:
+            c.add(
+                "bad-description",
+                "a rule's description is text, or the same text in each language: "
+                "{fi: ..., sv: ..., en: ...}",
+                path,
+                _yaml.value_position(item, "description"),
+                rule_id=rule_id,
+            )
     if len(c.problems) > before or condition is None:
         return None
     return Rule(
@@ -767,7 +856,7 @@ def _load_rule(
         services=services,
         clocks=clocks,
         priority=priority,
-        description=str(description) if description is not None else None,
+        description=description,
         when_at=_yaml.value_position(item, "when"),
         priority_written="priority" in item,
     )
@@ -830,6 +919,8 @@ def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
             # report every clock of every rule as unknown.
             clock_ids = policies.clock_ids if policies is not None else None
             rules = _load_rules(root, questionnaire, catalogue, clock_ids, c)
+            if policies is not None:
+                _check_treatment_clocks(root, catalogue, policies, c)
         except RuleError as exc:
             problems_from_files.extend(exc.problems)
     problems = problems_from_files + c.problems
