@@ -70,6 +70,7 @@ services:
     name: {fi: sairaanhoitaja, sv: sjukskötare, en: nurse}
   - id: service_coordinator
     kind: team_member
+    care_guarantee: false
     name: {fi: palveluohjaaja, sv: servicehandledare, en: service coordinator}
   - id: digital_chat
     kind: digital_channel

@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,12 +33,20 @@ from .route import (
     ServiceRequest,
     booking_due_date,
 )
-from .ruleset import URGENCY_LEVELS, Questionnaire, Rule, RuleSet, Urgency, load_ruleset
+from .ruleset import (
+    URGENCY_LEVELS,
+    Catalogue,
+    Questionnaire,
+    Rule,
+    RuleSet,
+    Urgency,
+    load_ruleset,
+)
 
 if TYPE_CHECKING:
     from .explain import Explanation, WhyNot
 
-__all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten"]
+__all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten", "one_treatment_clock"]
 
 log = logging.getLogger("oneContact")
 
@@ -391,9 +399,12 @@ class Engine:
             for wanted in outcome.services:
                 services.setdefault(wanted.service, wanted)
             clock_ids.update(outcome.clocks)
+        policies = self._ruleset.policies
+        clock_ids = one_treatment_clock(
+            urgency, clock_ids, services.values(), catalogue, policies.treatment_clocks
+        )
         # Clocks come before routing: a router books against their due dates.
         subject = _clock_subject(valid)
-        policies = self._ruleset.policies
         clocks = policies.compute(
             tuple(clock_ids),
             subject=subject,
@@ -458,6 +469,51 @@ class Engine:
         from .explain import why_not  # noqa: PLC0415
 
         return why_not(self, contact, level, max_changes=max_changes, limit=limit)
+
+
+def one_treatment_clock(
+    urgency: Urgency,
+    clock_ids: dict[str, None],
+    services: Iterable[ServiceRequest],
+    catalogue: Catalogue,
+    treatment: frozenset[str],
+) -> dict[str, None]:
+    """The clocks an assessment starts, with its treatment clocks made right.
+
+    A treatment clock (``treatment: true`` in its policy: ``care``, ``planned_care``,
+    ``oral_care``, ``therapy_guarantee``, ...) counts the wait for one treatment after the
+    need assessment, and one contact has one such wait:
+
+    - an ``emergency`` starts none: the client goes to 112 or the emergency department now,
+      and a non-urgent care clock beside it would only be a false breach;
+    - at most one: the first in hit-policy order (most urgent rule, then priority, file,
+      line) of those the fired rules start;
+    - a ``non_urgent`` assessment that routes the client to care under the care guarantee
+      (a service not marked ``care_guarantee: false``) starts exactly one: when no fired rule
+      starts one, the ``treatment_clock`` of the first such service in route order
+      (the catalogue's default ``care`` unless the service names its own).
+
+    The lint finding ``no-treatment-clock`` names the rules that rely on the last default.
+    """
+    started = [c for c in clock_ids if c in treatment]
+    if urgency == "emergency":
+        return {c: None for c in clock_ids if c not in treatment}
+    if len(started) > 1:
+        return {c: None for c in clock_ids if c not in treatment or c == started[0]}
+    if started or urgency != "non_urgent":
+        return clock_ids
+    offered = catalogue.services
+    default = next(
+        (
+            offered[wanted.service].treatment_clock
+            for wanted in services
+            if offered[wanted.service].care_guarantee
+        ),
+        None,
+    )
+    if default is None:
+        return clock_ids
+    return {**clock_ids, default: None}
 
 
 def _router(ruleset: RuleSet, router: Router | None, directory: DirectorySource | None) -> Router:
