@@ -155,7 +155,7 @@ def test_open_creates_the_schema_once(ledger_url: str, engine: Engine) -> None:
     first.close()
     second.close()
     # The format of the clock projection is recorded beside the schema version.
-    assert [("projection_format", "2"), ("schema_version", "1")] == _raw(
+    assert [("projection_format", "3"), ("schema_version", "1")] == _raw(
         ledger_url, "SELECT key, value FROM ledger_meta ORDER BY key"
     )
 

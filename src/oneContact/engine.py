@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -33,7 +35,15 @@ from .route import (
     ServiceRequest,
     booking_due_date,
 )
-from .ruleset import URGENCY_LEVELS, Questionnaire, Rule, RuleSet, Urgency, load_ruleset
+from .ruleset import (
+    URGENCY_LEVELS,
+    Person,
+    Questionnaire,
+    Rule,
+    RuleSet,
+    Urgency,
+    load_ruleset,
+)
 
 if TYPE_CHECKING:
     from .explain import Explanation, WhyNot
@@ -45,6 +55,7 @@ log = logging.getLogger("oneContact")
 Backend = Literal["durable", "python"]
 _RANK: Mapping[str | None, int] = {level: i for i, level in enumerate(URGENCY_LEVELS)}
 _NO_URGENCY_RANK = len(URGENCY_LEVELS)
+_OLDEST = 150  # the oldest age a ClockSubject holds
 _fallback_warned = threading.Event()
 
 
@@ -78,6 +89,11 @@ class Assessment:
     subject: ClockSubject = attrs.field(factory=ClockSubject, repr=False)
     """What the care-guarantee policies read of the client (kept for the ledger; it is not
     part of the JSON output)."""
+    person_subjects: Mapping[str, ClockSubject] = attrs.field(
+        default=MappingProxyType({}), repr=False, hash=False
+    )
+    """What the policies read of each person a clock follows instead of the client, by
+    person id (see :attr:`Clock.person`); kept for the ledger, never in the JSON."""
     warnings: tuple[str, ...] = ()
     """What went wrong without failing the assessment, e.g. ``directory-unavailable: ...``
     (codes and ids only, never client text)."""
@@ -138,7 +154,9 @@ class _Outcome:
     fired: FiredRule
     needs: Mapping[str, None]
     services: tuple[ServiceRequest, ...]
-    clocks: Mapping[str, None]
+    clocks: tuple[tuple[str, str | None], ...]
+    """Each clock the rule starts and the person whose right it follows (None: the
+    client's)."""
 
     @classmethod
     def of(cls, rule: Rule) -> _Outcome:
@@ -147,7 +165,7 @@ class _Outcome:
             fired=FiredRule(rule.id, rule.file, rule.line, rule.urgency),
             needs=dict.fromkeys(rule.needs),
             services=tuple(ServiceRequest(s, rule.id, rule.urgency) for s in rule.services),
-            clocks=dict.fromkeys(rule.clocks),
+            clocks=tuple((c, rule.clock_for.get(c)) for c in rule.clocks),
         )
 
 
@@ -162,6 +180,29 @@ def _clock_subject(contact: FirstContact) -> ClockSubject:
         birth_date=client.birth_date,
         highest_care_allowance=client.highest_care_allowance,
         special_support_child=client.special_support_child,
+    )
+
+
+def _person_subject(person: Person, answers: Mapping[str, Any]) -> ClockSubject:
+    """What the policies read of *person*: the age from their number question, in whole
+    years rounded down (unanswered, or outside 0-150: unknown, so a policy's
+    ``otherwise`` variant applies), and each flag true only when its boolean question is
+    answered true."""
+    value = answers.get(person.age)
+    age: int | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        whole = math.floor(value)
+        age = whole if 0 <= whole <= _OLDEST else None
+    return ClockSubject(
+        age=age,
+        highest_care_allowance=(
+            person.highest_care_allowance is not None
+            and answers.get(person.highest_care_allowance) is True
+        ),
+        special_support_child=(
+            person.special_support_child is not None
+            and answers.get(person.special_support_child) is True
+        ),
     )
 
 
@@ -385,14 +426,28 @@ class Engine:
         )
         needs: dict[str, None] = {}
         services: dict[str, ServiceRequest] = {}
-        clock_ids: dict[str, None] = {}
+        # Clock id -> whose right it follows. A clock two fired rules start for different
+        # persons follows the person of the first rule in hit-policy order.
+        clock_ids: dict[str, str | None] = {}
         for outcome in fired:
             needs.update(outcome.needs)
             for wanted in outcome.services:
                 services.setdefault(wanted.service, wanted)
-            clock_ids.update(outcome.clocks)
+            for clock_id, person in outcome.clocks:
+                clock_ids.setdefault(clock_id, person)
         # Clocks come before routing: a router books against their due dates.
         subject = _clock_subject(valid)
+        persons = self._ruleset.questionnaire.persons
+        person_subjects = {
+            person: _person_subject(persons[person], valid.answers)
+            for person in dict.fromkeys(clock_ids.values())
+            if person is not None
+        }
+        others = {
+            clock_id: (person, person_subjects[person])
+            for clock_id, person in clock_ids.items()
+            if person is not None
+        }
         policies = self._ruleset.policies
         clocks = policies.compute(
             tuple(clock_ids),
@@ -400,6 +455,7 @@ class Engine:
             received_at=valid.received_at,
             events=events,
             now=now,
+            others=others,
         )
         warnings_: tuple[str, ...] = ()
         router = self._router
@@ -407,7 +463,7 @@ class Engine:
             due, basis = booking_due_date(
                 urgency,
                 valid.received_at,
-                _provisional(clocks, subject, valid, events, policies, self._provisional),
+                _provisional(clocks, subject, others, valid, events, policies, self._provisional),
             )
             request = RouteRequest(
                 valid, urgency, tuple(services.values()), catalogue, clocks, due, basis
@@ -427,6 +483,7 @@ class Engine:
             ruleset_digest=self.digest,
             backend=self.backend,
             subject=subject,
+            person_subjects=MappingProxyType(person_subjects),
             warnings=warnings_,
         )
 
@@ -476,6 +533,7 @@ def _router(ruleset: RuleSet, router: Router | None, directory: DirectorySource 
 def _provisional(
     clocks: tuple[Clock, ...],
     subject: ClockSubject,
+    others: Mapping[str, tuple[str, ClockSubject]],
     contact: FirstContact,
     events: Mapping[str, datetime] | None,
     policies: Any,
@@ -493,7 +551,9 @@ def _provisional(
         return clocks
     # Without events, these clocks' due dates depend only on the start day and the
     # subject (their limits count days or months, never the time of day): share them.
-    key = (waiting, subject, local_date(contact.received_at)) if not events else None
+    # The subjects of the waiting clocks that follow another person are part of the key.
+    followed = tuple(others.get(c) for c in waiting)
+    key = (waiting, subject, followed, local_date(contact.received_at)) if not events else None
     provisional = cache.get(key) if key is not None else None
     if provisional is None:
         provisional = policies.compute(
@@ -501,6 +561,7 @@ def _provisional(
             subject=subject,
             received_at=contact.received_at,
             events={**(events or {}), "need_assessed": contact.received_at},
+            others={c: others[c] for c in waiting if c in others},
         )
         if key is not None:
             if len(cache) >= 4096:
