@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -11,14 +12,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from oneContact import ContactError, Engine, RuleError
 from oneContact import _durable as durable_adapter
 from oneContact import engine as engine_module
-from oneContact.clocks import HELSINKI
+from oneContact.clocks import HELSINKI, ClockSubject
 
 from .conftest import PERSONS_RULES, write_person_rules, write_rules
+from .strategies import person_answers
 
 BACKENDS = ["durable", "python"]
 Make = Callable[..., dict[str, Any]]
@@ -486,3 +491,57 @@ def test_a_clock_two_rules_start_for_different_persons_follows_the_first_rule(
     clock = by_clock(a)["social_need_assessment"]
     expected_due = None if person == "cared_for" else date(2025, 4, 28)
     assert (person, expected_due) == (clock.person, clock.due_date)
+
+
+@pytest.fixture(scope="module")
+def persons_python_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    rules = write_person_rules(tmp_path_factory.mktemp("persons") / "rules")
+    return Engine.from_directory(rules, backend="python")
+
+
+@given(client_age=st.integers(0, 120), answers=person_answers())
+def test_a_clock_for_a_person_is_judged_with_that_persons_subject_only(
+    persons_python_engine: Engine, client_age: int, answers: dict[str, Any]
+) -> None:
+    """Whatever the client's age, each clock started for a person equals the clock the
+    policies compute for that person's subject: the age answer rounded down (unanswered:
+    unknown), the flag only when answered yes; the client's own clocks follow the client."""
+    contact = {
+        "contact_id": "prop-1",
+        "received_at": "2025-06-03T09:00:00+03:00",
+        "channel": "phone",
+        "client": {"age": client_age},
+        "concerns": ["home_care", "mental_health"],
+        "answers": answers,
+    }
+    events = {**NEED_ASSESSED, "decision_made": datetime(2025, 6, 5, 10, tzinfo=HELSINKI)}
+    a = persons_python_engine.assess(contact, events=events)
+    policies = persons_python_engine.ruleset.policies
+
+    def subject_of(age_question: str, allowance_question: str | None) -> ClockSubject:
+        age = answers.get(age_question)
+        return ClockSubject(
+            age=None if age is None else math.floor(age),
+            highest_care_allowance=allowance_question is not None
+            and answers.get(allowance_question) is True,
+        )
+
+    expected_subjects = {
+        "child": subject_of("child_age", None),
+        "cared_for": subject_of("cared_for_age", "cared_for_highest_care_allowance"),
+    }
+    for clock in a.clocks:
+        subject = (
+            ClockSubject(age=client_age)
+            if clock.person is None
+            else expected_subjects[clock.person]
+        )
+        (expected,) = policies.compute(
+            [clock.clock], subject=subject, received_at=a.received_at, events=events
+        )
+        assert attrs.evolve(expected, person=clock.person) == clock
+    followed = {c.clock: c.person for c in a.clocks}
+    assert "child" == followed["therapy_guarantee"]
+    assert None is followed["care"]
+    if "cared_for_age" in answers:  # the carer rule asks for the cared-for person's age
+        assert "cared_for" == followed["social_need_assessment"]
