@@ -41,7 +41,10 @@ the autoincrement column and of the append-only triggers differs):
   ``contact_id`` (primary key), ``received_us``, ``ruleset_digest``, ``clock_ids``,
   ``urgency``, ``services`` (route service ids, for reports), and the clock subject needed
   to recompute: ``age``, ``birth_date``, ``highest_care_allowance``,
-  ``special_support_child``. No free text, no identity code.
+  ``special_support_child``; ``clock_persons`` (nullable, added on opening to ledgers made
+  before it) gives the person and subject of each clock that follows another person's
+  right than the client's (see :func:`_encode_clock_persons`). No free text, no identity
+  code.
 - ``ledger_events``: ``seq`` (autoincrement: the order of recording), ``event_id``
   (UNIQUE: the idempotency key), ``contact_id`` (foreign key), ``event``, ``at_us``.
   Indexed on ``(contact_id, at_us)``.
@@ -1212,7 +1215,10 @@ class Ledger:
     ) -> bool:
         """Store a contact: its ``contact_received`` event, the clocks its assessment
         started, the ruleset digest and the clock subject (age or birth date and the
-        flags the policies read; by default the one the assessment carries).
+        flags the policies read; by default the one the assessment carries). For each
+        clock that follows another person's right (:attr:`Clock.person`), that person's
+        subject from ``assessment.person_subjects`` is stored with it, so that the clock
+        is judged with it whenever it starts.
 
         Idempotent per contact: the same assessment again stores nothing and returns
         False; a different one for a stored contact id raises LedgerError. Returns True
