@@ -571,6 +571,7 @@ def test_to_json(policies: Policies) -> None:
     )
     assert clock.to_json() == {
         "clock": "need_assessment",
+        "for": None,  # the client's own right
         "starts_on": "contact_received",
         "starts_at": "2025-02-11T08:00:00+00:00",
         "due_date": "2025-02-11",

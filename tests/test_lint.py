@@ -604,3 +604,27 @@ def test_cli_exits_2_on_bad_input(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "folder" in err or "directory" in err
+
+
+def test_a_clock_for_another_person_is_another_outcome(tmp_path: Path) -> None:
+    """A narrower rule starting the therapy guarantee for the child adds something to a
+    rule that starts it for the client; one starting it for the client too adds nothing."""
+    from .conftest import write_person_rules
+
+    root = write_person_rules(
+        tmp_path / "rules",
+        persons="""\
+        rules:
+          - id: mh.client
+            when: "'mental_health' in concerns"
+            clocks: [therapy_guarantee]
+          - id: mh.child
+            when: "'mental_health' in concerns and child_age is answered"
+            clocks: [{clock: therapy_guarantee, for: child}]
+          - id: mh.client-again
+            when: "'mental_health' in concerns and age > 30"
+            clocks: [therapy_guarantee]
+        """,
+    )
+    redundant = [f.rule for f in lint_rules(root) if f.code == "redundant-rule"]
+    assert ["mh.client-again"] == redundant

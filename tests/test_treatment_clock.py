@@ -124,6 +124,22 @@ def test_care_outside_the_guarantee_gets_no_default(
     assert ["social_need_assessment"] == _clocks(engine, contact)
 
 
+def test_each_person_has_one_wait(tmp_path: Path) -> None:
+    """A parent's own care and the therapy guarantee for their child are two persons'
+    waits: both stay. Two treatment clocks for the child: the first stays."""
+    ruleset = load_ruleset(write_rules(tmp_path / "rules", catalogue=WITH_DEFAULT))
+    catalogue, treatment = ruleset.catalogue, ruleset.policies.treatment_clocks
+    nurse = (ServiceRequest("nurse", "r", "non_urgent"),)
+    two = {"care": None, "therapy_guarantee": "child", "planned_care": "child"}
+    assert {"care": None, "therapy_guarantee": "child"} == one_treatment_clock(
+        "non_urgent", two, nurse, catalogue, treatment
+    )
+    # a wait for the child is a wait: no default care for the client is added
+    assert {"therapy_guarantee": "child"} == one_treatment_clock(
+        "non_urgent", {"therapy_guarantee": "child"}, nurse, catalogue, treatment
+    )
+
+
 def test_the_rule_is_one_function_of_its_inputs(tmp_path: Path) -> None:
     """one_treatment_clock decides from urgency, clocks and requested services alone."""
     ruleset = load_ruleset(write_rules(tmp_path / "rules", catalogue=WITH_DEFAULT))

@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,7 +24,7 @@ from .engine import Assessment, Engine
 from .errors import ContactError, ContactProblem, RuleError, read_text_file
 from .ledger import Ledger, LedgerError
 from .route import Route
-from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
+from .ruleset import URGENCY_LEVELS, Person, RuleSet, load_ruleset
 
 __all__ = ["main"]
 
@@ -100,9 +100,18 @@ def _due(clock: Clock) -> str:
     return f"due {clock.due_date.isoformat()}" if clock.due_date else "no statutory due date"
 
 
+def _for(clock: Clock, persons: Mapping[str, Person], language: str) -> str:
+    """`` (for <the person's name>)`` for a clock that follows another person's right."""
+    if clock.person is None:
+        return ""
+    person = persons.get(clock.person)
+    return f" (for {person.label.get(language) if person else clock.person})"
+
+
 def _text(assessment: Assessment, engine: Engine, language: str) -> str:
     services = engine.ruleset.catalogue.services
     needs = engine.ruleset.catalogue.needs
+    persons = engine.ruleset.questionnaire.persons
     lines = [
         f"contact {assessment.contact_id}",
         f"urgency: {assessment.urgency}",
@@ -119,7 +128,8 @@ def _text(assessment: Assessment, engine: Engine, language: str) -> str:
         ),
         "clocks:",
         *(
-            f"  - {c.clock}: " + " · ".join(filter(None, (_due(c), c.status, c.limit, c.basis)))
+            f"  - {c.clock}{_for(c, persons, language)}: "
+            + " · ".join(filter(None, (_due(c), c.status, c.limit, c.basis)))
             for c in assessment.clocks
         ),
         "why (rules that fired):",

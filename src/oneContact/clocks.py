@@ -272,11 +272,16 @@ class Clock:
     """A regional target's due date (stricter than the law), when a region sets one."""
     target_basis: str | None = None
     """Where the regional target comes from, e.g. the region's decision."""
+    person: str | None = None
+    """Whose right the clock follows: the id of a person of the questionnaire (e.g.
+    ``"child"``) when a rule started it ``for`` them, None for the client's own."""
 
     def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict: dates as YYYY-MM-DD, times as ISO 8601 strings."""
+        """A JSON-ready dict: dates as YYYY-MM-DD, times as ISO 8601 strings; ``for`` is
+        the person whose right the clock follows (null: the client)."""
         return {
             "clock": self.clock,
+            "for": self.person,
             "starts_on": self.starts_on,
             "starts_at": None if self.starts_at is None else self.starts_at.isoformat(),
             "due_date": None if self.due_date is None else self.due_date.isoformat(),
@@ -291,7 +296,8 @@ class Clock:
 
     def __repr__(self) -> str:
         due = f" due {self.due_date}" if self.due_date is not None else ""
-        return f"<Clock {self.clock!r} {self.status}{due}>"
+        person = f" for {self.person}" if self.person is not None else ""
+        return f"<Clock {self.clock!r}{person} {self.status}{due}>"
 
 
 # --------------------------------------------------------------------------- policy model
@@ -1501,8 +1507,13 @@ class Policies:
         events: Mapping[str, datetime | Sequence[datetime]] | None = None,
         now: datetime | None = None,
         calendar: Calendar | None = None,
+        others: Mapping[str, tuple[str, ClockSubject]] | None = None,
     ) -> tuple[Clock, ...]:
         """The clocks *clock_ids*, in that order, for a contact received at *received_at*.
+
+        Each clock follows *subject*'s right, except those in *others* (clock id ->
+        the id of the person it follows and that person's subject): these are judged with
+        that subject and say the person in :attr:`Clock.person`.
 
         *events* maps event names to when they happened: one datetime, or a sequence of
         them for an event that happened more than once (care offered twice). A clock starts
@@ -1536,12 +1547,21 @@ class Policies:
         if now is not None:
             _require_aware("now", now)
             today = local_date(now)
-        judged = self._judge(policies, subject, happened, today, calendar)
-        return tuple(self.clock(j, given.__getitem__) for j in judged)
+        subjects = None if not others else {c: s for c, (_, s) in others.items()}
+        judged = self._judge(policies, subject, happened, today, calendar, subjects)
+        instant = given.__getitem__
+        if not others:
+            return tuple(self.clock(j, instant) for j in judged)
+        return tuple(
+            self.clock(j, instant, person=others[j.clock][0] if j.clock in others else None)
+            for j in judged
+        )
 
-    def clock(self, judged: Judged, instant: Callable[[int], datetime]) -> Clock:
+    def clock(
+        self, judged: Judged, instant: Callable[[int], datetime], *, person: str | None = None
+    ) -> Clock:
         """The :class:`Clock` of *judged* (from :meth:`judge`), its instants made
-        datetimes by *instant*."""
+        datetimes by *instant*; *person* is whose right it follows (None: the client)."""
         policy = self._policy(judged.clock)
         return Clock(
             clock=judged.clock,
@@ -1555,6 +1575,7 @@ class Policies:
             stopped_at=None if judged.stopped is None else instant(judged.stopped),
             target_due_date=judged.target_due_date,
             target_basis=judged.target_basis,
+            person=person,
         )
 
     def judge(
@@ -1565,10 +1586,12 @@ class Policies:
         happened: Mapping[str, Sequence[int]],
         today: date | None,
         calendar: Calendar | None = None,
+        subjects: Mapping[str, ClockSubject] | None = None,
     ) -> tuple[Judged, ...]:
         """The clocks *clock_ids* as :meth:`compute` judges them, from instants kept as
         integer microseconds (see :func:`micros`), for stores and reports that read
-        millions of them.
+        millions of them. *subjects* gives, by clock id, the subject of each clock that
+        follows another person's right than *subject*'s.
 
         *happened* maps each event (``contact_received`` included) to its instants in
         ascending order; the event names are trusted (the ledger checked them on the way
@@ -1578,7 +1601,7 @@ class Policies:
         policies = self._lists.get(key)
         if policies is None:
             policies = self._lists.setdefault(key, tuple(self._policy(c) for c in key))
-        return self._judge(policies, subject, happened, today, calendar)
+        return self._judge(policies, subject, happened, today, calendar, subjects)
 
     def _judge(
         self,
@@ -1587,6 +1610,7 @@ class Policies:
         happened: Mapping[str, Sequence[int]],
         today: date | None,
         calendar: Calendar | None,
+        subjects: Mapping[str, ClockSubject] | None = None,
     ) -> tuple[Judged, ...]:
         terms = self._terms
         if calendar is not None and calendar is not terms.calendar:
@@ -1595,6 +1619,13 @@ class Policies:
             if other is None:
                 other = self._other_terms.setdefault(calendar, _Terms(calendar, self._region))
             terms = other
+        if subjects:
+            return tuple(
+                [
+                    _judge(policy, subjects.get(policy.id, subject), happened, today, terms)
+                    for policy in policies
+                ]
+            )
         return tuple([_judge(policy, subject, happened, today, terms) for policy in policies])
 
     def __repr__(self) -> str:

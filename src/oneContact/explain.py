@@ -91,6 +91,7 @@ class Explanation:
             "clocks": [
                 {
                     "clock": c.clock,
+                    "for": c.person,
                     "due_date": None if c.due_date is None else c.due_date.isoformat(),
                     "status": c.status,
                     "rule": self.clock_reasons.get(c.clock),
@@ -128,7 +129,8 @@ class Explanation:
             *(f"  {i}. {r.service} ({r.kind})  <- {r.reason}" for i, r in enumerate(a.routes, 1)),
             "clocks:" if a.clocks else "clocks: none",
             *(
-                f"  - {c.clock}: {_due(c.due_date)} ({c.status})  <- "
+                f"  - {c.clock}{'' if c.person is None else f' (for {c.person})'}: "
+                f"{_due(c.due_date)} ({c.status})  <- "
                 f"{self.clock_reasons.get(c.clock, '?')}"
                 for c in a.clocks
             ),

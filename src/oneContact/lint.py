@@ -442,8 +442,14 @@ def _adds_nothing_beyond(a: Rule, b: Rule) -> bool:
         (a.urgency is None or a.urgency == b.urgency)
         and set(a.needs) <= set(b.needs)
         and set(a.services) <= set(b.services)
-        and set(a.clocks) <= set(b.clocks)
+        and _clock_starts(a) <= _clock_starts(b)
     )
+
+
+def _clock_starts(rule: Rule) -> set[tuple[str, str | None]]:
+    """Each clock the rule starts with the person whose right it follows (None: the
+    client's): a clock for another person is another outcome."""
+    return {(c, rule.clock_for.get(c)) for c in rule.clocks}
 
 
 def _same_outcome(a: Rule, b: Rule) -> bool:

@@ -541,6 +541,13 @@ def _age_group(age: int | None) -> str:
     return AGE_GROUPS[0] if age < _YOUNG_BELOW else AGE_GROUPS[1]
 
 
+def _group_of(subject: ClockSubject, assessed_us: int) -> str:
+    """The age group of *subject* on the need-assessment day *assessed_us*."""
+    if subject.birth_date is None:  # the age as given: the same on every day
+        return _age_group(subject.age)
+    return _age_group(subject.age_on(local_day_of(assessed_us)))
+
+
 class _Builder:
     """One pass over the contacts into finest-grain tallies, waits and breaches."""
 
@@ -587,19 +594,31 @@ class _Builder:
         return found
 
     def add(self, contact_id: str, services: tuple[str, ...], subject: ClockSubject,
-            assessed_us: int, started: Sequence[Judged]) -> None:  # fmt: skip
+            assessed_us: int, started: Sequence[Judged],
+            others: Mapping[str, ClockSubject] | None = None) -> None:  # fmt: skip
         """Count the clocks of one contact that started in the period (*started*);
-        *assessed_us* is its first need assessment (or its receipt, without one)."""
+        *assessed_us* is its first need assessment (or its receipt, without one). Each
+        clock's age group is that of the person whose right it follows: *subject* (the
+        client), or its subject in *others* (by clock id)."""
         service = self.service(services)
-        if subject.birth_date is None:  # the age as given: the same on every day
-            age_group = _age_group(subject.age)
-        else:
-            age_group = _age_group(subject.age_on(local_day_of(assessed_us)))
+        age_group = _group_of(subject, assessed_us)
         care: list[tuple[Judged, str]] = []
+        if not others:
+            for clock in started:
+                self.count(contact_id, clock, service, age_group, care)
+            if care:
+                self.wait(care, service, age_group)
+            return
+        # A wait is one person's: care clocks following people of different age groups
+        # are waits of their own, each in its group.
+        cares: dict[str, list[tuple[Judged, str]]] = {}
         for clock in started:
-            self.count(contact_id, clock, service, age_group, care)
-        if care:
-            self.wait(care, service, age_group)
+            other = others.get(clock.clock)
+            group = age_group if other is None else _group_of(other, assessed_us)
+            self.count(contact_id, clock, service, group, cares.setdefault(group, []))
+        for group, care in cares.items():
+            if care:
+                self.wait(care, service, group)
 
     def count(
         self,

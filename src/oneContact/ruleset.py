@@ -36,6 +36,7 @@ __all__ = [
     "SERVICE_KINDS",
     "URGENCY_LEVELS",
     "Catalogue",
+    "Person",
     "Question",
     "Questionnaire",
     "Rule",
@@ -122,11 +123,33 @@ class Question:
 
 
 @attrs.frozen
+class Person:
+    """Someone a contact can be about besides the client (``persons:`` in the
+    questionnaire), e.g. the person an informal carer cares for, or a parent's child.
+
+    A clock a rule starts ``for`` this person follows their right: the care-guarantee
+    policies read this person's age and flags, taken from the answers to the questions
+    named here (ids, never answers: a Person holds no personal data).
+    """
+
+    id: str
+    label: Label
+    age: str
+    """The number question that holds the person's age in years."""
+    highest_care_allowance: str | None = None
+    """The boolean question: does the person receive the highest care allowance."""
+    special_support_child: str | None = None
+    """The boolean question: is the person a child who needs special support."""
+
+
+@attrs.frozen
 class Questionnaire:
     """Concerns and questions of the first contact: what a contact may say."""
 
     concerns: Mapping[str, Concern]
     questions: Mapping[str, Question]
+    persons: Mapping[str, Person] = attrs.field(default=MappingProxyType({}), hash=False)
+    """Whom a contact can be about besides the client, by id (see :class:`Person`)."""
 
     @property
     def red_flags(self) -> tuple[str, ...]:
@@ -265,6 +288,10 @@ class Rule:
     priority: int
     description: Label | None = None
     """What the rule does, for the people who read a decision (fi/sv/en)."""
+    clock_for: Mapping[str, str] = attrs.field(default=MappingProxyType({}), hash=False)
+    """Clock id -> the id of the person (``persons:`` in the questionnaire) whose right the
+    clock follows, for the clocks written ``{clock: ..., for: ...}``; a clock not named
+    here follows the client's own right."""
     when_at: tuple[int | None, int | None] = attrs.field(default=(None, None), eq=False)
     """Line and column of the ``when`` value in the file, as far as known (for the lint)."""
     priority_written: bool = attrs.field(default=False, eq=False)
@@ -416,7 +443,7 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
     if not isinstance(doc, Mapping):
         c.add("not-a-mapping", "questionnaire.yaml must hold 'concerns' and 'questions'", path)
         return Questionnaire({}, {})
-    c.unknown_keys(doc, ("concerns", "questions"), path, "questionnaire.yaml")
+    c.unknown_keys(doc, ("concerns", "questions", "persons"), path, "questionnaire.yaml")
     concerns: dict[str, Concern] = {}
     for cid, item, where in _entries(doc, "concerns", "concern", ("id", "label"), path, c):
         concerns[cid] = Concern(cid, _label(item.get("label"), path, where, c, f"concern {cid!r}"))
@@ -494,7 +521,87 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
             "(the rule engine holds about 255 fields a contact)",
             path,
         )
-    return Questionnaire(MappingProxyType(concerns), MappingProxyType(questions))
+    persons = _load_persons(doc, questions, path, c) if doc.get("persons") is not None else {}
+    return Questionnaire(
+        MappingProxyType(concerns), MappingProxyType(questions), MappingProxyType(persons)
+    )
+
+
+_PERSON_KEYS = ("id", "label", "age", "highest_care_allowance", "special_support_child")
+#: The id a clock entry's ``for`` would need for the client: the client is the default
+#: (a plain clock id), so no person may take this name.
+_CLIENT = "client"
+
+
+def _load_persons(
+    doc: Mapping[str, Any], questions: Mapping[str, Question], path: Path, c: _Collector
+) -> dict[str, Person]:
+    """The ``persons:`` of the questionnaire: each names the questions its age and flags
+    are read from, which must be a number question and boolean questions."""
+    persons: dict[str, Person] = {}
+    for pid, item, where in _entries(doc, "persons", "person", _PERSON_KEYS, path, c):
+        if pid == _CLIENT:
+            c.add(
+                "reserved-id",
+                f"person id {pid!r} is reserved: a clock written without 'for' follows the "
+                "client's own right; choose another id, e.g. 'cared_for' or 'child'",
+                path,
+                where,
+            )
+            continue
+        label = _label(item.get("label"), path, where, c, f"person {pid!r}")
+        named: dict[str, str | None] = {}
+        for key, qtype in (
+            ("age", "number"),
+            ("highest_care_allowance", "boolean"),
+            ("special_support_child", "boolean"),
+        ):
+            qid = item.get(key)
+            named[key] = None
+            if qid is None:
+                if key == "age":
+                    c.add(
+                        "missing-key",
+                        f"person {pid!r} needs 'age': the id of the number question that "
+                        "holds their age, e.g. age: child_age",
+                        path,
+                        where,
+                    )
+                continue
+            at = _yaml.value_position(item, key)
+            question = questions.get(qid) if isinstance(qid, str) else None
+            if question is None:
+                c.add(
+                    "unknown-question",
+                    f"'{key}' of person {pid!r} names unknown question {qid!r}; name a "
+                    f"{qtype} question of this questionnaire",
+                    path,
+                    at,
+                    suggestion=did_you_mean(str(qid), questions),
+                )
+            elif question.type != qtype:
+                c.add(
+                    "person-question-type",
+                    f"'{key}' of person {pid!r} names {question.type} question {qid!r}; it "
+                    f"must name a {qtype} question",
+                    path,
+                    at,
+                    suggestion=did_you_mean(
+                        str(qid), [q.id for q in questions.values() if q.type == qtype]
+                    ),
+                )
+            else:
+                named[key] = question.id
+        # Kept even when broken (the directory is refused anyway): a rule's 'for' naming
+        # this person is then not reported as unknown too.
+        persons[pid] = Person(
+            pid,
+            label,
+            named["age"] or "",
+            highest_care_allowance=named["highest_care_allowance"],
+            special_support_child=named["special_support_child"],
+        )
+    return persons
 
 
 def load_catalogue(root: Path | str) -> Catalogue:
@@ -699,7 +806,15 @@ def _load_rules(
             if isinstance(rule_id, str):
                 seen[rule_id] = f"{display}:{where[0]}"
             rule = _load_rule(
-                item, where, path, display, fields, concern_codes, catalogue, clock_ids, c
+                item,
+                where,
+                path,
+                display,
+                fields,
+                concern_codes,
+                catalogue,
+                _Clocks(clock_ids, questionnaire.persons),
+                c,
             )
             if rule is not None:
                 rules.append(rule)
@@ -756,7 +871,7 @@ def _load_rule(
     fields: Mapping[str, FieldInfo],
     concerns: frozenset[str],
     catalogue: Catalogue,
-    clock_ids: frozenset[str] | None,
+    known: _Clocks,
     c: _Collector,
 ) -> Rule | None:
     if not isinstance(item, Mapping):
@@ -812,7 +927,7 @@ def _load_rule(
     services = _names(
         item, "services", catalogue.services, "service", path, rule_id, c, code="unknown-service"
     )
-    clocks = _names(item, "clocks", clock_ids, "clock", path, rule_id, c, code="unknown-clock")
+    clocks, clock_for = _clock_entries(item, known, path, rule_id, c)
     priority = item.get("priority", 100)
     if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 10_000:
         c.add(
@@ -857,9 +972,104 @@ def _load_rule(
         clocks=clocks,
         priority=priority,
         description=description,
+        clock_for=MappingProxyType(clock_for),
         when_at=_yaml.value_position(item, "when"),
         priority_written="priority" in item,
     )
+
+
+@attrs.frozen
+class _Clocks:
+    """What a rule's ``clocks:`` entries may name: the clocks of the policies (None when
+    the policies could not be read, so clock ids cannot be checked) and the persons."""
+
+    ids: frozenset[str] | None
+    persons: Mapping[str, Person]
+
+
+_CLOCK_ENTRY_KEYS = ("clock", "for")
+
+
+def _clock_entries(
+    item: Mapping[str, Any], known: _Clocks, path: Path, rule_id: str, c: _Collector
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The clock ids of a rule's ``clocks:`` list, in order, and the person each one
+    written ``{clock: id, for: person}`` follows. An entry is a clock id (the client's
+    own right) or such a mapping; a clock may be named once per rule."""
+    raw = item.get("clocks", [])
+    if raw is None:
+        return (), {}
+    if not isinstance(raw, list):
+        c.add(
+            "not-a-list",
+            "'clocks' must be a list, e.g. [care, {clock: therapy_guarantee, for: child}]",
+            path,
+            _yaml.value_position(item, "clocks"),
+            rule_id=rule_id,
+        )
+        return (), {}
+    clocks: dict[str, int] = {}  # clock id -> its entry's index
+    clock_for: dict[str, str] = {}
+    for i, entry in enumerate(raw):
+        where = _yaml.item_position(raw, i)
+        person: str | None = None
+        if isinstance(entry, Mapping):
+            c.unknown_keys(
+                entry, _CLOCK_ENTRY_KEYS, path, f"a clock entry of rule {rule_id!r}",
+                rule_id=rule_id,
+            )  # fmt: skip
+            name = entry.get("clock")
+            if name is None:
+                c.add(
+                    "missing-key",
+                    "a clock entry written as a mapping needs 'clock', e.g. "
+                    "{clock: therapy_guarantee, for: child}",
+                    path,
+                    where,
+                    rule_id=rule_id,
+                )
+                continue
+            person = entry.get("for")
+            if person is not None and (not isinstance(person, str) or person not in known.persons):
+                declared = ", ".join(known.persons) or "none"
+                c.add(
+                    "unknown-person",
+                    f"clock {name!r} is for unknown person {person!r}; the persons of "
+                    f"questionnaire.yaml are: {declared} (add the person under 'persons:', "
+                    "or leave 'for' out for the client's own right)",
+                    path,
+                    _yaml.value_position(entry, "for"),
+                    rule_id=rule_id,
+                    suggestion=did_you_mean(str(person), known.persons),
+                )
+                person = None
+            where = _yaml.value_position(entry, "clock")
+        else:
+            name = entry
+        if not isinstance(name, str) or (known.ids is not None and name not in known.ids):
+            c.add(
+                "unknown-clock",
+                f"unknown clock {name!r}",
+                path,
+                where,
+                rule_id=rule_id,
+                suggestion=did_you_mean(str(name), known.ids or ()),
+            )
+            continue
+        if name in clocks:
+            c.add(
+                "duplicate-clock",
+                f"clock {name!r} is named twice in this rule (entries {clocks[name] + 1} and "
+                f"{i + 1}); one rule starts a clock once, for one person: remove one entry",
+                path,
+                where,
+                rule_id=rule_id,
+            )
+            continue
+        clocks[name] = i
+        if person is not None:
+            clock_for[name] = person
+    return tuple(clocks), clock_for
 
 
 def _plain_scalar(item: Any, key: str) -> bool:

@@ -11,9 +11,9 @@ and checks one promise of oneContact:
 * ``no-clock-before-contact`` — no clock starts or is due before the contact was received;
 * ``same-input-same-output`` — the same contact and the same digest give the same output,
   assessed twice and by a second engine built from the same rules;
-* ``one-treatment-clock`` — an assessment starts at most one treatment clock, none in an
-  emergency, and exactly one when a non-urgent contact is routed to care under the care
-  guarantee (Terveydenhuoltolaki 1326/2010 § 51: every such wait is counted);
+* ``one-treatment-clock`` — an assessment starts at most one treatment clock for each
+  person, none in an emergency, and one when a non-urgent contact is routed to care under
+  the care guarantee (Terveydenhuoltolaki 1326/2010 § 51: every such wait is counted);
 * ``infant-never-self-care`` — a client under one year old never ends at ``self_care``.
 
 ``check_property(engine, prop)`` raises :class:`PropertyFailed` with the smallest
@@ -227,11 +227,13 @@ def _differing(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:
 def _one_treatment_clock(c: _Check, drawn: dict[str, Any]) -> str | None:
     assessment = c.engine.assess(drawn["contact"])
     ruleset = c.engine.ruleset
-    treatment = [k.clock for k in assessment.clocks if k.clock in ruleset.policies.treatment_clocks]
+    started = [k for k in assessment.clocks if k.clock in ruleset.policies.treatment_clocks]
+    treatment = [k.clock for k in started]
     if assessment.urgency == "emergency" and treatment:
         return f"an emergency also starts the non-urgent treatment clock(s) {', '.join(treatment)}"
-    if len(treatment) > 1:
-        return f"more than one treatment clock is started: {', '.join(treatment)}"
+    persons = [k.person for k in started]
+    if len(set(persons)) < len(persons):
+        return f"more than one treatment clock for one person: {', '.join(treatment)}"
     services = ruleset.catalogue.services
     care = [r.service for r in assessment.routes if services[r.service].care_guarantee]
     if assessment.urgency == "non_urgent" and care and not treatment:
@@ -293,7 +295,7 @@ PROPERTIES: tuple[Property, ...] = (
     ),
     Property(
         "one-treatment-clock",
-        "at most one treatment clock, none in an emergency, one for non-urgent care",
+        "one treatment clock a person, none in an emergency, one for non-urgent care",
         _contacts,
         _one_treatment_clock,
     ),
