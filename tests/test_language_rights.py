@@ -127,8 +127,6 @@ def test_a_region_declares_its_language_rights(tmp_path: Path) -> None:
     assert frozenset() == policies.language_rights
     assert {"fi", "sv"} == policies.with_region("kaksikielinen").language_rights
     assert {"fi"} == policies.with_region("suomenkielinen").language_rights
-    # The bundled Etelä-Pohjanmaa file declares none (yet): a preference there.
-    assert frozenset() == policies.with_region("etela-pohjanmaa").language_rights
 
 
 @pytest.mark.parametrize("value", ["fi", "[fin]", "[FI]", "[1]", "{fi: true}"])

@@ -171,6 +171,10 @@ class _ClockDueYesterday:
     def events(self) -> Any:
         return self.real.events
 
+    @property
+    def language_rights(self) -> Any:
+        return self.real.language_rights
+
     def compute(self, clock_ids: Sequence[str], **kwargs: Any) -> tuple[Clock, ...]:
         clocks = self.real.compute(clock_ids, **kwargs)
         yesterday = local_date(kwargs["received_at"]) - timedelta(days=1)

@@ -853,12 +853,12 @@ class DirectoryRouter:
 
     The ranking, in order (``docs/explanation/routing.md``): emergency first; the client's
     named professional when free by the due date; a member who speaks the client's
-    language (where the region makes the language a right, ``RouteRequest.language_rights``:
-    before continuity too, and for non-urgent care even past the due date; a route that
-    cannot honour it says so in the client's language); the earliest slot by the due date, own municipality before a neighbouring
-    one; digital channels only for clients who can use them; a coordinator and one
-    shared case when needs span health and social care; family-centre members for
-    minors; and the legal remedy when no slot meets the due date. The catalogue router's
+    language (where the region makes it a right, ``RouteRequest.language_rights``: before
+    continuity too, and for non-urgent care even past the due date; a route that cannot
+    honour it says so in the client's language); the earliest slot by the due date, own
+    municipality before a neighbouring one; digital channels only for clients who can use
+    them; a coordinator and one shared case when needs span health and social care;
+    family-centre members for minors; and the legal remedy when no slot meets the due date. The catalogue router's
     guarantees hold first. A directory that raises or is empty never fails an
     assessment: the routes then name roles only and a warning says why.
     """
