@@ -185,6 +185,7 @@ def test_free_text_and_identity_codes_never_leak(
     with pytest.raises(ContactError) as info:
         engine.assess(make_contact(contact_id="131052-308T"))
     assert "131052-308T" not in str(info.value)
+    assert "131052-308T" not in json.dumps(info.value.to_json(), ensure_ascii=False)
     assert "contact_id" in info.value.fields
     assert "luottamuksellisesti" not in caplog.text
 
@@ -315,7 +316,7 @@ def test_identity_code_as_a_key_is_never_echoed(engine: Engine, make_contact: Ma
     contact["131052-308T"] = 1
     with pytest.raises(ContactError) as info:
         engine.assess(contact)
-    text = str(info.value)
+    text = str(info.value) + json.dumps(info.value.to_json(), ensure_ascii=False)
     assert "010190-123A" not in text
     assert "131052-308T" not in text
     assert "unknown field" in text

@@ -199,6 +199,10 @@ class _ClockDueYesterday:
     def treatment_clocks(self) -> Any:
         return self.real.treatment_clocks
 
+    @property
+    def language_rights(self) -> Any:
+        return self.real.language_rights
+
     def compute(self, clock_ids: Sequence[str], **kwargs: Any) -> tuple[Clock, ...]:
         clocks = self.real.compute(clock_ids, **kwargs)
         yesterday = local_date(kwargs["received_at"]) - timedelta(days=1)

@@ -126,6 +126,8 @@ def test_with_a_directory_routes_carry_member_unit_slot_and_explanation() -> Non
         "guarantee_at_risk",
         "case",
         "explanation",
+        "language_right_unmet",
+        "language_notice",
     } == set(route)
     assert "nurse-rk-1" == route["member"]
     assert "2026-03-02T11:00:00+02:00" == route["slot"]

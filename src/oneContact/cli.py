@@ -169,9 +169,17 @@ def _directory_engine(args: argparse.Namespace) -> Engine:
 
 def _cmd_assess(args: argparse.Namespace) -> int:
     engine = _directory_engine(args)
-    events = _events(args.event)
-    now = _timestamp(args.now, "--now") if args.now else None
-    assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
+    try:
+        events = _events(args.event)
+        now = _timestamp(args.now, "--now") if args.now else None
+        assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
+    except ContactError as exc:
+        if args.format != "json":
+            raise
+        # A form or script reads the codes and the client's messages (fi/sv/en) from
+        # JSON; stdout stays empty, as for every refused input.
+        print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2), file=sys.stderr)
+        return EXIT_INPUT
     if args.format == "text":
         print(_text(assessment, engine, args.language))
     else:

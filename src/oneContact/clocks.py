@@ -519,6 +519,7 @@ class _Region:
     name: str
     path: Path
     targets: Mapping[str, _Target]
+    language_rights: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- loading
@@ -535,7 +536,8 @@ _CLOCK_KEYS = (
     "treatment",
     "versions",
 )
-_REGION_KEYS = ("name", "description", "targets")
+_REGION_KEYS = ("name", "description", "targets", "language_rights")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}\Z")
 _TARGET_KEYS = ("clock", "description", "roll_to_weekday", "versions")
 _REGION_ID = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _VERSION_KEYS = ("valid_from", "valid_until", "basis", "limit", "variants", "roll_to_weekday")
@@ -1226,25 +1228,32 @@ class _Loader:
         for key in ("name", "description"):
             if self.text(data, key, path, f"region {region_id!r}") is False:
                 ok = False
-        raw = self.required(data, "targets", path, "a region file", _REGION_KEYS)
-        if raw is None:
-            return
-        if not isinstance(raw, list) or not raw:
-            self.problem(
-                "policy-bad-value",
-                "'targets' is a non-empty list of targets, each starting with '- clock:'",
-                path,
-                value_position(data, "targets"),
-            )
-            return
+        rights = self.read_language_rights(data, path, region_id)
+        if rights is None:
+            ok = False
         targets: dict[str, _Target] = {}
-        first_line: dict[str, int | None] = {}
-        for index, item in enumerate(raw):
-            target = self.read_target(item, path, item_position(raw, index), region_id, first_line)
-            if target is None:
-                ok = False
-            else:
-                targets[target.clock] = target
+        # A region may only declare its language policy: then 'targets' may be left out.
+        if "targets" in data or "language_rights" not in data:
+            raw = self.required(data, "targets", path, "a region file", _REGION_KEYS)
+            if raw is None:
+                return
+            if not isinstance(raw, list) or not raw:
+                self.problem(
+                    "policy-bad-value",
+                    "'targets' is a non-empty list of targets, each starting with '- clock:'",
+                    path,
+                    value_position(data, "targets"),
+                )
+                return
+            first_line: dict[str, int | None] = {}
+            for index, item in enumerate(raw):
+                target = self.read_target(
+                    item, path, item_position(raw, index), region_id, first_line
+                )
+                if target is None:
+                    ok = False
+                else:
+                    targets[target.clock] = target
         if ok:
             name = data.get("name")
             self.regions[region_id] = _Region(
@@ -1252,7 +1261,29 @@ class _Loader:
                 name.strip() if isinstance(name, str) else region_id,
                 path,
                 MappingProxyType(targets),
+                rights or frozenset(),
             )
+
+    def read_language_rights(
+        self, data: Mapping[str, Any], path: Path, region_id: str
+    ) -> frozenset[str] | None:
+        """``language_rights``: the languages a client has a right to be served in (a
+        list of two-letter codes, possibly empty); empty when absent, None when wrong."""
+        if "language_rights" not in data:
+            return frozenset()
+        value = data["language_rights"]
+        if not isinstance(value, list) or not all(
+            isinstance(code, str) and _LANGUAGE_CODE.match(code) for code in value
+        ):
+            self.problem(
+                "policy-bad-value",
+                f"region {region_id!r}: 'language_rights' is a list of two-letter language "
+                "codes, e.g. [fi, sv] in a bilingual wellbeing services county, or []",
+                path,
+                value_position(data, "language_rights"),
+            )
+            return None
+        return frozenset(value)
 
     def read_target(
         self,
@@ -1460,6 +1491,14 @@ class Policies:
     def region(self) -> str | None:
         """The id of the selected region, or None when no region is selected."""
         return None if self._region is None else self._region.id
+
+    @property
+    def language_rights(self) -> frozenset[str]:
+        """The languages in which a client of the selected region has a right to service
+        (its file's ``language_rights``: ``fi`` and ``sv`` in a bilingual wellbeing
+        services county). Empty without a region, or when the region declares none: the
+        client's language is then a preference the router honours when it can."""
+        return frozenset() if self._region is None else self._region.language_rights
 
     def _policy(self, clock_id: str) -> _ClockPolicy:
         try:

@@ -251,7 +251,9 @@ def diff_rules(
         before, after = results
         if isinstance(before, ContactError) and isinstance(after, ContactError):
             problems.extend(
-                ContactProblem(f"{source}:{line}: {p.field}", p.message, p.code)
+                ContactProblem(
+                    f"{source}:{line}: {p.field}", p.message, p.code, messages=p.messages
+                )
                 for p in before.problems
             )
             continue

@@ -471,11 +471,25 @@ class Engine:
                 _provisional(clocks, subject, others, valid, events, policies, self._provisional),
             )
             request = RouteRequest(
-                valid, urgency, tuple(services.values()), catalogue, clocks, due, basis
+                valid,
+                urgency,
+                tuple(services.values()),
+                catalogue,
+                clocks,
+                due,
+                basis,
+                policies.language_rights,
             )
             routes, warnings_ = router.route_with_warnings(request)
         else:
-            request = RouteRequest(valid, urgency, tuple(services.values()), catalogue, clocks)
+            request = RouteRequest(
+                valid,
+                urgency,
+                tuple(services.values()),
+                catalogue,
+                clocks,
+                language_rights=policies.language_rights,
+            )
             routes = router.route(request)
         return Assessment(
             contact_id=valid.contact_id,

@@ -28,7 +28,7 @@ from ._condition import (
 )
 from ._text import LANGUAGES, Label, read_text
 from .clocks import Policies, files_digest
-from .errors import ContactProblem, RuleError, RuleProblem, did_you_mean
+from .errors import ContactProblem, RuleError, RuleProblem, contact_messages, did_you_mean
 from .intake import CHANNELS, FirstContact
 
 __all__ = [
@@ -103,23 +103,43 @@ class Question:
 
     def problem(self, value: object) -> str | None:
         """Why *value* is not a valid answer, or None. Never repeats the value."""
+        found = self.problem_messages(value)
+        return None if found is None else found[0]
+
+    def problem_messages(self, value: object) -> tuple[str, Label] | None:
+        """Why *value* is not a valid answer, for the form's developer (English) and for
+        the client (fi/sv/en), or None. Neither repeats the value: the bounds named are
+        the question's."""
         if self.type == "boolean":
-            return None if isinstance(value, bool) else "must be true or false"
+            return None if isinstance(value, bool) else _why("must be true or false", "boolean")
         if self.type == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
-                return "must be a number"
+                return _why("must be a number", "number")
             if not -MAX_NUMBER <= value <= MAX_NUMBER:
-                return f"must be between -{MAX_NUMBER:,} and {MAX_NUMBER:,}"
+                return (
+                    f"must be between -{MAX_NUMBER:,} and {MAX_NUMBER:,}",
+                    contact_messages("range:between", low=-MAX_NUMBER, high=MAX_NUMBER),
+                )
             if self.integer and not (isinstance(value, int) or float(value).is_integer()):
-                return "must be a whole number"
+                return _why("must be a whole number", "whole")
             if self.minimum is not None and value < self.minimum:
-                return f"must be at least {self.minimum:g}"
+                return (
+                    f"must be at least {self.minimum:g}",
+                    contact_messages("range:at-least", limit=self.minimum),
+                )
             if self.maximum is not None and value > self.maximum:
-                return f"must be at most {self.maximum:g}"
+                return (
+                    f"must be at most {self.maximum:g}",
+                    contact_messages("range:at-most", limit=self.maximum),
+                )
             return None
         if not isinstance(value, str) or value not in self.choices:
-            return "must be one of " + ", ".join(self.choices)
+            return _why("must be one of " + ", ".join(self.choices), "choice")
         return None
+
+
+def _why(message: str, kind: str) -> tuple[str, Label]:
+    return message, contact_messages(f"answer:{kind}")
 
 
 @attrs.frozen
@@ -202,9 +222,9 @@ class Questionnaire:
                     )
                 )
                 continue
-            why = question.problem(value)
+            why = question.problem_messages(value)
             if why is not None:
-                problems.append(ContactProblem(field, why, "answer-type"))
+                problems.append(ContactProblem(field, why[0], "answer-type", messages=why[1]))
         return problems
 
     def _all_valid(self, concerns: object, answers: object) -> bool:
