@@ -36,7 +36,7 @@ def clock_lines(clock: Clock, ruleset: RuleSet, language: str, indent: str = "  
     head = f"{indent}- {clock.clock}"
     parts = [
         _due(clock, language),
-        status_name(clock.status, language),
+        None if clock.status == "not_started" else status_name(clock.status, language),
         clock.limit_in(language),
         None
         if clock.target_due_date is None
