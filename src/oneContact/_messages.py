@@ -113,6 +113,12 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
         "kind.digital_channel": _m("digitaalinen palvelu", "digital tjänst", "digital channel"),
         "kind.family_centre": _m("perhekeskus", "familjecentral", "family centre"),
         "kind.remedy": _m("korvaava palvelu", "ersättande tjänst", "remedy"),
+        # -- what a directory router adds to a route
+        "route.member": _m("työntekijä {id}", "anställd {id}", "member {id}"),
+        "route.unit": _m("yksikkö {id}", "enhet {id}", "unit {id}"),
+        "route.slot": _m("aika {at}", "tid {at}", "slot {at}"),
+        "route.at_risk": _m("HOITOTAKUU VAARASSA", "VÅRDGARANTIN I FARA", "GUARANTEE AT RISK"),
+        "route.case": _m("asia {id}", "ärende {id}", "case {id}"),
         # -- clock limits; the singular and plural forms of each unit
         "limit.weekdays.1": _m("{n} arkipäivä", "{n} vardag", "{n} weekday"),
         "limit.weekdays": _m("{n} arkipäivää", "{n} vardagar", "{n} weekdays"),
@@ -155,16 +161,18 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
             "no change of up to {max} answers makes it {level} ({tried} candidate answer "
             "sets tried); concerns and client details are not varied",
         ),
-        "why_not_ways.1": _m(
-            "vähintään {size} vastauksen muutos; {total} tapa",
-            "minst {size} ändrat svar; {total} sätt",
-            "{size} answer change at least; {total} way",
+        "why_not_changes.1": _m(
+            "vähintään {size} vastauksen muutos",
+            "minst {size} ändrat svar",
+            "{size} answer change at least",
         ),
-        "why_not_ways": _m(
-            "vähintään {size} vastauksen muutosta; {total} tapaa",
-            "minst {size} ändrade svar; {total} sätt",
-            "{size} answer changes at least; {total} ways",
+        "why_not_changes": _m(
+            "vähintään {size} vastauksen muutosta",
+            "minst {size} ändrade svar",
+            "{size} answer changes at least",
         ),
+        "why_not_ways.1": _m("{total} tapa", "{total} sätt", "{total} way"),
+        "why_not_ways": _m("{total} tapaa", "{total} sätt", "{total} ways"),
         "why_not_shown": _m(
             " (ensimmäiset {shown} näytetään)",
             " (de första {shown} visas)",

@@ -55,12 +55,12 @@ def _directory_lines(route: Route, language: str) -> list[str]:
     if not route.explanation:
         return []
     parts = [
-        f"member {route.member}" if route.member else None,
-        f"unit {route.unit}" if route.unit else None,
-        f"slot {route.slot.isoformat()}" if route.slot else None,
+        text("route.member", language, id=route.member) if route.member else None,
+        text("route.unit", language, id=route.unit) if route.unit else None,
+        text("route.slot", language, at=route.slot.isoformat()) if route.slot else None,
         text("due", language, date=route.due_date.isoformat()) if route.due_date else None,
-        "GUARANTEE AT RISK" if route.guarantee_at_risk else None,
-        f"case {route.case}" if route.case else None,
+        text("route.at_risk", language) if route.guarantee_at_risk else None,
+        text("route.case", language, id=route.case) if route.case else None,
     ]
     head = " · ".join(p for p in parts if p)
     return [*([f"     {head}"] if head else []), *(f"     - {e}" for e in route.explanation)]

@@ -184,17 +184,13 @@ class Explanation:
 def _seen(atom: AtomTrace, questions: Mapping[str, Question], language: str) -> str:
     """The value a comparison saw, in words: a choice with its label, yes or no."""
     question = questions.get(atom.key[3:]) if atom.key.startswith("q__") else None
-    if question is None:
-        if isinstance(atom.actual, bool) or atom.actual is None:
-            return _value_text(atom.actual) if language == "en" else _word(atom.actual, language)
-        return _value_text(atom.actual)
-    return question.answer_text(atom.actual, language)
-
-
-def _word(value: bool | None, language: str) -> str:
-    if value is None:
+    if question is not None:
+        return question.answer_text(atom.actual, language)
+    if atom.actual is None:
         return text("unanswered", language)
-    return text("yes" if value else "no", language)
+    if isinstance(atom.actual, bool):
+        return text("yes" if atom.actual else "no", language)
+    return _value_text(atom.actual)
 
 
 def _due(day: Any, language: str = "en") -> str:
@@ -326,10 +322,13 @@ class WhyNot:
         if self.size is None:
             said = text("why_not_none", lang, max=self.max_changes, level=level, tried=self.tried)
             return f"{head}\n  {said}"
-        key = "why_not_ways.1" if self.size == 1 and self.total == 1 else "why_not_ways"
+        changes = text(
+            "why_not_changes.1" if self.size == 1 else "why_not_changes", lang, size=self.size
+        )
+        ways = text("why_not_ways.1" if self.total == 1 else "why_not_ways", lang, total=self.total)
         shown = len(self.paths) < self.total
         lines = [
-            f"{head}\n  {text(key, lang, size=self.size, total=self.total)}"
+            f"{head}\n  {changes}; {ways}"
             + (text("why_not_shown", lang, shown=len(self.paths)) if shown else "")
             + ":"
         ]

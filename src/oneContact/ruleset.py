@@ -26,6 +26,7 @@ from ._condition import (
     FieldInfo,
     compile_condition,
 )
+from ._messages import text
 from ._text import LANGUAGES, Label, Untranslated, read_text
 from .clocks import Policies, files_digest
 from .errors import ContactProblem, RuleError, RuleProblem, did_you_mean
@@ -111,8 +112,6 @@ class Question:
     def answer_text(self, value: object, language: str) -> str:
         """An answer as a person reads it in *language*: a choice's label (with its id),
         yes or no, a number; "unanswered" for None."""
-        from ._messages import text  # noqa: PLC0415 - a leaf module, imported lazily
-
         if value is None:
             return text("unanswered", language)
         if isinstance(value, bool):
