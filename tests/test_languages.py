@@ -19,6 +19,7 @@ from oneContact import Engine, Ledger, ruleset
 from oneContact._messages import MESSAGES, limit_label, placeholders, reading_language
 from oneContact._text import LANGUAGES
 from oneContact.cli import main
+from oneContact.clocks import ClockSubject
 from oneContact.errors import RuleError
 
 from .conftest import BUNDLED_RULES, CATALOGUE, QUESTIONNAIRE, write_rules
@@ -591,3 +592,47 @@ def test_the_html_report_of_a_ledger_without_a_catalogue_names_bundled_services(
     page = report.to_html("sv")
     assert '<html lang="sv">' in page
     assert '<td class="k">servicehandledare</td>' in page  # the bundled catalogue's name
+
+
+# --------------------------------------------------------------------------- clocks
+
+
+def test_a_clock_carries_its_texts_in_every_language_also_from_the_ledger(tmp_path: Path) -> None:
+    """The ledger keeps the English texts (its projection is unchanged); the clocks it
+    gives back are rendered in every language from the policies it was opened with."""
+    rules = translated_rules(tmp_path / "rules")
+    engine = Engine.from_directory(rules, backend="python", region="testimaa")
+    contact = _contact(client={"age": 20, "language": "sv"})
+    at = datetime(2025, 3, 4, 12, tzinfo=UTC)
+    assessment = engine.assess(contact, events={"need_assessed": at})
+    care = next(c for c in assessment.clocks if c.clock == "care")
+    assert "Terveydenhuoltolaki 1326/2010 § 51; under 23" == care.basis
+    assert "Hälso- och sjukvårdslagen 1326/2010 § 51; under 23 år" == care.basis_in("sv")
+    assert "14 dagar" == care.limit_in("sv")
+    # The region's 30 days are later than the law's 14: the target is capped to the law.
+    assert care.target_basis_text is not None
+    assert care.target_basis_text.sv == (
+        "Regionstyrelsens beslut; den lagstadgade sista dagen är här tidigare och är också målet"
+    )
+    with Ledger.open(f"sqlite:///{tmp_path / 'l.db'}", policies=engine.ruleset.policies) as ledger:
+        ledger.record_assessment(assessment)
+        ledger.record("fx-lang-1", "need_assessed", at=at, event_id="e1")
+        kept = {c.id: c.clock for c in ledger.clocks("fx-lang-1", now=at)}
+    assert care == kept["care"]
+    assert "Hälso- och sjukvårdslagen 1326/2010 § 51; under 23 år" == kept["care"].basis_in("sv")
+    (social,) = engine.ruleset.policies.compute(
+        ["social_need_assessment"], subject=ClockSubject(age=40), received_at=at
+    )
+    assert "Socialvårdslagen 1301/2014 § 36; utan obefogat dröjsmål" == social.basis_in("sv")
+    assert social.limit_in("sv") is None
+
+
+def test_a_clock_not_started_says_so_in_every_language(tmp_path: Path) -> None:
+    rules = translated_rules(tmp_path / "rules")
+    engine = Engine.from_directory(rules, backend="python")
+    care = next(c for c in engine.assess(_contact()).clocks if c.clock == "care")
+    assert "not started: starts when 'need_assessed' happens" == care.basis
+    assert "inte påbörjad: börjar när need_assessed inträffar" == care.basis_in("sv")
+    assert "ei alkanut: alkaa, kun tapahtuu need_assessed" == care.basis_in("fi")
+    policies = engine.ruleset.policies
+    assert "written by hand" == policies.basis_label("written by hand").get("sv")
