@@ -209,6 +209,7 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
         "report.tile_3mo": _m(
             "hoito alkoi 3 kuukaudessa", "vården började inom 3 månader", "care within 3 months"
         ),
+        "report.days_short": _m("{n} pv", "{n} d", "{n} d"),
         "report.tile_wait": _m(
             "odotuksen mediaani / 90. persentiili",
             "median / 90:e percentilen av väntan",

@@ -1223,7 +1223,11 @@ def _html(report: Report, lang: str = "en") -> str:
         _tile(_percent(total.within_14_days_share), _msg("report.tile_14", lang)),
         _tile(_percent(total.within_3_months_share), _msg("report.tile_3mo", lang)),
         _tile(
-            f"{_number(total.waiting_days_median)} / {_number(total.waiting_days_p90)} d",
+            _msg(
+                "report.days_short",
+                lang,
+                n=f"{_number(total.waiting_days_median)} / {_number(total.waiting_days_p90)}",
+            ),
             _msg("report.tile_wait", lang),
         ),
         _tile(str(total.open_past_due), _msg("report.tile_past_due", lang)),
