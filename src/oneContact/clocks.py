@@ -28,7 +28,9 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from ._calendar import YearTable, add_months, finnish_closed_days
-from ._text import Label, read_text
+from ._messages import label as message_label
+from ._messages import limit_label
+from ._text import LANGUAGES, Label, Untranslated, read_text
 from ._yaml import Located, item_position, key_position, load_yaml, position, value_position
 from .errors import RuleError, RuleProblem, did_you_mean
 
@@ -275,6 +277,22 @@ class Clock:
     person: str | None = None
     """Whose right the clock follows: the id of a person of the questionnaire (e.g.
     ``"child"``) when a rule started it ``for`` them, None for the client's own."""
+    basis_text: Label | None = attrs.field(default=None, eq=False)
+    """``basis`` in Finnish, Swedish and English (None for a Clock made by hand)."""
+    limit_text: Label | None = attrs.field(default=None, eq=False)
+    """``limit`` in Finnish, Swedish and English, e.g. "7 arkipäivää"."""
+    target_basis_text: Label | None = attrs.field(default=None, eq=False)
+    """``target_basis`` in Finnish, Swedish and English."""
+
+    def basis_in(self, language: str) -> str:
+        """The legal basis in *language* (fi, sv or en); English when not translated."""
+        return self.basis if self.basis_text is None else self.basis_text.get(language)
+
+    def limit_in(self, language: str) -> str | None:
+        """The limit in words in *language*, e.g. "7 vardagar"; None without a limit."""
+        if self.limit_text is None:
+            return self.limit
+        return self.limit_text.get(language)
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready dict: dates as YYYY-MM-DD, times as ISO 8601 strings; ``for`` is
@@ -321,16 +339,18 @@ class _Limit:
     reason: Label | None = None  # why there is no limit, for kind "none"
 
     @property
+    def label(self) -> Label | None:
+        """The limit in words in each language; None for kind ``none``."""
+        hours = self.office_hours
+        return limit_label(
+            self.kind, self.amount, None if hours is None else (hours.start, hours.end)
+        )
+
+    @property
     def text(self) -> str | None:
-        if self.kind == "none":
-            return None
-        if self.kind == "same_day":
-            hours = self.office_hours
-            if hours is None:
-                return "same day"
-            return f"same day (office hours {hours.start:%H:%M}-{hours.end:%H:%M})"
-        unit = self.kind[:-1] if self.amount == 1 else self.kind
-        return f"{self.amount} {unit}"
+        """The limit in English words: the ``limit`` of the JSON contract."""
+        found = self.label
+        return None if found is None else found.en
 
     def due(self, local: datetime, calendar: Calendar, *, roll: bool) -> date | None:
         """Due date for a clock that started at *local* (a Europe/Helsinki datetime)."""
@@ -431,6 +451,13 @@ class _Variant:
     note: Label | None = None
 
 
+def _basis_label(version: _Version, variant: _Variant) -> Label:
+    """The basis a clock under *variant* carries, in each language: the version's basis,
+    the variant's note and a ``none`` limit's reason, joined with "; "."""
+    parts = [p for p in (version.basis, variant.note, variant.limit.reason) if p]
+    return Label(*("; ".join(p.get(lang) for p in parts) for lang in LANGUAGES))
+
+
 def _resolve(version: _Version) -> tuple[tuple[_Condition, _Limit, str | None, str], ...]:
     # Texts are joined once at load, not on every assessment.
     return tuple(
@@ -438,7 +465,7 @@ def _resolve(version: _Version) -> tuple[tuple[_Condition, _Limit, str | None, s
             v.condition,
             v.limit,
             v.limit.text,
-            "; ".join(part.get("en") for part in (version.basis, v.note, v.limit.reason) if part),
+            _basis_label(version, v).en,
         )
         for v in version.variants
     )
@@ -495,6 +522,7 @@ class _ClockPolicy:
     line: int | None
     declined_ends_clock: bool = False
     treatment: bool = False
+    description: Label | None = None
 
     def version_on(self, day: date) -> _Version | None:
         return _version_on(self.versions, day)
@@ -567,6 +595,13 @@ class _Loader:
         self.references: list[tuple[str, str, Path, Located]] = []  # event, clock, where
         self.regions: dict[str, _Region] = {}
         self.region_files: dict[str, Path] = {}  # every region file found, valid or not
+        self.untranslated: list[Untranslated] = []  # texts lacking fi, sv or en
+
+    def translated(self, found: Label, path: Path, where: Located, what: str) -> Label:
+        """Note *found* when it lacks a language (``onecontact check`` may refuse it)."""
+        if not found.complete:
+            self.untranslated.append(Untranslated(path, where[0], where[1], what, found))
+        return found
 
     # -- reporting
 
@@ -711,7 +746,8 @@ class _Loader:
         (a string, or ``{fi, sv, en}`` strings)."""
         if mapping.get(key) is None:
             return None
-        if read_text(mapping[key]) is None:
+        found = read_text(mapping[key])
+        if found is None:
             self.problem(
                 "policy-bad-value",
                 f"{what}: {key!r} is text, or the same text in each language: "
@@ -720,6 +756,7 @@ class _Loader:
                 value_position(mapping, key),
             )
             return False
+        self.translated(found, path, value_position(mapping, key), f"the {key} of {what}")
         return True
 
     def read_clock(self, item: object, path: Path, where: Located) -> None:
@@ -741,7 +778,9 @@ class _Loader:
             clock_id = "?"
         name = str(clock_id)
         what = f"clock {name!r}"
-        self.text(item, "description", path, what)
+        description = (
+            read_text(item["description"]) if self.text(item, "description", path, what) else None
+        )
         starts_on = None
         if (raw_start := self.required(item, "starts_on", path, what, _CLOCK_KEYS)) is not None:
             starts_on = self.event(raw_start, name, path, value_position(item, "starts_on"))
@@ -799,6 +838,7 @@ class _Loader:
             where[0],
             declined_ends_clock=declined,
             treatment=treatment,
+            description=description,
         )
 
     def read_versions(
@@ -925,6 +965,8 @@ class _Loader:
                     value_position(item, "basis"),
                 )
                 ok = False
+            else:
+                self.translated(basis, path, value_position(item, "basis"), f"the basis of {what}")
         roll_here = self.flag(item, "roll_to_weekday", path, default=roll)
         variants: tuple[_Variant, ...] | None = None
         if ("limit" in item) == ("variants" in item):
@@ -996,6 +1038,7 @@ class _Loader:
                     arg_where,
                 )
                 return None
+            self.translated(reason, path, arg_where, f"the reason for no limit of {what}")
             return _Limit("none", reason=reason)
         return self.read_same_day(arg, path, arg_where, what)
 
@@ -1117,6 +1160,10 @@ class _Loader:
                         value_position(item, "note"),
                     )
                     ok = False
+                else:
+                    self.translated(
+                        note, path, value_position(item, "note"), f"a variant's note of {what}"
+                    )
             if condition is None or not isinstance(limit, _Limit):
                 ok = False
                 continue
@@ -1378,6 +1425,7 @@ class Policies:
     _regions: Mapping[str, _Region] = attrs.field(default=MappingProxyType({}))
     _region: _Region | None = None
     _files_digest: str = ""
+    _untranslated: tuple[Untranslated, ...] = ()
     _lists: dict[tuple[str, ...], tuple[_ClockPolicy, ...]] = attrs.field(
         init=False, factory=dict
     )  # the policies of each list of clock ids judge() was given
@@ -1389,6 +1437,10 @@ class Policies:
             takes_self=True,
         ),
     )
+    _texts: Mapping[str, Label] = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda self: _texts_of(self._clocks, self._regions), takes_self=True),
+    )  # English basis and limit texts -> the same texts in every language
     _terms: _Terms = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -1444,6 +1496,7 @@ class Policies:
             str(path),
             MappingProxyType(dict(loader.regions)),
             files_digest=files_digest(path, [*path.glob("*.yaml"), *regions_dir.glob("*.yaml")]),
+            untranslated=tuple(loader.untranslated),
         )
         return policies if region is None else policies.with_region(region)
 
@@ -1461,6 +1514,16 @@ class Policies:
             files = {name: r.path for name, r in self._regions.items()}
             raise RuleError([_unknown_region(str(region), files, regions_dir)])
         return attrs.evolve(self, region=found)
+
+    @property
+    def untranslated(self) -> tuple[Untranslated, ...]:
+        """Every text of the policy files (descriptions, bases, notes, reasons, region
+        names) that lacks Finnish, Swedish or English, with its file and line."""
+        return self._untranslated
+
+    def description(self, clock_id: str) -> Label | None:
+        """What clock *clock_id* measures, in each language (None when not written)."""
+        return self._policy(clock_id).description
 
     @property
     def clock_ids(self) -> frozenset[str]:
@@ -1615,7 +1678,29 @@ class Policies:
             target_due_date=judged.target_due_date,
             target_basis=judged.target_basis,
             person=person,
+            basis_text=self.basis_label(judged.basis),
+            limit_text=None if judged.limit is None else self._texts.get(_LIMIT_KEY + judged.limit),
+            target_basis_text=(
+                None if judged.target_basis is None else self.basis_label(judged.target_basis)
+            ),
         )
+
+    def basis_label(self, basis: str) -> Label:
+        """The basis text *basis* (a Clock's ``basis`` or ``target_basis``, in English as
+        the JSON and the ledger keep it) in Finnish, Swedish and English. A text these
+        policies did not write comes back as English only."""
+        found = self._texts.get(basis)
+        if found is not None:
+            return found
+        if match := _NOT_STARTED.fullmatch(basis):
+            return message_label("basis_not_started", event=match[1])
+        if match := _NO_VERSION.fullmatch(basis):
+            return message_label("basis_no_version", policy=match[1], day=match[2])
+        capped = message_label("target_capped")
+        if basis.endswith(f"; {capped.en}"):
+            head = self.basis_label(basis[: -len(capped.en) - 2])
+            return Label(*(f"{head.get(lang)}; {capped.get(lang)}" for lang in LANGUAGES))
+        return Label("", "", basis)
 
     def judge(
         self,
@@ -1670,6 +1755,30 @@ class Policies:
     def __repr__(self) -> str:
         region = "" if self._region is None else f", region {self._region.id}"
         return f"<Policies {len(self._clocks)} clocks from {self._source}{region}>"
+
+
+_LIMIT_KEY = "\0limit\0"  # limits and bases share one table; no basis starts with NUL
+_NOT_STARTED = re.compile(r"not started: starts when '([a-z0-9_]+)' happens")
+_NO_VERSION = re.compile(r"no version of policy '([a-z0-9_]+)' is in force on (\S+)")
+
+
+def _texts_of(
+    clocks: Mapping[str, _ClockPolicy], regions: Mapping[str, _Region]
+) -> Mapping[str, Label]:
+    """Every basis and limit text a clock of these policies can carry, in English (as the
+    JSON and the ledger's projection keep it) -> the same text in every language. Two
+    variants whose English texts are equal are taken to say the same thing."""
+    versions = [v for p in clocks.values() for v in p.versions]
+    versions += [v for r in regions.values() for t in r.targets.values() for v in t.versions]
+    texts: dict[str, Label] = {}
+    for version in versions:
+        for variant in version.variants:
+            basis = _basis_label(version, variant)
+            texts.setdefault(basis.en, basis)
+            limit = variant.limit.label
+            if limit is not None:
+                texts.setdefault(_LIMIT_KEY + limit.en, limit)
+    return MappingProxyType(texts)
 
 
 def files_digest(root: Path, files: Iterable[Path], prefix: str = "") -> str:

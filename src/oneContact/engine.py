@@ -99,6 +99,9 @@ class Assessment:
     warnings: tuple[str, ...] = ()
     """What went wrong without failing the assessment, e.g. ``directory-unavailable: ...``
     (codes and ids only, never client text)."""
+    language: str = "fi"
+    """The client's language as the contact gives it (``client.language``): the default
+    language of :meth:`Engine.to_text`."""
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON contract of ``onecontact assess``."""
@@ -504,7 +507,17 @@ class Engine:
             subject=subject,
             person_subjects=MappingProxyType(person_subjects),
             warnings=warnings_,
+            language=valid.client.language,
         )
+
+    def to_text(self, assessment: Assessment, *, language: str | None = None) -> str:
+        """*assessment* as a person reads it: urgency, needs, routes, clocks (limit, due
+        date, status and legal basis) and the rules that fired, with the catalogue's
+        names and the rules' descriptions, in *language* (fi, sv or en). The default is
+        the client's language when it is one of the three, else Finnish."""
+        from ._render import assessment_text  # noqa: PLC0415 - only text output needs it
+
+        return assessment_text(assessment, self._ruleset, language)
 
     # ------------------------------------------------------------ explanation
 

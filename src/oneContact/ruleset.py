@@ -26,7 +26,8 @@ from ._condition import (
     FieldInfo,
     compile_condition,
 )
-from ._text import LANGUAGES, Label, read_text
+from ._messages import text
+from ._text import LANGUAGES, Label, Untranslated, read_text
 from .clocks import Policies, files_digest
 from .errors import ContactProblem, RuleError, RuleProblem, contact_messages, did_you_mean
 from .intake import CHANNELS, FirstContact
@@ -52,6 +53,12 @@ Urgency = Literal["emergency", "urgent", "non_urgent", "self_care"]
 URGENCY_LEVELS: tuple[Urgency, ...] = ("emergency", "urgent", "non_urgent", "self_care")
 SERVICE_KINDS = ("emergency", "team_member", "digital_channel", "family_centre", "remedy")
 MAX_QUESTIONS = 180
+REQUIRE_ALL_LANGUAGES = False
+"""Whether loading refuses (``text-language-missing``) a rules directory in which a text a
+person reads lacks Finnish, Swedish or English: rule descriptions, choice labels, policy
+clock descriptions, bases, notes, reasons for no limit, region names and descriptions.
+Off while the bundled rules are being translated; the lead turns it on when they are
+(Kielilaki 423/2003: a Swedish-speaking client has a right to service in Swedish)."""
 MAX_CONCERNS = 40
 MAX_RULES = 5_000
 
@@ -96,10 +103,24 @@ class Question:
     label: Label
     red_flag: bool = False
     choices: tuple[str, ...] = ()
+    choice_labels: Mapping[str, Label] = attrs.field(factory=lambda: MappingProxyType({}), eq=False)
+    """Choice id -> its label, for the choices written with one."""
     minimum: float | None = None
     maximum: float | None = None
     integer: bool = False
     concerns: tuple[str, ...] = ()
+
+    def answer_text(self, value: object, language: str) -> str:
+        """An answer as a person reads it in *language*: a choice's label (with its id),
+        yes or no, a number; "unanswered" for None."""
+        if value is None:
+            return text("unanswered", language)
+        if isinstance(value, bool):
+            return text("yes" if value else "no", language)
+        if isinstance(value, float):
+            return f"{value:g}"
+        found = self.choice_labels.get(str(value)) if self.type == "choice" else None
+        return f"{value} ({found.get(language)})" if found is not None else str(value)
 
     def problem(self, value: object) -> str | None:
         """Why *value* is not a valid answer, or None. Never repeats the value."""
@@ -349,6 +370,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.problems: list[RuleProblem] = []
+        self.untranslated: list[Untranslated] = []  # texts lacking fi, sv or en
 
     def add(
         self,
@@ -488,17 +510,9 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
             )
             continue
         choices: tuple[str, ...] = ()
+        choice_labels: dict[str, Label] = {}
         if qtype == "choice":
-            raw = item.get("choices")
-            if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
-                c.add(
-                    "bad-choices",
-                    f"choice question {qid!r} needs a list of text choices",
-                    path,
-                    where,
-                )
-            else:
-                choices = tuple(raw)
+            choices, choice_labels = _choices(item.get("choices"), qid, path, where, c)
         bounds: list[float | None] = []
         for key in ("min", "max"):
             bound = item.get(key)
@@ -520,6 +534,7 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
             _label(item.get("label"), path, where, c, f"question {qid!r}"),
             red_flag=bool(item.get("red_flag", False)),
             choices=choices,
+            choice_labels=MappingProxyType(choice_labels),
             minimum=bounds[0],
             maximum=bounds[1],
             integer=bool(item.get("integer", False)),
@@ -622,6 +637,47 @@ def _load_persons(
             special_support_child=named["special_support_child"],
         )
     return persons
+
+
+def _choices(
+    raw: object, qid: str, path: Path, where: tuple[int | None, int | None], c: _Collector
+) -> tuple[tuple[str, ...], dict[str, Label]]:
+    """A choice question's choices: plain ids, or ``{id: ..., label: {fi, sv, en}}``."""
+    if not isinstance(raw, list) or not raw:
+        c.add("bad-choices", f"choice question {qid!r} needs a list of choices", path, where)
+        return (), {}
+    ids: list[str] = []
+    labels: dict[str, Label] = {}
+    for index, entry in enumerate(raw):
+        at = _yaml.item_position(raw, index)
+        if isinstance(entry, str):
+            ident = entry
+            # A plain id is shown as it is: a text a person reads, without a translation.
+            c.untranslated.append(
+                Untranslated(
+                    path, at[0], at[1], f"choice {ident!r} of question {qid!r}", Label("", "", "")
+                )
+            )
+        elif isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+            ident = entry["id"]
+            c.unknown_keys(entry, ("id", "label"), path, f"a choice of {qid!r}")
+            labels[ident] = _label(
+                entry.get("label"), path, at, c, f"choice {ident!r} of question {qid!r}"
+            )
+        else:
+            c.add(
+                "bad-choices",
+                f"a choice of question {qid!r} is an id, or {{id: ..., label: {{fi: ..., "
+                "sv: ..., en: ...}}",
+                path,
+                at,
+            )
+            continue
+        if ident in ids:
+            c.add("bad-choices", f"choice {ident!r} of {qid!r} is given twice", path, at)
+            continue
+        ids.append(ident)
+    return tuple(ids), labels
 
 
 def load_catalogue(root: Path | str) -> Catalogue:
@@ -978,6 +1034,13 @@ def _load_rule(
                 _yaml.value_position(item, "description"),
                 rule_id=rule_id,
             )
+        elif not description.complete:
+            at = _yaml.value_position(item, "description")
+            c.untranslated.append(
+                Untranslated(
+                    path, at[0], at[1], f"the description of rule {rule_id!r}", description
+                )
+            )
     if len(c.problems) > before or condition is None:
         return None
     return Rule(
@@ -1099,6 +1162,20 @@ def _plain_scalar(item: Any, key: str) -> bool:
     return isinstance(value, str) and style in (None, "'", '"') and "\n" not in value
 
 
+def _untranslated_message(u: Untranslated) -> str:
+    missing = u.label.missing
+    if not u.label.en and not u.label.fi and not u.label.sv:
+        fix = "write it as {id: ..., label: {fi: ..., sv: ..., en: ...}}"
+    elif u.label.en and not (u.label.fi or u.label.sv):
+        fix = "write it as {fi: ..., sv: ..., en: <this text>}"
+    else:
+        fix = "add " + ", ".join(f"{lang}: ..." for lang in missing)
+    return (
+        f"{u.what} lacks {', '.join(missing)}; a text a person reads is given in fi, sv "
+        f"and en (Kielilaki 423/2003): {fix}"
+    )
+
+
 def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
     """Load and check a whole rules directory; raise RuleError listing every problem.
 
@@ -1153,6 +1230,10 @@ def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
                 _check_treatment_clocks(root, catalogue, policies, c)
         except RuleError as exc:
             problems_from_files.extend(exc.problems)
+    if REQUIRE_ALL_LANGUAGES:
+        untranslated = [*c.untranslated, *(policies.untranslated if policies else ())]
+        for u in untranslated:
+            c.add("text-language-missing", _untranslated_message(u), u.path, (u.line, u.column))
     problems = problems_from_files + c.problems
     if problems:
         raise RuleError(problems)
