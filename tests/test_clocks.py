@@ -849,6 +849,8 @@ def test_clock_ids_events_and_starts_on(policies: Policies) -> None:
         "social_need_assessment",
         "social_assessment_completion",
         "older_people_services",
+        # Sosiaalihuoltolaki § 25 (therapy guarantee, HE 131/2024): under-23s, one month
+        "youth_mental_health_support",
         # Lastensuojelulaki § 26
         "child_welfare_urgent_assessment",
         "child_welfare_decision",
