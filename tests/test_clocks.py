@@ -1563,6 +1563,7 @@ def test_the_switch_is_per_clock(policies: Policies, tmp_path: Path) -> None:
         "specialised_treatment",
         "psychiatry_treatment",
         "older_people_services",
+        "youth_mental_health_support",
     }
     assert policies.events_of("care") == (
         "need_assessed",
