@@ -850,6 +850,8 @@ def test_clock_ids_events_and_starts_on(policies: Policies) -> None:
         "social_need_assessment",
         "social_assessment_completion",
         "older_people_services",
+        # Sosiaalihuoltolaki § 25 (therapy guarantee, HE 131/2024): under-23s, one month
+        "youth_mental_health_support",
         # Lastensuojelulaki § 26
         "child_welfare_urgent_assessment",
         "child_welfare_decision",
@@ -1564,6 +1566,7 @@ def test_the_switch_is_per_clock(policies: Policies, tmp_path: Path) -> None:
         "specialised_treatment",
         "psychiatry_treatment",
         "older_people_services",
+        "youth_mental_health_support",
     }
     assert policies.events_of("care") == (
         "need_assessed",
