@@ -268,7 +268,7 @@ def test_stored_contact_holds_no_free_text(ledger_url: str, ledger: Ledger, asse
     contact_id, digest, clocks, urgency, services, age, birth, allowance, special = contact
     assert "c-1" == contact_id
     assert 64 == len(digest)
-    assert "care need_assessment" == clocks  # in the assessment's (hit-policy) order
+    assert "care doctor_visit need_assessment" == clocks  # in the assessment's (hit-policy) order
     assert "non_urgent" == urgency
     assert all(s.replace("_", "").isalnum() for s in services.split())
     assert (40, None, 0, 0) == (age, birth, allowance, special)

@@ -222,7 +222,8 @@ def test_coverage_of_the_bundled_rules_and_fixtures_is_complete(
         "--onecontact-backend=python", "--onecontact-coverage-fail-under=100", "-q"
     )
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*rules fired 70/70;*coverage 100.0%"])
+    # 100 % coverage means every rule fired; the count changes with the bundled rules.
+    result.stdout.fnmatch_lines(["*rules fired *; condition outcomes seen *; coverage 100.0%"])
 
 
 STAFF = """\
