@@ -70,6 +70,7 @@ services:
     name: {fi: sairaanhoitaja, sv: sjukskötare, en: nurse}
   - id: service_coordinator
     kind: team_member
+    care_guarantee: false
     name: {fi: palveluohjaaja, sv: servicehandledare, en: service coordinator}
   - id: digital_chat
     kind: digital_channel
@@ -110,7 +111,65 @@ rules:
 """
 
 
-def write_rules(root: Path, **files: str) -> Path:
+# The test questionnaire with two persons a contact can be about besides the client: the
+# person an informal carer cares for, and a parent's child.
+PERSONS_QUESTIONNAIRE = (
+    QUESTIONNAIRE
+    + """\
+  - id: cared_for_age
+    type: number
+    min: 0
+    max: 130
+    label: {fi: Hoidettavan ikä, sv: Den vårdades ålder, en: Age of the person cared for}
+  - id: cared_for_highest_care_allowance
+    type: boolean
+    label: {fi: Hoitotuki ylin, sv: Högsta vårdbidrag, en: Highest care allowance}
+  - id: child_age
+    type: number
+    min: 0
+    max: 30
+    label: {fi: Lapsen ikä, sv: Barnets ålder, en: Age of the child}
+persons:
+  - id: cared_for
+    label: {fi: hoidettava, sv: den vårdade, en: the person cared for}
+    age: cared_for_age
+    highest_care_allowance: cared_for_highest_care_allowance
+  - id: child
+    label: {fi: lapsi, sv: barnet, en: the child}
+    age: child_age
+"""
+)
+
+# Rules that start clocks for those persons: an informal carer asking about home care for
+# the person they care for, a parent asking about their child's mental health.
+PERSONS_RULES = """\
+rules:
+  - id: carer.home-care
+    when: "'home_care' in concerns and cared_for_age is answered"
+    urgency: non_urgent
+    priority: 10
+    services: [service_coordinator]
+    clocks:
+      - {clock: social_need_assessment, for: cared_for}
+      - {clock: older_people_services, for: cared_for}
+  - id: parent.child-mental-health
+    when: "'mental_health' in concerns"
+    urgency: non_urgent
+    services: [nurse]
+    clocks:
+      - care
+      - {clock: therapy_guarantee, for: child}
+"""
+
+
+def write_person_rules(root: Path, **files: str | None) -> Path:
+    """The small test rules directory with the persons questionnaire and its rules."""
+    return write_rules(
+        root, **{"questionnaire": PERSONS_QUESTIONNAIRE, "persons": PERSONS_RULES, **files}
+    )
+
+
+def write_rules(root: Path, **files: str | None) -> Path:
     """A rules directory under *root* with the test questionnaire, catalogue and policies.
 
     Keyword arguments give rule files (name without .yaml) or replace the defaults

@@ -161,3 +161,30 @@ def directories(draw: st.DrawFn) -> dict[str, Any]:
             }
         )
     return {"municipalities": municipalities, "units": units, "members": members}
+
+
+# Ages straddling the limits clocks read (under 23; 75 or over), whole and not, and the
+# bounds of the test questionnaire's age questions.
+PERSON_AGES = st.one_of(
+    st.none(),
+    st.sampled_from([0, 14.99, 15, 22, 22.5, 22.999, 23, 23.01, 74.9, 75, 80, 130]),
+    st.floats(min_value=0, max_value=130, allow_nan=False, allow_infinity=False),
+)
+
+
+@st.composite
+def person_answers(draw: st.DrawFn) -> dict[str, Any]:
+    """Answers about the persons of the test questionnaire (``PERSONS_QUESTIONNAIRE`` in
+    conftest): the age of the person cared for and of the child (each may be left
+    unanswered), and the cared-for person's highest care allowance."""
+    answers: dict[str, Any] = {}
+    cared_for_age = draw(PERSON_AGES)
+    if cared_for_age is not None:
+        answers["cared_for_age"] = cared_for_age
+    child_age = draw(PERSON_AGES.filter(lambda a: a is None or a <= 30))
+    if child_age is not None:
+        answers["child_age"] = child_age
+    allowance = draw(st.sampled_from([None, True, False]))
+    if allowance is not None:
+        answers["cared_for_highest_care_allowance"] = allowance
+    return answers

@@ -73,11 +73,28 @@ def test_assess_text_format_is_for_people(
 def test_invalid_contact_exits_2_naming_fields_without_traceback(
     capsys: pytest.CaptureFixture[str], rules_dir: Path, tmp_path: Path, make_contact: Make
 ) -> None:
-    """Bad data: exit 2, each field named on stderr, no traceback, free text not echoed."""
+    """Bad data: exit 2, each field named on stderr, no traceback, free text not echoed.
+
+    With ``--format json`` (the default) stderr holds the error as JSON: each problem's
+    field, code, developer message and the client's messages in fi/sv/en."""
     contact = make_contact(
         channel="fax", free_text="salainen kertomus", answers={"chest_pian": True}
     )
-    code, out, err = run(capsys, "assess", write(tmp_path, contact), "--rules", str(rules_dir))
+    path = write(tmp_path, contact)
+    code, out, err = run(capsys, "assess", path, "--rules", str(rules_dir))
+    assert 2 == code
+    assert "" == out
+    assert "Traceback" not in err
+    assert "salainen" not in err
+    data = json.loads(err)
+    assert "invalid first contact" == data["error"]
+    by_field = {p["field"]: p for p in data["problems"]}
+    assert {"channel", "answers.chest_pian"} == set(by_field)
+    channel = by_field["channel"]
+    assert "literal-error" == channel["code"]
+    assert channel["message"].startswith("must be one of phone")
+    assert "Välj ett av alternativen." == channel["messages"]["sv"]
+    code, out, err = run(capsys, "assess", path, "--rules", str(rules_dir), "--format", "text")
     assert 2 == code
     assert "" == out
     assert "channel:" in err
@@ -191,7 +208,7 @@ def test_console_script_runs_the_bundled_example() -> None:
         cwd=REPO,
     )
     assert 0 == result.returncode, result.stderr
-    assert "urgency:" in result.stdout
+    assert "kiireellisyys: kiireetön" in result.stdout  # the example client speaks Finnish
     assert "kaatui" not in result.stdout
 
 

@@ -571,6 +571,7 @@ def test_to_json(policies: Policies) -> None:
     )
     assert clock.to_json() == {
         "clock": "need_assessment",
+        "for": None,  # the client's own right
         "starts_on": "contact_received",
         "starts_at": "2025-02-11T08:00:00+00:00",
         "due_date": "2025-02-11",
@@ -1209,7 +1210,7 @@ def test_the_reference_examples_load(tmp_path: Path) -> None:
     """Every complete example file in docs/reference/policies.md is a valid policy file."""
     blocks = DOCS.read_text(encoding="utf-8").split("```yaml\n")[1:]
     files = [b.split("```", 1)[0] for b in blocks if b.startswith("# file: ")]
-    assert len(files) == 3
+    assert len(files) == 4
     for text in files:
         relative = Path(text.splitlines()[0].removeprefix("# file: "))
         # rules/policies/<name> or rules/policies/regions/<name>
@@ -1219,7 +1220,9 @@ def test_the_reference_examples_load(tmp_path: Path) -> None:
     policies = Policies.from_directory(tmp_path)
     assert policies.clock_ids == {"care", "regional_booking"}
     assert "booking_made" in policies.events
-    assert policies.regions == {"example-region"}
+    assert policies.regions == {"example-region", "pohjanmaa"}
+    assert {"fi", "sv"} == policies.with_region("pohjanmaa").language_rights
+    assert frozenset() == policies.with_region("example-region").language_rights
     # The documented example behaves as the bundled law: 2.1.2025, age 40 -> 2.4.2025.
     assert date(2025, 4, 2) == after_assessment(policies, "care", hki(2025, 1, 2)).due_date
     # The documented region: Thu 2.1.2025 + 7 days = Thu 9.1.2025.

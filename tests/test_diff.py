@@ -200,3 +200,21 @@ def test_replay_reproduces_a_stored_assessment(
         replay(Engine.from_directory(wider, backend="python"), contact, stored)
     with pytest.raises(ReplayError, match="no 'ruleset_digest'"):
         replay(engine, contact, {"urgency": "urgent"})
+
+
+def test_replay_reads_clocks_stored_before_they_said_whose_right_they_follow(
+    rules_dir: Path, make_contact: MakeContact
+) -> None:
+    """A stored assessment whose clocks have no 'for' (made before it existed) is the
+    client's own: reproduced. A stored clock for another person than now differs."""
+    engine = Engine.from_directory(rules_dir, backend="python")
+    contact = make_contact(answers={"pain_score": 5})
+    stored = engine.assess(contact).to_json()
+    assert stored["clocks"], "the contact must start clocks for this test to mean anything"
+    older = {
+        **stored,
+        "clocks": [{k: v for k, v in c.items() if k != "for"} for c in stored["clocks"]],
+    }
+    assert () == replay(engine, contact, older)[1]
+    other = {**stored, "clocks": [{**c, "for": "child"} for c in stored["clocks"]]}
+    assert ("clocks",) == replay(engine, contact, other)[1]

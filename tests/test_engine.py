@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 import threading
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from oneContact import ContactError, Engine, RuleError
 from oneContact import _durable as durable_adapter
 from oneContact import engine as engine_module
+from oneContact.clocks import HELSINKI, ClockSubject
 
-from .conftest import write_rules
+from .conftest import PERSONS_RULES, write_person_rules, write_rules
+from .strategies import person_answers
 
 BACKENDS = ["durable", "python"]
 Make = Callable[..., dict[str, Any]]
@@ -177,6 +185,7 @@ def test_free_text_and_identity_codes_never_leak(
     with pytest.raises(ContactError) as info:
         engine.assess(make_contact(contact_id="131052-308T"))
     assert "131052-308T" not in str(info.value)
+    assert "131052-308T" not in json.dumps(info.value.to_json(), ensure_ascii=False)
     assert "contact_id" in info.value.fields
     assert "luottamuksellisesti" not in caplog.text
 
@@ -307,7 +316,7 @@ def test_identity_code_as_a_key_is_never_echoed(engine: Engine, make_contact: Ma
     contact["131052-308T"] = 1
     with pytest.raises(ContactError) as info:
         engine.assess(contact)
-    text = str(info.value)
+    text = str(info.value) + json.dumps(info.value.to_json(), ensure_ascii=False)
     assert "010190-123A" not in text
     assert "131052-308T" not in text
     assert "unknown field" in text
@@ -340,3 +349,200 @@ def test_dropping_an_engine_deletes_its_c_rulesets(
     del engine
     gc.collect()
     assert sorted(created) == sorted(deleted)
+
+
+# --------------------------------------------------------------------------- persons
+# Finnish days off in the spring of 2025: Good Friday 18.4 and Easter Monday 21.4 (Maundy
+# Thursday 17.4 is a weekday). The therapy guarantee is in force from 1.5.2025.
+
+
+@pytest.fixture(params=BACKENDS)
+def persons_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    return Engine.from_directory(write_person_rules(tmp_path / "rules"), backend=request.param)
+
+
+def carer_contact(client_age: int, answers: dict[str, Any]) -> dict[str, Any]:
+    """An informal carer's contact about home care for the person they care for,
+    received Tue 15.4.2025 10:00."""
+    return {
+        "contact_id": "carer-1",
+        "received_at": "2025-04-15T10:00:00+03:00",
+        "channel": "phone",
+        "client": {"age": client_age},
+        "concerns": ["home_care"],
+        "answers": answers,
+    }
+
+
+def parent_contact(child_age: float | None) -> dict[str, Any]:
+    """A parent aged 40 contacting about their child's mental health, Tue 3.6.2025."""
+    return {
+        "contact_id": "parent-1",
+        "received_at": "2025-06-03T09:00:00+03:00",
+        "channel": "phone",
+        "client": {"age": 40},
+        "concerns": ["mental_health"],
+        "answers": {} if child_age is None else {"child_age": child_age},
+    }
+
+
+NEED_ASSESSED = {"need_assessed": datetime(2025, 6, 4, 10, tzinfo=HELSINKI)}
+
+
+def by_clock(assessment: Any) -> dict[str, Any]:
+    return {c.clock: c for c in assessment.clocks}
+
+
+def test_the_social_assessment_follows_the_age_of_the_person_cared_for(
+    persons_engine: Engine,
+) -> None:
+    """A carer aged 50 about a person aged 80 (SHL § 36: 7 weekdays for 75+). Received Tue
+    15.4.2025; the weekdays after it: Wed 16 (1), Thu 17 (2), Fri 18 Good Friday and Mon 21
+    Easter Monday off, Tue 22 (3), Wed 23 (4), Thu 24 (5), Fri 25 (6), Mon 28.4 (7)."""
+    a = persons_engine.assess(carer_contact(50, {"cared_for_age": 80}))
+    clock = by_clock(a)["social_need_assessment"]
+    assert (date(2025, 4, 28), "7 weekdays", "cared_for") == (
+        clock.due_date,
+        clock.limit,
+        clock.person,
+    )
+    assert "cared_for" == clock.to_json()["for"]
+    assert "cared_for" == by_clock(a)["older_people_services"].person
+    # What the policies read of the person is kept for the ledger, never in the JSON.
+    assert 80 == a.person_subjects["cared_for"].age
+    assert re.search(r"\b80\b", json.dumps(a.to_json())) is None
+
+
+def test_a_cared_for_person_under_75_gets_the_without_delay_limit(
+    persons_engine: Engine,
+) -> None:
+    """The same contact about a person aged 60: no fixed day in law ('without delay'),
+    although the carer's own age (50) plays no part either way; the highest care allowance
+    of the person cared for brings the 7 weekdays back (due Mon 28.4, as above)."""
+    a = persons_engine.assess(carer_contact(50, {"cared_for_age": 60}))
+    clock = by_clock(a)["social_need_assessment"]
+    assert (None, None) == (clock.due_date, clock.limit)
+    assert clock.basis.endswith("without delay; no fixed day in law")
+    allowance = persons_engine.assess(
+        carer_contact(50, {"cared_for_age": 60, "cared_for_highest_care_allowance": True})
+    )
+    assert date(2025, 4, 28) == by_clock(allowance)["social_need_assessment"].due_date
+
+
+def test_the_therapy_guarantee_follows_the_childs_age(
+    persons_engine: Engine, tmp_path: Path
+) -> None:
+    """A parent aged 40 about a child aged 15: need assessed Wed 4.6.2025, treatment due
+    within 28 days, Wed 2.7.2025 (a weekday). The same rule without 'for' judges the
+    parent's right: 40 is not under 23, so no limit."""
+    a = persons_engine.assess(parent_contact(15), events=NEED_ASSESSED)
+    therapy, care = by_clock(a)["therapy_guarantee"], by_clock(a)["care"]
+    assert (date(2025, 7, 2), "28 days", "child") == (
+        therapy.due_date,
+        therapy.limit,
+        therapy.person,
+    )
+    assert care.person is None  # written without 'for': the client's own right
+    own = write_person_rules(
+        tmp_path / "own",
+        persons="rules:\n  - id: p\n    when: \"'mental_health' in concerns\"\n"
+        "    clocks: [therapy_guarantee]\n",
+    )
+    parents = Engine.from_directory(own, backend="python").assess(
+        parent_contact(15), events=NEED_ASSESSED
+    )
+    clock = by_clock(parents)["therapy_guarantee"]
+    assert (None, None, None) == (clock.due_date, clock.limit, clock.person)
+    assert clock.basis.endswith("the therapy guarantee covers clients under 23 only")
+
+
+@pytest.mark.parametrize(
+    ("child_age", "due"),
+    [
+        (22.9, date(2025, 7, 2)),  # rounded down: 22, under 23
+        (23, None),  # 23: not covered
+        (None, date(2025, 7, 2)),  # unanswered: age unknown, the 'otherwise' variant
+    ],
+)
+def test_a_persons_age_is_whole_years_rounded_down_or_unknown(
+    persons_engine: Engine, child_age: float | None, due: date | None
+) -> None:
+    """The age answer in whole years, rounded down; no answer is an unknown age."""
+    a = persons_engine.assess(parent_contact(child_age), events=NEED_ASSESSED)
+    assert due == by_clock(a)["therapy_guarantee"].due_date
+
+
+@pytest.mark.parametrize(("carer_priority", "person"), [(10, "cared_for"), (200, None)])
+def test_a_clock_two_rules_start_for_different_persons_follows_the_first_rule(
+    tmp_path: Path, carer_priority: int, person: str | None
+) -> None:
+    """A client aged 80 asks about home care for a person aged 60: home.older (priority
+    100) starts social_need_assessment for the client, carer.home-care for the person cared
+    for. The first fired rule in hit-policy order (both non_urgent: lower priority first)
+    decides whose right it follows: the person's 'without delay', or the client's 7
+    weekdays (due Mon 28.4.2025, counted above)."""
+    rules = write_person_rules(
+        tmp_path / "rules",
+        persons=PERSONS_RULES.replace("priority: 10", f"priority: {carer_priority}"),
+    )
+    a = Engine.from_directory(rules, backend="python").assess(
+        carer_contact(80, {"cared_for_age": 60})
+    )
+    assert ["carer.home-care", "home.older"] == sorted(f.rule for f in a.fired)
+    clock = by_clock(a)["social_need_assessment"]
+    expected_due = None if person == "cared_for" else date(2025, 4, 28)
+    assert (person, expected_due) == (clock.person, clock.due_date)
+
+
+@pytest.fixture(scope="module")
+def persons_python_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    rules = write_person_rules(tmp_path_factory.mktemp("persons") / "rules")
+    return Engine.from_directory(rules, backend="python")
+
+
+@given(client_age=st.integers(0, 120), answers=person_answers())
+def test_a_clock_for_a_person_is_judged_with_that_persons_subject_only(
+    persons_python_engine: Engine, client_age: int, answers: dict[str, Any]
+) -> None:
+    """Whatever the client's age, each clock started for a person equals the clock the
+    policies compute for that person's subject: the age answer rounded down (unanswered:
+    unknown), the flag only when answered yes; the client's own clocks follow the client."""
+    contact = {
+        "contact_id": "prop-1",
+        "received_at": "2025-06-03T09:00:00+03:00",
+        "channel": "phone",
+        "client": {"age": client_age},
+        "concerns": ["home_care", "mental_health"],
+        "answers": answers,
+    }
+    events = {**NEED_ASSESSED, "decision_made": datetime(2025, 6, 5, 10, tzinfo=HELSINKI)}
+    a = persons_python_engine.assess(contact, events=events)
+    policies = persons_python_engine.ruleset.policies
+
+    def subject_of(age_question: str, allowance_question: str | None) -> ClockSubject:
+        age = answers.get(age_question)
+        return ClockSubject(
+            age=None if age is None else math.floor(age),
+            highest_care_allowance=allowance_question is not None
+            and answers.get(allowance_question) is True,
+        )
+
+    expected_subjects = {
+        "child": subject_of("child_age", None),
+        "cared_for": subject_of("cared_for_age", "cared_for_highest_care_allowance"),
+    }
+    for clock in a.clocks:
+        subject = (
+            ClockSubject(age=client_age)
+            if clock.person is None
+            else expected_subjects[clock.person]
+        )
+        (expected,) = policies.compute(
+            [clock.clock], subject=subject, received_at=a.received_at, events=events
+        )
+        assert attrs.evolve(expected, person=clock.person) == clock
+    followed = {c.clock: c.person for c in a.clocks}
+    assert "child" == followed["therapy_guarantee"]
+    assert None is followed["care"]
+    if "cared_for_age" in answers:  # the carer rule asks for the cared-for person's age
+        assert "cared_for" == followed["social_need_assessment"]

@@ -77,7 +77,7 @@ def test_the_default_urgency_is_named_as_such(engine: Engine, make_contact: Make
     result = explain(engine, make_contact(answers={"pain_score": 6}))
     assert "non_urgent" == result.assessment.urgency
     assert "default:urgency" == result.urgency_reason
-    assert "urgency: non_urgent  <- default:urgency" in result.to_text()
+    assert "urgency: non-urgent  <- default:urgency" in result.to_text(language="en")
 
 
 def test_no_free_text_in_either_format(engine: Engine, make_contact: MakeContact) -> None:
@@ -121,7 +121,7 @@ def test_two_changes_when_one_is_not_enough(engine: Engine, make_contact: MakeCo
     assert bounded.size is None
     assert bounded.possible
     assert bounded.tried > 0
-    assert "no change of up to 1 answers makes it self_care" in bounded.to_text()
+    assert "no change of up to 1 answers makes it self-care" in bounded.to_text(language="en")
 
 
 def test_a_level_no_rule_sets_is_impossible(engine: Engine, make_contact: MakeContact) -> None:
@@ -129,14 +129,14 @@ def test_a_level_no_rule_sets_is_impossible(engine: Engine, make_contact: MakeCo
     answer = why_not(engine, make_contact(), "urgent")
     assert not answer.possible
     assert answer.size is None
-    assert "no rule sets urgency urgent" in answer.to_text()
+    assert "no rule sets urgency urgent" in answer.to_text(language="en")
 
 
 def test_the_current_level_needs_no_change(engine: Engine, make_contact: MakeContact) -> None:
     """Asking why not the level it already has: zero changes."""
     answer = why_not(engine, make_contact(answers={"pain_score": 6}), "non_urgent")
     assert 0 == answer.size
-    assert "it already is non_urgent" in answer.to_text()
+    assert "it already is non-urgent" in answer.to_text(language="en")
 
 
 def test_bad_arguments_are_refused(engine: Engine, make_contact: MakeContact) -> None:
@@ -242,6 +242,8 @@ def test_cli_explain_text_and_why_not(
             "python",
             "--why-not",
             "self_care",
+            "--language",
+            "en",
         ]
     )
     out = capsys.readouterr().out

@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from oneContact.clocks import HELSINKI, ClockSubject
@@ -37,7 +38,13 @@ from oneContact.engine import Assessment, Engine
 from oneContact.errors import OneContactError
 from oneContact.ledger import Ledger, LedgerClock, LedgerError, LedgerEvent
 
-from .conftest import PG_URL, fresh_ledger_url, pg_admin, postgres_unreachable
+from .conftest import (
+    PG_URL,
+    fresh_ledger_url,
+    pg_admin,
+    postgres_unreachable,
+    write_person_rules,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -155,7 +162,7 @@ def test_open_creates_the_schema_once(ledger_url: str, engine: Engine) -> None:
     first.close()
     second.close()
     # The format of the clock projection is recorded beside the schema version.
-    assert [("projection_format", "2"), ("schema_version", "1")] == _raw(
+    assert [("projection_format", "3"), ("schema_version", "1")] == _raw(
         ledger_url, "SELECT key, value FROM ledger_meta ORDER BY key"
     )
 
@@ -944,3 +951,139 @@ def test_record_assessment_takes_the_subject_the_assessment_carries(tmp_path: Pa
         clocks = {c.clock.clock: c.clock for c in ledger.clocks("subj-1", now=hki(2025, 4, 10, 12))}
     # Wed 9.4.2025 + 14 days = Wed 23.4.2025 (a weekday; Easter Monday 21.4 does not matter).
     assert date(2025, 4, 23) == clocks["care"].due_date
+
+
+# --------------------------------------------------------------------------- persons
+
+
+@pytest.fixture
+def persons_engine(tmp_path: Path) -> Engine:
+    """The small test rules with persons: a parent's contact about their child's mental
+    health starts care for the parent and the therapy guarantee for the child."""
+    return Engine.from_directory(write_person_rules(tmp_path / "rules"), backend="python")
+
+
+def parent_assessment(engine: Engine, contact_id: str, child_age: int) -> Assessment:
+    """A parent aged 40 about their child's mental health, received Tue 3.6.2025 9:00."""
+    return engine.assess(
+        {
+            "contact_id": contact_id,
+            "received_at": hki(2025, 6, 3, 9).isoformat(),
+            "channel": "phone",
+            "client": {"age": 40},
+            "concerns": ["mental_health"],
+            "answers": {"child_age": child_age},
+        }
+    )
+
+
+def test_a_clock_started_by_an_event_follows_the_person_recorded_with_the_contact(
+    ledger_url: str, persons_engine: Engine
+) -> None:
+    """Recorded before the need was assessed, the therapy guarantee has not started; the
+    need_assessed event on Wed 4.6.2025 starts it with the child's age (15: under 23), so
+    treatment is due 28 days later, Wed 2.7.2025, while the parent (40) would have no
+    limit. The worklist of Tue 1.7 with one weekday ahead (to Wed 2.7) lists it, for the
+    child."""
+    with Ledger.open(ledger_url, policies=persons_engine.ruleset.policies) as ledger:
+        assessment = parent_assessment(persons_engine, "p-1", 15)
+        assert "not_started" == by_clock_id(assessment)["therapy_guarantee"].status
+        assert ledger.record_assessment(assessment)
+        ledger.record("p-1", "need_assessed", at=hki(2025, 6, 4, 10), event_id="p-1.na")
+        clocks = by_id(ledger.clocks("p-1", now=hki(2025, 6, 10)))
+        therapy = clocks["therapy_guarantee"]
+        assert (date(2025, 7, 2), "open", "child", 28) == (
+            therapy.due_date,
+            therapy.status,
+            therapy.clock.person,
+            therapy.days_allowed,
+        )
+        assert "child" == therapy.to_json()["for"]
+        assert clocks["care"].clock.person is None
+        worklist = ledger.due(now=hki(2025, 7, 1), within_weekdays=1)
+        assert [("p-1", "therapy_guarantee", "child")] == [
+            (c.contact_id, c.id, c.clock.person) for c in worklist
+        ]
+        (contact,) = ledger.contacts(now=hki(2025, 6, 10))
+        assert {"therapy_guarantee": 15} == {
+            clock: s.age for clock, s in contact.clock_subjects.items()
+        }
+        # The same assessment again is no change; the child at another age is.
+        assert not ledger.record_assessment(assessment)
+        with pytest.raises(LedgerError, match="different clock_persons"):
+            ledger.record_assessment(parent_assessment(persons_engine, "p-1", 16))
+
+
+def test_reports_count_a_clock_in_the_age_group_of_the_person_it_follows(
+    ledger_url: str, persons_engine: Engine
+) -> None:
+    """The parent's care clock counts as 23+, the child's therapy guarantee as 0-22, each
+    wait in its own group (a wait is one person's). Care started Wed 25.6.2025, 21 days
+    after the need assessment on Wed 4.6: the therapy guarantee (due Wed 2.7) is met, and
+    the wait is not within 14 days but within 3 months."""
+    since, until = hki(2025, 6, 1, 0), hki(2025, 7, 1, 0)
+    with Ledger.open(ledger_url, policies=persons_engine.ruleset.policies) as ledger:
+        ledger.record_assessment(parent_assessment(persons_engine, "p-1", 15))
+        ledger.record("p-1", "need_assessed", at=hki(2025, 6, 4, 10), event_id="p-1.na")
+        report = ledger.report(since=since, until=until, by=["clock", "age_group"])
+        cells = {
+            tuple(v for _, v in row.key): (row.clocks, row.open, row.still_waiting)
+            for row in report.rows
+        }
+        assert {("care", "23+"): (1, 1, 1), ("therapy_guarantee", "0-22"): (1, 1, 1)} == cells
+        ledger.record("p-1", "care_started", at=hki(2025, 6, 25, 10), event_id="p-1.cs")
+        report = ledger.report(since=since, until=until, by=["age_group"])
+        groups = {
+            dict(row.key)["age_group"]: (row.met, row.care_started, row.within_14_days,
+                                         row.within_3_months)
+            for row in report.rows
+        }  # fmt: skip
+        # care for the parent (40) has a limit of its own; only the counts of the child's
+        # therapy guarantee are fixed here: met, one wait of 21 days.
+        assert (1, 1, 0, 1) == groups["0-22"]
+        assert {"0-22", "23+"} == set(groups)
+
+
+def test_a_ledger_from_before_persons_gains_the_column_and_keeps_its_contacts(
+    ledger_url: str, engine: Engine, persons_engine: Engine, assess: Assess
+) -> None:
+    """A ledger made before clocks could follow another person has no clock_persons
+    column: opening it adds the column (its contacts' clocks all follow the client, as
+    NULL says), keeps the schema version and the append-only triggers."""
+    with Ledger.open(ledger_url, policies=engine.ruleset.policies) as ledger:
+        store(ledger, assess, "old-1", hki(2025, 3, 4, 10))
+    _raw(ledger_url, "ALTER TABLE ledger_contacts DROP COLUMN clock_persons")
+    with Ledger.open(ledger_url, policies=persons_engine.ruleset.policies) as ledger:
+        assert {"care", "need_assessment"} == set(
+            by_id(ledger.clocks("old-1", now=hki(2025, 3, 5)))
+        )
+        ledger.record_assessment(parent_assessment(persons_engine, "p-1", 15))
+        ledger.record("p-1", "need_assessed", at=hki(2025, 6, 4, 10), event_id="p-1.na")
+        therapy = by_id(ledger.clocks("p-1", now=hki(2025, 6, 10)))["therapy_guarantee"]
+        assert ("child", date(2025, 7, 2)) == (therapy.clock.person, therapy.due_date)
+    assert [("old-1", None), ("p-1", "therapy_guarantee=child/15//0/0")] == _raw(
+        ledger_url, "SELECT contact_id, clock_persons FROM ledger_contacts ORDER BY contact_id"
+    )
+    assert [("1",)] == _raw(
+        ledger_url, "SELECT value FROM ledger_meta WHERE key = 'schema_version'"
+    )
+    with pytest.raises(Exception, match="append-only"):
+        _raw(ledger_url, "UPDATE ledger_contacts SET clock_persons = NULL")
+
+
+def test_a_clock_for_a_person_without_a_subject_is_refused(
+    ledger: Ledger, ledger_url: str, persons_engine: Engine
+) -> None:
+    """An assessment whose clock names a person it has no subject of cannot be judged
+    again later: refused, and nothing stored."""
+    assessment = parent_assessment(persons_engine, "p-1", 15)
+    broken = attrs.evolve(assessment, person_subjects={})
+    before = snapshot(ledger_url)
+    with pytest.raises(LedgerError, match="person_subjects") as info:
+        ledger.record_assessment(broken)
+    assert "bad-subject" == info.value.code
+    assert before == snapshot(ledger_url)
+
+
+def by_clock_id(assessment: Assessment) -> dict[str, Any]:
+    return {c.clock: c for c in assessment.clocks}

@@ -384,6 +384,45 @@ def test_an_unconditional_urgent_rule_clears_the_red_flag(tmp_path: Path) -> Non
     assert lint_rules(root) == ()
 
 
+# ---------------------------------------------------------------- treatment clocks
+
+# A nurse for a home-care client who lives alone, named with no treatment clock.
+NURSE_WITHOUT_CLOCK = """\
+rules:
+  - id: planted.nurse
+    when: "'home_care' in concerns and lives_alone"
+    urgency: non_urgent
+    services: [nurse]
+"""
+
+
+def test_care_without_a_treatment_clock_is_found(tmp_path: Path) -> None:
+    """The engine would start the catalogue's default; the lint says so at the rule, with
+    a contact that shows it, and the engine agrees about that contact."""
+    root = write_rules(tmp_path / "rules", planted=NURSE_WITHOUT_CLOCK)
+    (finding,) = [f for f in lint_rules(root) if f.code == "no-treatment-clock"]
+    assert ("planted.nurse", _line_of(root / "planted.yaml", "when:")) == (
+        finding.rule,
+        finding.line,
+    )
+    assert "'planted.nurse' routes to 'nurse' (care under the care guarantee)" in finding.message
+    assert "lives_alone: yes ends non_urgent" in finding.message
+
+
+def test_care_with_its_treatment_clock_is_not_found(tmp_path: Path) -> None:
+    """The fix the finding proposes: the rule names planned_care."""
+    fixed = NURSE_WITHOUT_CLOCK + "    clocks: [planned_care]\n"
+    root = write_rules(tmp_path / "rules", planted=fixed)
+    assert "no-treatment-clock" not in _codes(lint_rules(root))
+
+
+def test_care_that_is_always_urgent_is_not_found(tmp_path: Path) -> None:
+    """Same-day care is no wait under the non-urgent care guarantee."""
+    urgent = NURSE_WITHOUT_CLOCK.replace("urgency: non_urgent", "urgency: urgent")
+    root = write_rules(tmp_path / "rules", planted=urgent)
+    assert "no-treatment-clock" not in _codes(lint_rules(root))
+
+
 # ---------------------------------------------------------------- fixtures
 
 FIXTURE_BASE = """\
@@ -478,6 +517,9 @@ def _planted(tmp_path: Path) -> dict[str, Callable[[], tuple[LintFinding, ...]]]
         "unused-service": lambda: lint_rules(write_rules(tmp_path / "s", catalogue=catalogue)),
         "unused-need": lambda: lint_rules(write_rules(tmp_path / "n", catalogue=catalogue)),
         "red-flag-below-urgent": lambda: lint_rules(_with_red_flag(tmp_path / "f")),
+        "no-treatment-clock": lambda: lint_rules(
+            write_rules(tmp_path / "t", planted=NURSE_WITHOUT_CLOCK)
+        ),
         "unexercised-rule": lambda: lint_rules(small, fixtures=folder),
         "fixture-unknown-rule": lambda: lint_rules(small, fixtures=folder),
         "fixture-unknown-service": lambda: lint_rules(small, fixtures=folder),
@@ -562,3 +604,27 @@ def test_cli_exits_2_on_bad_input(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "folder" in err or "directory" in err
+
+
+def test_a_clock_for_another_person_is_another_outcome(tmp_path: Path) -> None:
+    """A narrower rule starting the therapy guarantee for the child adds something to a
+    rule that starts it for the client; one starting it for the client too adds nothing."""
+    from .conftest import write_person_rules
+
+    root = write_person_rules(
+        tmp_path / "rules",
+        persons="""\
+        rules:
+          - id: mh.client
+            when: "'mental_health' in concerns"
+            clocks: [therapy_guarantee]
+          - id: mh.child
+            when: "'mental_health' in concerns and child_age is answered"
+            clocks: [{clock: therapy_guarantee, for: child}]
+          - id: mh.client-again
+            when: "'mental_health' in concerns and age > 30"
+            clocks: [therapy_guarantee]
+        """,
+    )
+    redundant = [f.rule for f in lint_rules(root) if f.code == "redundant-rule"]
+    assert ["mh.client-again"] == redundant

@@ -286,3 +286,29 @@ def test_a_broken_directory_fails_the_cases_naming_its_line(pytester: pytest.Pyt
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*staff.yaml:4:*unknown-role*"])
+
+
+def test_a_fixture_file_can_name_its_region(pytester: pytest.Pytester) -> None:
+    """`region:` beside the cases: its language_rights decide the route. n-1 speaks only
+    Finnish; a Swedish client in a bilingual region gets the route flagged."""
+    bilingual = ROUTED.replace("directory:", "region: kaksikielinen\ndirectory:", 1).replace(
+        "client: {age: 40}", "client: {age: 40, language: sv}"
+    )
+    bilingual = bilingual.replace(
+        'explanation: "place: same municipality"}',
+        'language_right_unmet: true, explanation: "klienten har rätt till service på svenska"}',
+    )
+    _project(pytester, {"acute/routed.yaml": bilingual})
+    (pytester.path / "staff.yaml").write_text(STAFF, encoding="utf-8")
+    (pytester.path / "rules" / "policies" / "regions" / "kaksikielinen.yaml").write_text(
+        "name: {fi: Kaksikielinen, sv: Tvåspråkig, en: Bilingual}\nlanguage_rights: [fi, sv]\n",
+        encoding="utf-8",
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+    # Without the region the language is a preference: the route is not flagged.
+    _project(pytester, {"acute/routed.yaml": bilingual.replace("region: kaksikielinen\n", "")})
+    pytester.runpytest().assert_outcomes(failed=1)
+    _project(pytester, {"acute/routed.yaml": bilingual.replace("kaksikielinen", "Bad Name")})
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*routed.yaml:1: 'region' is a region file's name*"])

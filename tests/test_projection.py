@@ -70,25 +70,30 @@ def assessment(
     subject: ClockSubject,
     clock_ids: tuple[str, ...],
     services: tuple[str, ...] = ("nurse",),
+    others: dict[str, tuple[str, ClockSubject]] | None = None,
 ) -> Assessment:
-    """An assessment that started *clock_ids* for the client *subject*."""
+    """An assessment that started *clock_ids* for the client *subject*, and those in
+    *others* (clock id -> person id and subject) for another person."""
     return Assessment(
         contact_id=contact_id,
         received_at=received,
         urgency="non_urgent",
         needs=(),
         routes=tuple(Route(KINDS.get(s, "digital_channel"), s, "test") for s in services),
-        clocks=policies.compute(clock_ids, subject=subject, received_at=received),
+        clocks=policies.compute(clock_ids, subject=subject, received_at=received, others=others),
         fired=(),
         ruleset_digest="0" * 64,
         backend="python",
         subject=subject,
+        person_subjects=dict((others or {}).values()),
     )
 
 
 def record_random(ledger: Ledger, policies: Policies, rng: random.Random, count: int,
-                  prefix: str = "p") -> list[str]:  # fmt: skip
-    """Record *count* random contacts with their events; their ids."""
+                  prefix: str = "p", *, persons: bool = False) -> list[str]:  # fmt: skip
+    """Record *count* random contacts with their events; their ids. With *persons*, about
+    half the clocks follow another person's right (a child or a person cared for, of any
+    age, unknown included, some with the highest care allowance)."""
     clock_ids = sorted(policies.clock_ids)
     names = sorted(policies.events - {"contact_received"})
     ids = []
@@ -99,8 +104,9 @@ def record_random(ledger: Ledger, policies: Policies, rng: random.Random, count:
         subject = ClockSubject(age=rng.choice((0, 5, 15, 19, 22, 23, 24, 40, 70, 90)))
         chosen = tuple(rng.sample(clock_ids, rng.randint(1, 6)))
         services = rng.choice(SERVICES)
+        others = random_others(rng, chosen) if persons else None
         ledger.record_assessment(
-            assessment(policies, contact_id, received, subject, chosen, services)
+            assessment(policies, contact_id, received, subject, chosen, services, others)
         )
         for k in range(rng.randint(0, 7)):
             at = received + timedelta(minutes=rng.randrange(150 * 24 * 60))
@@ -108,6 +114,27 @@ def record_random(ledger: Ledger, policies: Policies, rng: random.Random, count:
         ids.append(contact_id)
     ledger.record_many(events)
     return ids
+
+
+def random_others(
+    rng: random.Random, clock_ids: tuple[str, ...]
+) -> dict[str, tuple[str, ClockSubject]]:
+    """About half of *clock_ids*, each for a child or a person cared for (one subject
+    each per contact)."""
+    people = {
+        person: ClockSubject(
+            age=rng.choice((None, 3, 15, 22, 23, 60, 74, 75, 90)),
+            highest_care_allowance=rng.random() < 0.2,
+            special_support_child=rng.random() < 0.2,
+        )
+        for person in ("child", "cared_for")
+    }
+    chosen = {}
+    for clock_id in clock_ids:
+        if rng.random() < 0.5:
+            person = rng.choice(("child", "cared_for"))
+            chosen[clock_id] = (person, people[person])
+    return chosen
 
 
 def worklists_agree(projected: Ledger, direct: Ledger) -> int:
@@ -180,6 +207,34 @@ def test_reports_from_the_projection_equal_judging_every_event(
         ]  # fmt: skip
         projected.record_many(more)
         record_random(projected, policies, rng, 40, prefix="q")
+        reports_agree(projected, direct)
+        worklists_agree(projected, direct)
+
+
+def test_clocks_that_follow_other_persons_agree_with_judging_every_event(
+    url: str, policies: Policies
+) -> None:
+    """Contacts whose clocks follow a child's or a cared-for person's right: reports (age
+    groups included) and worklists from the projection, first built and then caught up,
+    equal judging every clock from the events; the worklist says whose right each clock
+    follows."""
+    rng = random.Random(23)
+    with (
+        Ledger.open(url, policies=policies) as projected,
+        Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
+    ):
+        ids = record_random(projected, policies, rng, 250, persons=True)
+        assert reports_agree(projected, direct) > 250
+        assert worklists_agree(projected, direct) > 20
+        now = FIRST + timedelta(days=SPAN_DAYS + 200)
+        followed = {c.clock.person for c in projected.due(now=now, within_weekdays=5)}
+        assert {None, "child", "cared_for"} == followed
+        later = FIRST + timedelta(days=SPAN_DAYS + 10)
+        projected.record_many(
+            LedgerEvent(cid, "need_assessed", later + timedelta(hours=n), f"{cid}.more")
+            for n, cid in enumerate(rng.sample(ids, 50))
+        )
+        record_random(projected, policies, rng, 30, prefix="q", persons=True)
         reports_agree(projected, direct)
         worklists_agree(projected, direct)
 

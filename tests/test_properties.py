@@ -63,8 +63,13 @@ rules:
 """
 
 
+# The test rules with the infant guard the bundled rules keep: acute.mild would otherwise
+# send a baby with mild pain to self-care (infant-never-self-care).
+SOUND_ACUTE = ACUTE.replace("and pain_score < 4", "and pain_score < 4 and age >= 1")
+
+
 def _project(pytester: pytest.Pytester, ini: str = "", **rules: str) -> None:
-    write_rules(pytester.path / "rules", **rules)
+    write_rules(pytester.path / "rules", **{"acute": SOUND_ACUTE, **rules})
     (pytester.path / "fixtures").mkdir()
     pytester.makeini("[pytest]\nonecontact_rules = rules\nonecontact_fixtures = fixtures\n" + ini)
 
@@ -99,6 +104,18 @@ def test_a_red_flag_without_a_rule_fails_at_least_urgent(pytester: pytest.Pytest
         ]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+def test_self_care_for_a_baby_fails_infant_never_self_care(pytester: pytest.Pytester) -> None:
+    """Mild pain for hours sends anyone to self-care, a baby too: the property finds it."""
+    _project(pytester, acute=ACUTE)
+    result = pytester.runpytest(
+        "--onecontact-properties", "-k", "infant-never-self-care", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*property 'infant-never-self-care' does not hold: a client under one year old*"]
+    )
 
 
 def test_a_rule_that_a_red_flag_switches_off_fails_never_lowers(
@@ -150,6 +167,13 @@ class _NoRouteRouter:
         return ()
 
 
+class _NurseRouter:
+    """Routes like the catalogue, and adds a nurse no rule asked for."""
+
+    def route(self, request: RouteRequest) -> tuple[Route, ...]:
+        return (*CatalogueRouter().route(request), Route("team_member", "nurse", "planted"))
+
+
 class _CountingRouter:
     """Routes like the catalogue, but the reason changes on every call."""
 
@@ -171,6 +195,14 @@ class _ClockDueYesterday:
     def events(self) -> Any:
         return self.real.events
 
+    @property
+    def treatment_clocks(self) -> Any:
+        return self.real.treatment_clocks
+
+    @property
+    def language_rights(self) -> Any:
+        return self.real.language_rights
+
     def compute(self, clock_ids: Sequence[str], **kwargs: Any) -> tuple[Clock, ...]:
         clocks = self.real.compute(clock_ids, **kwargs)
         yesterday = local_date(kwargs["received_at"]) - timedelta(days=1)
@@ -178,8 +210,8 @@ class _ClockDueYesterday:
 
 
 @pytest.fixture
-def ruleset(rules_dir: Path) -> Any:
-    return load_ruleset(rules_dir)
+def ruleset(tmp_path: Path) -> Any:
+    return load_ruleset(write_rules(tmp_path / "rules", acute=SOUND_ACUTE))
 
 
 @pytest.mark.parametrize(
@@ -188,6 +220,11 @@ def ruleset(rules_dir: Path) -> Any:
         ("never-raises", _RaisingRouter, "assess raised RuntimeError: router down"),
         ("at-least-one-route", _NoRouteRouter, "the contact got no route at all"),
         ("same-input-same-output", _CountingRouter, "assessing the same contact twice gave"),
+        (
+            "one-treatment-clock",
+            _NurseRouter,
+            "routed to nurse .care under the care guarantee. but no treatment clock",
+        ),
     ],
 )
 def test_a_planted_router_fault_is_found(

@@ -126,6 +126,8 @@ def test_with_a_directory_routes_carry_member_unit_slot_and_explanation() -> Non
         "guarantee_at_risk",
         "case",
         "explanation",
+        "language_right_unmet",
+        "language_notice",
     } == set(route)
     assert "nurse-rk-1" == route["member"]
     assert "2026-03-02T11:00:00+02:00" == route["slot"]
@@ -257,8 +259,10 @@ def test_cli_assess_with_a_directory(capsys: pytest.CaptureFixture[str], tmp_pat
     assert 0 == code
     assert "nurse-rk-1" in [r.get("member") for r in out["routes"]]
     argv = ["assess", str(path), "--rules", str(BUNDLED_RULES), "--directory", str(EXAMPLE)]
-    assert 0 == main([*argv, "--format", "text"])
+    assert 0 == main([*argv, "--format", "text", "--language", "en"])
     assert "member nurse-rk-1" in capsys.readouterr().out
+    assert 0 == main([*argv, "--format", "text", "--language", "sv"])
+    assert "anställd nurse-rk-1" in capsys.readouterr().out
 
 
 def test_cli_refuses_a_bad_directory_without_a_traceback(

@@ -9,7 +9,9 @@ import pytest
 
 from oneContact import RuleError, load_ruleset
 
-from .conftest import REPO, write_rules
+from .conftest import QUESTIONNAIRE, REPO, write_rules
+
+QUESTIONNAIRE_LINES = QUESTIONNAIRE.splitlines()
 
 
 def problems(tmp_path: Path, **files: str) -> RuleError:
@@ -178,7 +180,8 @@ def _codes_in_source() -> set[str]:
 
 def _documented() -> set[str]:
     text = (REPO / "docs" / "reference" / "errors.md").read_text(encoding="utf-8")
-    text = text.split("\n## Lint findings", 1)[0]  # lint codes: tests/test_lint.py
+    # lint codes: tests/test_lint.py; contact codes: tests/test_contact_messages.py
+    text = text.split("\n## Contact errors", 1)[0]
     return set(re.findall(r"^\| `([a-z0-9-]+)` \|", text, flags=re.M))
 
 
@@ -223,3 +226,151 @@ def test_an_unknown_region_is_refused_with_a_suggestion() -> None:
         load_ruleset(REPO / "rules", region="etela-pohjanmaaa")
     assert "policy-unknown-region" == info.value.code
     assert "etela-pohjanmaa" == info.value.suggestion
+
+
+# --------------------------------------------------------------------------- persons
+
+PERSON_QUESTIONS = """\
+  - id: cared_for_age
+    type: number
+    label: {fi: Ikä, sv: Ålder, en: Age}
+  - id: cared_for_allowance
+    type: boolean
+    label: {fi: Hoitotuki, sv: Vårdbidrag, en: Care allowance}
+"""
+
+
+def persons_problems(tmp_path: Path, persons: str, rule_clocks: str = "[care]") -> RuleError:
+    """Problems of the test directory with *persons* (a YAML list under ``persons:``) in
+    its questionnaire and one rule starting *rule_clocks*."""
+    return problems(
+        tmp_path,
+        questionnaire=QUESTIONNAIRE + PERSON_QUESTIONS + "persons:\n" + persons,
+        home=f"rules:\n  - id: home.x\n    when: age > 1\n    clocks: {rule_clocks}\n",
+    )
+
+
+def test_persons_and_clocks_for_them_load(tmp_path: Path) -> None:
+    """A person names its questions; a clock entry {clock, for} is kept apart from
+    Rule.clocks (still the ids, in order), plain ids follow the client."""
+    from .conftest import write_person_rules
+
+    ruleset = load_ruleset(write_person_rules(tmp_path / "rules"))
+    child = ruleset.questionnaire.persons["child"]
+    assert ("child", "child_age", None, "the child") == (
+        child.id,
+        child.age,
+        child.highest_care_allowance,
+        child.label.get("en"),
+    )
+    carer = {r.id: r for r in ruleset.rules}["carer.home-care"]
+    assert ("social_need_assessment", "older_people_services") == carer.clocks
+    assert {"social_need_assessment": "cared_for", "older_people_services": "cared_for"} == dict(
+        carer.clock_for
+    )
+    parent = {r.id: r for r in ruleset.rules}["parent.child-mental-health"]
+    assert ("care", "therapy_guarantee") == parent.clocks
+    assert {"therapy_guarantee": "child"} == dict(parent.clock_for)
+
+
+def test_an_unknown_person_is_located_with_a_suggestion(tmp_path: Path) -> None:
+    """'for: cared_fr': unknown-person at the value's line, naming the rule, did you mean."""
+    err = persons_problems(
+        tmp_path,
+        "  - id: cared_for\n"
+        "    label: {fi: hoidettava, sv: den vårdade, en: the person cared for}\n"
+        "    age: cared_for_age\n",
+        "\n      - care\n      - {clock: social_need_assessment, for: cared_fr}",
+    )
+    assert ["unknown-person"] == [p.code for p in err.problems]
+    problem = err.problems[0]
+    assert ("home.x", 6, "cared_for") == (problem.rule_id, problem.line, problem.suggestion)
+    assert "home.yaml:6" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("entry", "code", "suggestion"),
+    [
+        ("{clock: care, for: cared_for, when: x}", "unknown-key", None),
+        ("{clok: care, for: cared_for}", "unknown-key", "clock"),
+        ("{for: cared_for}", "missing-key", None),
+        ("{clock: cares, for: cared_for}", "unknown-clock", "care"),
+    ],
+)
+def test_clock_entries_are_checked(
+    tmp_path: Path, entry: str, code: str, suggestion: str | None
+) -> None:
+    """A clock entry has exactly the keys clock and for; its clock is checked as a plain
+    id is."""
+    err = persons_problems(
+        tmp_path,
+        "  - id: cared_for\n"
+        "    label: {fi: hoidettava, sv: den vårdade, en: the person cared for}\n"
+        "    age: cared_for_age\n",
+        f"[{entry}]",
+    )
+    codes = [p.code for p in err.problems]
+    assert code in codes
+    assert suggestion == err.problems[codes.index(code)].suggestion
+    assert all(p.line == 4 for p in err.problems)
+
+
+@pytest.mark.parametrize(
+    "clocks",
+    [
+        "[care, care]",
+        "[care, {clock: care, for: cared_for}]",
+        "[{clock: care, for: cared_for}, {clock: care, for: cared_for}]",
+    ],
+)
+def test_a_clock_named_twice_in_one_rule_is_refused(tmp_path: Path, clocks: str) -> None:
+    """One rule starts a clock once, for one person: a second entry is duplicate-clock."""
+    err = persons_problems(
+        tmp_path,
+        "  - id: cared_for\n"
+        "    label: {fi: hoidettava, sv: den vårdade, en: the person cared for}\n"
+        "    age: cared_for_age\n",
+        clocks,
+    )
+    assert ["duplicate-clock"] == [p.code for p in err.problems]
+    assert "remove one entry" in err.problems[0].message
+
+
+def test_every_problem_of_the_persons_is_reported_at_once(tmp_path: Path) -> None:
+    """Unknown keys, a missing age, an age that is not a number question, a flag that is
+    not a boolean question, an unknown question, a reserved and a repeated id: one
+    RuleError lists each, at its line, with a suggestion where one fits."""
+    label = "    label: {fi: x, sv: x, en: x}\n"
+    err = persons_problems(
+        tmp_path,
+        "  - id: a\n" + label + "    age: cared_for_age\n    agee: 3\n"  # 30-33
+        "  - id: b\n"
+        + label  # 34-35: no age
+        + "  - id: c\n"
+        + label
+        + "    age: cared_for_allowance\n"  # 36-38
+        "  - id: d\n" + label + "    age: cared_for_age\n"  # 39-41
+        "    highest_care_allowance: cared_for_age\n"  # 42
+        "    special_support_child: cared_for_alowance\n"  # 43
+        "  - id: client\n" + label + "    age: cared_for_age\n"  # 44-46
+        "  - id: a\n" + label + "    age: cared_for_age\n",  # 47-49
+    )
+    found = [(p.code, p.line, p.suggestion) for p in err.problems]
+    first = len(QUESTIONNAIRE_LINES) + len(PERSON_QUESTIONS.splitlines()) + 2
+    assert [
+        ("unknown-key", first + 3, "age"),
+        ("missing-key", first + 4, None),
+        ("person-question-type", first + 8, "cared_for_age"),
+        ("person-question-type", first + 12, "cared_for_allowance"),
+        ("unknown-question", first + 13, "cared_for_allowance"),
+        ("reserved-id", first + 14, None),
+        ("duplicate-id", first + 17, None),
+    ] == found
+
+
+def test_a_person_is_checked_only_when_persons_are_given(tmp_path: Path) -> None:
+    """'persons: []' is no person; a person must be a mapping with an id."""
+    err = persons_problems(tmp_path, "  - just_a_name\n")
+    assert ["bad-id"] == [p.code for p in err.problems]
+    rules = write_rules(tmp_path / "ok", questionnaire=QUESTIONNAIRE + "persons: []\n")
+    assert {} == dict(load_ruleset(rules).questionnaire.persons)

@@ -57,10 +57,11 @@ __all__ = [
     "terms_of",
 ]
 
-FORMAT = 2
+FORMAT = 3
 """Bumped when the projection's tables change; kept in ``ledger_meta`` as
 ``projection_format`` and part of the fingerprint. A ledger of another format has its
-projection dropped on opening (the next report builds it again)."""
+projection dropped on opening (the next report builds it again). 3: each row says the
+person whose right its clock follows, and is judged with that person's subject."""
 
 TABLES = (
     # A projection is named in its rows by a small number, not by its 64-character
@@ -97,6 +98,7 @@ TABLES = (
         assessed_us BIGINT NOT NULL,
         last_us BIGINT NOT NULL,
         withdrawn_us BIGINT,
+        person TEXT,
         PRIMARY KEY (projection_id, contact_id, clock_index)
     )""",
 )
@@ -126,7 +128,7 @@ DROP = tuple(
 INSERT_ROW = (
     "INSERT INTO ledger_clock_rows (projection_id, contact_id, clock_index, terms_id, start_us, "
     "start_day, stopped_us, stop_day, due_day, status, target_due_day, assessed_us, last_us, "
-    "withdrawn_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "withdrawn_us, person) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_TERMS = (
     "INSERT INTO ledger_clock_terms (projection_id, terms_id, clock_id, limit_text, basis, "
@@ -140,17 +142,17 @@ SELECT_TERMS = (
 SELECT_STARTED = (
     "SELECT r.contact_id, r.terms_id, r.start_us, r.start_day, r.stopped_us, r.stop_day, "
     "r.due_day, r.status, r.target_due_day, r.assessed_us, r.last_us, c.services, c.age, "
-    "c.birth_date, c.highest_care_allowance, c.special_support_child "
+    "c.birth_date, c.highest_care_allowance, c.special_support_child, c.clock_persons "
     "FROM ledger_clock_rows r JOIN ledger_contacts c ON c.contact_id = r.contact_id "
     "WHERE r.projection_id = ? AND r.start_us >= ? AND r.start_us < ? "
     "ORDER BY r.contact_id, r.clock_index"
 )
 """The projected clocks that started in ``[?, ?)``, with their contacts' services and
-subjects, grouped by contact."""
+subjects (the client's and the persons' its clocks follow), grouped by contact."""
 
 SELECT_DUE = (
     "SELECT contact_id, terms_id, start_us, start_day, stopped_us, stop_day, due_day, "
-    "status, target_due_day FROM ledger_clock_rows WHERE projection_id = ? "
+    "status, target_due_day, person FROM ledger_clock_rows WHERE projection_id = ? "
     "AND status = 'open' "
     "AND due_day <= ? AND withdrawn_us IS NULL"
 )
@@ -218,12 +220,14 @@ class Writer:
         self,
         contact_id: str,
         judged: Sequence[Judged],
+        persons: Mapping[str, str],
         assessed_us: int,
         last_us: int,
         withdrawn_us: int | None,
     ) -> list[tuple[Any, ...]]:
         """The rows of one contact's clocks (judged with no today); clocks not started are
-        not stored. The index is the clock's place in the contact's clock list."""
+        not stored. The index is the clock's place in the contact's clock list; *persons*
+        names, by clock id, whose right each clock follows that is not the client's."""
         return [
             (
                 self.projection_id,
@@ -240,6 +244,7 @@ class Writer:
                 assessed_us,
                 last_us,
                 withdrawn_us,
+                persons.get(j.clock),
             )
             for index, j in enumerate(judged)
             if j.start is not None

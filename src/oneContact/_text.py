@@ -9,10 +9,11 @@ refuse a missing translation with its own file, line and fix.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import attrs
 
-__all__ = ["LANGUAGES", "Label", "read_text"]
+__all__ = ["LANGUAGES", "Label", "Untranslated", "read_text"]
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -55,3 +56,15 @@ def read_text(value: object) -> Label | None:
         return None
     texts = {lang: str(value.get(lang, "")).strip() for lang in LANGUAGES}
     return Label(texts["fi"], texts["sv"], texts["en"])
+
+
+@attrs.frozen
+class Untranslated:
+    """A text a person reads that lacks one of :data:`LANGUAGES`, and where it is written."""
+
+    path: Path
+    line: int | None
+    column: int | None
+    what: str
+    """What the text is, e.g. ``the basis of clock 'care'``."""
+    label: Label

@@ -48,6 +48,8 @@ class AtomTrace:
     answer for number and choice fields, ``None`` when the question is not answered."""
     outcome: bool
     """Whether the comparison holds for the fact."""
+    key: str = ""
+    """The fact key compared (``q__<question>`` for an answer), to show the value in words."""
 
 
 @attrs.frozen
@@ -161,6 +163,7 @@ def trace_rule(
             column=atom.column or None,
             actual=_actual(atom.key, fact, questionnaire),
             outcome=atom_holds(atom, fact),
+            key=atom.key,
         )
         for atom in atoms(rule.condition)
     )

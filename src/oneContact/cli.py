@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ._bundled import bundled_rules_directory
-from .clocks import HELSINKI, Clock
+from ._text import LANGUAGES
+from .clocks import HELSINKI
 from .directory import Directory
-from .engine import Assessment, Engine
+from .engine import Engine
 from .errors import ContactError, ContactProblem, RuleError, read_text_file
 from .ledger import Ledger, LedgerError
-from .route import Route
 from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
 
 __all__ = ["main"]
@@ -94,58 +94,6 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _due(clock: Clock) -> str:
-    if clock.status == "not_started":
-        return f"not started (starts at {clock.starts_on})"
-    return f"due {clock.due_date.isoformat()}" if clock.due_date else "no statutory due date"
-
-
-def _text(assessment: Assessment, engine: Engine, language: str) -> str:
-    services = engine.ruleset.catalogue.services
-    needs = engine.ruleset.catalogue.needs
-    lines = [
-        f"contact {assessment.contact_id}",
-        f"urgency: {assessment.urgency}",
-        "needs:",
-        *(f"  - {n}: {needs[n].get(language)}" for n in assessment.needs),
-        "routes:",
-        *(
-            line
-            for i, r in enumerate(assessment.routes, 1)
-            for line in (
-                f"  {i}. {r.service} ({r.kind}): {services[r.service].name.get(language)}  [rule {r.reason}]",
-                *_directory_lines(r),
-            )
-        ),
-        "clocks:",
-        *(
-            f"  - {c.clock}: " + " · ".join(filter(None, (_due(c), c.status, c.limit, c.basis)))
-            for c in assessment.clocks
-        ),
-        "why (rules that fired):",
-        *(f"  - {f.rule}  {f.file}:{f.line}" for f in assessment.fired),
-        f"rules digest: {assessment.ruleset_digest}",
-        *(f"warning: {w}" for w in assessment.warnings),
-    ]
-    return "\n".join(lines)
-
-
-def _directory_lines(route: Route) -> list[str]:
-    """What a directory router added to a route, for the text output."""
-    if not route.explanation:
-        return []
-    parts = [
-        f"member {route.member}" if route.member else None,
-        f"unit {route.unit}" if route.unit else None,
-        f"slot {route.slot.isoformat()}" if route.slot else None,
-        f"due {route.due_date.isoformat()}" if route.due_date else None,
-        "GUARANTEE AT RISK" if route.guarantee_at_risk else None,
-        f"case {route.case}" if route.case else None,
-    ]
-    head = " · ".join(p for p in parts if p)
-    return [*([f"     {head}"] if head else []), *(f"     - {e}" for e in route.explanation)]
-
-
 def _directory_engine(args: argparse.Namespace) -> Engine:
     """The engine for ``assess``: with ``--directory``, routes name members and slots."""
     rules = args.rules or _default_rules()
@@ -159,11 +107,19 @@ def _directory_engine(args: argparse.Namespace) -> Engine:
 
 def _cmd_assess(args: argparse.Namespace) -> int:
     engine = _directory_engine(args)
-    events = _events(args.event)
-    now = _timestamp(args.now, "--now") if args.now else None
-    assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
+    try:
+        events = _events(args.event)
+        now = _timestamp(args.now, "--now") if args.now else None
+        assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
+    except ContactError as exc:
+        if args.format != "json":
+            raise
+        # A form or script reads the codes and the client's messages (fi/sv/en) from
+        # JSON; stdout stays empty, as for every refused input.
+        print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2), file=sys.stderr)
+        return EXIT_INPUT
     if args.format == "text":
-        print(_text(assessment, engine, args.language))
+        print(engine.to_text(assessment, language=args.language))
     else:
         _print_json(assessment.to_json())
     return EXIT_OK
@@ -381,7 +337,7 @@ def _cmd_ledger_report(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         text = report.to_csv(table=args.table)
     elif args.format == "html":
-        text = report.to_html()
+        text = report.to_html(language=args.language)
     else:
         text = report.to_text()
     if args.output:
@@ -452,6 +408,12 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
         "--table", choices=("groups", "breaches"), default="groups", help="CSV: which table"
     )
     report.add_argument("--now", metavar="TIMESTAMP", help="judge as of (default: period end)")
+    report.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default="en",
+        help="HTML: the page's language and service names: fi, sv or en (default en)",
+    )
     report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     report.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_report)
 
@@ -478,9 +440,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             data["why_not"] = answer.to_json()
         _print_json(data)
     else:
-        print(explanation.to_text(matched_only=args.matched_only))
+        language = args.language
+        print(explanation.to_text(matched_only=args.matched_only, language=language))
         if answer is not None:
-            print(answer.to_text())
+            print(answer.to_text(language=language or explanation.language))
     return EXIT_OK
 
 
@@ -527,6 +490,7 @@ def _add_toolkit(sub: Any, rules_option: Callable[[argparse.ArgumentParser], Non
     explain.add_argument(
         "--matched-only", action="store_true", help="text: list only the rules that matched"
     )
+    _language_option(explain)
     explain.add_argument(
         "--why-not",
         choices=URGENCY_LEVELS,
@@ -575,6 +539,17 @@ def _weekdays(text: str) -> int:
     return value
 
 
+def _language_option(p: argparse.ArgumentParser, default: str | None = None) -> None:
+    p.add_argument(
+        "--language",
+        choices=LANGUAGES,
+        default=default,
+        help="language of the text output: fi, sv or en (default: "
+        + (default or "the client's language when it is one of them, else fi")
+        + ")",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="onecontact",
@@ -601,9 +576,7 @@ def _parser() -> argparse.ArgumentParser:
     assess.add_argument("contact")
     rules_option(assess)
     assess.add_argument("--format", choices=("json", "text"), default="json")
-    assess.add_argument(
-        "--language", choices=("fi", "sv", "en"), default="en", help="names in text output"
-    )
+    _language_option(assess)
     assess.add_argument("--event", action="append", default=[], metavar="NAME=TIMESTAMP")
     assess.add_argument(
         "--now", metavar="TIMESTAMP", help="decides whether open clocks are breached"

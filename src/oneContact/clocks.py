@@ -28,7 +28,9 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from ._calendar import YearTable, add_months, finnish_closed_days
-from ._text import Label, read_text
+from ._messages import label as message_label
+from ._messages import limit_label
+from ._text import LANGUAGES, Label, Untranslated, read_text
 from ._yaml import Located, item_position, key_position, load_yaml, position, value_position
 from .errors import RuleError, RuleProblem, did_you_mean
 
@@ -272,11 +274,32 @@ class Clock:
     """A regional target's due date (stricter than the law), when a region sets one."""
     target_basis: str | None = None
     """Where the regional target comes from, e.g. the region's decision."""
+    person: str | None = None
+    """Whose right the clock follows: the id of a person of the questionnaire (e.g.
+    ``"child"``) when a rule started it ``for`` them, None for the client's own."""
+    basis_text: Label | None = attrs.field(default=None, eq=False)
+    """``basis`` in Finnish, Swedish and English (None for a Clock made by hand)."""
+    limit_text: Label | None = attrs.field(default=None, eq=False)
+    """``limit`` in Finnish, Swedish and English, e.g. "7 arkipäivää"."""
+    target_basis_text: Label | None = attrs.field(default=None, eq=False)
+    """``target_basis`` in Finnish, Swedish and English."""
+
+    def basis_in(self, language: str) -> str:
+        """The legal basis in *language* (fi, sv or en); English when not translated."""
+        return self.basis if self.basis_text is None else self.basis_text.get(language)
+
+    def limit_in(self, language: str) -> str | None:
+        """The limit in words in *language*, e.g. "7 vardagar"; None without a limit."""
+        if self.limit_text is None:
+            return self.limit
+        return self.limit_text.get(language)
 
     def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict: dates as YYYY-MM-DD, times as ISO 8601 strings."""
+        """A JSON-ready dict: dates as YYYY-MM-DD, times as ISO 8601 strings; ``for`` is
+        the person whose right the clock follows (null: the client)."""
         return {
             "clock": self.clock,
+            "for": self.person,
             "starts_on": self.starts_on,
             "starts_at": None if self.starts_at is None else self.starts_at.isoformat(),
             "due_date": None if self.due_date is None else self.due_date.isoformat(),
@@ -291,7 +314,8 @@ class Clock:
 
     def __repr__(self) -> str:
         due = f" due {self.due_date}" if self.due_date is not None else ""
-        return f"<Clock {self.clock!r} {self.status}{due}>"
+        person = f" for {self.person}" if self.person is not None else ""
+        return f"<Clock {self.clock!r}{person} {self.status}{due}>"
 
 
 # --------------------------------------------------------------------------- policy model
@@ -315,16 +339,18 @@ class _Limit:
     reason: Label | None = None  # why there is no limit, for kind "none"
 
     @property
+    def label(self) -> Label | None:
+        """The limit in words in each language; None for kind ``none``."""
+        hours = self.office_hours
+        return limit_label(
+            self.kind, self.amount, None if hours is None else (hours.start, hours.end)
+        )
+
+    @property
     def text(self) -> str | None:
-        if self.kind == "none":
-            return None
-        if self.kind == "same_day":
-            hours = self.office_hours
-            if hours is None:
-                return "same day"
-            return f"same day (office hours {hours.start:%H:%M}-{hours.end:%H:%M})"
-        unit = self.kind[:-1] if self.amount == 1 else self.kind
-        return f"{self.amount} {unit}"
+        """The limit in English words: the ``limit`` of the JSON contract."""
+        found = self.label
+        return None if found is None else found.en
 
     def due(self, local: datetime, calendar: Calendar, *, roll: bool) -> date | None:
         """Due date for a clock that started at *local* (a Europe/Helsinki datetime)."""
@@ -425,6 +451,13 @@ class _Variant:
     note: Label | None = None
 
 
+def _basis_label(version: _Version, variant: _Variant) -> Label:
+    """The basis a clock under *variant* carries, in each language: the version's basis,
+    the variant's note and a ``none`` limit's reason, joined with "; "."""
+    parts = [p for p in (version.basis, variant.note, variant.limit.reason) if p]
+    return Label(*("; ".join(p.get(lang) for p in parts) for lang in LANGUAGES))
+
+
 def _resolve(version: _Version) -> tuple[tuple[_Condition, _Limit, str | None, str], ...]:
     # Texts are joined once at load, not on every assessment.
     return tuple(
@@ -432,7 +465,7 @@ def _resolve(version: _Version) -> tuple[tuple[_Condition, _Limit, str | None, s
             v.condition,
             v.limit,
             v.limit.text,
-            "; ".join(part.get("en") for part in (version.basis, v.note, v.limit.reason) if part),
+            _basis_label(version, v).en,
         )
         for v in version.variants
     )
@@ -489,6 +522,7 @@ class _ClockPolicy:
     line: int | None
     declined_ends_clock: bool = False
     treatment: bool = False
+    description: Label | None = None
 
     def version_on(self, day: date) -> _Version | None:
         return _version_on(self.versions, day)
@@ -513,6 +547,7 @@ class _Region:
     name: str
     path: Path
     targets: Mapping[str, _Target]
+    language_rights: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- loading
@@ -529,7 +564,8 @@ _CLOCK_KEYS = (
     "treatment",
     "versions",
 )
-_REGION_KEYS = ("name", "description", "targets")
+_REGION_KEYS = ("name", "description", "targets", "language_rights")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}\Z")
 _TARGET_KEYS = ("clock", "description", "roll_to_weekday", "versions")
 _REGION_ID = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _VERSION_KEYS = ("valid_from", "valid_until", "basis", "limit", "variants", "roll_to_weekday")
@@ -559,6 +595,13 @@ class _Loader:
         self.references: list[tuple[str, str, Path, Located]] = []  # event, clock, where
         self.regions: dict[str, _Region] = {}
         self.region_files: dict[str, Path] = {}  # every region file found, valid or not
+        self.untranslated: list[Untranslated] = []  # texts lacking fi, sv or en
+
+    def translated(self, found: Label, path: Path, where: Located, what: str) -> Label:
+        """Note *found* when it lacks a language (``onecontact check`` may refuse it)."""
+        if not found.complete:
+            self.untranslated.append(Untranslated(path, where[0], where[1], what, found))
+        return found
 
     # -- reporting
 
@@ -703,7 +746,8 @@ class _Loader:
         (a string, or ``{fi, sv, en}`` strings)."""
         if mapping.get(key) is None:
             return None
-        if read_text(mapping[key]) is None:
+        found = read_text(mapping[key])
+        if found is None:
             self.problem(
                 "policy-bad-value",
                 f"{what}: {key!r} is text, or the same text in each language: "
@@ -712,6 +756,7 @@ class _Loader:
                 value_position(mapping, key),
             )
             return False
+        self.translated(found, path, value_position(mapping, key), f"the {key} of {what}")
         return True
 
     def read_clock(self, item: object, path: Path, where: Located) -> None:
@@ -733,7 +778,9 @@ class _Loader:
             clock_id = "?"
         name = str(clock_id)
         what = f"clock {name!r}"
-        self.text(item, "description", path, what)
+        description = (
+            read_text(item["description"]) if self.text(item, "description", path, what) else None
+        )
         starts_on = None
         if (raw_start := self.required(item, "starts_on", path, what, _CLOCK_KEYS)) is not None:
             starts_on = self.event(raw_start, name, path, value_position(item, "starts_on"))
@@ -791,6 +838,7 @@ class _Loader:
             where[0],
             declined_ends_clock=declined,
             treatment=treatment,
+            description=description,
         )
 
     def read_versions(
@@ -917,6 +965,8 @@ class _Loader:
                     value_position(item, "basis"),
                 )
                 ok = False
+            else:
+                self.translated(basis, path, value_position(item, "basis"), f"the basis of {what}")
         roll_here = self.flag(item, "roll_to_weekday", path, default=roll)
         variants: tuple[_Variant, ...] | None = None
         if ("limit" in item) == ("variants" in item):
@@ -988,6 +1038,7 @@ class _Loader:
                     arg_where,
                 )
                 return None
+            self.translated(reason, path, arg_where, f"the reason for no limit of {what}")
             return _Limit("none", reason=reason)
         return self.read_same_day(arg, path, arg_where, what)
 
@@ -1109,6 +1160,10 @@ class _Loader:
                         value_position(item, "note"),
                     )
                     ok = False
+                else:
+                    self.translated(
+                        note, path, value_position(item, "note"), f"a variant's note of {what}"
+                    )
             if condition is None or not isinstance(limit, _Limit):
                 ok = False
                 continue
@@ -1220,25 +1275,32 @@ class _Loader:
         for key in ("name", "description"):
             if self.text(data, key, path, f"region {region_id!r}") is False:
                 ok = False
-        raw = self.required(data, "targets", path, "a region file", _REGION_KEYS)
-        if raw is None:
-            return
-        if not isinstance(raw, list) or not raw:
-            self.problem(
-                "policy-bad-value",
-                "'targets' is a non-empty list of targets, each starting with '- clock:'",
-                path,
-                value_position(data, "targets"),
-            )
-            return
+        rights = self.read_language_rights(data, path, region_id)
+        if rights is None:
+            ok = False
         targets: dict[str, _Target] = {}
-        first_line: dict[str, int | None] = {}
-        for index, item in enumerate(raw):
-            target = self.read_target(item, path, item_position(raw, index), region_id, first_line)
-            if target is None:
-                ok = False
-            else:
-                targets[target.clock] = target
+        # A region may only declare its language policy: then 'targets' may be left out.
+        if "targets" in data or "language_rights" not in data:
+            raw = self.required(data, "targets", path, "a region file", _REGION_KEYS)
+            if raw is None:
+                return
+            if not isinstance(raw, list) or not raw:
+                self.problem(
+                    "policy-bad-value",
+                    "'targets' is a non-empty list of targets, each starting with '- clock:'",
+                    path,
+                    value_position(data, "targets"),
+                )
+                return
+            first_line: dict[str, int | None] = {}
+            for index, item in enumerate(raw):
+                target = self.read_target(
+                    item, path, item_position(raw, index), region_id, first_line
+                )
+                if target is None:
+                    ok = False
+                else:
+                    targets[target.clock] = target
         if ok:
             name = data.get("name")
             self.regions[region_id] = _Region(
@@ -1246,7 +1308,29 @@ class _Loader:
                 name.strip() if isinstance(name, str) else region_id,
                 path,
                 MappingProxyType(targets),
+                rights or frozenset(),
             )
+
+    def read_language_rights(
+        self, data: Mapping[str, Any], path: Path, region_id: str
+    ) -> frozenset[str] | None:
+        """``language_rights``: the languages a client has a right to be served in (a
+        list of two-letter codes, possibly empty); empty when absent, None when wrong."""
+        if "language_rights" not in data:
+            return frozenset()
+        value = data["language_rights"]
+        if not isinstance(value, list) or not all(
+            isinstance(code, str) and _LANGUAGE_CODE.match(code) for code in value
+        ):
+            self.problem(
+                "policy-bad-value",
+                f"region {region_id!r}: 'language_rights' is a list of two-letter language "
+                "codes, e.g. [fi, sv] in a bilingual wellbeing services county, or []",
+                path,
+                value_position(data, "language_rights"),
+            )
+            return None
+        return frozenset(value)
 
     def read_target(
         self,
@@ -1341,6 +1425,7 @@ class Policies:
     _regions: Mapping[str, _Region] = attrs.field(default=MappingProxyType({}))
     _region: _Region | None = None
     _files_digest: str = ""
+    _untranslated: tuple[Untranslated, ...] = ()
     _lists: dict[tuple[str, ...], tuple[_ClockPolicy, ...]] = attrs.field(
         init=False, factory=dict
     )  # the policies of each list of clock ids judge() was given
@@ -1352,6 +1437,10 @@ class Policies:
             takes_self=True,
         ),
     )
+    _texts: Mapping[str, Label] = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda self: _texts_of(self._clocks, self._regions), takes_self=True),
+    )  # English basis and limit texts -> the same texts in every language
     _terms: _Terms = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -1407,6 +1496,7 @@ class Policies:
             str(path),
             MappingProxyType(dict(loader.regions)),
             files_digest=files_digest(path, [*path.glob("*.yaml"), *regions_dir.glob("*.yaml")]),
+            untranslated=tuple(loader.untranslated),
         )
         return policies if region is None else policies.with_region(region)
 
@@ -1424,6 +1514,16 @@ class Policies:
             files = {name: r.path for name, r in self._regions.items()}
             raise RuleError([_unknown_region(str(region), files, regions_dir)])
         return attrs.evolve(self, region=found)
+
+    @property
+    def untranslated(self) -> tuple[Untranslated, ...]:
+        """Every text of the policy files (descriptions, bases, notes, reasons, region
+        names) that lacks Finnish, Swedish or English, with its file and line."""
+        return self._untranslated
+
+    def description(self, clock_id: str) -> Label | None:
+        """What clock *clock_id* measures, in each language (None when not written)."""
+        return self._policy(clock_id).description
 
     @property
     def clock_ids(self) -> frozenset[str]:
@@ -1454,6 +1554,14 @@ class Policies:
     def region(self) -> str | None:
         """The id of the selected region, or None when no region is selected."""
         return None if self._region is None else self._region.id
+
+    @property
+    def language_rights(self) -> frozenset[str]:
+        """The languages in which a client of the selected region has a right to service
+        (its file's ``language_rights``: ``fi`` and ``sv`` in a bilingual wellbeing
+        services county). Empty without a region, or when the region declares none: the
+        client's language is then a preference the router honours when it can."""
+        return frozenset() if self._region is None else self._region.language_rights
 
     def _policy(self, clock_id: str) -> _ClockPolicy:
         try:
@@ -1501,8 +1609,13 @@ class Policies:
         events: Mapping[str, datetime | Sequence[datetime]] | None = None,
         now: datetime | None = None,
         calendar: Calendar | None = None,
+        others: Mapping[str, tuple[str, ClockSubject]] | None = None,
     ) -> tuple[Clock, ...]:
         """The clocks *clock_ids*, in that order, for a contact received at *received_at*.
+
+        Each clock follows *subject*'s right, except those in *others* (clock id ->
+        the id of the person it follows and that person's subject): these are judged with
+        that subject and say the person in :attr:`Clock.person`.
 
         *events* maps event names to when they happened: one datetime, or a sequence of
         them for an event that happened more than once (care offered twice). A clock starts
@@ -1536,12 +1649,21 @@ class Policies:
         if now is not None:
             _require_aware("now", now)
             today = local_date(now)
-        judged = self._judge(policies, subject, happened, today, calendar)
-        return tuple(self.clock(j, given.__getitem__) for j in judged)
+        subjects = None if not others else {c: s for c, (_, s) in others.items()}
+        judged = self._judge(policies, subject, happened, today, calendar, subjects)
+        instant = given.__getitem__
+        if not others:
+            return tuple(self.clock(j, instant) for j in judged)
+        return tuple(
+            self.clock(j, instant, person=others[j.clock][0] if j.clock in others else None)
+            for j in judged
+        )
 
-    def clock(self, judged: Judged, instant: Callable[[int], datetime]) -> Clock:
+    def clock(
+        self, judged: Judged, instant: Callable[[int], datetime], *, person: str | None = None
+    ) -> Clock:
         """The :class:`Clock` of *judged* (from :meth:`judge`), its instants made
-        datetimes by *instant*."""
+        datetimes by *instant*; *person* is whose right it follows (None: the client)."""
         policy = self._policy(judged.clock)
         return Clock(
             clock=judged.clock,
@@ -1555,7 +1677,30 @@ class Policies:
             stopped_at=None if judged.stopped is None else instant(judged.stopped),
             target_due_date=judged.target_due_date,
             target_basis=judged.target_basis,
+            person=person,
+            basis_text=self.basis_label(judged.basis),
+            limit_text=None if judged.limit is None else self._texts.get(_LIMIT_KEY + judged.limit),
+            target_basis_text=(
+                None if judged.target_basis is None else self.basis_label(judged.target_basis)
+            ),
         )
+
+    def basis_label(self, basis: str) -> Label:
+        """The basis text *basis* (a Clock's ``basis`` or ``target_basis``, in English as
+        the JSON and the ledger keep it) in Finnish, Swedish and English. A text these
+        policies did not write comes back as English only."""
+        found = self._texts.get(basis)
+        if found is not None:
+            return found
+        if match := _NOT_STARTED.fullmatch(basis):
+            return message_label("basis_not_started", event=match[1])
+        if match := _NO_VERSION.fullmatch(basis):
+            return message_label("basis_no_version", policy=match[1], day=match[2])
+        capped = message_label("target_capped")
+        if basis.endswith(f"; {capped.en}"):
+            head = self.basis_label(basis[: -len(capped.en) - 2])
+            return Label(*(f"{head.get(lang)}; {capped.get(lang)}" for lang in LANGUAGES))
+        return Label("", "", basis)
 
     def judge(
         self,
@@ -1565,10 +1710,12 @@ class Policies:
         happened: Mapping[str, Sequence[int]],
         today: date | None,
         calendar: Calendar | None = None,
+        subjects: Mapping[str, ClockSubject] | None = None,
     ) -> tuple[Judged, ...]:
         """The clocks *clock_ids* as :meth:`compute` judges them, from instants kept as
         integer microseconds (see :func:`micros`), for stores and reports that read
-        millions of them.
+        millions of them. *subjects* gives, by clock id, the subject of each clock that
+        follows another person's right than *subject*'s.
 
         *happened* maps each event (``contact_received`` included) to its instants in
         ascending order; the event names are trusted (the ledger checked them on the way
@@ -1578,7 +1725,7 @@ class Policies:
         policies = self._lists.get(key)
         if policies is None:
             policies = self._lists.setdefault(key, tuple(self._policy(c) for c in key))
-        return self._judge(policies, subject, happened, today, calendar)
+        return self._judge(policies, subject, happened, today, calendar, subjects)
 
     def _judge(
         self,
@@ -1587,6 +1734,7 @@ class Policies:
         happened: Mapping[str, Sequence[int]],
         today: date | None,
         calendar: Calendar | None,
+        subjects: Mapping[str, ClockSubject] | None = None,
     ) -> tuple[Judged, ...]:
         terms = self._terms
         if calendar is not None and calendar is not terms.calendar:
@@ -1595,11 +1743,42 @@ class Policies:
             if other is None:
                 other = self._other_terms.setdefault(calendar, _Terms(calendar, self._region))
             terms = other
+        if subjects:
+            return tuple(
+                [
+                    _judge(policy, subjects.get(policy.id, subject), happened, today, terms)
+                    for policy in policies
+                ]
+            )
         return tuple([_judge(policy, subject, happened, today, terms) for policy in policies])
 
     def __repr__(self) -> str:
         region = "" if self._region is None else f", region {self._region.id}"
         return f"<Policies {len(self._clocks)} clocks from {self._source}{region}>"
+
+
+_LIMIT_KEY = "\0limit\0"  # limits and bases share one table; no basis starts with NUL
+_NOT_STARTED = re.compile(r"not started: starts when '([a-z0-9_]+)' happens")
+_NO_VERSION = re.compile(r"no version of policy '([a-z0-9_]+)' is in force on (\S+)")
+
+
+def _texts_of(
+    clocks: Mapping[str, _ClockPolicy], regions: Mapping[str, _Region]
+) -> Mapping[str, Label]:
+    """Every basis and limit text a clock of these policies can carry, in English (as the
+    JSON and the ledger's projection keep it) -> the same text in every language. Two
+    variants whose English texts are equal are taken to say the same thing."""
+    versions = [v for p in clocks.values() for v in p.versions]
+    versions += [v for r in regions.values() for t in r.targets.values() for v in t.versions]
+    texts: dict[str, Label] = {}
+    for version in versions:
+        for variant in version.variants:
+            basis = _basis_label(version, variant)
+            texts.setdefault(basis.en, basis)
+            limit = variant.limit.label
+            if limit is not None:
+                texts.setdefault(_LIMIT_KEY + limit.en, limit)
+    return MappingProxyType(texts)
 
 
 def files_digest(root: Path, files: Iterable[Path], prefix: str = "") -> str:

@@ -48,7 +48,8 @@ class Decision:
     """``service (kind)`` of each route, in order."""
     clocks: tuple[str, ...]
     """``clock due YYYY-MM-DD`` (``clock (no due date yet)`` for one waiting for its start
-    event), with ``target YYYY-MM-DD`` when a region sets a target."""
+    event), ``clock for child due ...`` for a clock that follows another person's right,
+    with ``target YYYY-MM-DD`` when a region sets a target."""
 
     @classmethod
     def of(cls, assessment: Assessment) -> Decision:
@@ -58,6 +59,7 @@ class Decision:
             routes=tuple(f"{r.service} ({r.kind})" for r in assessment.routes),
             clocks=tuple(
                 c.clock
+                + (f" for {c.person}" if c.person is not None else "")
                 + (f" due {c.due_date.isoformat()}" if c.due_date else " (no due date yet)")
                 + (f" target {c.target_due_date.isoformat()}" if c.target_due_date else "")
                 for c in assessment.clocks
@@ -249,7 +251,9 @@ def diff_rules(
         before, after = results
         if isinstance(before, ContactError) and isinstance(after, ContactError):
             problems.extend(
-                ContactProblem(f"{source}:{line}: {p.field}", p.message, p.code)
+                ContactProblem(
+                    f"{source}:{line}: {p.field}", p.message, p.code, messages=p.messages
+                )
                 for p in before.problems
             )
             continue
@@ -323,5 +327,19 @@ def replay(
         )
     assessment = engine.assess(contact, events=events, now=now)
     fresh = assessment.to_json()
+    stored = {**stored, "clocks": _with_for(stored.get("clocks"))}
     differing = tuple(key for key in fresh if fresh[key] != stored.get(key))
     return assessment, differing
+
+
+def _with_for(clocks: Any) -> Any:
+    """Stored clocks, each with ``for`` (null) when stored before clocks said whose right
+    they follow: the same rules then made the same decision."""
+    if not isinstance(clocks, list):
+        return clocks
+    return [
+        {"clock": c["clock"], "for": None, **c}
+        if isinstance(c, Mapping) and "clock" in c and "for" not in c
+        else c
+        for c in clocks
+    ]

@@ -24,6 +24,7 @@ import attrs
 
 from . import _yaml
 from ._bundled import bundled_rules_directory
+from ._text import LANGUAGES, Label
 from .clocks import HELSINKI, Calendar, local_date
 from .errors import RuleError, RuleProblem, did_you_mean
 from .route import CatalogueRouter, Route, RouteRequest
@@ -852,10 +853,12 @@ class DirectoryRouter:
 
     The ranking, in order (``docs/explanation/routing.md``): emergency first; the client's
     named professional when free by the due date; a member who speaks the client's
-    language; the earliest slot by the due date, own municipality before a neighbouring
-    one; digital channels only for clients who can use them; a coordinator and one
-    shared case when needs span health and social care; family-centre members for
-    minors; and the legal remedy when no slot meets the due date. The catalogue router's
+    language (where the region makes it a right, ``RouteRequest.language_rights``: before
+    continuity too, and for non-urgent care even past the due date; a route that cannot
+    honour it says so in the client's language); the earliest slot by the due date, own
+    municipality before a neighbouring one; digital channels only for clients who can use
+    them; a coordinator and one shared case when needs span health and social care;
+    family-centre members for minors; and the legal remedy when no slot meets the due date. The catalogue router's
     guarantees hold first. A directory that raises or is empty never fails an
     assessment: the routes then name roles only and a warning says why.
     """
@@ -915,6 +918,8 @@ def _evolve(route: Route, **changes: Any) -> Route:
         "guarantee_at_risk": route.guarantee_at_risk,
         "case": route.case,
         "explanation": route.explanation,
+        "language_right_unmet": route.language_right_unmet,
+        "language_notice": route.language_notice,
     }
     fields.update(changes)
     return Route(route.kind, route.service, route.reason, **fields)
@@ -933,6 +938,8 @@ class _Ranking:
         contact = request.contact
         client = contact.client
         self.language = client.language
+        # A right (the region's language_rights) or a preference: docs/explanation/routing.md.
+        self.right = client.language in request.language_rights
         self.digital = client.can_use_digital_services
         self.municipality = contact.municipality
         self.near: tuple[str, ...] = (
@@ -1022,6 +1029,11 @@ class _Ranking:
 
     def speaks(self, member: Member, nobody: bool, *, named: bool = False) -> str:
         if self.language in member.languages:
+            if self.right:
+                return (
+                    f"language: speaks the client's language ({self.language}), a right "
+                    "of the client in this region"
+                )
             return f"language: speaks the client's language ({self.language})"
         offered = "/".join(sorted(member.languages))
         if named:
@@ -1039,6 +1051,23 @@ class _Ranking:
             f"date; offered in {offered}"
         )
 
+    def right_unmet(self, member: Member, nobody: bool) -> Label:
+        """Why the client's right to service in their language is not met, in fi/sv/en."""
+        service = self.request.catalogue.services.get(member.role)
+        role = service.name if service is not None else Label(member.role, member.role, "")
+        offered = sorted(member.languages)
+        texts = []
+        for lang in LANGUAGES:
+            template = getattr(_RIGHT_UNMET_NOBODY if nobody else _RIGHT_UNMET, lang)
+            texts.append(
+                template.format(
+                    role=role.get(lang),
+                    lang=_in_language(self.language, lang),
+                    offered=_in_languages(offered, lang),
+                )
+            )
+        return Label(*texts)
+
     def booked(
         self,
         route: Route,
@@ -1050,8 +1079,21 @@ class _Ranking:
         at_risk: bool = False,
         nobody: bool = False,
         named: bool = False,
+        late: bool = False,
     ) -> Route:
-        steps.append(self.speaks(member, nobody, named=named))
+        notice: Label | None = None
+        if self.right and self.language not in member.languages:
+            # The right is not met: say so in the client's language (fi/sv/en in JSON).
+            notice = self.right_unmet(member, nobody)
+            steps.append(notice.get(self.language))
+        elif late:
+            steps.append(
+                f"language: speaks the client's language ({self.language}), a right of the "
+                f"client in this region; nobody who does is free by the due date, and the "
+                "right comes before an earlier slot in another language"
+            )
+        else:
+            steps.append(self.speaks(member, nobody, named=named))
         if at_risk:
             steps.append(
                 f"guarantee: at risk; no {route.service} has a free slot by the due date "
@@ -1068,6 +1110,8 @@ class _Ranking:
             due_date=self.due,
             guarantee_at_risk=at_risk,
             explanation=tuple(steps),
+            language_right_unmet=notice is not None,
+            language_notice=notice,
         )
 
     def pools(self, role: str) -> _Pools:
@@ -1088,6 +1132,7 @@ class _Ranking:
                 "use digital services"
             )
         named = self.named.get(role)
+        held: tuple[Member, datetime] | None = None  # a named member set aside for the right
         if named is not None:
             member = self.directory.member(named)
             remote = (
@@ -1098,15 +1143,24 @@ class _Ranking:
                 steps.append(f"continuity: lost; named {role} {named} is not in the directory")
             else:
                 slot = self.directory.first_free_slot(member.id, self.after, self.until)
-                if slot is not None:
+                if slot is None:
+                    steps.append(
+                        f"continuity: lost; named {role} {member.id} has no free slot by the "
+                        f"due date {self.due_text}"
+                    )
+                elif self.right and self.language not in member.languages and pools.exists(True):
+                    held = (member, slot)
+                    steps.append(
+                        f"continuity: set aside; named {role} {member.id} does not speak "
+                        f"{self.language}, and service in {self.language} is the client's "
+                        "right in this region"
+                    )
+                else:
                     steps.append(
                         f"continuity: kept; named {role} {member.id} is free by the due date"
                     )
-                    return self.booked(route, member, slot, steps, named=True)
-                steps.append(
-                    f"continuity: lost; named {role} {member.id} has no free slot by the due "
-                    f"date {self.due_text}"
-                )
+                    nobody = self.right and not pools.exists(True)
+                    return self.booked(route, member, slot, steps, named=True, nobody=nobody)
         speakers, others = pools.exists(True), pools.exists(False)
         if not speakers and not others:
             steps.append(f"directory: no member holds the role {role}")
@@ -1121,10 +1175,26 @@ class _Ranking:
                 explanation=tuple(steps),
             )
         nobody = not speakers
-        for speaks in (True, False):
-            found = pools.earliest(speaks, self.until)
+        found = pools.earliest(True, self.until)
+        if found is not None:
+            return self.booked(route, found[0], found[1], steps, klass=found[2], nobody=nobody)
+        if self.right and speakers and self.due is not None and self.request.urgency != "urgent":
+            # A right outranks an earlier slot in another language: the earliest speaker,
+            # even past the due date; the care guarantee's remedy then applies.
+            found = pools.earliest(True, None)
             if found is not None:
-                return self.booked(route, found[0], found[1], steps, klass=found[2], nobody=nobody)
+                return self.booked(
+                    route, found[0], found[1], steps, klass=found[2], at_risk=True, late=True
+                )
+        if held is not None:
+            steps.append(
+                f"continuity: kept; nobody who speaks {self.language} is free, so the named "
+                f"{role} {held[0].id} is"
+            )
+            return self.booked(route, held[0], held[1], steps, nobody=nobody)
+        found = pools.earliest(False, self.until)
+        if found is not None:
+            return self.booked(route, found[0], found[1], steps, klass=found[2], nobody=nobody)
         if self.due is None:
             steps.append(f"time: no {role} has a free slot")
             return _evolve(route, explanation=tuple(steps))
@@ -1221,6 +1291,49 @@ class _Ranking:
             ),
         )
         return [*[r for r in routes if r.service != self.remedy], remedy]
+
+
+# A right to service in the client's language not met: the route's language step, in the
+# client's language (Kielilaki 423/2003 §§ 10, 23; sote-järjestämislaki 612/2021 § 5).
+_RIGHT_UNMET = Label(
+    "kieli: asiakkaalla on oikeus palveluun {lang}, mutta yksikään {lang} palveleva "
+    "ammattilainen ({role}) ei ole vapaana ajoissa; aika tarjotaan {offered}. Kielellinen "
+    "oikeus ei toteudu.",
+    "språk: klienten har rätt till service {lang}, men ingen {role} som ger service {lang} "
+    "är ledig i tid; tiden erbjuds {offered}. Den språkliga rättigheten uppfylls inte.",
+    "language: the client has a right to service {lang}, but no {role} who serves {lang} "
+    "is free in time; the time is offered {offered}. The language right is not met.",
+)
+_RIGHT_UNMET_NOBODY = Label(
+    "kieli: asiakkaalla on oikeus palveluun {lang}, mutta {lang} palvelevaa ammattilaista "
+    "({role}) ei ole; aika tarjotaan {offered}. Kielellinen oikeus ei toteudu.",
+    "språk: klienten har rätt till service {lang}, men det finns ingen {role} som ger "
+    "service {lang}; tiden erbjuds {offered}. Den språkliga rättigheten uppfylls inte.",
+    "language: the client has a right to service {lang}, but no {role} serves {lang}; "
+    "the time is offered {offered}. The language right is not met.",
+)
+# "in Swedish" in each language; a code without a name here is written as it is.
+_IN_LANGUAGE = {
+    "fi": {"fi": "suomeksi", "sv": "ruotsiksi", "en": "englanniksi", "se": "saameksi"},
+    "sv": {"fi": "på finska", "sv": "på svenska", "en": "på engelska", "se": "på samiska"},
+    "en": {"fi": "in Finnish", "sv": "in Swedish", "en": "in English", "se": "in Sámi"},
+}
+_OR = {"fi": "tai", "sv": "eller", "en": "or"}
+
+
+_IN_CODE = {"fi": "kielellä {}", "sv": "på {}", "en": "in {}"}
+
+
+def _in_language(code: str, language: str) -> str:
+    found = _IN_LANGUAGE.get(language, _IN_LANGUAGE["en"]).get(code)
+    return found or _IN_CODE.get(language, "in {}").format(code)
+
+
+def _in_languages(codes: Sequence[str], language: str) -> str:
+    words = [_in_language(code, language) for code in codes]
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {_OR.get(language, 'or')} {words[-1]}"
 
 
 _NO_UNIT = Unit("", "", None, frozenset())

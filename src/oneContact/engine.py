@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 
@@ -33,18 +35,29 @@ from .route import (
     ServiceRequest,
     booking_due_date,
 )
-from .ruleset import URGENCY_LEVELS, Questionnaire, Rule, RuleSet, Urgency, load_ruleset
+from .ruleset import (
+    URGENCY_LEVELS,
+    Catalogue,
+    Person,
+    Questionnaire,
+    Rule,
+    RuleSet,
+    Urgency,
+    load_ruleset,
+)
 
 if TYPE_CHECKING:
     from .explain import Explanation, WhyNot
 
-__all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten"]
+__all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten", "one_treatment_clock"]
 
 log = logging.getLogger("oneContact")
 
 Backend = Literal["durable", "python"]
+_P = TypeVar("_P")
 _RANK: Mapping[str | None, int] = {level: i for i, level in enumerate(URGENCY_LEVELS)}
 _NO_URGENCY_RANK = len(URGENCY_LEVELS)
+_OLDEST = 150  # the oldest age a ClockSubject holds
 _fallback_warned = threading.Event()
 
 
@@ -78,9 +91,17 @@ class Assessment:
     subject: ClockSubject = attrs.field(factory=ClockSubject, repr=False)
     """What the care-guarantee policies read of the client (kept for the ledger; it is not
     part of the JSON output)."""
+    person_subjects: Mapping[str, ClockSubject] = attrs.field(
+        default=MappingProxyType({}), repr=False, hash=False
+    )
+    """What the policies read of each person a clock follows instead of the client, by
+    person id (see :attr:`Clock.person`); kept for the ledger, never in the JSON."""
     warnings: tuple[str, ...] = ()
     """What went wrong without failing the assessment, e.g. ``directory-unavailable: ...``
     (codes and ids only, never client text)."""
+    language: str = "fi"
+    """The client's language as the contact gives it (``client.language``): the default
+    language of :meth:`Engine.to_text`."""
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON contract of ``onecontact assess``."""
@@ -138,7 +159,9 @@ class _Outcome:
     fired: FiredRule
     needs: Mapping[str, None]
     services: tuple[ServiceRequest, ...]
-    clocks: Mapping[str, None]
+    clocks: tuple[tuple[str, str | None], ...]
+    """Each clock the rule starts and the person whose right it follows (None: the
+    client's)."""
 
     @classmethod
     def of(cls, rule: Rule) -> _Outcome:
@@ -147,7 +170,7 @@ class _Outcome:
             fired=FiredRule(rule.id, rule.file, rule.line, rule.urgency),
             needs=dict.fromkeys(rule.needs),
             services=tuple(ServiceRequest(s, rule.id, rule.urgency) for s in rule.services),
-            clocks=dict.fromkeys(rule.clocks),
+            clocks=tuple((c, rule.clock_for.get(c)) for c in rule.clocks),
         )
 
 
@@ -162,6 +185,29 @@ def _clock_subject(contact: FirstContact) -> ClockSubject:
         birth_date=client.birth_date,
         highest_care_allowance=client.highest_care_allowance,
         special_support_child=client.special_support_child,
+    )
+
+
+def _person_subject(person: Person, answers: Mapping[str, Any]) -> ClockSubject:
+    """What the policies read of *person*: the age from their number question, in whole
+    years rounded down (unanswered, or outside 0-150: unknown, so a policy's
+    ``otherwise`` variant applies), and each flag true only when its boolean question is
+    answered true."""
+    value = answers.get(person.age)
+    age: int | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        whole = math.floor(value)
+        age = whole if 0 <= whole <= _OLDEST else None
+    return ClockSubject(
+        age=age,
+        highest_care_allowance=(
+            person.highest_care_allowance is not None
+            and answers.get(person.highest_care_allowance) is True
+        ),
+        special_support_child=(
+            person.special_support_child is not None
+            and answers.get(person.special_support_child) is True
+        ),
     )
 
 
@@ -385,21 +431,39 @@ class Engine:
         )
         needs: dict[str, None] = {}
         services: dict[str, ServiceRequest] = {}
-        clock_ids: dict[str, None] = {}
+        # Clock id -> whose right it follows. A clock two fired rules start for different
+        # persons follows the person of the first rule in hit-policy order.
+        clock_ids: dict[str, str | None] = {}
         for outcome in fired:
             needs.update(outcome.needs)
             for wanted in outcome.services:
                 services.setdefault(wanted.service, wanted)
-            clock_ids.update(outcome.clocks)
+            for clock_id, person in outcome.clocks:
+                clock_ids.setdefault(clock_id, person)
+        policies = self._ruleset.policies
+        clock_ids = one_treatment_clock(
+            urgency, clock_ids, services.values(), catalogue, policies.treatment_clocks
+        )
         # Clocks come before routing: a router books against their due dates.
         subject = _clock_subject(valid)
-        policies = self._ruleset.policies
+        persons = self._ruleset.questionnaire.persons
+        person_subjects = {
+            person: _person_subject(persons[person], valid.answers)
+            for person in dict.fromkeys(clock_ids.values())
+            if person is not None
+        }
+        others = {
+            clock_id: (person, person_subjects[person])
+            for clock_id, person in clock_ids.items()
+            if person is not None
+        }
         clocks = policies.compute(
             tuple(clock_ids),
             subject=subject,
             received_at=valid.received_at,
             events=events,
             now=now,
+            others=others,
         )
         warnings_: tuple[str, ...] = ()
         router = self._router
@@ -407,14 +471,28 @@ class Engine:
             due, basis = booking_due_date(
                 urgency,
                 valid.received_at,
-                _provisional(clocks, subject, valid, events, policies, self._provisional),
+                _provisional(clocks, subject, others, valid, events, policies, self._provisional),
             )
             request = RouteRequest(
-                valid, urgency, tuple(services.values()), catalogue, clocks, due, basis
+                valid,
+                urgency,
+                tuple(services.values()),
+                catalogue,
+                clocks,
+                due,
+                basis,
+                policies.language_rights,
             )
             routes, warnings_ = router.route_with_warnings(request)
         else:
-            request = RouteRequest(valid, urgency, tuple(services.values()), catalogue, clocks)
+            request = RouteRequest(
+                valid,
+                urgency,
+                tuple(services.values()),
+                catalogue,
+                clocks,
+                language_rights=policies.language_rights,
+            )
             routes = router.route(request)
         return Assessment(
             contact_id=valid.contact_id,
@@ -427,8 +505,19 @@ class Engine:
             ruleset_digest=self.digest,
             backend=self.backend,
             subject=subject,
+            person_subjects=MappingProxyType(person_subjects),
             warnings=warnings_,
+            language=valid.client.language,
         )
+
+    def to_text(self, assessment: Assessment, *, language: str | None = None) -> str:
+        """*assessment* as a person reads it: urgency, needs, routes, clocks (limit, due
+        date, status and legal basis) and the rules that fired, with the catalogue's
+        names and the rules' descriptions, in *language* (fi, sv or en). The default is
+        the client's language when it is one of the three, else Finnish."""
+        from ._render import assessment_text  # noqa: PLC0415 - only text output needs it
+
+        return assessment_text(assessment, self._ruleset, language)
 
     # ------------------------------------------------------------ explanation
 
@@ -460,6 +549,59 @@ class Engine:
         return why_not(self, contact, level, max_changes=max_changes, limit=limit)
 
 
+def one_treatment_clock(
+    urgency: Urgency,
+    clock_ids: Mapping[str, _P | None],
+    services: Iterable[ServiceRequest],
+    catalogue: Catalogue,
+    treatment: frozenset[str],
+) -> dict[str, _P | None]:
+    """The clocks an assessment starts, with its treatment clocks made right.
+
+    A treatment clock (``treatment: true`` in its policy: ``care``, ``planned_care``,
+    ``oral_care``, ``therapy_guarantee``, ...) counts one person's wait for one treatment
+    after the need assessment, and a contact is one such wait for each person it concerns:
+
+    - an ``emergency`` starts none: the client goes to 112 or the emergency department now,
+      and a non-urgent care clock beside it would only be a false breach;
+    - at most one for each person (the client, or a person a clock is started ``for``): the
+      first in hit-policy order (most urgent rule, then priority, file, line) of those the
+      fired rules start for that person;
+    - a ``non_urgent`` assessment that routes to care under the care guarantee (a service
+      not marked ``care_guarantee: false``) starts at least one: when no fired rule starts
+      one, the ``treatment_clock`` of the first such service in route order (the
+      catalogue's default ``care`` unless the service names its own), for the client.
+
+    *clock_ids* maps each clock to the person whose right it follows (None: the client);
+    the result keeps that order. The lint finding ``no-treatment-clock`` names the rules
+    that rely on the last default.
+    """
+    if urgency == "emergency":
+        return {c: p for c, p in clock_ids.items() if c not in treatment}
+    kept: dict[str, _P | None] = {}
+    treated: set[_P | None] = set()
+    for clock, person in clock_ids.items():
+        if clock in treatment:
+            if person in treated:
+                continue
+            treated.add(person)
+        kept[clock] = person
+    if treated or urgency != "non_urgent":
+        return kept
+    offered = catalogue.services
+    default = next(
+        (
+            offered[wanted.service].treatment_clock
+            for wanted in services
+            if offered[wanted.service].care_guarantee
+        ),
+        None,
+    )
+    if default is not None:
+        kept[default] = None
+    return kept
+
+
 def _router(ruleset: RuleSet, router: Router | None, directory: DirectorySource | None) -> Router:
     if directory is None:
         return router if router is not None else CatalogueRouter()
@@ -476,6 +618,7 @@ def _router(ruleset: RuleSet, router: Router | None, directory: DirectorySource 
 def _provisional(
     clocks: tuple[Clock, ...],
     subject: ClockSubject,
+    others: Mapping[str, tuple[str, ClockSubject]],
     contact: FirstContact,
     events: Mapping[str, datetime] | None,
     policies: Any,
@@ -493,7 +636,9 @@ def _provisional(
         return clocks
     # Without events, these clocks' due dates depend only on the start day and the
     # subject (their limits count days or months, never the time of day): share them.
-    key = (waiting, subject, local_date(contact.received_at)) if not events else None
+    # The subjects of the waiting clocks that follow another person are part of the key.
+    followed = tuple(others.get(c) for c in waiting)
+    key = (waiting, subject, followed, local_date(contact.received_at)) if not events else None
     provisional = cache.get(key) if key is not None else None
     if provisional is None:
         provisional = policies.compute(
@@ -501,6 +646,7 @@ def _provisional(
             subject=subject,
             received_at=contact.received_at,
             events={**(events or {}), "need_assessed": contact.received_at},
+            others={c: others[c] for c in waiting if c in others},
         )
         if key is not None:
             if len(cache) >= 4096:

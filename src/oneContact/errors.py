@@ -9,17 +9,22 @@ its own user interface.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import attrs
 
+from ._text import Label
+
 __all__ = [
+    "CONTACT_CODES",
+    "CONTACT_MESSAGES",
     "ContactError",
     "ContactProblem",
     "OneContactError",
     "RuleError",
     "RuleProblem",
+    "contact_messages",
     "did_you_mean",
     "location",
     "read_text_file",
@@ -60,17 +65,219 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+# --------------------------------------------------------------------------- contact messages
+
+#: What a form shows a client for each contact problem, in Finnish, Swedish and English,
+#: by message key: a problem's ``code``, or for codes with several wordings
+#: ``answer:<kind>`` and ``range:<kind>``. ``{limit}``, ``{low}`` and ``{high}`` are
+#: bounds of the form (a question's ``min``/``max``), never a value the client typed.
+#: ``invalid`` is the wording of a code not listed (pydantic's own, which may grow).
+CONTACT_MESSAGES: Mapping[str, Label] = {
+    "unknown-field": Label(
+        "Lomakkeella on tieto, jota ei tunneta; poista se.",
+        "Formuläret innehåller en uppgift som inte är känd; ta bort den.",
+        "The form has an entry that is not known; remove it.",
+    ),
+    "unknown-concern": Label(
+        "Yhteydenoton syytä ei tunneta; valitse syy annetuista vaihtoehdoista.",
+        "Kontaktorsaken är okänd; välj en orsak bland alternativen.",
+        "The reason for contact is not known; choose a reason from the options.",
+    ),
+    "unknown-question": Label(
+        "Kysymystä ei tunneta.",
+        "Frågan är okänd.",
+        "The question is not known.",
+    ),
+    "answer-type": Label(
+        "Vastaus ei ole oikeaa muotoa.",
+        "Svaret har fel form.",
+        "The answer is not in the right form.",
+    ),
+    "answer:boolean": Label("Vastaa kyllä tai ei.", "Svara ja eller nej.", "Answer yes or no."),
+    "answer:number": Label("Vastaa luvulla.", "Svara med ett tal.", "Answer with a number."),
+    "answer:whole": Label(
+        "Vastaa kokonaisluvulla.", "Svara med ett heltal.", "Answer with a whole number."
+    ),
+    "answer:choice": Label(
+        "Valitse yksi vaihtoehdoista.", "Välj ett av alternativen.", "Choose one of the options."
+    ),
+    "range:at-least": Label(
+        "Anna luku, joka on vähintään {limit}.",
+        "Ange ett tal som är minst {limit}.",
+        "Give a number of at least {limit}.",
+    ),
+    "range:at-most": Label(
+        "Anna luku, joka on enintään {limit}.",
+        "Ange ett tal som är högst {limit}.",
+        "Give a number of at most {limit}.",
+    ),
+    "range:between": Label(
+        "Anna luku {low} ja {high} väliltä.",
+        "Ange ett tal mellan {low} och {high}.",
+        "Give a number between {low} and {high}.",
+    ),
+    "json-invalid": Label(
+        "Tietoja ei voi lukea: ne eivät ole JSON-muodossa.",
+        "Uppgifterna kan inte läsas: de är inte i JSON-format.",
+        "The data cannot be read: it is not valid JSON.",
+    ),
+    "contact-type": Label(
+        "Yhteydenoton tiedot puuttuvat tai ovat väärää muotoa.",
+        "Kontaktuppgifterna saknas eller har fel form.",
+        "The contact details are missing or in the wrong form.",
+    ),
+    "unknown-event": Label(
+        "Tapahtumaa ei tunneta.", "Händelsen är okänd.", "The event is not known."
+    ),
+    "timezone": Label(
+        "Ajasta puuttuu aikavyöhyke (esim. +02:00).",
+        "Tiden saknar tidszon (t.ex. +02:00).",
+        "The time lacks a time zone (e.g. +02:00).",
+    ),
+    "missing": Label(
+        "Tämä tieto on pakollinen.", "Denna uppgift är obligatorisk.", "This is required."
+    ),
+    "identity-code": Label(
+        "Älä kirjoita tähän henkilötunnusta.",
+        "Skriv inte en personbeteckning här.",
+        "Do not write a personal identity code here.",
+    ),
+    "age-or-birth-date": Label(
+        "Anna ikä tai syntymäaika, ei molempia.",
+        "Ange ålder eller födelsedatum, inte båda.",
+        "Give age or birth date, not both.",
+    ),
+    "date-format": Label(
+        "Kirjoita päivämäärä muodossa VVVV-KK-PP.",
+        "Skriv datumet i formen ÅÅÅÅ-MM-DD.",
+        "Write the date as YYYY-MM-DD.",
+    ),
+    "timestamp-format": Label(
+        "Kirjoita aika muodossa VVVV-KK-PPTtt:mm+02:00.",
+        "Skriv tiden i formen ÅÅÅÅ-MM-DDTtt:mm+02:00.",
+        "Write the time as YYYY-MM-DDThh:mm+02:00.",
+    ),
+    "duplicate-concern": Label(
+        "Sama yhteydenoton syy on valittu useammin kuin kerran.",
+        "Samma kontaktorsak är vald mer än en gång.",
+        "The same reason for contact is chosen more than once.",
+    ),
+    "too-short": Label(
+        "Tämä tieto ei saa olla tyhjä.",
+        "Denna uppgift får inte vara tom.",
+        "This must not be empty.",
+    ),
+    "string-too-long": Label(
+        "Teksti on liian pitkä.", "Texten är för lång.", "The text is too long."
+    ),
+    "string-pattern-mismatch": Label(
+        "Tieto ei ole sallitussa muodossa.",
+        "Uppgiften är inte i tillåten form.",
+        "This is not in an allowed form.",
+    ),
+    "greater-than-equal": Label(
+        "Luku on liian pieni.", "Talet är för litet.", "The number is too small."
+    ),
+    "less-than-equal": Label(
+        "Luku on liian suuri.", "Talet är för stort.", "The number is too large."
+    ),
+    "string-type": Label("Kirjoita tähän tekstiä.", "Skriv text här.", "Write text here."),
+    "wrong-form": Label(
+        "Tieto on väärää muotoa.", "Uppgiften har fel form.", "This is in the wrong form."
+    ),
+    "file": Label("Tiedostoa ei voi lukea.", "Filen kan inte läsas.", "The file cannot be read."),
+    "event": Label(
+        "Kirjoita tapahtuma muodossa NIMI=AIKA.",
+        "Skriv händelsen i formen NAMN=TID.",
+        "Write the event as NAME=TIME.",
+    ),
+    "invalid": Label("Tarkista tämä tieto.", "Kontrollera denna uppgift.", "Check this entry."),
+}
+
+# Keys of wordings shared by several codes, not codes themselves.
+_NOT_CODES = frozenset({"wrong-form", "invalid"})
+
+# Codes that share the wording of another key.
+_SAME_AS = {
+    "literal-error": "answer:choice",
+    "bool-type": "answer:boolean",
+    "int-type": "answer:whole",
+    "float-type": "answer:number",
+    "string-too-short": "too-short",
+    "timezone-missing": "timezone",
+    "timezone-aware": "timezone",
+    "date-type": "date-format",
+    "datetime-type": "timestamp-format",
+    "timestamp": "timestamp-format",
+    "dict-type": "wrong-form",
+    "list-type": "wrong-form",
+    "model-type": "wrong-form",
+}
+
+#: Every code a :class:`ContactProblem` of oneContact's own may carry, with the key of
+#: its default wording in :data:`CONTACT_MESSAGES` (documented in docs/reference/errors.md).
+CONTACT_CODES: Mapping[str, str] = {
+    **{key: key for key in CONTACT_MESSAGES if ":" not in key and key not in _NOT_CODES},
+    **_SAME_AS,
+}
+
+
+def _number(value: float, language: str) -> str:
+    text = f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+    if language == "en":
+        return text
+    # Finnish and Swedish: a space between thousands, a decimal comma.
+    return text.replace(",", " ").replace(".", ",")
+
+
+def contact_messages(key: str, **bounds: float) -> Label:
+    """The fi/sv/en wording of message *key* (a code, or ``answer:...``/``range:...``),
+    with *bounds* (numbers of the form, never client input) written in each language's
+    way; a key not known gives the ``invalid`` wording."""
+    label = CONTACT_MESSAGES.get(_SAME_AS.get(key, key)) or CONTACT_MESSAGES["invalid"]
+    if not bounds:
+        return label
+    texts = [
+        getattr(label, lang).format(**{k: _number(v, lang) for k, v in bounds.items()})
+        for lang in ("fi", "sv", "en")
+    ]
+    return Label(*texts)
+
+
 @attrs.frozen
 class ContactProblem:
     """One thing wrong with a first-contact record.
 
     ``field`` is a dotted path such as ``client.age`` or ``answers.chest_pain``.
-    ``message`` never repeats the offending value when it could hold personal data.
+    ``message`` is the English message for the developer of the form (it may name codes
+    and fixes). ``messages`` is what a form shows the client, in Finnish, Swedish and
+    English (:meth:`message_in`); by default the wording of ``code`` in
+    :data:`CONTACT_MESSAGES`. Neither ever repeats a value the client gave: a value may
+    hold personal data.
     """
 
     field: str
     message: str
     code: str
+    messages: Label = attrs.field(
+        default=attrs.Factory(lambda self: contact_messages(self.code), takes_self=True),
+        kw_only=True,
+        repr=False,
+    )
+
+    def message_in(self, language: str) -> str:
+        """The message for the client in *language* (``fi``, ``sv`` or ``en``; another
+        code falls back as :meth:`Label.get` does)."""
+        return self.messages.get(language)
+
+    def to_json(self) -> dict[str, object]:
+        """``{field, code, message, messages: {fi, sv, en}}``."""
+        return {
+            "field": self.field,
+            "code": self.code,
+            "message": self.message,
+            "messages": {"fi": self.messages.fi, "sv": self.messages.sv, "en": self.messages.en},
+        }
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -84,10 +291,21 @@ class ContactError(OneContactError, ValueError):
     ) -> None:
         self.problems: tuple[ContactProblem, ...] = tuple(problems)
         self.fields: tuple[str, ...] = tuple(p.field for p in self.problems)
+        self.title = title
         count = len(self.problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"{title}: {count} {noun}\n{lines}")
+
+    def to_json(self) -> dict[str, object]:
+        """The error as JSON: ``{error, count, problems: [{field, code, message,
+        messages: {fi, sv, en}}, ...]}`` (``error`` is the title, e.g. ``invalid first
+        contact``)."""
+        return {
+            "error": self.title,
+            "count": len(self.problems),
+            "problems": [p.to_json() for p in self.problems],
+        }
 
 
 @attrs.frozen

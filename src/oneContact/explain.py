@@ -26,11 +26,13 @@ from typing import Any
 import attrs
 
 from ._condition import MAX_DECIMALS, MAX_NUMBER, Atom, Test
+from ._messages import kind_name, reading_language, status_name, text, urgency_name
 from ._pyeval import PythonProgram, compile_python
-from ._trace import RuleTrace, atom_holds, atoms, trace_rule
+from ._render import clock_lines, person_note
+from ._trace import AtomTrace, RuleTrace, atom_holds, atoms, trace_rule
 from .engine import Assessment, Engine, flatten
 from .intake import FirstContact
-from .ruleset import URGENCY_LEVELS, Question, Rule, Urgency
+from .ruleset import URGENCY_LEVELS, Question, Questionnaire, Rule, RuleSet, Urgency
 
 __all__ = [
     "MAX_WHY_NOT_CHANGES",
@@ -79,6 +81,15 @@ class Explanation:
     """The rule id that set the urgency, or ``default:urgency`` (the catalogue's default)."""
     clock_reasons: Mapping[str, str]
     """Clock id → the rule that started it (the first in hit-policy order naming it)."""
+    ruleset: RuleSet | None = attrs.field(default=None, eq=False, repr=False)
+    """The rules explained: their descriptions, the questions' choice labels and the
+    policies' texts, for :meth:`to_text` in a language."""
+
+    @property
+    def language(self) -> str:
+        """The language :meth:`to_text` uses by default: the client's when it is fi, sv
+        or en, else Finnish."""
+        return reading_language(self.assessment.language)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready: the decision with its causes, then every rule and comparison."""
@@ -91,6 +102,7 @@ class Explanation:
             "clocks": [
                 {
                     "clock": c.clock,
+                    "for": c.person,
                     "due_date": None if c.due_date is None else c.due_date.isoformat(),
                     "status": c.status,
                     "rule": self.clock_reasons.get(c.clock),
@@ -117,23 +129,37 @@ class Explanation:
             ],
         }
 
-    def to_text(self, *, matched_only: bool = False) -> str:
-        """The decision with its causes, then the rules file by file ("[x]" = matched)."""
+    def to_text(self, *, matched_only: bool = False, language: str | None = None) -> str:
+        """The decision with its causes, then the rules file by file ("[x]" = matched),
+        each with its description, in *language* (default: :attr:`language`). Ids,
+        conditions and files stay as written."""
+        lang = reading_language(language or self.assessment.language)
         a = self.assessment
+        ruleset = self.ruleset
+        rules = {} if ruleset is None else {r.id: r for r in ruleset.rules}
+        questions = {} if ruleset is None else ruleset.questionnaire.questions
         lines = [
-            f"contact {a.contact_id}",
-            f"rules digest: {a.ruleset_digest}",
-            f"urgency: {a.urgency}  <- {self.urgency_reason}",
-            "routes:",
-            *(f"  {i}. {r.service} ({r.kind})  <- {r.reason}" for i, r in enumerate(a.routes, 1)),
-            "clocks:" if a.clocks else "clocks: none",
+            text("contact", lang, id=a.contact_id),
+            f"{text('rules_digest', lang)}: {a.ruleset_digest}",
+            f"{text('urgency', lang)}: {urgency_name(a.urgency, lang)}  <- {self.urgency_reason}",
+            f"{text('routes', lang)}:",
             *(
-                f"  - {c.clock}: {_due(c.due_date)} ({c.status})  <- "
-                f"{self.clock_reasons.get(c.clock, '?')}"
-                for c in a.clocks
+                f"  {i}. {r.service} ({kind_name(r.kind, lang)})  <- {r.reason}"
+                for i, r in enumerate(a.routes, 1)
             ),
-            "rules in file order ([x] matched, [ ] not):",
+            f"{text('clocks', lang)}:" if a.clocks else text("clocks_none", lang),
         ]
+        for c in a.clocks:
+            cause = f"  <- {self.clock_reasons.get(c.clock, '?')}"
+            if ruleset is None:
+                lines.append(
+                    f"  - {c.clock}{person_note(c, None, lang)}: {_due(c.due_date, lang)} "
+                    f"({status_name(c.status, lang)}){cause}"
+                )
+            else:
+                first, *rest = clock_lines(c, ruleset, lang)
+                lines += [first + cause, *rest]
+        lines.append(text("explain_rules", lang))
         current = None
         for t in self.rules:
             if matched_only and not t.matched:
@@ -141,15 +167,37 @@ class Explanation:
             if t.file != current:
                 current = t.file
                 lines.append(f"  {t.file}")
-            lines.append(f"    [{'x' if t.matched else ' '}] {t.rule}  line {t.line}")
+            lines.append(
+                f"    [{'x' if t.matched else ' '}] {t.rule}  {text('explain_line', lang)} {t.line}"
+            )
+            rule = rules.get(t.rule)
+            if rule is not None and rule.description is not None:
+                lines.append(f"          {rule.description.get(lang)}")
             for atom in t.atoms:
                 outcome = "true " if atom.outcome else "false"
-                lines.append(f"          {outcome}  {atom.text}  (saw {_value_text(atom.actual)})")
+                seen = _seen(atom, questions, lang)
+                lines.append(
+                    f"          {outcome}  {atom.text}  ({text('explain_saw', lang)} {seen})"
+                )
         return "\n".join(lines)
 
 
-def _due(day: Any) -> str:
-    return f"due {day.isoformat()}" if day is not None else "no statutory due date"
+def _seen(atom: AtomTrace, questions: Mapping[str, Question], language: str) -> str:
+    """The value a comparison saw, in words: a choice with its label, yes or no."""
+    question = questions.get(atom.key[3:]) if atom.key.startswith("q__") else None
+    if question is not None:
+        return question.answer_text(atom.actual, language)
+    if atom.actual is None:
+        return text("unanswered", language)
+    if isinstance(atom.actual, bool):
+        return text("yes" if atom.actual else "no", language)
+    return _value_text(atom.actual)
+
+
+def _due(day: Any, language: str = "en") -> str:
+    if day is None:
+        return text("no_due_date", language)
+    return text("due", language, date=day.isoformat())
 
 
 def explain(
@@ -177,7 +225,7 @@ def explain(
     for fired in assessment.fired:
         for clock in by_id[fired.rule].clocks:
             clock_reasons.setdefault(clock, fired.rule)
-    return Explanation(assessment, traces, urgency_reason, clock_reasons)
+    return Explanation(assessment, traces, urgency_reason, clock_reasons, engine.ruleset)
 
 
 # ---------------------------------------------------------------- why not
@@ -197,6 +245,14 @@ class AnswerChange:
 
     def __str__(self) -> str:
         return f"answers.{self.question}: {_value_text(self.before)} -> {_value_text(self.after)}"
+
+    def text(self, question: Question | None, language: str) -> str:
+        """The change in *language*, a choice shown with its label."""
+        if question is None:
+            return str(self)
+        before = question.answer_text(self.before, language)
+        after = question.answer_text(self.after, language)
+        return f"answers.{self.question}: {before} -> {after}"
 
 
 @attrs.frozen
@@ -233,6 +289,10 @@ class WhyNot:
     """Candidate answer sets evaluated."""
     reason: str | None = None
     """Why no answers can reach *level*, when ``possible`` is False."""
+    questionnaire: Questionnaire | None = attrs.field(default=None, eq=False, repr=False)
+    """The questions changed (their choice labels), for :meth:`to_text` in a language."""
+    client_language: str = attrs.field(default="fi", eq=False, repr=False)
+    """The client's language: :meth:`to_text`'s default (fi, sv or en, else Finnish)."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready; ``size`` is null when nothing within ``max_changes`` reaches the level."""
@@ -248,28 +308,35 @@ class WhyNot:
             "paths": [p.to_json() for p in self.paths],
         }
 
-    def to_text(self) -> str:
-        """A short answer and the smallest change sets, one per line."""
-        head = f"why not {self.level}? (now {self.current})"
+    def to_text(self, *, language: str | None = None) -> str:
+        """A short answer and the smallest change sets, one per line, in *language*
+        (default: the client's language, see :attr:`client_language`); a choice answer
+        is shown with its label."""
+        lang = reading_language(language or self.client_language)
+        level, current = urgency_name(self.level, lang), urgency_name(self.current, lang)
+        head = text("why_not_head", lang, level=level, current=current)
         if self.size == 0:
-            return f"{head}\n  it already is {self.level}"
+            return f"{head}\n  {text('why_not_already', lang, level=level)}"
         if not self.possible:
-            return f"{head}\n  no answers can make it {self.level}: {self.reason}"
+            said = text("why_not_impossible", lang, level=level, reason=self.reason)
+            return f"{head}\n  {said}"
         if self.size is None:
-            return (
-                f"{head}\n  no change of up to {self.max_changes} answers makes it "
-                f"{self.level} ({self.tried} candidate answer sets tried); concerns and "
-                "client details are not varied"
-            )
-        plural = "s" if self.size != 1 else ""
+            said = text("why_not_none", lang, max=self.max_changes, level=level, tried=self.tried)
+            return f"{head}\n  {said}"
+        changes = text(
+            "why_not_changes.1" if self.size == 1 else "why_not_changes", lang, size=self.size
+        )
+        ways = text("why_not_ways.1" if self.total == 1 else "why_not_ways", lang, total=self.total)
+        shown = len(self.paths) < self.total
         lines = [
-            f"{head}\n  {self.size} answer change{plural} at least; {self.total} way"
-            f"{'s' if self.total != 1 else ''}"
-            + (f" (first {len(self.paths)} shown)" if len(self.paths) < self.total else "")
+            f"{head}\n  {changes}; {ways}"
+            + (text("why_not_shown", lang, shown=len(self.paths)) if shown else "")
             + ":"
         ]
+        questions = {} if self.questionnaire is None else self.questionnaire.questions
         for path in self.paths:
-            lines.append("  - " + "; ".join(str(c) for c in path.changes) + f"  => {path.rule}")
+            changes = "; ".join(c.text(questions.get(c.question), lang) for c in path.changes)
+            lines.append(f"  - {changes}  => {path.rule}")
         return "\n".join(lines)
 
 
@@ -381,7 +448,17 @@ def why_not(
         reason: str | None = None,
     ) -> WhyNot:
         return WhyNot(
-            level, current, max_changes, reason is None, size, tuple(paths), total, tried, reason
+            level,
+            current,
+            max_changes,
+            reason is None,
+            size,
+            tuple(paths),
+            total,
+            tried,
+            reason,
+            questionnaire=questionnaire,
+            client_language=valid.client.language,
         )
 
     if current == level:

@@ -32,7 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .errors import ContactError, ContactProblem, did_you_mean
+from .errors import ContactError, ContactProblem, contact_messages, did_you_mean
 
 __all__ = [
     "CHANNELS",
@@ -240,7 +240,22 @@ def _problem_from_pydantic(error: Mapping[str, Any]) -> ContactProblem:
         message = text[:1].lower() + text[1:]
     if field == "channel" and kind == "literal_error":
         message = "must be one of " + ", ".join(CHANNELS)
-    return ContactProblem(field, message, kind.replace("_", "-"))
+    code = kind.replace("_", "-")
+    # A limit of the record (age 0-130) is the form's, not the client's: say it.
+    bound = _BOUNDS.get(kind)
+    limit = error.get("ctx", {}).get(bound[0]) if bound else None
+    if bound and isinstance(limit, int | float) and not isinstance(limit, bool):
+        return ContactProblem(
+            field, message, code, messages=contact_messages(bound[1], limit=limit)
+        )
+    return ContactProblem(field, message, code)
+
+
+# pydantic's bound errors: the bound's key in ``ctx`` and the client's wording of it.
+_BOUNDS = {
+    "greater_than_equal": ("ge", "range:at-least"),
+    "less_than_equal": ("le", "range:at-most"),
+}
 
 
 _TYPE_TAGS = frozenset({"bool", "int", "float", "str", "date", "datetime", "constrained-str"})

@@ -41,7 +41,10 @@ the autoincrement column and of the append-only triggers differs):
   ``contact_id`` (primary key), ``received_us``, ``ruleset_digest``, ``clock_ids``,
   ``urgency``, ``services`` (route service ids, for reports), and the clock subject needed
   to recompute: ``age``, ``birth_date``, ``highest_care_allowance``,
-  ``special_support_child``. No free text, no identity code.
+  ``special_support_child``; ``clock_persons`` (nullable, added on opening to ledgers made
+  before it) gives the person and subject of each clock that follows another person's
+  right than the client's (see :func:`_encode_clock_persons`). No free text, no identity
+  code.
 - ``ledger_events``: ``seq`` (autoincrement: the order of recording), ``event_id``
   (UNIQUE: the idempotency key), ``contact_id`` (foreign key), ``event``, ``at_us``.
   Indexed on ``(contact_id, at_us)``.
@@ -91,7 +94,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -234,6 +237,9 @@ class LedgerContact:
     clocks: tuple[Clock, ...]
     """Every clock of the contact (started or not), in the order its assessment gave
     them, as :meth:`Ledger.clocks` computes them (without its day counts)."""
+    clock_subjects: Mapping[str, ClockSubject] = attrs.field(hash=False)
+    """By clock id, the subject of each clock that follows another person's right than
+    the client's (:attr:`Clock.person` says whose); the other clocks follow ``subject``."""
     _received_us: int
     _seen: Mapping[str, Sequence[int]]  # each event's instants, ascending
 
@@ -285,6 +291,11 @@ class _Session(Protocol):
 
     def has_table(self, name: str) -> bool: ...
 
+    def add_column(self, table: str, column: str, declaration: str) -> None:
+        """Add *column* to *table* unless it is there (a ledger made by an older version),
+        safely against other processes opening the same ledger."""
+        ...
+
     def close(self) -> None: ...
 
     def closer(self) -> Callable[[], None]:
@@ -328,7 +339,8 @@ _TABLES = (
         age INTEGER,
         birth_date TEXT,
         highest_care_allowance INTEGER NOT NULL CHECK (highest_care_allowance IN (0, 1)),
-        special_support_child INTEGER NOT NULL CHECK (special_support_child IN (0, 1))
+        special_support_child INTEGER NOT NULL CHECK (special_support_child IN (0, 1)),
+        clock_persons TEXT
     )""",
     """CREATE TABLE IF NOT EXISTS ledger_events (
         seq {seq},
@@ -460,6 +472,15 @@ class _SQLiteSession:
         found = self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
         return bool(found)
 
+    def add_column(self, table: str, column: str, declaration: str) -> None:
+        # BEGIN IMMEDIATE: no other process can add it between the look and the ALTER.
+        with self.write():
+            found = self.conn.execute(
+                "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, column)
+            ).fetchall()
+            if not found:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
     def close(self) -> None:
         self.conn.close()
 
@@ -581,6 +602,16 @@ class _PgSession:
         # to_regclass follows search_path, as the unqualified names in the statements do.
         (found,) = self.query("SELECT to_regclass(?) IS NOT NULL", (name,))[0]
         return bool(found)
+
+    def add_column(self, table: str, column: str, declaration: str) -> None:
+        # Looked up first: ALTER TABLE locks the table even when the column is there.
+        found = self.query(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = ? "
+            "AND NOT attisdropped",
+            (table, column),
+        )
+        if not found:
+            self.ddl([f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {declaration}"])
 
     def close(self) -> None:
         self.conn.close()
@@ -727,11 +758,89 @@ class _Contact:
     received_us: int
     clock_ids: tuple[str, ...]
     subject: ClockSubject
+    persons: Mapping[str, str] = attrs.field(default=MappingProxyType({}), hash=False)
+    """Clock id -> the person whose right it follows, for the clocks not the client's."""
+    subjects: Mapping[str, ClockSubject] | None = attrs.field(default=None, hash=False)
+    """Clock id -> the subject it is judged with, for the clocks not the client's; None
+    when every clock follows the client."""
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> _Contact:
-        received_us, clock_ids, *subject = row
-        return cls(received_us, tuple(clock_ids.split()), _subject(subject))
+        """From ``received_us, clock_ids, age, birth_date, highest_care_allowance,
+        special_support_child, clock_persons``."""
+        received_us, clock_ids, *subject, clock_persons = row
+        persons, subjects = _clock_persons(clock_persons)
+        return cls(received_us, tuple(clock_ids.split()), _subject(subject), persons, subjects)
+
+    def with_received(self, received_us: int) -> _Contact:
+        """This shape (clocks and subjects) for a contact received at *received_us*."""
+        return _Contact(received_us, self.clock_ids, self.subject, self.persons, self.subjects)
+
+
+# ``clock_persons``: for each clock that follows another person's right than the
+# client's, ``clock=person/age/birth_date/highest_care_allowance/special_support_child``
+# (an unknown age or birth date left empty, the flags 0 or 1), separated by spaces; NULL
+# when every clock follows the client. Ids and numbers only, never text.
+_CLOCK_PERSON = re.compile(
+    r"([a-z0-9_]{1,64})=([a-z0-9_]{1,64})/(\d{0,3})/(\d{4}-\d{2}-\d{2})?/([01])/([01])\Z"
+)
+_PERSON_ID = re.compile(r"[a-z0-9_]{1,64}\Z")
+
+
+def _encode_clock_persons(
+    clocks: Sequence[Clock], subjects: Mapping[str, ClockSubject]
+) -> str | None:
+    """The ``clock_persons`` column of an assessment's *clocks*; LedgerError when a clock
+    names a person whose subject is not in *subjects* or an id that is not an id."""
+    parts = []
+    for clock in clocks:
+        person = clock.person
+        if person is None:
+            continue
+        subject = subjects.get(person) if isinstance(person, str) else None
+        if not isinstance(subject, ClockSubject) or not _PERSON_ID.match(person or ""):
+            raise LedgerError(
+                "bad-subject",
+                "assessment.person_subjects",
+                f"clock {clock.clock!r} follows a person without a ClockSubject in "
+                "person_subjects (or whose id is not a-z, 0-9, _); record an assessment "
+                "from Engine.assess()",
+            )
+        age = "" if subject.age is None else str(subject.age)
+        born = "" if subject.birth_date is None else subject.birth_date.isoformat()
+        parts.append(
+            f"{clock.clock}={person}/{age}/{born}/"
+            f"{int(subject.highest_care_allowance)}/{int(subject.special_support_child)}"
+        )
+    return " ".join(parts) or None
+
+
+def _clock_persons(
+    text: str | None,
+) -> tuple[Mapping[str, str], Mapping[str, ClockSubject] | None]:
+    """Persons and subjects by clock id from a ``clock_persons`` column."""
+    if not text:
+        return MappingProxyType({}), None
+    persons: dict[str, str] = {}
+    subjects: dict[str, ClockSubject] = {}
+    for part in text.split():
+        found = _CLOCK_PERSON.match(part)
+        if found is None:
+            raise LedgerError(
+                "store-format",
+                "ledger_contacts.clock_persons",
+                "a stored value is not in the ledger's format; the store was changed by "
+                "hand or by a newer version: upgrade oneContact",
+            )
+        clock, person, age, born, allowance, special = found.groups()
+        persons[clock] = person
+        subjects[clock] = ClockSubject(
+            age=int(age) if age else None,
+            birth_date=date.fromisoformat(born) if born else None,
+            highest_care_allowance=allowance == "1",
+            special_support_child=special == "1",
+        )
+    return MappingProxyType(persons), MappingProxyType(subjects)
 
 
 def _subject(columns: Sequence[Any]) -> ClockSubject:
@@ -744,6 +853,12 @@ def _subject(columns: Sequence[Any]) -> ClockSubject:
         highest_care_allowance=bool(allowance),
         special_support_child=bool(special),
     )
+
+
+_Started = tuple[
+    str, tuple[str, ...], ClockSubject, int, tuple[Judged, ...], Mapping[str, ClockSubject] | None
+]
+"""What a report counts of one contact (see :meth:`Ledger._started_clocks`)."""
 
 
 class _History(NamedTuple):
@@ -811,14 +926,14 @@ def _merged(
             continue  # not received yet, or no clocks
         if since_us is not None and max(t[-1] for t in seen.values()) < since_us:
             continue
-        key = row[2:7]
+        key = (*row[2:7], row[9])
         shape = shapes.get(key)
         if shape is None:
             shape = shapes.setdefault(key, _Contact.of((received_us, *key)))
         routes = services.get(row[8])
         if routes is None:
             routes = services.setdefault(row[8], tuple(row[8].split()))
-        contact = _Contact(received_us, shape.clock_ids, shape.subject)
+        contact = shape.with_received(received_us)
         yield _History(contact_id, row[7], routes, contact, seen)
     pending = None if group is None else group[0]
     if pending is not None:
@@ -840,20 +955,22 @@ _CONTACT_COLUMNS = (
     "birth_date",
     "highest_care_allowance",
     "special_support_child",
+    "clock_persons",
 )
 # The statements are written out whole: nothing but '?' placeholders varies in them.
 _INSERT_CONTACT = (
     "INSERT INTO ledger_contacts (contact_id, received_us, ruleset_digest, clock_ids, "
-    "urgency, services, age, birth_date, highest_care_allowance, special_support_child) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING"
+    "urgency, services, age, birth_date, highest_care_allowance, special_support_child, "
+    "clock_persons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING"
 )
 _SELECT_CONTACT = (
     "SELECT received_us, ruleset_digest, clock_ids, urgency, services, age, birth_date, "
-    "highest_care_allowance, special_support_child FROM ledger_contacts WHERE contact_id = ?"
+    "highest_care_allowance, special_support_child, clock_persons FROM ledger_contacts "
+    "WHERE contact_id = ?"
 )
 _SELECT_SUBJECT = (
     "SELECT received_us, clock_ids, age, birth_date, highest_care_allowance, "
-    "special_support_child FROM ledger_contacts WHERE contact_id = ?"
+    "special_support_child, clock_persons FROM ledger_contacts WHERE contact_id = ?"
 )
 _SELECT_EVENTS = (
     "SELECT event, at_us FROM ledger_events WHERE contact_id = ? AND at_us <= ? ORDER BY at_us, seq"
@@ -862,7 +979,7 @@ _SELECT_RECEIVED = "SELECT contact_id, received_us FROM ledger_contacts WHERE co
 _SELECT_EVENT_IDS = "SELECT event_id, contact_id, event, at_us FROM ledger_events WHERE event_id IN"
 _SELECT_OPEN = (
     "SELECT c.contact_id, c.received_us, c.clock_ids, c.age, c.birth_date, "
-    "c.highest_care_allowance, c.special_support_child, e.event, e.at_us "
+    "c.highest_care_allowance, c.special_support_child, c.clock_persons, e.event, e.at_us "
     "FROM ledger_contacts c LEFT JOIN ledger_events e "
     "ON e.contact_id = c.contact_id AND e.at_us <= ? "
     "WHERE c.received_us <= ? AND c.clock_ids <> '' "
@@ -872,7 +989,7 @@ _SELECT_OPEN = (
 # (Ledger._histories): each is one index-ordered scan, with no sort of a million rows.
 _CONTACT_HISTORY = (
     "SELECT contact_id, received_us, clock_ids, age, birth_date, highest_care_allowance, "
-    "special_support_child, urgency, services FROM ledger_contacts"
+    "special_support_child, urgency, services, clock_persons FROM ledger_contacts"
 )
 _SELECT_ALL_CONTACTS = f"{_CONTACT_HISTORY} ORDER BY contact_id"
 _SELECT_ALL_EVENTS = (
@@ -1016,6 +1133,9 @@ class Ledger:
                 session.ddl(_projection.DROP)
         statements = _SQLITE_SCHEMA if self._dialect.name == "sqlite" else _PG_SCHEMA
         session.ddl(statements)
+        # Added in 0.x without a new schema version: a ledger made before has every clock
+        # following the client's right, which is what NULL in this column says.
+        session.add_column("ledger_contacts", "clock_persons", "TEXT")
         with session.write():
             session.execute(
                 "INSERT INTO ledger_meta (key, value) VALUES ('schema_version', ?) "
@@ -1095,7 +1215,10 @@ class Ledger:
     ) -> bool:
         """Store a contact: its ``contact_received`` event, the clocks its assessment
         started, the ruleset digest and the clock subject (age or birth date and the
-        flags the policies read; by default the one the assessment carries).
+        flags the policies read; by default the one the assessment carries). For each
+        clock that follows another person's right (:attr:`Clock.person`), that person's
+        subject from ``assessment.person_subjects`` is stored with it, so that the clock
+        is judged with it whenever it starts.
 
         Idempotent per contact: the same assessment again stores nothing and returns
         False; a different one for a stored contact id raises LedgerError. Returns True
@@ -1137,6 +1260,7 @@ class Ledger:
             None if subject.birth_date is None else subject.birth_date.isoformat(),
             int(subject.highest_care_allowance),
             int(subject.special_support_child),
+            _encode_clock_persons(assessment.clocks, assessment.person_subjects),
         )
         session = self._session()
         with session.write():
@@ -1394,9 +1518,9 @@ class Ledger:
             for row in rows:
                 if row[0] != current:
                     flush()
-                    current, contact, events = row[0], _Contact.of(row[1:7]), []
-                if row[7] is not None:
-                    events.append((row[7], row[8]))
+                    current, contact, events = row[0], _Contact.of(row[1:8]), []
+                if row[8] is not None:
+                    events.append((row[8], row[9]))
         flush()
         worklist.sort(key=_urgency)
         return worklist
@@ -1420,12 +1544,14 @@ class Ledger:
             later = {r[0] for r in later_rows}
             for row in rows:
                 if row[0] not in later:
-                    found = clock_of(judged_of(row, terms, today), _instant)
+                    found = clock_of(judged_of(row, terms, today), _instant, person=row[9])
                     worklist.append(self._counted(row[0], found, today, None))
         for history in self._histories_of(sorted(later), now_us, None):
             judged, _ = self._judged(history.contact, history.seen, today, running_only=True)
+            persons = history.contact.persons
             for j in judged:
-                listed = self._counted(history.contact_id, clock_of(j, _instant), today, None)
+                clock = clock_of(j, _instant, person=persons.get(j.clock))
+                listed = self._counted(history.contact_id, clock, today, None)
                 if _on_worklist(listed, horizon):
                     worklist.append(listed)
         return worklist
@@ -1472,12 +1598,14 @@ class Ledger:
         with contextlib.closing(self._histories(now_us, since_us)) as histories:
             for history in histories:
                 judged, _ = self._judged(history.contact, history.seen, today)
+                persons = history.contact.persons
                 yield LedgerContact(
                     history.contact_id,
                     history.urgency,
                     history.services,
                     history.contact.subject,
-                    tuple(clock_of(j, _instant) for j in judged),
+                    tuple(clock_of(j, _instant, person=persons.get(j.clock)) for j in judged),
+                    history.contact.subjects or MappingProxyType({}),
                     history.contact.received_us,
                     history.seen,
                 )
@@ -1521,17 +1649,23 @@ class Ledger:
         judged, withdrawn_us = self._judged(contact, seen, today, running_only=running_only)
         withdrawn_at = None if withdrawn_us is None else _instant(withdrawn_us)
         clock_of = self._policies.clock
+        persons = contact.persons
         return tuple(
-            self._counted(contact_id, clock_of(j, _instant), today, withdrawn_at) for j in judged
+            self._counted(
+                contact_id, clock_of(j, _instant, person=persons.get(j.clock)), today, withdrawn_at
+            )
+            for j in judged
         )
 
     def _started_clocks(
         self, since: datetime, until: datetime, now: datetime
-    ) -> Generator[tuple[str, tuple[str, ...], ClockSubject, int, tuple[Judged, ...]], None, None]:
+    ) -> Generator[_Started, None, None]:
         """What a report counts: for each contact with a clock that started in
         ``[since, until)``, as of *now*: its id, its route services, its clock subject, its
-        first ``need_assessed`` (its receipt without one) and those clocks as
-        :meth:`Policies.judge` judges them. Internal to reports.
+        first ``need_assessed`` (its receipt without one), those clocks as
+        :meth:`Policies.judge` judges them, and the subjects of the clocks that follow
+        another person than the client (by clock id; None when none does). Internal to
+        reports.
 
         Read from the clock projection, caught up first (see :mod:`._projection`); a
         contact with events after *now* is judged again from its events up to *now*, and
@@ -1546,7 +1680,7 @@ class Ledger:
             return
         session = self._session()
         later: list[str] = []  # contacts with events after now
-        subjects: dict[tuple[Any, ...], ClockSubject] = {}
+        shapes: dict[tuple[Any, ...], _Contact] = {}
         services: dict[str, tuple[str, ...]] = {}
         judged_of = _projection.judged_of
         # One snapshot: a catch-up committing between two reads could add terms that
@@ -1562,19 +1696,20 @@ class Ledger:
                 if head[10] > now_us:
                     later.append(contact_id)
                     continue
-                key = head[12:16]
-                subject = subjects.get(key)
-                if subject is None:
-                    subject = subjects.setdefault(key, _subject(key))
+                key = head[12:17]
+                shape = shapes.get(key)
+                if shape is None:
+                    shape = shapes.setdefault(key, _Contact.of((0, "", *key)))
                 routes = services.get(head[11])
                 if routes is None:
                     routes = services.setdefault(head[11], tuple(head[11].split()))
                 yield (
                     contact_id,
                     routes,
-                    subject,
+                    shape.subject,
                     head[9],
                     tuple([judged_of(row, terms, today) for row in clocks]),
+                    shape.subjects,
                 )
         yield from self._started(
             self._histories_of(later, now_us, since_us), since_us, until_us, today
@@ -1582,7 +1717,7 @@ class Ledger:
 
     def _started(
         self, histories: Iterable[_History], since_us: int, until_us: int, today: date
-    ) -> Iterator[tuple[str, tuple[str, ...], ClockSubject, int, tuple[Judged, ...]]]:
+    ) -> Iterator[_Started]:
         """What :meth:`_started_clocks` gives, judged from the contacts' events."""
         judge = self._policies.judge
         shape = self._shape
@@ -1597,9 +1732,10 @@ class Ledger:
                 continue
             judged = judge(
                 started, subject=contact.subject, happened=seen, today=today,
-                calendar=calendar,
+                calendar=calendar, subjects=contact.subjects,
             )  # fmt: skip
-            yield contact_id, services, contact.subject, _assessed_us(contact, seen), judged
+            assessed_us = _assessed_us(contact, seen)
+            yield contact_id, services, contact.subject, assessed_us, judged, contact.subjects
 
     # ------------------------------------------------------------ the clock projection
 
@@ -1669,12 +1805,13 @@ class Ledger:
         for contact_id, _, _, contact, seen in histories:
             judged = judge(
                 contact.clock_ids, subject=contact.subject, happened=seen, today=None,
-                calendar=calendar,
+                calendar=calendar, subjects=contact.subjects,
             )  # fmt: skip
             withdrawn = seen.get(_WITHDRAWN)
             yield rows_of(
                 contact_id,
                 judged,
+                contact.persons,
                 _assessed_us(contact, seen),
                 max(t[-1] for t in seen.values()),
                 withdrawn[0] if withdrawn else None,
@@ -1812,7 +1949,7 @@ class Ledger:
             return (), withdrawn_us
         judged = self._policies.judge(
             clock_ids, subject=contact.subject, happened=seen, today=today,
-            calendar=self._calendar,
+            calendar=self._calendar, subjects=contact.subjects,
         )  # fmt: skip
         if running_only:
             judged = tuple(j for j in judged if j.stopped is None and j.status in _RUNNING)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -26,6 +26,9 @@ from ._sat import Domain, Unknown, domains, key_satisfiable, negate, solve
 from ._trace import atom_text, atoms
 from .errors import ContactError, location
 from .ruleset import Rule, RuleSet, load_ruleset
+
+if TYPE_CHECKING:
+    from .engine import Assessment, Engine
 
 __all__ = ["LINT_CODES", "LintFinding", "lint_rules", "lint_ruleset"]
 
@@ -39,6 +42,8 @@ LINT_CODES: Mapping[str, str] = {
     "unused-service": "no rule names a service of the catalogue (and it is not the fallback)",
     "unused-need": "no rule names a need of the catalogue",
     "red-flag-below-urgent": "a red flag answered yes can end at non_urgent or self_care",
+    "no-treatment-clock": "a rule routes a non-urgent contact to care under the care guarantee "
+    "while no fired rule starts a treatment clock",
     "unexercised-rule": "no fixture case fires the rule",
     "fixture-unknown-rule": "a fixture case names a rule that does not exist",
     "fixture-unknown-service": "a fixture case names a service that is not in the catalogue",
@@ -136,6 +141,7 @@ class _Lint:
         self.concerns = tuple(ruleset.questionnaire.concerns)
         self.places = _places(ruleset)
         self.findings: list[LintFinding] = []
+        self._engine: Engine | None = None
 
     # -- helpers
     def satisfy(self, conditions: Sequence[Cond]) -> _Example | Unknown | None:
@@ -339,12 +345,65 @@ class _Lint:
                 )
             )
 
-    def confirm(self, fact: Mapping[str, Any]) -> str:
-        """The urgency the engine gives a contact built from the witness *fact*."""
+    # -- treatment clocks
+    def treatment_clocks(self) -> None:
+        """Rules that route to care under the care guarantee and can end non-urgent while
+        no fired rule starts a treatment clock (the engine then starts the catalogue's
+        default, which is right only by chance: a follow-up needs planned_care)."""
+        services = self.ruleset.catalogue.services
+        treatment = self.ruleset.policies.treatment_clocks
+        blockers = [negate(r.condition) for r in self.rules if r.urgency in _URGENT_OR_MORE]
+        non_urgent = [r.condition for r in self.rules if r.urgency == "non_urgent"]
+        self_care = [r.condition for r in self.rules if r.urgency == "self_care"]
+        # The urgency is non_urgent when no urgent rule fires (blockers) and a non_urgent
+        # rule fires, or, with non_urgent the default, no self_care rule fires either.
+        ends: list[Cond] = []
+        if self.ruleset.catalogue.default_urgency != "non_urgent":
+            ends.append(Any_(tuple(non_urgent)) if non_urgent else Const(False))
+        elif self_care:
+            ends.append(Any_((*non_urgent, negate(Any_(tuple(self_care))))))
+        untreated = [negate(r.condition) for r in self.rules if set(r.clocks) & treatment]
+        for rule in self.rules:
+            care = [s for s in rule.services if services[s].care_guarantee]
+            if not care:
+                continue
+            found = self.satisfy([rule.condition, *blockers, *ends, *untreated])
+            if not isinstance(found, _Example):
+                continue
+            assessment = self.assess(found.fact)
+            started = {c.clock for c in assessment.clocks}
+            declared = {c for f in assessment.fired for c in self.clocks_of[f.rule]}
+            if assessment.urgency != "non_urgent" or declared & treatment:
+                continue  # pragma: no cover - the search and the engine disagree
+            default = sorted(started & treatment)
+            self.add_rule_finding(
+                "no-treatment-clock",
+                rule,
+                f"{rule.id!r} routes to {care[0]!r} (care under the care guarantee), and e.g. "
+                f"{self.describe(found)} ends non_urgent with no fired rule starting a "
+                "treatment clock"
+                + (f": only the catalogue's default {default[0]!r} is started" if default else ""),
+                "add the treatment clock this care needs (care, planned_care, oral_care, "
+                f"therapy_guarantee, ...) to {rule.id!r} or to a rule that fires with it; or "
+                "mark the service 'care_guarantee: false' in catalogue.yaml if it is outside "
+                "the care guarantee",
+            )
+
+    @property
+    def clocks_of(self) -> Mapping[str, tuple[str, ...]]:
+        return {r.id: r.clocks for r in self.rules}
+
+    def assess(self, fact: Mapping[str, Any]) -> Assessment:
+        """The engine's assessment of a contact built from the witness *fact*."""
         from .engine import Engine  # noqa: PLC0415 -- the engine imports this package's parts
 
-        engine = Engine(self.ruleset, backend="python")
-        return engine.assess(contact_from_fact(fact)).urgency
+        if self._engine is None:
+            self._engine = Engine(self.ruleset, backend="python")
+        return self._engine.assess(contact_from_fact(fact))
+
+    def confirm(self, fact: Mapping[str, Any]) -> str:
+        """The urgency the engine gives a contact built from the witness *fact*."""
+        return self.assess(fact).urgency
 
 
 @attrs.frozen
@@ -383,8 +442,14 @@ def _adds_nothing_beyond(a: Rule, b: Rule) -> bool:
         (a.urgency is None or a.urgency == b.urgency)
         and set(a.needs) <= set(b.needs)
         and set(a.services) <= set(b.services)
-        and set(a.clocks) <= set(b.clocks)
+        and _clock_starts(a) <= _clock_starts(b)
     )
+
+
+def _clock_starts(rule: Rule) -> set[tuple[str, str | None]]:
+    """Each clock the rule starts with the person whose right it follows (None: the
+    client's): a clock for another person is another outcome."""
+    return {(c, rule.clock_for.get(c)) for c in rule.clocks}
 
 
 def _same_outcome(a: Rule, b: Rule) -> bool:
@@ -472,6 +537,7 @@ def lint_ruleset(
     lint.conflicts(impossible)
     lint.unused()
     lint.red_flags()
+    lint.treatment_clocks()
     findings = lint.findings
     if fixtures is not None:
         findings.extend(_fixture_findings(ruleset, Path(fixtures), lint.places))

@@ -49,6 +49,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ._calendar import add_months
+from ._messages import MESSAGES as _MESSAGES
+from ._messages import reading_language
+from ._messages import text as _msg
+from ._text import Label
 from .clocks import HELSINKI, ClockSubject, Judged, local_date, local_day_of
 from .errors import did_you_mean
 from .ledger import LedgerError
@@ -407,6 +411,10 @@ class Report:
     """Every breached clock (stopped late or open past due), most days over first."""
     _tallies: Mapping[_TallyKey, _Tally] = attrs.field(repr=False, eq=False)
     _waits: Mapping[_WaitKey, _Waits] = attrs.field(repr=False, eq=False)
+    service_names: Mapping[str, Label] = attrs.field(
+        factory=lambda: MappingProxyType({}), repr=False, eq=False
+    )
+    """Service id -> its name in the catalogue (fi, sv, en), for the HTML page."""
 
     def group(self, by: Sequence[str]) -> tuple[ReportRow, ...]:
         """The same clocks split another way (any subset of :data:`DIMENSIONS`)."""
@@ -462,11 +470,13 @@ class Report:
         """A plain-text summary for people: the groups as a table, then the breaches."""
         return _text(self)
 
-    def to_html(self) -> str:
+    def to_html(self, language: str = "en") -> str:
         """One self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched)
         with charts: waiting times against the limits per service, the share on time per
-        month, and the outcomes per service; then the tables."""
-        return _html(self)
+        month, and the outcomes per service; then the tables. *language* (fi, sv or en)
+        is the page's ``lang`` and the language of its headings, columns and the
+        catalogue's service names."""
+        return _html(self, reading_language(language))
 
 
 def _json_measures(row: ReportRow) -> list[object]:
@@ -527,18 +537,30 @@ def _check_instant(value: object, field: str) -> datetime:
 
 
 @functools.cache
-def _bundled_kinds() -> Mapping[str, str]:
+def _bundled_services() -> tuple[Mapping[str, str], Mapping[str, Label]]:
+    """The bundled catalogue's service kinds and names (for a report without a catalogue)."""
     from ._bundled import bundled_rules_directory  # noqa: PLC0415 - only without a catalogue
     from .ruleset import load_catalogue  # noqa: PLC0415
 
     catalogue = load_catalogue(bundled_rules_directory())
-    return MappingProxyType({s.id: s.kind for s in catalogue.services.values()})
+    services = catalogue.services.values()
+    return (
+        MappingProxyType({s.id: s.kind for s in services}),
+        MappingProxyType({s.id: s.name for s in services}),
+    )
 
 
 def _age_group(age: int | None) -> str:
     if age is None:
         return AGE_GROUPS[2]
     return AGE_GROUPS[0] if age < _YOUNG_BELOW else AGE_GROUPS[1]
+
+
+def _group_of(subject: ClockSubject, assessed_us: int) -> str:
+    """The age group of *subject* on the need-assessment day *assessed_us*."""
+    if subject.birth_date is None:  # the age as given: the same on every day
+        return _age_group(subject.age)
+    return _age_group(subject.age_on(local_day_of(assessed_us)))
 
 
 class _Builder:
@@ -587,19 +609,31 @@ class _Builder:
         return found
 
     def add(self, contact_id: str, services: tuple[str, ...], subject: ClockSubject,
-            assessed_us: int, started: Sequence[Judged]) -> None:  # fmt: skip
+            assessed_us: int, started: Sequence[Judged],
+            others: Mapping[str, ClockSubject] | None = None) -> None:  # fmt: skip
         """Count the clocks of one contact that started in the period (*started*);
-        *assessed_us* is its first need assessment (or its receipt, without one)."""
+        *assessed_us* is its first need assessment (or its receipt, without one). Each
+        clock's age group is that of the person whose right it follows: *subject* (the
+        client), or its subject in *others* (by clock id)."""
         service = self.service(services)
-        if subject.birth_date is None:  # the age as given: the same on every day
-            age_group = _age_group(subject.age)
-        else:
-            age_group = _age_group(subject.age_on(local_day_of(assessed_us)))
+        age_group = _group_of(subject, assessed_us)
         care: list[tuple[Judged, str]] = []
+        if not others:
+            for clock in started:
+                self.count(contact_id, clock, service, age_group, care)
+            if care:
+                self.wait(care, service, age_group)
+            return
+        # A wait is one person's: care clocks following people of different age groups
+        # are waits of their own, each in its group.
+        cares: dict[str, list[tuple[Judged, str]]] = {}
         for clock in started:
-            self.count(contact_id, clock, service, age_group, care)
-        if care:
-            self.wait(care, service, age_group)
+            other = others.get(clock.clock)
+            group = age_group if other is None else _group_of(other, assessed_us)
+            self.count(contact_id, clock, service, group, cares.setdefault(group, []))
+        for group, care in cares.items():
+            if care:
+                self.wait(care, service, group)
 
     def count(
         self,
@@ -727,10 +761,12 @@ def build_report(
     else:
         as_of = _check_instant(now, "now")
     as_of = as_of.astimezone(HELSINKI)
+    names: Mapping[str, Label]
     if catalogue is None:
-        kinds = _bundled_kinds()
+        kinds, names = _bundled_services()
     else:
         kinds = {s.id: s.kind for s in catalogue.services.values()}
+        names = MappingProxyType({s.id: s.name for s in catalogue.services.values()})
     policies = ledger.policies
     shapes = {c: (policies.starts_on(c), policies.stops_on(c)) for c in policies.clock_ids}
     builder = _Builder(since, until, local_date(as_of), kinds, shapes)
@@ -753,6 +789,7 @@ def build_report(
         breaches=tuple(builder.breaches),
         tallies=tallies,
         waits=waits,
+        service_names=names,
     )
 
 
@@ -785,6 +822,34 @@ _TEXT_COLUMNS: tuple[tuple[str, str, Callable[[ReportRow], str]], ...] = (
     ("median d", "median waiting days", lambda r: _number(r.waiting_days_median)),
     ("p90 d", "90th percentile waiting days", lambda r: _number(r.waiting_days_p90)),
 )
+# The message keys of the columns above, in the same order (the HTML page's languages).
+_COLUMN_KEYS = (
+    "clocks",
+    "met",
+    "breached",
+    "past_due",
+    "open",
+    "declined",
+    "on_time",
+    "on_target",
+    "na_on_time",
+    "care",
+    "within_14",
+    "within_3mo",
+    "median",
+    "p90",
+)
+
+
+def _columns(language: str) -> list[tuple[str, str, Callable[[ReportRow], str]]]:
+    """The columns with their short and long names in *language*."""
+    out = []
+    for key, (_, _, cell) in zip(_COLUMN_KEYS, _TEXT_COLUMNS, strict=True):
+        short = _msg(f"col.{key}", language)
+        long_key = f"col.{key}.long"
+        long = _msg(long_key, language) if long_key in _MESSAGES else short
+        out.append((short, long, cell))
+    return out
 
 
 def _table(header: Sequence[str], body: Sequence[Sequence[str]], left: int) -> list[str]:
@@ -799,14 +864,15 @@ def _table(header: Sequence[str], body: Sequence[Sequence[str]], left: int) -> l
     return [line(header), line(["-" * w for w in widths]), *(line(r) for r in body)]
 
 
-def _span(report: Report) -> str:
+def _span(report: Report, language: str = "en") -> str:
     """The period in local (Europe/Helsinki) days, e.g. ``2025-01-01 to 2025-02-28``; with
     times when a bound is not at midnight (the end bound then stays exclusive)."""
     since, until = report.since.astimezone(HELSINKI), report.until.astimezone(HELSINKI)
     start = since.date().isoformat() if since.time() == time(0) else f"{since:%Y-%m-%d %H:%M}"
     if until.time() == time(0):
-        return f"{start} to {(until.date() - timedelta(days=1)).isoformat()}"
-    return f"{start} to before {until:%Y-%m-%d %H:%M}"
+        end = (until.date() - timedelta(days=1)).isoformat()
+        return _msg("report.span", language, start=start, end=end)
+    return _msg("report.span_before", language, start=start, end=f"{until:%Y-%m-%d %H:%M}")
 
 
 def _period(report: Report) -> str:
@@ -923,7 +989,7 @@ def _bin_label(low: int, high: int | None) -> str:
     return f"{low}+" if high is None else f"{low}-{high}"
 
 
-def _waiting_chart(service: str, row: ReportRow) -> str:
+def _waiting_chart(service: str, name: str, row: ReportRow, lang: str) -> str:
     """Histogram of one service's waiting days with the 14-day and 3-month limits."""
     width, height, left, right, top, bottom = 420, 220, 36, 10, 36, 40
     counts = [
@@ -933,12 +999,18 @@ def _waiting_chart(service: str, row: ReportRow) -> str:
     peak = max(counts) or 1
     plot_w, plot_h = width - left - right, height - top - bottom
     bar_w = plot_w / len(_BINS)
+    head = _msg(
+        "report.chart_waiting_head",
+        lang,
+        service=name,
+        started=row.care_started,
+        median=_number(row.waiting_days_median),
+        share=_percent(row.within_14_days_share),
+    )
     body = [
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
         f'stroke="#9aa5b1"/>',
-        f'<text x="{left}" y="14" font-weight="600">{_e(service)}: {row.care_started} '
-        f"started, median {_number(row.waiting_days_median)} d, "
-        f"{_percent(row.within_14_days_share)} within 14 d</text>",
+        f'<text x="{left}" y="14" font-weight="600">{_e(head)}</text>',
         f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{peak}</text>',
         f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>',
     ]
@@ -946,11 +1018,11 @@ def _waiting_chart(service: str, row: ReportRow) -> str:
         colour = _GREEN if high is not None and high <= 14 else _AMBER if high else _RED
         h = plot_h * count / peak
         x = left + i * bar_w
+        tip = _msg("report.bin_days", lang, bin=_bin_label(low, high), count=count)
         body.append(
             f'<rect class="bar" data-bin="{_bin_label(low, high)}" data-count="{count}" '
             f'x="{x + 1:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" '
-            f'height="{h:.1f}" fill="{colour}"><title>{_bin_label(low, high)} days: '
-            f"{count}</title></rect>"
+            f'height="{h:.1f}" fill="{colour}"><title>{_e(tip)}</title></rect>'
         )
         if i % 2 == 0 or high is None:
             body.append(
@@ -958,18 +1030,18 @@ def _waiting_chart(service: str, row: ReportRow) -> str:
                 f'text-anchor="middle">{low if high is None else high}{"+" if high is None else ""}'
                 "</text>"
             )
-    for days, label in ((14, "14 d limit"), (91, "3 mo limit")):
+    for days, key in ((14, "report.limit_14"), (91, "report.limit_3mo")):
         x = left + bar_w * (2 if days == 14 else 13)
         body.append(
             f'<line class="limit" data-limit-days="{days}" x1="{x:.1f}" y1="{top - 8}" '
             f'x2="{x:.1f}" y2="{top + plot_h}" stroke="{_INK}" stroke-dasharray="4 3"/>'
-            f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle">{label}</text>'
+            f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle">{_e(_msg(key, lang))}</text>'
         )
     body.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle">'
-        "waiting days from need assessment to care (weekly bins)</text>"
+        f"{_e(_msg('report.chart_waiting_axis', lang))}</text>"
     )
-    title = f"Waiting days of {service} against the 14-day and 3-month limits"
+    title = _msg("report.chart_waiting", lang, service=name)
     return _svg(
         width,
         height,
@@ -983,7 +1055,7 @@ def _waiting_chart(service: str, row: ReportRow) -> str:
     )
 
 
-def _month_chart(clock: str, rows: Sequence[ReportRow], months: Sequence[str]) -> str:
+def _month_chart(clock: str, rows: Sequence[ReportRow], months: Sequence[str], lang: str) -> str:
     """Bars: share of the clock's decided clocks on time by law, per month of start;
     a diamond marks the share on the regional target where there is one."""
     by_month = {r.values["month"]: r for r in rows}
@@ -1012,12 +1084,12 @@ def _month_chart(clock: str, rows: Sequence[ReportRow], months: Sequence[str]) -
         decided = row.met + row.breached + row.open_past_due
         h = plot_h * share
         colour = _GREEN if share >= 0.9 else _AMBER if share >= 0.5 else _RED
+        tip = _msg("report.month_bar", lang, month=month, share=_percent(share), decided=decided)
         body.append(
             f'<rect class="bar" data-month="{_e(month)}" data-measure="law" '
             f'data-share="{share:.4f}" data-decided="{decided}" x="{x + slot * 0.2:.1f}" '
             f'y="{top + plot_h - h:.1f}" width="{slot * 0.6:.1f}" height="{h:.1f}" '
-            f'fill="{colour}"><title>{_e(month)}: {_percent(share)} of {decided} on time by '
-            f"law</title></rect>"
+            f'fill="{colour}"><title>{_e(tip)}</title></rect>'
             f'<text x="{x + slot / 2:.1f}" y="{top + plot_h - h - 3:.1f}" '
             f'text-anchor="middle">{100 * share:.0f}%</text>'
             f'<text x="{x + slot / 2:.1f}" y="{top + plot_h + 27}" text-anchor="middle" '
@@ -1026,39 +1098,42 @@ def _month_chart(clock: str, rows: Sequence[ReportRow], months: Sequence[str]) -
         target = row.target_share
         if target is not None:
             cx, cy = x + slot / 2, top + plot_h * (1 - target)
+            tip = _msg("report.month_target", lang, month=month, share=_percent(target))
             body.append(
                 f'<path class="target" data-month="{_e(month)}" data-measure="target" '
                 f'data-share="{target:.4f}" d="M{cx:.1f} {cy - 5:.1f} L{cx + 5:.1f} {cy:.1f} '
                 f'L{cx:.1f} {cy + 5:.1f} L{cx - 5:.1f} {cy:.1f} Z" fill="{_INK}">'
-                f"<title>{_e(month)}: {_percent(target)} on the regional target</title></path>"
+                f"<title>{_e(tip)}</title></path>"
             )
-    title = f"Share of {clock} clocks on time by law, by month the clock started"
+    title = _msg("report.chart_month", lang, clock=clock)
     return _svg(width, height, title, {"chart": "on-time-by-month", "clock": clock}, body)
 
 
-def _outcome_chart(rows: Sequence[ReportRow]) -> str:
+def _outcome_chart(rows: Sequence[ReportRow], names: Mapping[str, str], lang: str) -> str:
     """Horizontal stacked bars: the outcome of every clock, per service."""
-    label_w, bar_w, row_h, top = 150, 560, 26, 8
+    label_w, bar_w, row_h, top = 190, 560, 26, 8
     width, height = label_w + bar_w + 60, top + row_h * len(rows) + 8
     body = []
     for i, row in enumerate(rows):
         service = row.values["service"]
+        name = names.get(service, service)
         y = top + i * row_h
-        body.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(service)}</text>')
+        body.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(name)}</text>')
         x = float(label_w)
-        for name, label, colour in _OUTCOMES:
-            count = getattr(row, name)
+        for outcome, _, colour in _OUTCOMES:
+            count = getattr(row, outcome)
             if not count:
                 continue
             w = bar_w * count / max(1, row.clocks)
+            said = _msg(f"outcome.{outcome}", lang)
             body.append(
-                f'<rect class="bar" data-service="{_e(service)}" data-outcome="{name}" '
+                f'<rect class="bar" data-service="{_e(service)}" data-outcome="{outcome}" '
                 f'data-count="{count}" x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="18" '
-                f'fill="{colour}"><title>{_e(service)}: {count} {label}</title></rect>'
+                f'fill="{colour}"><title>{_e(name)}: {count} {_e(said)}</title></rect>'
             )
             x += w
         body.append(f'<text x="{label_w + bar_w + 6}" y="{y + 15}">{row.clocks}</text>')
-    title = "Outcome of every clock by law, per service"
+    title = _msg("report.chart_outcome", lang)
     return _svg(width, height, title, {"chart": "outcomes-by-service"}, body)
 
 
@@ -1066,16 +1141,26 @@ def _tile(value: str, label: str) -> str:
     return f'<div class="tile"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
 
 
-def _html_table(report: Report) -> str:
+def _shown(dimension: str, value: str, names: Mapping[str, str]) -> str:
+    """A dimension's value as the page shows it: a service by its name."""
+    return names.get(value, value) if dimension == "service" else value
+
+
+def _html_table(report: Report, names: Mapping[str, str], lang: str) -> str:
     dimensions = report.by or ("",)
-    head = "".join(f'<th class="k">{_e(d)}</th>' for d in dimensions) + "".join(
-        f'<th title="{_e(long)}">{_e(short)}</th>' for short, long, _ in _TEXT_COLUMNS
-    )
+    columns = _columns(lang)
+    head = "".join(
+        f'<th class="k">{_e(_msg(f"dim.{d}", lang) if d else "")}</th>' for d in dimensions
+    ) + "".join(f'<th title="{_e(long)}">{_e(short)}</th>' for short, long, _ in columns)
+    everything = _msg("report.all", lang)
     lines = []
     for row, css in [*((r, "") for r in report.rows), (report.total, ' class="total"')]:
-        keys = [_ALL for _ in dimensions] if css else list(row.values.values())
+        if css:
+            keys = [everything for _ in dimensions]
+        else:
+            keys = [_shown(d, v, names) for d, v in row.values.items()]
         cells = "".join(f'<td class="k">{_e(k)}</td>' for k in keys) + "".join(
-            f"<td>{_e(cell(row))}</td>" for _, _, cell in _TEXT_COLUMNS
+            f"<td>{_e(cell(row))}</td>" for _, _, cell in columns
         )
         lines.append(f"<tr{css}>{cells}</tr>")
     return (
@@ -1084,99 +1169,133 @@ def _html_table(report: Report) -> str:
     )
 
 
-def _breach_table(report: Report) -> str:
+def _breach_table(report: Report, names: Mapping[str, str], lang: str) -> str:
     shown = report.breaches[:_HTML_BREACHES]
+    still_open = _e(_msg("report.still_open", lang))
     rows = "".join(
         "<tr>"
         + "".join(
             f'<td class="k">{_e(v)}</td>'
-            for v in (b.contact_id, b.clock, b.service, b.age_group, b.started_on, b.due_date)
+            for v in (
+                b.contact_id,
+                b.clock,
+                names.get(b.service, b.service),
+                b.age_group,
+                b.started_on,
+                b.due_date,
+            )
         )
-        + f'<td class="k">{"still open" if b.stopped_on is None else _e(b.stopped_on)}</td>'
+        + f'<td class="k">{still_open if b.stopped_on is None else _e(b.stopped_on)}</td>'
         + f"<td>{b.days_over}</td></tr>"
         for b in shown
     )
     more = len(report.breaches) - len(shown)
-    note = (
-        f'<p class="note">and {more} more; the CSV (<code>--format csv --table breaches</code>) '
-        "lists every one.</p>"
-        if more
-        else ""
-    )
+    # The message holds markup (<code>), and only a number is put into it.
+    note = f'<p class="note">{_msg("report.more_breaches", lang, more=more)}</p>' if more else ""
     head = "".join(
-        f'<th class="k">{h}</th>'
-        for h in ("contact", "clock", "service", "age group", "started", "due", "stopped")
+        f'<th class="k">{_e(_msg(key, lang))}</th>'
+        for key in (
+            "col.contact",
+            "dim.clock",
+            "dim.service",
+            "col.age_group",
+            "col.started",
+            "col.due",
+            "col.stopped",
+        )
     )
     return (
-        f'<table class="breaches"><thead><tr>{head}<th>days over</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>{note}"
+        f'<table class="breaches"><thead><tr>{head}<th>{_e(_msg("report.days_over", lang))}'
+        f"</th></tr></thead><tbody>{rows}</tbody></table>{note}"
     )
 
 
-def _html(report: Report) -> str:
+def _html(report: Report, lang: str = "en") -> str:
     total = report.total
+    names = {sid: name.get(lang) for sid, name in report.service_names.items()}
     by_service = report.group(["service"])
-    waiting = [_waiting_chart(row.values["service"], row) for row in by_service if row.care_started]
+    waiting = [
+        _waiting_chart(
+            row.values["service"],
+            names.get(row.values["service"], row.values["service"]),
+            row,
+            lang,
+        )
+        for row in by_service
+        if row.care_started
+    ]
     by_clock_month = report.group(["clock", "month"])
     months = sorted({r.values["month"] for r in by_clock_month})
     clocks = sorted({r.values["clock"] for r in by_clock_month if r.on_time_share is not None})
     month_charts = [
-        _month_chart(c, [r for r in by_clock_month if r.values["clock"] == c], months)
+        _month_chart(c, [r for r in by_clock_month if r.values["clock"] == c], months, lang)
         for c in clocks
     ]
     still = sum(b.still_open for b in report.breaches)
+
+    def m(key: str, **values: object) -> str:
+        return _e(_msg(key, lang, **values))
+
     tiles = [
-        _tile(str(total.clocks), "clocks started in the period"),
-        _tile(_percent(total.on_time_share), "on time by law"),
-        _tile(_percent(total.within_14_days_share), "care within 14 days"),
-        _tile(_percent(total.within_3_months_share), "care within 3 months"),
+        _tile(str(total.clocks), _msg("report.tile_clocks", lang)),
+        _tile(_percent(total.on_time_share), _msg("report.tile_on_time", lang)),
+        _tile(_percent(total.within_14_days_share), _msg("report.tile_14", lang)),
+        _tile(_percent(total.within_3_months_share), _msg("report.tile_3mo", lang)),
         _tile(
-            f"{_number(total.waiting_days_median)} / {_number(total.waiting_days_p90)} d",
-            "median / 90th percentile wait",
+            _msg(
+                "report.days_short",
+                lang,
+                n=f"{_number(total.waiting_days_median)} / {_number(total.waiting_days_p90)}",
+            ),
+            _msg("report.tile_wait", lang),
         ),
-        _tile(str(total.open_past_due), "open clocks past due"),
-        _tile(str(total.declined), "declined (counted apart)"),
+        _tile(str(total.open_past_due), _msg("report.tile_past_due", lang)),
+        _tile(str(total.declined), _msg("report.tile_declined", lang)),
     ]
     if total.target_clocks:
-        tiles.insert(2, _tile(_percent(total.target_share), "on the regional target"))
+        tiles.insert(2, _tile(_percent(total.target_share), _msg("report.tile_target", lang)))
     legend = "".join(
-        f'<span><i style="background:{colour}"></i>{label}</span>' for _, label, colour in _OUTCOMES
+        f'<span><i style="background:{colour}"></i>{m(f"outcome.{outcome}")}</span>'
+        for outcome, _, colour in _OUTCOMES
     )
-    empty = '<p class="note">No {} in this period.</p>'
-    title = f"Access to care: {_span(report)}"
+
+    def empty(key: str) -> str:
+        return f'<p class="note">{m("report.empty", what=_msg(key, lang))}</p>'
+
+    span = _span(report, lang)
+    title = _msg("report.title", lang, span=span)
+    by = ", ".join(_msg(f"dim.{d}", lang) for d in report.by) or _msg("report.total", lang)
+    columns = _columns(lang)
+    lead = _msg("report.lead", lang, span=span, as_of=f"{report.as_of:%Y-%m-%d %H:%M}")
+    outcome_chart = (
+        _outcome_chart(by_service, names, lang) if by_service else empty("report.empty_clocks")
+    )
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)}</title><style>{_CSS}</style></head>
 <body><main>
 <h1>{_e(title)}</h1>
-<p class="lead">Clocks that started {_e(_span(report))} (Europe/Helsinki), as they stood
-at {_e(f"{report.as_of:%Y-%m-%d %H:%M}")}. Made by oneContact from the time-to-care ledger.</p>
+<p class="lead">{_e(lead)}</p>
 <div class="tiles">{"".join(tiles)}</div>
 
-<h2>How long clients waited for care, by service</h2>
-<p class="note">Calendar days from the need assessment to the start of care, one bar a
-week. Green bars are within 14 days; amber within about 3 months (the line is drawn at 91
-days; the figures count calendar months); red beyond. The law allows 14 days for clients
-under 23 and, from 2025, 3 months for clients aged 23 or over.</p>
-<div class="grid">{"".join(f"<figure>{c}</figure>" for c in waiting) or empty.format("care started")}</div>
+<h2>{m("report.h_waiting")}</h2>
+<p class="note">{m("report.note_waiting")}</p>
+<div class="grid">{"".join(f"<figure>{c}</figure>" for c in waiting) or empty("report.empty_care")}</div>
 
-<h2>Share on time, by month</h2>
-<p class="note">Of the clocks that started in each month and are decided (stopped, or past
-their due date), the share that met the statutory limit; a diamond marks the share on the
-regional target, where a region sets one. n = decided clocks.</p>
-<div class="grid">{"".join(f"<figure>{c}</figure>" for c in month_charts) or empty.format("decided clocks")}</div>
+<h2>{m("report.h_month")}</h2>
+<p class="note">{m("report.note_month")}</p>
+<div class="grid">{"".join(f"<figure>{c}</figure>" for c in month_charts) or empty("report.empty_decided")}</div>
 
-<h2>Outcome of every clock, by service</h2>
-<figure><div class="legend">{legend}</div>{_outcome_chart(by_service) if by_service else empty.format("clocks")}</figure>
+<h2>{m("report.h_outcome")}</h2>
+<figure><div class="legend">{legend}</div>{outcome_chart}</figure>
 
-<h2>Figures by {_e(", ".join(report.by) or "total")}</h2>
-{_html_table(report)}
-<p class="note">{_e("; ".join(f"{s} = {long}" for s, long, _ in _TEXT_COLUMNS))}.</p>
+<h2>{m("report.h_figures", by=by)}</h2>
+{_html_table(report, names, lang)}
+<p class="note">{_e("; ".join(f"{s} = {long}" for s, long, _ in columns))}.</p>
 
-<h2>Breaches: {len(report.breaches)} ({still} still open)</h2>
-{_breach_table(report)}
-<p class="note">Definitions: docs/reference/reports.md. Declined clocks (the client
-declined a time offered within the limit) are counted apart, neither met nor breached.</p>
+<h2>{m("report.h_breaches", count=len(report.breaches), still=still)}</h2>
+{_breach_table(report, names, lang)}
+<p class="note">{m("report.note_end")}</p>
 </main></body></html>
 """

@@ -21,6 +21,7 @@ from typing import Protocol
 
 import attrs
 
+from ._text import Label
 from .clocks import Clock, local_date
 from .intake import FirstContact
 from .ruleset import Catalogue, Urgency
@@ -45,8 +46,10 @@ class Route:
 
     A router with a directory (:class:`~oneContact.directory.DirectoryRouter`) also names
     the team member, unit and slot, the due date the slot must meet, whether the care
-    guarantee is at risk, the shared case of a multidisciplinary team, and the ranking
-    steps it applied (``explanation``); the catalogue router leaves them empty.
+    guarantee is at risk, the shared case of a multidisciplinary team, the ranking
+    steps it applied (``explanation``), and whether the client's right to service in their
+    language is not met (``language_right_unmet``, with ``language_notice``, the same
+    words in Finnish, Swedish and English); the catalogue router leaves them empty.
     """
 
     kind: str
@@ -59,6 +62,12 @@ class Route:
     guarantee_at_risk: bool = False
     case: str | None = None
     explanation: tuple[str, ...] = ()
+    language_right_unmet: bool = False
+    """The client has a right to service in their language (the region's
+    ``language_rights``) and this route's member does not speak it."""
+    language_notice: Label | None = None
+    """Why the right is not met, in fi/sv/en (the explanation holds it in the client's
+    language); None when it is met or is no right."""
 
     def to_json(self) -> dict[str, object]:
         """The route as in the public JSON contract.
@@ -80,6 +89,14 @@ class Route:
                 guarantee_at_risk=self.guarantee_at_risk,
                 case=self.case,
                 explanation=list(self.explanation),
+                language_right_unmet=self.language_right_unmet,
+                language_notice=None
+                if self.language_notice is None
+                else {
+                    "fi": self.language_notice.fi,
+                    "sv": self.language_notice.sv,
+                    "en": self.language_notice.en,
+                },
             )
         return data
 
@@ -107,6 +124,10 @@ class RouteRequest:
     """The day a booked slot must meet (see :func:`booking_due_date`), if any."""
     due_basis: str | None = None
     """Where ``due_date`` comes from: a clock id, or ``urgent`` (the same day)."""
+    language_rights: frozenset[str] = frozenset()
+    """The languages in which the client has a right to service (the selected region's
+    ``language_rights``, :attr:`Policies.language_rights`). When the client's language is
+    one of them, a router must honour it or say so; otherwise it is a preference."""
 
 
 class Router(Protocol):

@@ -26,9 +26,10 @@ from ._condition import (
     FieldInfo,
     compile_condition,
 )
-from ._text import LANGUAGES, Label, read_text
+from ._messages import text
+from ._text import LANGUAGES, Label, Untranslated, read_text
 from .clocks import Policies, files_digest
-from .errors import ContactProblem, RuleError, RuleProblem, did_you_mean
+from .errors import ContactProblem, RuleError, RuleProblem, contact_messages, did_you_mean
 from .intake import CHANNELS, FirstContact
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "SERVICE_KINDS",
     "URGENCY_LEVELS",
     "Catalogue",
+    "Person",
     "Question",
     "Questionnaire",
     "Rule",
@@ -51,6 +53,12 @@ Urgency = Literal["emergency", "urgent", "non_urgent", "self_care"]
 URGENCY_LEVELS: tuple[Urgency, ...] = ("emergency", "urgent", "non_urgent", "self_care")
 SERVICE_KINDS = ("emergency", "team_member", "digital_channel", "family_centre", "remedy")
 MAX_QUESTIONS = 180
+REQUIRE_ALL_LANGUAGES = False
+"""Whether loading refuses (``text-language-missing``) a rules directory in which a text a
+person reads lacks Finnish, Swedish or English: rule descriptions, choice labels, policy
+clock descriptions, bases, notes, reasons for no limit, region names and descriptions.
+Off while the bundled rules are being translated; the lead turns it on when they are
+(Kielilaki 423/2003: a Swedish-speaking client has a right to service in Swedish)."""
 MAX_CONCERNS = 40
 MAX_RULES = 5_000
 
@@ -95,30 +103,84 @@ class Question:
     label: Label
     red_flag: bool = False
     choices: tuple[str, ...] = ()
+    choice_labels: Mapping[str, Label] = attrs.field(factory=lambda: MappingProxyType({}), eq=False)
+    """Choice id -> its label, for the choices written with one."""
     minimum: float | None = None
     maximum: float | None = None
     integer: bool = False
     concerns: tuple[str, ...] = ()
 
+    def answer_text(self, value: object, language: str) -> str:
+        """An answer as a person reads it in *language*: a choice's label (with its id),
+        yes or no, a number; "unanswered" for None."""
+        if value is None:
+            return text("unanswered", language)
+        if isinstance(value, bool):
+            return text("yes" if value else "no", language)
+        if isinstance(value, float):
+            return f"{value:g}"
+        found = self.choice_labels.get(str(value)) if self.type == "choice" else None
+        return f"{value} ({found.get(language)})" if found is not None else str(value)
+
     def problem(self, value: object) -> str | None:
         """Why *value* is not a valid answer, or None. Never repeats the value."""
+        found = self.problem_messages(value)
+        return None if found is None else found[0]
+
+    def problem_messages(self, value: object) -> tuple[str, Label] | None:
+        """Why *value* is not a valid answer, for the form's developer (English) and for
+        the client (fi/sv/en), or None. Neither repeats the value: the bounds named are
+        the question's."""
         if self.type == "boolean":
-            return None if isinstance(value, bool) else "must be true or false"
+            return None if isinstance(value, bool) else _why("must be true or false", "boolean")
         if self.type == "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
-                return "must be a number"
+                return _why("must be a number", "number")
             if not -MAX_NUMBER <= value <= MAX_NUMBER:
-                return f"must be between -{MAX_NUMBER:,} and {MAX_NUMBER:,}"
+                return (
+                    f"must be between -{MAX_NUMBER:,} and {MAX_NUMBER:,}",
+                    contact_messages("range:between", low=-MAX_NUMBER, high=MAX_NUMBER),
+                )
             if self.integer and not (isinstance(value, int) or float(value).is_integer()):
-                return "must be a whole number"
+                return _why("must be a whole number", "whole")
             if self.minimum is not None and value < self.minimum:
-                return f"must be at least {self.minimum:g}"
+                return (
+                    f"must be at least {self.minimum:g}",
+                    contact_messages("range:at-least", limit=self.minimum),
+                )
             if self.maximum is not None and value > self.maximum:
-                return f"must be at most {self.maximum:g}"
+                return (
+                    f"must be at most {self.maximum:g}",
+                    contact_messages("range:at-most", limit=self.maximum),
+                )
             return None
         if not isinstance(value, str) or value not in self.choices:
-            return "must be one of " + ", ".join(self.choices)
+            return _why("must be one of " + ", ".join(self.choices), "choice")
         return None
+
+
+def _why(message: str, kind: str) -> tuple[str, Label]:
+    return message, contact_messages(f"answer:{kind}")
+
+
+@attrs.frozen
+class Person:
+    """Someone a contact can be about besides the client (``persons:`` in the
+    questionnaire), e.g. the person an informal carer cares for, or a parent's child.
+
+    A clock a rule starts ``for`` this person follows their right: the care-guarantee
+    policies read this person's age and flags, taken from the answers to the questions
+    named here (ids, never answers: a Person holds no personal data).
+    """
+
+    id: str
+    label: Label
+    age: str
+    """The number question that holds the person's age in years."""
+    highest_care_allowance: str | None = None
+    """The boolean question: does the person receive the highest care allowance."""
+    special_support_child: str | None = None
+    """The boolean question: is the person a child who needs special support."""
 
 
 @attrs.frozen
@@ -127,6 +189,8 @@ class Questionnaire:
 
     concerns: Mapping[str, Concern]
     questions: Mapping[str, Question]
+    persons: Mapping[str, Person] = attrs.field(default=MappingProxyType({}), hash=False)
+    """Whom a contact can be about besides the client, by id (see :class:`Person`)."""
 
     @property
     def red_flags(self) -> tuple[str, ...]:
@@ -179,9 +243,9 @@ class Questionnaire:
                     )
                 )
                 continue
-            why = question.problem(value)
+            why = question.problem_messages(value)
             if why is not None:
-                problems.append(ContactProblem(field, why, "answer-type"))
+                problems.append(ContactProblem(field, why[0], "answer-type", messages=why[1]))
         return problems
 
     def _all_valid(self, concerns: object, answers: object) -> bool:
@@ -265,6 +329,10 @@ class Rule:
     priority: int
     description: Label | None = None
     """What the rule does, for the people who read a decision (fi/sv/en)."""
+    clock_for: Mapping[str, str] = attrs.field(default=MappingProxyType({}), hash=False)
+    """Clock id -> the id of the person (``persons:`` in the questionnaire) whose right the
+    clock follows, for the clocks written ``{clock: ..., for: ...}``; a clock not named
+    here follows the client's own right."""
     when_at: tuple[int | None, int | None] = attrs.field(default=(None, None), eq=False)
     """Line and column of the ``when`` value in the file, as far as known (for the lint)."""
     priority_written: bool = attrs.field(default=False, eq=False)
@@ -302,6 +370,7 @@ class _Collector:
 
     def __init__(self) -> None:
         self.problems: list[RuleProblem] = []
+        self.untranslated: list[Untranslated] = []  # texts lacking fi, sv or en
 
     def add(
         self,
@@ -416,7 +485,7 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
     if not isinstance(doc, Mapping):
         c.add("not-a-mapping", "questionnaire.yaml must hold 'concerns' and 'questions'", path)
         return Questionnaire({}, {})
-    c.unknown_keys(doc, ("concerns", "questions"), path, "questionnaire.yaml")
+    c.unknown_keys(doc, ("concerns", "questions", "persons"), path, "questionnaire.yaml")
     concerns: dict[str, Concern] = {}
     for cid, item, where in _entries(doc, "concerns", "concern", ("id", "label"), path, c):
         concerns[cid] = Concern(cid, _label(item.get("label"), path, where, c, f"concern {cid!r}"))
@@ -441,17 +510,9 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
             )
             continue
         choices: tuple[str, ...] = ()
+        choice_labels: dict[str, Label] = {}
         if qtype == "choice":
-            raw = item.get("choices")
-            if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
-                c.add(
-                    "bad-choices",
-                    f"choice question {qid!r} needs a list of text choices",
-                    path,
-                    where,
-                )
-            else:
-                choices = tuple(raw)
+            choices, choice_labels = _choices(item.get("choices"), qid, path, where, c)
         bounds: list[float | None] = []
         for key in ("min", "max"):
             bound = item.get(key)
@@ -473,6 +534,7 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
             _label(item.get("label"), path, where, c, f"question {qid!r}"),
             red_flag=bool(item.get("red_flag", False)),
             choices=choices,
+            choice_labels=MappingProxyType(choice_labels),
             minimum=bounds[0],
             maximum=bounds[1],
             integer=bool(item.get("integer", False)),
@@ -494,7 +556,128 @@ def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
             "(the rule engine holds about 255 fields a contact)",
             path,
         )
-    return Questionnaire(MappingProxyType(concerns), MappingProxyType(questions))
+    persons = _load_persons(doc, questions, path, c) if doc.get("persons") is not None else {}
+    return Questionnaire(
+        MappingProxyType(concerns), MappingProxyType(questions), MappingProxyType(persons)
+    )
+
+
+_PERSON_KEYS = ("id", "label", "age", "highest_care_allowance", "special_support_child")
+#: The id a clock entry's ``for`` would need for the client: the client is the default
+#: (a plain clock id), so no person may take this name.
+_CLIENT = "client"
+
+
+def _load_persons(
+    doc: Mapping[str, Any], questions: Mapping[str, Question], path: Path, c: _Collector
+) -> dict[str, Person]:
+    """The ``persons:`` of the questionnaire: each names the questions its age and flags
+    are read from, which must be a number question and boolean questions."""
+    persons: dict[str, Person] = {}
+    for pid, item, where in _entries(doc, "persons", "person", _PERSON_KEYS, path, c):
+        if pid == _CLIENT:
+            c.add(
+                "reserved-id",
+                f"person id {pid!r} is reserved: a clock written without 'for' follows the "
+                "client's own right; choose another id, e.g. 'cared_for' or 'child'",
+                path,
+                where,
+            )
+            continue
+        label = _label(item.get("label"), path, where, c, f"person {pid!r}")
+        named: dict[str, str | None] = {}
+        for key, qtype in (
+            ("age", "number"),
+            ("highest_care_allowance", "boolean"),
+            ("special_support_child", "boolean"),
+        ):
+            qid = item.get(key)
+            named[key] = None
+            if qid is None:
+                if key == "age":
+                    c.add(
+                        "missing-key",
+                        f"person {pid!r} needs 'age': the id of the number question that "
+                        "holds their age, e.g. age: child_age",
+                        path,
+                        where,
+                    )
+                continue
+            at = _yaml.value_position(item, key)
+            question = questions.get(qid) if isinstance(qid, str) else None
+            if question is None:
+                c.add(
+                    "unknown-question",
+                    f"'{key}' of person {pid!r} names unknown question {qid!r}; name a "
+                    f"{qtype} question of this questionnaire",
+                    path,
+                    at,
+                    suggestion=did_you_mean(str(qid), questions),
+                )
+            elif question.type != qtype:
+                c.add(
+                    "person-question-type",
+                    f"'{key}' of person {pid!r} names {question.type} question {qid!r}; it "
+                    f"must name a {qtype} question",
+                    path,
+                    at,
+                    suggestion=did_you_mean(
+                        str(qid), [q.id for q in questions.values() if q.type == qtype]
+                    ),
+                )
+            else:
+                named[key] = question.id
+        # Kept even when broken (the directory is refused anyway): a rule's 'for' naming
+        # this person is then not reported as unknown too.
+        persons[pid] = Person(
+            pid,
+            label,
+            named["age"] or "",
+            highest_care_allowance=named["highest_care_allowance"],
+            special_support_child=named["special_support_child"],
+        )
+    return persons
+
+
+def _choices(
+    raw: object, qid: str, path: Path, where: tuple[int | None, int | None], c: _Collector
+) -> tuple[tuple[str, ...], dict[str, Label]]:
+    """A choice question's choices: plain ids, or ``{id: ..., label: {fi, sv, en}}``."""
+    if not isinstance(raw, list) or not raw:
+        c.add("bad-choices", f"choice question {qid!r} needs a list of choices", path, where)
+        return (), {}
+    ids: list[str] = []
+    labels: dict[str, Label] = {}
+    for index, entry in enumerate(raw):
+        at = _yaml.item_position(raw, index)
+        if isinstance(entry, str):
+            ident = entry
+            # A plain id is shown as it is: a text a person reads, without a translation.
+            c.untranslated.append(
+                Untranslated(
+                    path, at[0], at[1], f"choice {ident!r} of question {qid!r}", Label("", "", "")
+                )
+            )
+        elif isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+            ident = entry["id"]
+            c.unknown_keys(entry, ("id", "label"), path, f"a choice of {qid!r}")
+            labels[ident] = _label(
+                entry.get("label"), path, at, c, f"choice {ident!r} of question {qid!r}"
+            )
+        else:
+            c.add(
+                "bad-choices",
+                f"a choice of question {qid!r} is an id, or {{id: ..., label: {{fi: ..., "
+                "sv: ..., en: ...}}",
+                path,
+                at,
+            )
+            continue
+        if ident in ids:
+            c.add("bad-choices", f"choice {ident!r} of {qid!r} is given twice", path, at)
+            continue
+        ids.append(ident)
+    return tuple(ids), labels
 
 
 def load_catalogue(root: Path | str) -> Catalogue:
@@ -699,7 +882,15 @@ def _load_rules(
             if isinstance(rule_id, str):
                 seen[rule_id] = f"{display}:{where[0]}"
             rule = _load_rule(
-                item, where, path, display, fields, concern_codes, catalogue, clock_ids, c
+                item,
+                where,
+                path,
+                display,
+                fields,
+                concern_codes,
+                catalogue,
+                _Clocks(clock_ids, questionnaire.persons),
+                c,
             )
             if rule is not None:
                 rules.append(rule)
@@ -756,7 +947,7 @@ def _load_rule(
     fields: Mapping[str, FieldInfo],
     concerns: frozenset[str],
     catalogue: Catalogue,
-    clock_ids: frozenset[str] | None,
+    known: _Clocks,
     c: _Collector,
 ) -> Rule | None:
     if not isinstance(item, Mapping):
@@ -812,7 +1003,7 @@ def _load_rule(
     services = _names(
         item, "services", catalogue.services, "service", path, rule_id, c, code="unknown-service"
     )
-    clocks = _names(item, "clocks", clock_ids, "clock", path, rule_id, c, code="unknown-clock")
+    clocks, clock_for = _clock_entries(item, known, path, rule_id, c)
     priority = item.get("priority", 100)
     if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 10_000:
         c.add(
@@ -843,6 +1034,13 @@ def _load_rule(
                 _yaml.value_position(item, "description"),
                 rule_id=rule_id,
             )
+        elif not description.complete:
+            at = _yaml.value_position(item, "description")
+            c.untranslated.append(
+                Untranslated(
+                    path, at[0], at[1], f"the description of rule {rule_id!r}", description
+                )
+            )
     if len(c.problems) > before or condition is None:
         return None
     return Rule(
@@ -857,9 +1055,104 @@ def _load_rule(
         clocks=clocks,
         priority=priority,
         description=description,
+        clock_for=MappingProxyType(clock_for),
         when_at=_yaml.value_position(item, "when"),
         priority_written="priority" in item,
     )
+
+
+@attrs.frozen
+class _Clocks:
+    """What a rule's ``clocks:`` entries may name: the clocks of the policies (None when
+    the policies could not be read, so clock ids cannot be checked) and the persons."""
+
+    ids: frozenset[str] | None
+    persons: Mapping[str, Person]
+
+
+_CLOCK_ENTRY_KEYS = ("clock", "for")
+
+
+def _clock_entries(
+    item: Mapping[str, Any], known: _Clocks, path: Path, rule_id: str, c: _Collector
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The clock ids of a rule's ``clocks:`` list, in order, and the person each one
+    written ``{clock: id, for: person}`` follows. An entry is a clock id (the client's
+    own right) or such a mapping; a clock may be named once per rule."""
+    raw = item.get("clocks", [])
+    if raw is None:
+        return (), {}
+    if not isinstance(raw, list):
+        c.add(
+            "not-a-list",
+            "'clocks' must be a list, e.g. [care, {clock: therapy_guarantee, for: child}]",
+            path,
+            _yaml.value_position(item, "clocks"),
+            rule_id=rule_id,
+        )
+        return (), {}
+    clocks: dict[str, int] = {}  # clock id -> its entry's index
+    clock_for: dict[str, str] = {}
+    for i, entry in enumerate(raw):
+        where = _yaml.item_position(raw, i)
+        person: str | None = None
+        if isinstance(entry, Mapping):
+            c.unknown_keys(
+                entry, _CLOCK_ENTRY_KEYS, path, f"a clock entry of rule {rule_id!r}",
+                rule_id=rule_id,
+            )  # fmt: skip
+            name = entry.get("clock")
+            if name is None:
+                c.add(
+                    "missing-key",
+                    "a clock entry written as a mapping needs 'clock', e.g. "
+                    "{clock: therapy_guarantee, for: child}",
+                    path,
+                    where,
+                    rule_id=rule_id,
+                )
+                continue
+            person = entry.get("for")
+            if person is not None and (not isinstance(person, str) or person not in known.persons):
+                declared = ", ".join(known.persons) or "none"
+                c.add(
+                    "unknown-person",
+                    f"clock {name!r} is for unknown person {person!r}; the persons of "
+                    f"questionnaire.yaml are: {declared} (add the person under 'persons:', "
+                    "or leave 'for' out for the client's own right)",
+                    path,
+                    _yaml.value_position(entry, "for"),
+                    rule_id=rule_id,
+                    suggestion=did_you_mean(str(person), known.persons),
+                )
+                person = None
+            where = _yaml.value_position(entry, "clock")
+        else:
+            name = entry
+        if not isinstance(name, str) or (known.ids is not None and name not in known.ids):
+            c.add(
+                "unknown-clock",
+                f"unknown clock {name!r}",
+                path,
+                where,
+                rule_id=rule_id,
+                suggestion=did_you_mean(str(name), known.ids or ()),
+            )
+            continue
+        if name in clocks:
+            c.add(
+                "duplicate-clock",
+                f"clock {name!r} is named twice in this rule (entries {clocks[name] + 1} and "
+                f"{i + 1}); one rule starts a clock once, for one person: remove one entry",
+                path,
+                where,
+                rule_id=rule_id,
+            )
+            continue
+        clocks[name] = i
+        if person is not None:
+            clock_for[name] = person
+    return tuple(clocks), clock_for
 
 
 def _plain_scalar(item: Any, key: str) -> bool:
@@ -867,6 +1160,20 @@ def _plain_scalar(item: Any, key: str) -> bool:
     value = item.get(key)
     style = getattr(value, "style", None)
     return isinstance(value, str) and style in (None, "'", '"') and "\n" not in value
+
+
+def _untranslated_message(u: Untranslated) -> str:
+    missing = u.label.missing
+    if not u.label.en and not u.label.fi and not u.label.sv:
+        fix = "write it as {id: ..., label: {fi: ..., sv: ..., en: ...}}"
+    elif u.label.en and not (u.label.fi or u.label.sv):
+        fix = "write it as {fi: ..., sv: ..., en: <this text>}"
+    else:
+        fix = "add " + ", ".join(f"{lang}: ..." for lang in missing)
+    return (
+        f"{u.what} lacks {', '.join(missing)}; a text a person reads is given in fi, sv "
+        f"and en (Kielilaki 423/2003): {fix}"
+    )
 
 
 def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
@@ -923,6 +1230,10 @@ def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
                 _check_treatment_clocks(root, catalogue, policies, c)
         except RuleError as exc:
             problems_from_files.extend(exc.problems)
+    if REQUIRE_ALL_LANGUAGES:
+        untranslated = [*c.untranslated, *(policies.untranslated if policies else ())]
+        for u in untranslated:
+            c.add("text-language-missing", _untranslated_message(u), u.path, (u.line, u.column))
     problems = problems_from_files + c.problems
     if problems:
         raise RuleError(problems)

@@ -7,6 +7,7 @@ and the command line both use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +57,9 @@ class FixtureCase:
     expect: Mapping[str, Any]
     directory: Path | None = None
     """The directory file the file's cases route with (top-level ``directory:``), if any."""
+    region: str | None = None
+    """The region (``policies/regions/<region>.yaml``) the file's cases are assessed in
+    (top-level ``region:``); None: the run's ``onecontact_region``."""
 
 
 def _plain(node: Any) -> Any:
@@ -85,7 +89,7 @@ def load_fixture_file(path: Path) -> list[FixtureCase]:
         raise FixtureProblem(str(exc)) from None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("cases"), list):
         raise FixtureProblem(f"{path}:1: a fixture file holds a list under 'cases:'")
-    top = ("base_contact", "cases", "description", "directory")
+    top = ("base_contact", "cases", "description", "directory", "region")
     for key in doc:
         if key not in top:
             line, _ = _yaml.key_position(doc, key)
@@ -104,6 +108,12 @@ def load_fixture_file(path: Path) -> list[FixtureCase]:
                 f"{path}:{line}: directory file {doc['directory']!r} not found; give its "
                 "path relative to this fixture file"
             )
+    region = doc.get("region")
+    if region is not None and not (isinstance(region, str) and _REGION.match(region)):
+        line, _ = _yaml.value_position(doc, "region")
+        raise FixtureProblem(
+            f"{path}:{line}: 'region' is a region file's name without .yaml, e.g. etela-pohjanmaa"
+        )
     cases: list[FixtureCase] = []
     names: set[str] = set()
     for index, node in enumerate(doc["cases"]):
@@ -144,9 +154,13 @@ def load_fixture_file(path: Path) -> list[FixtureCase]:
                 now=str(node["now"]) if node.get("now") is not None else None,
                 expect=_plain(expect),
                 directory=directory,
+                region=region,
             )
         )
     return cases
+
+
+_REGION = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 
 
 def _timestamp(text: str, what: str) -> datetime:

@@ -98,9 +98,12 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return collector
 
 
-def _rules_engine(config: pytest.Config, directory: Path | str | None = None) -> Any:
+def _rules_engine(
+    config: pytest.Config, directory: Path | str | None = None, region: str | None = None
+) -> Any:
     """The engine of the configured rules directory (with a fixture file's *directory*
-    of units and members, if it names one), built once per run and shared."""
+    of units and members and its *region*, if it names them), built once per run and
+    shared."""
     from ..directory import Directory  # noqa: PLC0415 -- keep plugin import free of side effects
     from ..engine import Engine  # noqa: PLC0415
     from ..errors import RuleError  # noqa: PLC0415
@@ -108,7 +111,7 @@ def _rules_engine(config: pytest.Config, directory: Path | str | None = None) ->
     engines = config.stash.setdefault(_ENGINES, {})
     rules = (config.rootpath / str(config.getini("onecontact_rules"))).resolve()
     backend = str(config.getoption("onecontact_backend"))
-    region = str(config.getini("onecontact_region")) or None
+    region = region or str(config.getini("onecontact_region")) or None
     key = (str(rules), f"{backend}:{region}:{directory}")
     if key not in engines:
         try:
@@ -164,8 +167,9 @@ class FixtureItem(pytest.Item):
         self.problem = problem
 
     def _engine(self) -> Any:
-        directory = self.case.directory if self.case is not None else None
-        return _rules_engine(self.config, directory)
+        if self.case is None:
+            return _rules_engine(self.config)
+        return _rules_engine(self.config, self.case.directory, self.case.region)
 
     def runtest(self) -> None:
         """Run the case; raise FixtureFailed listing every expectation that did not hold."""

@@ -10,7 +10,11 @@ and checks one promise of oneContact:
 * ``red-flag-never-lowers`` — answering one more red flag yes never lowers the urgency;
 * ``no-clock-before-contact`` — no clock starts or is due before the contact was received;
 * ``same-input-same-output`` — the same contact and the same digest give the same output,
-  assessed twice and by a second engine built from the same rules.
+  assessed twice and by a second engine built from the same rules;
+* ``one-treatment-clock`` — an assessment starts at most one treatment clock for each
+  person, none in an emergency, and one when a non-urgent contact is routed to care under
+  the care guarantee (Terveydenhuoltolaki 1326/2010 § 51: every such wait is counted);
+* ``infant-never-self-care`` — a client under one year old never ends at ``self_care``.
 
 ``check_property(engine, prop)`` raises :class:`PropertyFailed` with the smallest
 contact hypothesis found; ``check_properties(engine)`` runs them all. The pytest plugin
@@ -220,6 +224,39 @@ def _differing(a: Mapping[str, Any], b: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}: {json.dumps(a.get(k))} vs {json.dumps(b.get(k))}" for k in keys)
 
 
+def _one_treatment_clock(c: _Check, drawn: dict[str, Any]) -> str | None:
+    assessment = c.engine.assess(drawn["contact"])
+    ruleset = c.engine.ruleset
+    started = [k for k in assessment.clocks if k.clock in ruleset.policies.treatment_clocks]
+    treatment = [k.clock for k in started]
+    if assessment.urgency == "emergency" and treatment:
+        return f"an emergency also starts the non-urgent treatment clock(s) {', '.join(treatment)}"
+    persons = [k.person for k in started]
+    if len(set(persons)) < len(persons):
+        return f"more than one treatment clock for one person: {', '.join(treatment)}"
+    services = ruleset.catalogue.services
+    care = [r.service for r in assessment.routes if services[r.service].care_guarantee]
+    if assessment.urgency == "non_urgent" and care and not treatment:
+        return (
+            f"a non-urgent contact is routed to {care[0]} (care under the care guarantee) but "
+            "no treatment clock is started"
+        )
+    return None
+
+
+def _infants(questionnaire: Questionnaire) -> list[st.SearchStrategy[dict[str, Any]]]:
+    def infant(contact: dict[str, Any]) -> dict[str, Any]:
+        client = {k: v for k, v in contact["client"].items() if k != "birth_date"}
+        return {"contact": {**contact, "client": {**client, "age": 0}}, "flag": None}
+
+    return [first_contacts(questionnaire).map(infant)]
+
+
+def _infant_never_self_care(c: _Check, drawn: dict[str, Any]) -> str | None:
+    urgency = c.engine.assess(drawn["contact"]).urgency
+    return "a client under one year old is sent to self-care" if urgency == "self_care" else None
+
+
 def _contacts(questionnaire: Questionnaire) -> list[st.SearchStrategy[dict[str, Any]]]:
     return [first_contacts(questionnaire).map(lambda c: {"contact": c, "flag": None})]
 
@@ -255,6 +292,18 @@ PROPERTIES: tuple[Property, ...] = (
         "the same contact and digest give the same output, again and from a second engine",
         _contacts,
         _same_input_same_output,
+    ),
+    Property(
+        "one-treatment-clock",
+        "one treatment clock a person, none in an emergency, one for non-urgent care",
+        _contacts,
+        _one_treatment_clock,
+    ),
+    Property(
+        "infant-never-self-care",
+        "a client under one year old never ends at self_care",
+        _infants,
+        _infant_never_self_care,
     ),
 )
 
