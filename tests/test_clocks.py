@@ -664,7 +664,7 @@ def test_care_unknown_age_gets_the_stricter_limit(policies: Policies) -> None:
         (hki(2024, 11, 30), ADULT, date(2025, 2, 28), "3 months"),
         # From 2025, 23 or over: 6 months. Mon 10.3.2025 -> Wed 10.9.2025.
         (hki(2025, 3, 10), ADULT, date(2025, 9, 10), "6 months"),
-        # From 2025, under 23: 3 months (unconfirmed). Mon 10.3.2025 -> Tue 10.6.2025.
+        # From 2025, under 23: 3 months (§ 51 b(4), 848/2024). Mon 10.3.2025 -> Tue 10.6.2025.
         (hki(2025, 3, 10), ClockSubject(age=10), date(2025, 6, 10), "3 months"),
     ],
 )
@@ -676,10 +676,11 @@ def test_oral_care(
     assert (expected, limit) == (clock.due_date, clock.limit)
 
 
-def test_oral_care_under_23_is_marked_unconfirmed(policies: Policies) -> None:
-    """domain.md marks the 2025 under-23 value unconfirmed; the basis says so."""
+def test_oral_care_under_23_cites_its_subsection(policies: Policies) -> None:
+    """The 2025 under-23 value is § 51 b(4) of 848/2024; the basis names it."""
     clock = after_assessment(policies, "oral_care", hki(2025, 3, 10), ClockSubject(age=10))
-    assert "UNCONFIRMED" in clock.basis
+    assert "§ 51 b(4)" in clock.basis
+    assert "UNCONFIRMED" not in clock.basis
 
 
 @pytest.mark.parametrize(
@@ -689,8 +690,9 @@ def test_oral_care_under_23_is_marked_unconfirmed(policies: Policies) -> None:
         (hki(2025, 5, 2), 20, date(2025, 5, 30), "28 days"),
         # In force from Thu 1.5.2025 (inclusive): + 28 = Thu 29.5 Ascension -> Fri 30.5.
         (hki(2025, 5, 1), 20, date(2025, 5, 30), "28 days"),
-        # Wed 30.4.2025: no therapy guarantee yet.
-        (hki(2025, 4, 30), 20, None, None),
+        # Wed 30.4.2025: no therapy guarantee yet; the care limit of the day, under 23:
+        # 14 days -> Wed 14.5.2025.
+        (hki(2025, 4, 30), 20, date(2025, 5, 14), "14 days"),
         # 23 or over: no limit.
         (hki(2025, 5, 2), 23, None, None),
     ],
@@ -698,7 +700,8 @@ def test_oral_care_under_23_is_marked_unconfirmed(policies: Policies) -> None:
 def test_therapy_guarantee(
     policies: Policies, assessed: datetime, age: int, expected: date | None, limit: str | None
 ) -> None:
-    """From 2025-05-01, under 23: treatment starts within 28 days; otherwise no limit."""
+    """From 2025-05-01, under 23: treatment starts within 28 days; 23 or over: no limit;
+    before 2025-05-01 the care limit of the day."""
     clock = after_assessment(policies, "therapy_guarantee", assessed, ClockSubject(age=age))
     assert (expected, limit) == (clock.due_date, clock.limit)
     if expected is None:
@@ -836,6 +839,7 @@ def test_clock_ids_events_and_starts_on(policies: Policies) -> None:
         "need_assessment",
         "care",
         "planned_care",
+        "doctor_visit",
         "oral_care",
         "therapy_guarantee",
         # § 52-53 (specialised care; psychiatry for under-23s)
@@ -857,7 +861,12 @@ def test_clock_ids_events_and_starts_on(policies: Policies) -> None:
         "child_welfare_decision",
         "child_welfare_assessment",
     }
-    assert policies.events == set(STANDARD_EVENTS)
+    # health.yaml declares the two events of the nurse-then-doctor clock (§ 51 a(2)).
+    assert policies.events == set(STANDARD_EVENTS) | {"doctor_needed", "doctor_seen"}
+    assert (policies.starts_on("doctor_visit"), policies.stops_on("doctor_visit")) == (
+        "doctor_needed",
+        ("doctor_seen",),
+    )
     assert {"care_offered", "offer_declined"} <= policies.events
     assert policies.starts_on("care") == "need_assessed"
     assert policies.starts_on("need_assessment") == "contact_received"
@@ -1561,6 +1570,7 @@ def test_the_switch_is_per_clock(policies: Policies, tmp_path: Path) -> None:
     assert declining == {
         "care",
         "planned_care",
+        "doctor_visit",
         "oral_care",
         "therapy_guarantee",
         "specialised_treatment",
@@ -1968,8 +1978,9 @@ DATA_SET: list[
     ),
     (
         # Tue 29.4.2025, age 19: care 14 days -> Tue 13.5.2025, started Mon 12.5 -> met.
-        # The therapy guarantee is in force only from Thu 1.5.2025: no due date; stopped
-        # by the same care_started -> met.
+        # The therapy guarantee is in force only from Thu 1.5.2025: before it the clock
+        # carries the care limit of the day, under 23 14 days -> Tue 13.5.2025; stopped by
+        # the same care_started Mon 12.5 -> met.
         "two days before the therapy guarantee",
         ClockSubject(age=19),
         hki(2025, 4, 29, 10),
@@ -1978,7 +1989,7 @@ DATA_SET: list[
         {
             "need_assessment": (date(2025, 4, 29), "met"),
             "care": (date(2025, 5, 13), "met"),
-            "therapy_guarantee": (None, "met"),
+            "therapy_guarantee": (date(2025, 5, 13), "met"),
         },
     ),
     (

@@ -275,7 +275,7 @@ def test_stored_contact_holds_no_free_text(ledger_url: str, ledger: Ledger, asse
     contact_id, digest, clocks, urgency, services, age, birth, allowance, special = contact
     assert "c-1" == contact_id
     assert 64 == len(digest)
-    assert "care need_assessment" == clocks  # in the assessment's (hit-policy) order
+    assert "care doctor_visit need_assessment" == clocks  # in the assessment's (hit-policy) order
     assert "non_urgent" == urgency
     assert all(s.replace("_", "").isalnum() for s in services.split())
     assert (40, None, 0, 0) == (age, birth, allowance, special)
@@ -1055,7 +1055,7 @@ def test_a_ledger_from_before_persons_gains_the_column_and_keeps_its_contacts(
         store(ledger, assess, "old-1", hki(2025, 3, 4, 10))
     _raw(ledger_url, "ALTER TABLE ledger_contacts DROP COLUMN clock_persons")
     with Ledger.open(ledger_url, policies=persons_engine.ruleset.policies) as ledger:
-        assert {"care", "need_assessment"} == set(
+        assert {"care", "doctor_visit", "need_assessment"} == set(
             by_id(ledger.clocks("old-1", now=hki(2025, 3, 5)))
         )
         ledger.record_assessment(parent_assessment(persons_engine, "p-1", 15))
