@@ -46,7 +46,10 @@ questions:
     label: {fi: Kipu, sv: Smärta, en: Pain}
   - id: symptom_duration
     type: choice
-    choices: [hours, days, weeks]
+    choices:
+      - {id: hours, label: {fi: tunteja, sv: timmar, en: hours}}
+      - {id: days, label: {fi: päiviä, sv: dagar, en: days}}
+      - {id: weeks, label: {fi: viikkoja, sv: veckor, en: weeks}}
     label: {fi: Kesto, sv: Längd, en: Duration}
 """
 

@@ -854,8 +854,10 @@ def test_clock_ids_events_and_starts_on(policies: Policies) -> None:
         "social_need_assessment",
         "social_assessment_completion",
         "older_people_services",
-        # Sosiaalihuoltolaki § 25 (therapy guarantee, HE 131/2024): under-23s, one month
+        # Sosiaalihuoltolaki § 25 a, § 45(3) (1108/2024): under-23s, one month
         "youth_mental_health_support",
+        # Vammaispalvelulaki 380/1987 § 3 a; Sosiaalihuoltolaki § 36(2)(3) (677/2023)
+        "disability_need_assessment",
         # Lastensuojelulaki § 26
         "child_welfare_urgent_assessment",
         "child_welfare_decision",
@@ -1443,7 +1445,7 @@ def test_psychiatry_treatment_by_age(
 
 
 @pytest.mark.parametrize(
-    ("decided", "subject", "expected"),
+    ("contact", "subject", "expected"),
     [
         # Fri 29.11.2024 + 3 months = 29.2.2025, which does not exist -> Fri 28.2.2025.
         (hki(2024, 11, 29), ClockSubject(age=82), date(2025, 2, 28)),
@@ -1453,20 +1455,31 @@ def test_psychiatry_treatment_by_age(
         (hki(2025, 3, 21), ClockSubject(age=68), date(2025, 6, 23)),
     ],
 )
-def test_older_people_services_within_three_months_of_the_decision(
-    policies: Policies, decided: datetime, subject: ClockSubject, expected: date
+def test_older_people_services_within_three_months_of_the_matter_pending(
+    policies: Policies, contact: datetime, subject: ClockSubject, expected: date
 ) -> None:
-    """Vanhuspalvelulaki § 18: decided services carried out within 3 months."""
+    """Vanhuspalvelulaki § 18 as amended by 876/2022 (from 2023-01-01): the decision on
+    an older person's services is carried out within 3 months of the matter becoming
+    pending, the contact; a decision a week later does not move the due date."""
     clock = one(
         policies,
         "older_people_services",
-        decided - timedelta(days=10),
+        contact,
         subject=subject,
-        events={"decision_made": decided},
+        events={"decision_made": contact + timedelta(days=7)},
     )
     assert (expected, "3 months") == (clock.due_date, clock.limit)
-    assert "Vanhuspalvelulaki 980/2012 § 18" in clock.basis
+    assert "Vanhuspalvelulaki 980/2012 § 18 (876/2022" in clock.basis
     assert clock.stops_on == ("service_started",)
+
+
+def test_older_people_services_before_2023_has_no_contact_counted_limit(
+    policies: Policies,
+) -> None:
+    """Before 876/2022 the 3 months ran from the decision: not counted from a contact."""
+    clock = one(policies, "older_people_services", hki(2022, 12, 30), subject=ClockSubject(age=82))
+    assert (None, None) == (clock.due_date, clock.limit)
+    assert "until 2022-12-31" in clock.basis
 
 
 @pytest.mark.parametrize("clock_id", URGENT)
@@ -2009,8 +2022,8 @@ DATA_SET: list[
     (
         # Thu 19.6.2025 14:00, age 75: 7th weekday: Fri 20.6 Midsummer Eve off, Mon 23 (1),
         # Tue 24 (2), Wed 25 (3), Thu 26 (4), Fri 27 (5), Mon 30 (6), Tue 1.7 (7);
-        # assessed Mon 30.6 -> met. Services decided Thu 3.7.2025: 3 months -> Fri 3.10.2025;
-        # nothing by Mon 6.10 -> breached.
+        # assessed Mon 30.6 -> met. Services within 3 months of the matter becoming pending
+        # (the contact, 876/2022): Fri 19.9.2025; nothing by Mon 6.10 -> breached.
         "older person over Midsummer",
         ClockSubject(age=75),
         hki(2025, 6, 19, 14),
@@ -2018,7 +2031,7 @@ DATA_SET: list[
         hki(2025, 10, 6),
         {
             "social_need_assessment": (date(2025, 7, 1), "met"),
-            "older_people_services": (date(2025, 10, 3), "breached"),
+            "older_people_services": (date(2025, 9, 19), "breached"),
         },
     ),
     (

@@ -311,15 +311,16 @@ def test_check_refuses_a_text_lacking_a_language(
     assert "fi, sv and en" in problems[0]
 
 
-def test_the_refusal_waits_for_the_switch(tmp_path: Path) -> None:
-    """With REQUIRE_ALL_LANGUAGES off (while the bundled rules are translated), an
+def test_the_refusal_waits_for_the_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The switch is on; turned off (a region translating its copy for a tool run), an
     untranslated text loads."""
     rules = translated_rules(tmp_path / "rules")
     path = rules / "rules.yaml"
     path.write_text(
         path.read_text(encoding="utf-8").replace(_EDITS[0][1], _EDITS[0][2]), encoding="utf-8"
     )
-    assert ruleset.REQUIRE_ALL_LANGUAGES is False
+    assert ruleset.REQUIRE_ALL_LANGUAGES is True
+    monkeypatch.setattr(ruleset, "REQUIRE_ALL_LANGUAGES", False)
     loaded = ruleset.load_ruleset(rules)
     assert loaded.rules[0].description is not None
     assert ("fi", "sv") == loaded.rules[0].description.missing

@@ -123,7 +123,7 @@ def test_a_contradiction_is_found_at_its_when_line(tmp_path: Path) -> None:
         planted="""\
         rules:
           - id: planted.never
-            description: Children who are also pensioners.
+            description: {fi: Eläkeläislapset, sv: Pensionärsbarn, en: Children who are also pensioners.}
             when: "age < 18 and age >= 65"
             urgency: non_urgent
             services: [nurse]

@@ -49,7 +49,7 @@ def test_condition_typo_names_file_line_column_rule_and_suggestion(tmp_path: Pat
         ("clocks: [need_asessment]", "unknown-clock", "need_assessment"),
         ("priorty: 3\n    urgency: urgent", "unknown-key", "priority"),
         ("priority: high\n    urgency: urgent", "bad-priority", None),
-        ("description: no outcome here", "no-outcome", None),
+        ("description: {fi: ei, sv: inget, en: no outcome here}", "no-outcome", None),
     ],
 )
 def test_each_outcome_is_type_checked(

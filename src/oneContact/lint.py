@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._condition import Any_, Cond, Const, Test, dnf
+from ._condition import Any_, Cond, Const, Missing, Present, Test, dnf
 from ._sat import Domain, Unknown, domains, key_satisfiable, negate, solve
 from ._trace import atom_text, atoms
 from .errors import ContactError, location
@@ -142,6 +142,7 @@ class _Lint:
         self.places = _places(ruleset)
         self.findings: list[LintFinding] = []
         self._engine: Engine | None = None
+        self._untreated_found: set[str] = set()
 
     # -- helpers
     def satisfy(self, conditions: Sequence[Cond]) -> _Example | Unknown | None:
@@ -349,49 +350,66 @@ class _Lint:
     def treatment_clocks(self) -> None:
         """Rules that route to care under the care guarantee and can end non-urgent while
         no fired rule starts a treatment clock (the engine then starts the catalogue's
-        default, which is right only by chance: a follow-up needs planned_care)."""
+        default, which is right only by chance: a follow-up needs planned_care).
+
+        Decided exactly for contacts about one concern at a time: a rule author writes
+        each topic's clocks for its own contacts, and over every mix of concerns the
+        question grows past what can be decided in seconds. Contacts about several
+        concerns are held by the engine's default and the ``one-treatment-clock``
+        property."""
         services = self.ruleset.catalogue.services
         treatment = self.ruleset.policies.treatment_clocks
-        blockers = [negate(r.condition) for r in self.rules if r.urgency in _URGENT_OR_MORE]
-        non_urgent = [r.condition for r in self.rules if r.urgency == "non_urgent"]
-        self_care = [r.condition for r in self.rules if r.urgency == "self_care"]
-        # The urgency is non_urgent when no urgent rule fires (blockers) and a non_urgent
-        # rule fires, or, with non_urgent the default, no self_care rule fires either.
-        ends: list[Cond] = []
-        if self.ruleset.catalogue.default_urgency != "non_urgent":
-            ends.append(Any_(tuple(non_urgent)) if non_urgent else Const(False))
-        elif self_care:
-            ends.append(Any_((*non_urgent, negate(Any_(tuple(self_care))))))
-        untreated = [negate(r.condition) for r in self.rules if set(r.clocks) & treatment]
-        for rule in self.rules:
-            care = [s for s in rule.services if services[s].care_guarantee]
-            if not care:
-                continue
-            found = self.satisfy([rule.condition, *blockers, *ends, *untreated])
-            if not isinstance(found, _Example):
-                continue
-            assessment = self.assess(found.fact)
-            started = {c.clock for c in assessment.clocks}
-            declared = {c for f in assessment.fired for c in self.clocks_of[f.rule]}
-            if assessment.urgency != "non_urgent" or declared & treatment:
-                continue  # pragma: no cover - the search and the engine disagree
-            default = sorted(started & treatment)
-            self.add_rule_finding(
-                "no-treatment-clock",
-                rule,
-                f"{rule.id!r} routes to {care[0]!r} (care under the care guarantee), and e.g. "
-                f"{self.describe(found)} ends non_urgent with no fired rule starting a "
-                "treatment clock"
-                + (f": only the catalogue's default {default[0]!r} is started" if default else ""),
-                "add the treatment clock this care needs (care, planned_care, oral_care, "
-                f"therapy_guarantee, ...) to {rule.id!r} or to a rule that fires with it; or "
-                "mark the service 'care_guarantee: false' in catalogue.yaml if it is outside "
-                "the care guarantee",
-            )
-
-    @property
-    def clocks_of(self) -> Mapping[str, tuple[str, ...]]:
-        return {r.id: r.clocks for r in self.rules}
+        clocks_of = {r.id: r.clocks for r in self.rules}
+        for concern in self.concerns:
+            only: list[Cond] = [
+                Present(f"c__{concern}"),
+                *(Missing(f"c__{other}") for other in self.concerns if other != concern),
+            ]
+            # The rules that can fire on a contact about this concern alone.
+            here = [
+                r for r in self.rules if isinstance(self.satisfy([r.condition, *only]), _Example)
+            ]
+            blockers = [negate(r.condition) for r in here if r.urgency in _URGENT_OR_MORE]
+            non_urgent = [r.condition for r in here if r.urgency == "non_urgent"]
+            self_care = [r.condition for r in here if r.urgency == "self_care"]
+            # non_urgent: no urgent rule fires (blockers), and a non_urgent rule fires or,
+            # with non_urgent the default, no self_care rule fires either.
+            ends: list[Cond] = []
+            if self.ruleset.catalogue.default_urgency != "non_urgent":
+                ends.append(Any_(tuple(non_urgent)) if non_urgent else Const(False))
+            elif self_care:
+                ends.append(Any_((*non_urgent, negate(Any_(tuple(self_care))))))
+            untreated = [negate(r.condition) for r in here if set(r.clocks) & treatment]
+            for rule in here:
+                care = [s for s in rule.services if services[s].care_guarantee]
+                if not care or rule.id in self._untreated_found:
+                    continue
+                found = self.satisfy([rule.condition, *only, *blockers, *ends, *untreated])
+                if not isinstance(found, _Example):
+                    continue
+                assessment = self.assess(found.fact)
+                started = {c.clock for c in assessment.clocks}
+                declared = {c for f in assessment.fired for c in clocks_of[f.rule]}
+                if assessment.urgency != "non_urgent" or declared & treatment:
+                    continue  # pragma: no cover - the search and the engine disagree
+                self._untreated_found.add(rule.id)
+                default = sorted(started & treatment)
+                self.add_rule_finding(
+                    "no-treatment-clock",
+                    rule,
+                    f"{rule.id!r} routes to {care[0]!r} (care under the care guarantee), and "
+                    f"e.g. {self.describe(found)} ends non_urgent with no fired rule starting "
+                    "a treatment clock"
+                    + (
+                        f": only the catalogue's default {default[0]!r} is started"
+                        if default
+                        else ""
+                    ),
+                    "add the treatment clock this care needs (care, planned_care, oral_care, "
+                    f"therapy_guarantee, ...) to {rule.id!r} or to a rule that fires with it; "
+                    "or mark the service 'care_guarantee: false' in catalogue.yaml if it is "
+                    "outside the care guarantee",
+                )
 
     def assess(self, fact: Mapping[str, Any]) -> Assessment:
         """The engine's assessment of a contact built from the witness *fact*."""

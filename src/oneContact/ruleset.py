@@ -53,12 +53,13 @@ Urgency = Literal["emergency", "urgent", "non_urgent", "self_care"]
 URGENCY_LEVELS: tuple[Urgency, ...] = ("emergency", "urgent", "non_urgent", "self_care")
 SERVICE_KINDS = ("emergency", "team_member", "digital_channel", "family_centre", "remedy")
 MAX_QUESTIONS = 180
-REQUIRE_ALL_LANGUAGES = False
+REQUIRE_ALL_LANGUAGES = True
 """Whether loading refuses (``text-language-missing``) a rules directory in which a text a
 person reads lacks Finnish, Swedish or English: rule descriptions, choice labels, policy
 clock descriptions, bases, notes, reasons for no limit, region names and descriptions.
-Off while the bundled rules are being translated; the lead turns it on when they are
-(Kielilaki 423/2003: a Swedish-speaking client has a right to service in Swedish)."""
+On: a Swedish-speaking client has a right to service in Swedish (Kielilaki 423/2003), so
+no text reaches a client in a language they did not choose. A region translating a copy
+of the rules step by step can turn it off for a tool run, never for a service."""
 MAX_CONCERNS = 40
 MAX_RULES = 5_000
 
