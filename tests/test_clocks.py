@@ -1,4 +1,4 @@
-"""Tests of oneContact.clocks, written from the law (/work/shared/domain.md).
+"""Tests of oneContact.clocks, written from the law (docs/explanation/law-index.md).
 
 Every expected date was worked out by hand with a printed calendar; the reasoning is in the
 comment beside each case. Finnish days that are not weekdays, from the almanac:

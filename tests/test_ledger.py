@@ -1,6 +1,6 @@
 """Tests of oneContact.ledger, on SQLite and (when a server is reachable) PostgreSQL.
 
-Every expected date is worked out by hand from the law (/work/shared/domain.md) in the
+Every expected date is worked out by hand from the law (docs/explanation/law-index.md) in the
 comment beside it. Finnish days that are not weekdays, from the almanac:
 2023: none in late August - November besides weekends (All Saints' Sat 4.11).
 2024-25: Christmas Eve Tue 24.12, Christmas Wed 25.12, St Stephen's Thu 26.12;

@@ -3,7 +3,7 @@ splits, the formats, the HTML page in headless Chromium, and the ledger's stream
 
 The data set (period 2025-01-01 to 2025-02-28, judged as of 2025-04-30 12:00, law of
 2025 with Etelä-Pohjanmaa's 7-day target for ``care``). Every date below is worked out
-from /work/shared/domain.md; 2025 days that are not weekdays here: Wed 1.1, Mon 6.1, and
+from the law (docs/explanation/law-index.md); 2025 days that are not weekdays here: Wed 1.1, Mon 6.1, and
 weekends (1.2 Sat, 3.5 Sat; 1.5 Thu is May Day). Need assessment: the same day (contact
 in office hours 08-16). Care: under 23, 14 days; 23 or over, 3 months; a due date on a
 day off moves to the next weekday. Target: 7 days, never later than the law.
