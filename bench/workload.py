@@ -134,7 +134,12 @@ def _questionnaire(rng: random.Random) -> dict[str, Any]:
             {
                 "id": f"pick_{i:02d}",
                 "type": "choice",
-                "choices": list(_CHOICE_SETS[i % len(_CHOICE_SETS)]),
+                # Every text a person reads is in fi, sv and en (onecontact check refuses
+                # a rules directory where one is not): choices carry labels.
+                "choices": [
+                    {"id": choice, "label": _label(choice)}
+                    for choice in _CHOICE_SETS[i % len(_CHOICE_SETS)]
+                ],
                 "concerns": rng.sample(CONCERNS, 2),
             }
         )
@@ -190,7 +195,8 @@ class _Conditions:
 
     def choice(self, concern: str) -> str:
         question = self.question("choice", concern)
-        picks = self.rng.sample(question["choices"], self.rng.choice((1, 2)))
+        ids = [choice["id"] for choice in question["choices"]]
+        picks = self.rng.sample(ids, self.rng.choice((1, 2)))
         if len(picks) == 1:
             return f"{question['id']} == '{picks[0]}'"
         return f"{question['id']} in [{', '.join(repr(p) for p in picks)}]"

@@ -57,6 +57,7 @@ CATALOGUE = """\
 defaults:
   urgency: non_urgent
   fallback_service: service_coordinator
+  treatment_clock: care
 needs:
   - id: acute_care
     label: {fi: Akuutti hoito, sv: Akut vård, en: Acute care}

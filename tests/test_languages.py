@@ -171,7 +171,8 @@ def translated_rules(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for name, content in {
         "questionnaire": LABELLED_QUESTIONNAIRE,
-        "catalogue": CATALOGUE,
+        # its policies have no treatment clock for the catalogue's default to name
+        "catalogue": CATALOGUE.replace("  treatment_clock: care\n", ""),
         "rules": DESCRIBED_RULES,
     }.items():
         (root / f"{name}.yaml").write_text(content, encoding="utf-8")

@@ -24,10 +24,7 @@ from .conftest import CATALOGUE, write_rules
 MakeContact = Callable[..., dict[str, Any]]
 
 # The test catalogue with a dentist (oral care) and the catalogue's default treatment clock.
-WITH_DEFAULT = CATALOGUE.replace(
-    "  fallback_service: service_coordinator\n",
-    "  fallback_service: service_coordinator\n  treatment_clock: care\n",
-) + (
+WITH_DEFAULT = CATALOGUE + (
     "  - id: dentist\n"
     "    kind: team_member\n"
     "    treatment_clock: oral_care\n"

@@ -235,7 +235,13 @@ def _one_treatment_clock(c: _Check, drawn: dict[str, Any]) -> str | None:
     if len(set(persons)) < len(persons):
         return f"more than one treatment clock for one person: {', '.join(treatment)}"
     services = ruleset.catalogue.services
-    care = [r.service for r in assessment.routes if services[r.service].care_guarantee]
+    # Care under the guarantee with a treatment clock to start (a catalogue without
+    # defaults.treatment_clock names none: nothing the engine could start).
+    care = [
+        r.service
+        for r in assessment.routes
+        if services[r.service].care_guarantee and services[r.service].treatment_clock
+    ]
     if assessment.urgency == "non_urgent" and care and not treatment:
         return (
             f"a non-urgent contact is routed to {care[0]} (care under the care guarantee) but "
