@@ -467,32 +467,24 @@ class Engine:
         )
         warnings_: tuple[str, ...] = ()
         router = self._router
+        request = RouteRequest(
+            valid,
+            urgency,
+            tuple(services.values()),
+            catalogue,
+            clocks,
+            language_rights=policies.language_rights,
+        )
         if isinstance(router, DirectoryRouter):
+            # A directory books slots: against the due date of the clock that counts.
             due, basis = booking_due_date(
                 urgency,
                 valid.received_at,
                 _provisional(clocks, subject, others, valid, events, policies, self._provisional),
             )
-            request = RouteRequest(
-                valid,
-                urgency,
-                tuple(services.values()),
-                catalogue,
-                clocks,
-                due,
-                basis,
-                policies.language_rights,
-            )
+            request = attrs.evolve(request, due_date=due, due_basis=basis)
             routes, warnings_ = router.route_with_warnings(request)
         else:
-            request = RouteRequest(
-                valid,
-                urgency,
-                tuple(services.values()),
-                catalogue,
-                clocks,
-                language_rights=policies.language_rights,
-            )
             routes = router.route(request)
         return Assessment(
             contact_id=valid.contact_id,
