@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from .engine import Assessment, Engine
-from .errors import ContactError, ContactProblem, OneContactError, read_text_file
+from .errors import ContactError, ContactProblem, ReplayError, read_text_file
 from .ruleset import URGENCY_LEVELS, Urgency
 
 __all__ = [
@@ -291,10 +291,6 @@ def _contact_id(contact: Any) -> str:
 
 
 # ---------------------------------------------------------------- replay
-
-
-class ReplayError(OneContactError, ValueError):
-    """A stored assessment cannot be replayed with this engine (another digest, bad JSON)."""
 
 
 def replay(

@@ -28,7 +28,7 @@ from ._text import LANGUAGES, Label
 from .clocks import HELSINKI, Calendar, local_date
 from .errors import RuleError, RuleProblem, did_you_mean
 from .route import CatalogueRouter, Route, RouteRequest
-from .ruleset import Catalogue, _Collector, _load_catalogue
+from .ruleset import Catalogue, load_catalogue
 
 __all__ = [
     "COORDINATOR",
@@ -291,11 +291,7 @@ def _catalogue(rules: str | Path | Catalogue | None) -> Catalogue:
         return rules
     root = Path(rules) if rules is not None else bundled_rules_directory()
     # Only the catalogue names roles: read it alone, refused whole like any rule file.
-    collector = _Collector()
-    catalogue = _load_catalogue(root, collector)
-    if collector.problems:
-        raise RuleError(collector.problems)
-    return catalogue
+    return load_catalogue(root)
 
 
 def _roles(catalogue: Catalogue) -> set[str]:

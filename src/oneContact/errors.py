@@ -21,7 +21,9 @@ __all__ = [
     "CONTACT_MESSAGES",
     "ContactError",
     "ContactProblem",
+    "LedgerError",
     "OneContactError",
+    "ReplayError",
     "RuleError",
     "RuleProblem",
     "contact_messages",
@@ -351,3 +353,20 @@ class RuleError(OneContactError, ValueError):
         self.rule_id = first.rule_id
         self.suggestion = first.suggestion
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class LedgerError(OneContactError, ValueError):
+    """The ledger refused a call; nothing was changed.
+
+    ``field`` names what is wrong (``event``, ``at``, ``events[3].event_id``, ...),
+    ``code`` is a stable identifier of the kind of problem, and the message says the fix.
+    """
+
+    def __init__(self, code: str, field: str, message: str) -> None:
+        self.code = code
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class ReplayError(OneContactError, ValueError):
+    """A stored assessment cannot be replayed with this engine (another digest, bad JSON)."""

@@ -104,7 +104,7 @@ from . import _projection
 from ._bundled import bundled_rules_directory
 from .clocks import HELSINKI, Calendar, Clock, ClockSubject, Judged, Policies, local_date, micros
 from .engine import Assessment
-from .errors import OneContactError, did_you_mean
+from .errors import LedgerError, did_you_mean
 from .intake import looks_like_identity_code
 
 if TYPE_CHECKING:  # pragma: no cover - psycopg is imported only for postgresql:// ledgers
@@ -139,19 +139,6 @@ _RETRIES = 5
 _SQLITE_CANNOT_WRITE = frozenset(
     {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY}
 )
-
-
-class LedgerError(OneContactError, ValueError):
-    """The ledger refused a call; nothing was changed.
-
-    ``field`` names what is wrong (``event``, ``at``, ``events[3].event_id``, ...),
-    ``code`` is a stable identifier of the kind of problem, and the message says the fix.
-    """
-
-    def __init__(self, code: str, field: str, message: str) -> None:
-        self.code = code
-        self.field = field
-        super().__init__(f"{field}: {message}")
 
 
 @attrs.frozen

@@ -27,6 +27,7 @@ from ._condition import (
     compile_condition,
 )
 from ._messages import text
+from ._problems import ProblemCollector
 from ._text import LANGUAGES, Label, Untranslated, read_text
 from .clocks import Policies, files_digest
 from .errors import ContactProblem, RuleError, RuleProblem, contact_messages, did_you_mean
@@ -366,48 +367,6 @@ class RuleSet:
 # ---------------------------------------------------------------- loading
 
 
-class _Collector:
-    """Gathers problems so that one run reports all of them."""
-
-    def __init__(self) -> None:
-        self.problems: list[RuleProblem] = []
-        self.untranslated: list[Untranslated] = []  # texts lacking fi, sv or en
-
-    def add(
-        self,
-        code: str,
-        message: str,
-        path: Path,
-        where: tuple[int | None, int | None] = (None, None),
-        *,
-        rule_id: str | None = None,
-        suggestion: str | None = None,
-    ) -> None:
-        self.problems.append(
-            RuleProblem(code, message, path, where[0], where[1], rule_id, suggestion)
-        )
-
-    def unknown_keys(
-        self,
-        node: Mapping[str, Any],
-        allowed: Sequence[str],
-        path: Path,
-        what: str,
-        *,
-        rule_id: str | None = None,
-    ) -> None:
-        for key in node:
-            if key not in allowed:
-                self.add(
-                    "unknown-key",
-                    f"unknown key {key!r} in {what}; allowed: {', '.join(allowed)}",
-                    path,
-                    _yaml.key_position(node, key),
-                    rule_id=rule_id,
-                    suggestion=did_you_mean(str(key), allowed),
-                )
-
-
 def _display(path: Path, root: Path) -> str:
     # Relative to the rules directory, not to where it lies: a copy of the same files
     # under another name has the same digest and must explain decisions the same way.
@@ -419,7 +378,7 @@ def _digest(root: Path, files: Iterable[Path], region: str | None = None) -> str
 
 
 def _label(
-    node: Any, path: Path, where: tuple[int | None, int | None], c: _Collector, what: str
+    node: Any, path: Path, where: tuple[int | None, int | None], c: ProblemCollector, what: str
 ) -> Label:
     if not isinstance(node, Mapping):
         c.add("label-missing", f"{what} needs a label {{fi: ..., sv: ..., en: ...}}", path, where)
@@ -437,7 +396,7 @@ def _label(
 
 
 def _id_list(
-    node: Mapping[str, Any], key: str, path: Path, c: _Collector, what: str
+    node: Mapping[str, Any], key: str, path: Path, c: ProblemCollector, what: str
 ) -> list[tuple[Any, tuple[int | None, int | None]]]:
     """Items of a list under *key* with their positions; reports a non-list."""
     value = node.get(key)
@@ -456,7 +415,7 @@ def _entries(
     kind: str,
     allowed: Sequence[str],
     path: Path,
-    c: _Collector,
+    c: ProblemCollector,
 ) -> Iterator[tuple[str, Mapping[str, Any], tuple[int | None, int | None]]]:
     """(id, item, position) of each well-formed entry of the list *key*.
 
@@ -477,7 +436,7 @@ def _entries(
         yield ident, item, where
 
 
-def _load_questionnaire(root: Path, c: _Collector) -> Questionnaire:
+def _load_questionnaire(root: Path, c: ProblemCollector) -> Questionnaire:
     path = root / "questionnaire.yaml"
     if not path.is_file():
         c.add("missing-file", "every rules directory needs questionnaire.yaml", path)
@@ -570,7 +529,7 @@ _CLIENT = "client"
 
 
 def _load_persons(
-    doc: Mapping[str, Any], questions: Mapping[str, Question], path: Path, c: _Collector
+    doc: Mapping[str, Any], questions: Mapping[str, Question], path: Path, c: ProblemCollector
 ) -> dict[str, Person]:
     """The ``persons:`` of the questionnaire: each names the questions its age and flags
     are read from, which must be a number question and boolean questions."""
@@ -641,7 +600,7 @@ def _load_persons(
 
 
 def _choices(
-    raw: object, qid: str, path: Path, where: tuple[int | None, int | None], c: _Collector
+    raw: object, qid: str, path: Path, where: tuple[int | None, int | None], c: ProblemCollector
 ) -> tuple[tuple[str, ...], dict[str, Label]]:
     """A choice question's choices: plain ids, or ``{id: ..., label: {fi, sv, en}}``."""
     if not isinstance(raw, list) or not raw:
@@ -685,14 +644,14 @@ def load_catalogue(root: Path | str) -> Catalogue:
     """Only the service catalogue (``catalogue.yaml``) of the rules directory *root*, for
     readers that need the services' kinds and names but not the rules (reports). Raises
     RuleError with every problem of that file."""
-    c = _Collector()
+    c = ProblemCollector()
     catalogue = _load_catalogue(Path(root), c)
     if c.problems:
         raise RuleError(c.problems)
     return catalogue
 
 
-def _load_catalogue(root: Path, c: _Collector) -> Catalogue:
+def _load_catalogue(root: Path, c: ProblemCollector) -> Catalogue:
     path = root / "catalogue.yaml"
     empty = Catalogue({}, {}, "non_urgent", "")
     if not path.is_file():
@@ -815,7 +774,7 @@ _CARE_KINDS = ("team_member", "family_centre")
 
 
 def _check_treatment_clocks(
-    root: Path, catalogue: Catalogue, policies: Policies, c: _Collector
+    root: Path, catalogue: Catalogue, policies: Policies, c: ProblemCollector
 ) -> None:
     """Every treatment clock the catalogue names is a clock marked ``treatment: true``."""
     path = root / "catalogue.yaml"
@@ -846,7 +805,7 @@ def _load_rules(
     questionnaire: Questionnaire,
     catalogue: Catalogue,
     clock_ids: frozenset[str] | None,
-    c: _Collector,
+    c: ProblemCollector,
 ) -> list[Rule]:
     fields = questionnaire.fields()
     concern_codes = frozenset(questionnaire.concerns)
@@ -907,7 +866,7 @@ def _names(
     what: str,
     path: Path,
     rule_id: str,
-    c: _Collector,
+    c: ProblemCollector,
     *,
     code: str,
 ) -> tuple[str, ...]:
@@ -949,7 +908,7 @@ def _load_rule(
     concerns: frozenset[str],
     catalogue: Catalogue,
     known: _Clocks,
-    c: _Collector,
+    c: ProblemCollector,
 ) -> Rule | None:
     if not isinstance(item, Mapping):
         c.add("not-a-mapping", "each rule is a mapping with id, when and outcomes", path, where)
@@ -1075,7 +1034,7 @@ _CLOCK_ENTRY_KEYS = ("clock", "for")
 
 
 def _clock_entries(
-    item: Mapping[str, Any], known: _Clocks, path: Path, rule_id: str, c: _Collector
+    item: Mapping[str, Any], known: _Clocks, path: Path, rule_id: str, c: ProblemCollector
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """The clock ids of a rule's ``clocks:`` list, in order, and the person each one
     written ``{clock: id, for: person}`` follows. An entry is a clock id (the client's
@@ -1195,7 +1154,7 @@ def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
                 )
             ]
         )
-    c = _Collector()
+    c = ProblemCollector()
     policy_dirs = (root / "policies", root / "policies" / "regions")
     for stray in sorted([*root.glob("*.yml"), *(p for d in policy_dirs for p in d.glob("*.yml"))]):
         c.add(
