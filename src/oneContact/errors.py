@@ -1,15 +1,33 @@
-"""Errors raised by oneContact.
+"""Every error oneContact raises on purpose, in one tree.
 
 Every error derives from :class:`OneContactError`. User-facing errors also inherit the
 fitting builtin (``ValueError``), so a host that already catches ``ValueError`` keeps
-working. The parts of a message are attributes too, so a host service can show them in
-its own user interface.
+working. The parts of a message are attributes too (``code``, ``field``, ``suggestion``,
+the problems), so a host service can show them in its own user interface. Driver errors
+(sqlite3, psycopg) never cross the public API: the ledger maps them to a
+:class:`LedgerError` subclass with the driver's error chained as ``__cause__``.
+
+::
+
+    OneContactError
+    ├── ContactError            (ValueError) a first-contact record is invalid:
+    │                           every ContactProblem, in fi/sv/en
+    ├── RuleError               (ValueError) a rules, policies or directory file set
+    │                           cannot be used: every RuleProblem at file:line:column
+    ├── ArgumentError           (ValueError) a Python call got an argument it cannot use
+    │   └── LedgerArgumentError (also a LedgerError)
+    ├── LedgerError             (ValueError) the ledger refused a call; nothing changed
+    │   ├── LedgerArgumentError
+    │   ├── LedgerUnavailableError  locked, busy, read-only, unreachable: retry later
+    │   └── LedgerStoreError        a damaged store or one of a newer schema
+    └── ReplayError             (ValueError) a stored assessment cannot be replayed
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import attrs
@@ -19,9 +37,13 @@ from ._text import Label
 __all__ = [
     "CONTACT_CODES",
     "CONTACT_MESSAGES",
+    "ArgumentError",
     "ContactError",
     "ContactProblem",
+    "LedgerArgumentError",
     "LedgerError",
+    "LedgerStoreError",
+    "LedgerUnavailableError",
     "OneContactError",
     "ReplayError",
     "RuleError",
@@ -30,6 +52,8 @@ __all__ = [
     "did_you_mean",
     "location",
     "read_text_file",
+    "require_aware",
+    "suggestion_text",
 ]
 
 
@@ -57,8 +81,57 @@ def read_text_file(path: str | Path, *, title: str) -> str:
         ) from None
 
 
+def suggestion_text(suggestion: str | None) -> str:
+    """How every message offers its suggestion: `` (did you mean 'x'?)``, or nothing."""
+    return f" (did you mean {suggestion!r}?)" if suggestion else ""
+
+
+def require_aware(value: object, field: str, error: type[ArgumentError] | None = None) -> datetime:
+    """*value* when it is a datetime with a UTC offset; else the one error every part of
+    oneContact raises for it (an :class:`ArgumentError`, or *error*, a subclass of it, with
+    code ``bad-timestamp`` or ``naive-timestamp``) naming *field*."""
+    kind = error or ArgumentError
+    if not isinstance(value, datetime):
+        raise kind(
+            "bad-timestamp",
+            field,
+            f"must be a datetime with a time zone, not {type(value).__name__}",
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise kind(
+            "naive-timestamp",
+            field,
+            f"{value.isoformat()} is a naive datetime: it has no time zone; give it one, e.g. "
+            "datetime(..., tzinfo=ZoneInfo('Europe/Helsinki')) or UTC",
+        )
+    return value
+
+
 class OneContactError(Exception):
     """Root of every error oneContact raises on purpose."""
+
+
+class _Refusal(OneContactError, ValueError):
+    """A call refused: ``code`` (stable), ``field`` (what is wrong), the fix, and a
+    ``suggestion`` (the nearest valid name) as data, formatted in one place."""
+
+    def __init__(
+        self, code: str, field: str, message: str, *, suggestion: str | None = None
+    ) -> None:
+        self.code = code
+        self.field = field
+        self.suggestion = suggestion
+        super().__init__(f"{field}: {message}{suggestion_text(suggestion)}")
+
+
+class ArgumentError(_Refusal):
+    """A Python call was given an argument it cannot use; nothing was changed.
+
+    The same mistake raises it everywhere: a datetime without a time zone (code
+    ``naive-timestamp``), an unknown event or clock name (``unknown-event``,
+    ``unknown-clock``, with the nearest name as ``suggestion``), an option out of range
+    (``bad-argument``).
+    """
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
@@ -355,17 +428,27 @@ class RuleError(OneContactError, ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class LedgerError(OneContactError, ValueError):
+class LedgerError(_Refusal):
     """The ledger refused a call; nothing was changed.
 
     ``field`` names what is wrong (``event``, ``at``, ``events[3].event_id``, ...),
     ``code`` is a stable identifier of the kind of problem, and the message says the fix.
     """
 
-    def __init__(self, code: str, field: str, message: str) -> None:
-        self.code = code
-        self.field = field
-        super().__init__(f"{field}: {message}")
+
+class LedgerArgumentError(LedgerError, ArgumentError):
+    """A ledger call's argument is wrong (a naive time, an unknown event): both a
+    :class:`LedgerError` and the :class:`ArgumentError` every other part raises for it."""
+
+
+class LedgerUnavailableError(LedgerError):
+    """The store cannot be used now: locked, busy, read-only or unreachable. Nothing was
+    changed; retrying later may succeed. The driver's own error is chained as the cause."""
+
+
+class LedgerStoreError(LedgerError):
+    """The store refused in a way retrying will not fix (a damaged file, a schema this
+    version cannot read, a constraint broken). The driver's error is chained as the cause."""
 
 
 class ReplayError(OneContactError, ValueError):
