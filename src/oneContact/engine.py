@@ -17,19 +17,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from . import _durable
 from ._pyeval import PythonProgram, compile_python
+from .assessment import Assessment, Backend, FiredRule
 from .clocks import Clock, ClockSubject, local_date
 from .directory import Directory, DirectoryRouter, DirectorySource
 from .errors import ContactError, ContactProblem, RuleError, did_you_mean
 from .intake import FirstContact, parse_contact
 from .route import (
     CatalogueRouter,
-    Route,
     Router,
     RouteRequest,
     ServiceRequest,
@@ -53,70 +53,11 @@ __all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten", "one_treat
 
 log = logging.getLogger("oneContact")
 
-Backend = Literal["durable", "python"]
 _P = TypeVar("_P")
 _RANK: Mapping[str | None, int] = {level: i for i, level in enumerate(URGENCY_LEVELS)}
 _NO_URGENCY_RANK = len(URGENCY_LEVELS)
 _OLDEST = 150  # the oldest age a ClockSubject holds
 _fallback_warned = threading.Event()
-
-
-@attrs.frozen
-class FiredRule:
-    """A rule that fired, and where it is written: the explanation of a decision."""
-
-    rule: str
-    file: str
-    line: int
-    urgency: Urgency | None = None
-
-    def to_json(self) -> dict[str, object]:
-        """``{rule, file, line}`` as in the public JSON contract."""
-        return {"rule": self.rule, "file": self.file, "line": self.line}
-
-
-@attrs.frozen
-class Assessment:
-    """The outcome of one first contact. Holds no free text and no identity code."""
-
-    contact_id: str
-    received_at: datetime
-    urgency: Urgency
-    needs: tuple[str, ...]
-    routes: tuple[Route, ...]
-    clocks: tuple[Clock, ...]
-    fired: tuple[FiredRule, ...]
-    ruleset_digest: str
-    backend: Backend
-    subject: ClockSubject = attrs.field(factory=ClockSubject, repr=False)
-    """What the care-guarantee policies read of the client (kept for the ledger; it is not
-    part of the JSON output)."""
-    person_subjects: Mapping[str, ClockSubject] = attrs.field(
-        default=MappingProxyType({}), repr=False, hash=False
-    )
-    """What the policies read of each person a clock follows instead of the client, by
-    person id (see :attr:`Clock.person`); kept for the ledger, never in the JSON."""
-    warnings: tuple[str, ...] = ()
-    """What went wrong without failing the assessment, e.g. ``directory-unavailable: ...``
-    (codes and ids only, never client text)."""
-    language: str = "fi"
-    """The client's language as the contact gives it (``client.language``): the default
-    language of :meth:`Engine.to_text`."""
-
-    def to_json(self) -> dict[str, Any]:
-        """The public JSON contract of ``onecontact assess``."""
-        data: dict[str, Any] = {
-            "contact_id": self.contact_id,
-            "urgency": self.urgency,
-            "needs": list(self.needs),
-            "routes": [r.to_json() for r in self.routes],
-            "clocks": [c.to_json() for c in self.clocks],
-            "fired": [f.to_json() for f in self.fired],
-            "ruleset_digest": self.ruleset_digest,
-        }
-        if self.warnings:
-            data["warnings"] = list(self.warnings)
-        return data
 
 
 def flatten(contact: FirstContact, questionnaire: Questionnaire) -> dict[str, Any]:
