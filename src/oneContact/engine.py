@@ -39,6 +39,7 @@ from .ruleset import (
     URGENCY_LEVELS,
     Catalogue,
     Person,
+    Question,
     Questionnaire,
     Rule,
     RuleSet,
@@ -64,32 +65,101 @@ def flatten(contact: FirstContact, questionnaire: Questionnaire) -> dict[str, An
     """The flat fact the evaluators read (see ``_condition`` for its conventions).
 
     Booleans and concerns are present only when true; an unanswered question is absent.
-    ``age`` is taken on the local date the contact was received.
+    ``age`` is taken on the local date the contact was received. *contact* must be valid
+    against *questionnaire* (:meth:`Engine.validate`); an unknown question raises KeyError.
     """
-    client = contact.client
-    fact: dict[str, Any] = {
-        "age": client.age_on(local_date(contact.received_at)),
-        "language": client.language,
-        "channel": contact.channel,
-    }
-    if contact.municipality is not None:
-        fact["municipality"] = contact.municipality
-    if client.highest_care_allowance:
-        fact["highest_care_allowance"] = True
-    if client.special_support_child:
-        fact["special_support_child"] = True
-    if client.can_use_digital_services:
-        fact["can_use_digital_services"] = True
-    for code in contact.concerns:
-        fact[f"c__{code}"] = True
-    questions = questionnaire.questions
-    for qid, value in contact.answers.items():
-        if questions[qid].type == "boolean":
-            if value is True:
-                fact[f"q__{qid}"] = True
-        else:
-            fact[f"q__{qid}"] = value
-    return fact
+    return _reader(questionnaire).fact(contact, check=False)  # type: ignore[return-value]
+
+
+class _Reader:
+    """Checks a shape-valid contact against one questionnaire and flattens it, in one
+    pass over its concerns and answers: what the engine reads of every contact.
+
+    Built once per questionnaire. Whether an answer is valid is asked of the question
+    itself (:meth:`Question.problem`); the answers every question of a kind accepts
+    (``True``/``False``, the choices) are asked once, here, not for every contact.
+    """
+
+    __slots__ = ("_answers", "_concerns")
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        # Concern code -> its fact key.
+        self._concerns = {code: f"c__{code}" for code in questionnaire.concerns}
+        # Question id -> (fact key, boolean?, the answers known valid, the question).
+        self._answers: dict[str, tuple[str, bool, frozenset[object], Question]] = {}
+        for qid, question in questionnaire.questions.items():
+            boolean = question.type == "boolean"
+            known: tuple[object, ...] = (True, False) if boolean else question.choices
+            # Only exact bools and strs are looked up in ``valid`` (1 == True otherwise).
+            valid = frozenset(v for v in known if question.problem(v) is None)
+            self._answers[qid] = (f"q__{qid}", boolean, valid, question)
+
+    def fact(self, contact: FirstContact, *, check: bool = True) -> dict[str, Any] | None:
+        """The flat fact of *contact*; None when *check* finds an unknown concern or
+        question or an answer its question does not accept (the questionnaire's
+        ``check_codes`` then says which and why)."""
+        client = contact.client
+        fact: dict[str, Any] = {
+            # The day is only needed to count the years from a birth date.
+            "age": client.age
+            if client.birth_date is None
+            else client.age_on(local_date(contact.received_at)),
+            "language": client.language,
+            "channel": contact.channel,
+        }
+        if contact.municipality is not None:
+            fact["municipality"] = contact.municipality
+        if client.highest_care_allowance:
+            fact["highest_care_allowance"] = True
+        if client.special_support_child:
+            fact["special_support_child"] = True
+        if client.can_use_digital_services:
+            fact["can_use_digital_services"] = True
+        concerns = self._concerns
+        for code in contact.concerns:
+            key = concerns.get(code)
+            if key is None:
+                if check:
+                    return None
+                key = f"c__{code}"
+            fact[key] = True
+        answers = self._answers
+        for qid, value in contact.answers.items():
+            found = answers.get(qid)
+            if found is None:
+                if check:
+                    return None
+                raise KeyError(qid)
+            key, boolean, valid, question = found
+            if (
+                check
+                and not ((value.__class__ is bool or value.__class__ is str) and value in valid)
+                and question.problem(value) is not None
+            ):
+                return None
+            if boolean:
+                if value is True:
+                    fact[key] = True
+            else:
+                fact[key] = value
+        return fact
+
+
+_READERS: dict[int, tuple[Questionnaire, _Reader]] = {}
+_READERS_KEPT = 64
+
+
+def _reader(questionnaire: Questionnaire) -> _Reader:
+    """The reader of *questionnaire*, built once (a bounded memo for :func:`flatten`;
+    the questionnaire is kept with it, so its id stays its own)."""
+    found = _READERS.get(id(questionnaire))
+    if found is not None and found[0] is questionnaire:
+        return found[1]
+    reader = _Reader(questionnaire)
+    if len(_READERS) >= _READERS_KEPT:
+        _READERS.clear()
+    _READERS[id(questionnaire)] = (questionnaire, reader)
+    return reader
 
 
 @attrs.frozen
@@ -165,10 +235,11 @@ class Engine:
 
     __slots__ = (
         "_backend",
-        "_order",
         "_outcomes",
+        "_positions",
         "_program",
         "_provisional",
+        "_reader",
         "_router",
         "_ruleset",
     )
@@ -207,11 +278,16 @@ class Engine:
             raise ValueError(f"backend must be 'durable' or 'python', not {backend!r}")
         self._backend: Backend = backend
         self._program = program
-        # Index of each rule in hit-policy order, so merging is a sort of small ints.
+        # The place of each rule (by index) in hit-policy order, so that ordering the
+        # fired rules is sorting small ints; and what each rule contributes, by place
+        # (it never changes: built once, not per assessment).
         order = sorted(range(len(ruleset.rules)), key=lambda i: _sort_key(ruleset.rules[i]))
-        self._order = {index: position for position, index in enumerate(order)}
-        # What each rule contributes never changes: build it once, not per assessment.
-        self._outcomes = tuple(_Outcome.of(rule) for rule in ruleset.rules)
+        positions = [0] * len(order)
+        for position, index in enumerate(order):
+            positions[index] = position
+        self._positions = positions
+        self._outcomes = tuple(_Outcome.of(ruleset.rules[index]) for index in order)
+        self._reader = _Reader(ruleset.questionnaire)
 
     @property
     def ruleset(self) -> RuleSet:
@@ -267,14 +343,17 @@ class Engine:
         Raises :class:`ContactError` naming every offending field: shape problems and, as
         far as they can be read, unknown codes and answers, so that one round trip suffices.
         """
-        return self._validate(contact, ())
+        return self._read(contact, ())[0]
 
-    def _validate(
+    def _read(
         self,
         contact: FirstContact | Mapping[str, Any] | str | bytes,
         extra: Sequence[ContactProblem],
-    ) -> FirstContact:
-        questionnaire = self.ruleset.questionnaire
+    ) -> tuple[FirstContact, dict[str, Any]]:
+        """The contact validated in shape and against the questionnaire, and its flat
+        fact: one pass over its concerns and answers in the common case (see _Reader).
+        *extra* are problems found elsewhere (the events): reported with the contact's."""
+        questionnaire = self._ruleset.questionnaire
         try:
             parsed = parse_contact(contact)
         except ContactError as exc:
@@ -293,15 +372,21 @@ class Engine:
                     if p.field not in flagged
                 )
             raise ContactError([*problems, *extra], title=_title(extra)) from None
-        problems = [*questionnaire.check_codes(parsed.concerns, parsed.answers), *extra]
-        if problems:
-            raise ContactError(problems, title=_title(extra))
-        return parsed
+        fact = self._reader.fact(parsed)
+        if fact is None or extra:
+            # Something is wrong: the questionnaire says what, in its words.
+            problems = [*questionnaire.check_codes(parsed.concerns, parsed.answers), *extra]
+            if problems:
+                raise ContactError(problems, title=_title(extra))
+            fact = flatten(parsed, questionnaire)
+        return parsed, fact
 
     def _event_problems(
         self, events: Mapping[str, datetime] | None, now: datetime | None
     ) -> list[ContactProblem]:
         """Unknown event names and naive timestamps are bad input: say which and why."""
+        if not events and now is None:
+            return []  # the common case
         problems: list[ContactProblem] = []
         known = self.ruleset.policies.events
         for name, when in (events or {}).items():
@@ -337,15 +422,16 @@ class Engine:
         self, contact: FirstContact | Mapping[str, Any] | str | bytes
     ) -> tuple[Rule, ...]:
         """The rules whose condition holds for *contact*, in hit-policy order."""
-        return self._fired(self.validate(contact))
+        return self._fired(contact)
 
-    def _fired(self, contact: FirstContact) -> tuple[Rule, ...]:
-        return tuple(o.rule for o in self._fired_outcomes(contact))
+    def _fired(self, contact: FirstContact | Mapping[str, Any] | str | bytes) -> tuple[Rule, ...]:
+        return tuple(o.rule for o in self._fired_outcomes(self._read(contact, ())[1]))
 
-    def _fired_outcomes(self, contact: FirstContact) -> list[_Outcome]:
-        fact = flatten(contact, self._ruleset.questionnaire)
+    def _fired_outcomes(self, fact: Mapping[str, Any]) -> list[_Outcome]:
+        """What the rules that hold for *fact* contribute, in hit-policy order."""
         outcomes = self._outcomes
-        return [outcomes[i] for i in sorted(self._program.fired(fact), key=self._order.__getitem__)]
+        positions = self._positions
+        return [outcomes[p] for p in sorted([positions[i] for i in self._program.fired(fact)])]
 
     def assess(
         self,
@@ -361,8 +447,8 @@ class Engine:
         wait for them; *now* decides whether an open clock is already breached.
         Raises :class:`ContactError` for an invalid contact; nothing else for valid input.
         """
-        valid = self._validate(contact, self._event_problems(events, now))
-        fired = self._fired_outcomes(valid)
+        valid, fact = self._read(contact, self._event_problems(events, now))
+        fired = self._fired_outcomes(fact)
         catalogue = self._ruleset.catalogue
         # Fired outcomes come most urgent first (hit-policy order), so the first urgency
         # set is the most urgent; the default applies only when no fired rule sets one.
