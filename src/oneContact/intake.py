@@ -267,6 +267,8 @@ def parse_contact(data: FirstContact | Mapping[str, Any] | str | bytes) -> First
     Raises :class:`ContactError` naming every offending field. Codes and answers are
     checked against a questionnaire separately (the engine does both).
     """
+    if data.__class__ is dict:  # the usual case first: a dict as JSON gives it
+        return _validated(data)
     if isinstance(data, FirstContact):
         return data
     if isinstance(data, str | bytes):
@@ -283,8 +285,12 @@ def parse_contact(data: FirstContact | Mapping[str, Any] | str | bytes) -> First
             ) from None
     if not isinstance(data, Mapping):
         raise ContactError([ContactProblem("<contact>", "must be a JSON object", "contact-type")])
+    return _validated(data if data.__class__ is dict else dict(data))
+
+
+def _validated(data: dict[str, Any]) -> FirstContact:
     try:
-        return FirstContact.model_validate(dict(data))
+        return FirstContact.model_validate(data)
     except ValidationError as exc:
         problems = _dedupe(_problem_from_pydantic(e) for e in exc.errors())
         raise ContactError(problems) from None
