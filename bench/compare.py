@@ -14,7 +14,9 @@ Timing alternates: in each round, for each rules directory and backend, the two
 revisions are timed one after the other (the order flips every round), each on the bare
 evaluator the engine compiled (``fired`` on pre-flattened facts) and on ``assess`` end
 to end. A figure is the best mean of the rounds (a disturbed round is slower, never
-faster); the median is shown beside the ratio. ``around`` is assess minus evaluator:
+faster); the median is shown beside the ratio. Times are the CPU time of the worker
+process (``time.process_time_ns``), so that time another process had the core is not
+counted; caches and the memory bus are still shared. ``around`` is assess minus evaluator:
 what validation, flattening, the hit policy, clocks, routes and the result cost.
 
 Before timing, both revisions assess every contact of the pools (both backends, with and
@@ -210,7 +212,9 @@ class _Worker:
         else:
             function, inputs = self._program(engine).fired, self.facts[case]
         count = len(inputs)
-        clock = time.perf_counter_ns
+        # CPU time of this process: on a shared machine, the time another process had
+        # the core is not counted (wall time would count it against whoever ran then).
+        clock = time.process_time_ns
         start = clock()
         for i in range(count):
             function(inputs[i])
@@ -249,6 +253,7 @@ class Revision:
 
     def __init__(self, label: str, tree: Path) -> None:
         self.label = label
+        self.role = label  # "before" or "after": the key of its figures
         self.tree = tree
         self.process: subprocess.Popen[str] | None = None
 
@@ -311,6 +316,8 @@ def checkouts(revisions: Sequence[str], tmp: Path) -> Iterator[list[Revision]]:
             _git("worktree", "add", "--detach", "--quiet", str(tree), commit)
             made.append(tree)
             out.append(Revision(f"{rev} ({commit})" if rev != commit else rev, tree))
+        for rev, role in zip(out, ("before", "after"), strict=True):
+            rev.role = role
         yield out
     finally:
         for tree in made:
@@ -393,7 +400,6 @@ def table(
     revisions: Sequence[Revision], times: dict[tuple[str, str, str, str], list[float]]
 ) -> str:
     """The side-by-side table: best of the rounds, in µs per call."""
-    before, after = revisions[0].label, revisions[1].label
     header = (
         "rules",
         "backend",
@@ -412,16 +418,16 @@ def table(
         for backend in BACKENDS:
             got: dict[str, tuple[float, float, float, float]] = {}
             for rev in revisions:
-                bare = times[rev.label, case, backend, "bare"]
-                full = times[rev.label, case, backend, "assess"]
+                bare = times[rev.role, case, backend, "bare"]
+                full = times[rev.role, case, backend, "assess"]
                 arounds = [f - b for f, b in zip(full, bare, strict=True)]
-                got[rev.label] = (
+                got[rev.role] = (
                     min(bare),
                     min(full),
                     min(full) - min(bare),
                     statistics.median(arounds),
                 )
-            b, a = got[before], got[after]
+            b, a = got["before"], got["after"]
             lines.append(
                 (
                     case,
@@ -510,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                             "s": args.seconds,
                                         }
                                     )["ns"]
-                                    key = (rev.label, case, backend, what)
+                                    key = (rev.role, case, backend, what)
                                     times.setdefault(key, []).append(ns)
                     print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
             finally:
