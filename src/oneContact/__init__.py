@@ -5,7 +5,6 @@ from importlib.metadata import PackageNotFoundError, version
 from ._bundled import bundled_rules_directory
 from .clocks import Calendar, Clock, ClockSubject, Policies
 from .diff import ReplayError, RulesDiff, diff_rules, replay
-from .directory import Directory, DirectoryRouter, DirectorySource, Member, SlotProvider, Unit
 from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
 from .explain import Explanation, WhyNot
@@ -13,7 +12,19 @@ from .intake import Client, FirstContact, contact_json_schema, parse_contact
 from .ledger import Ledger, LedgerClock, LedgerContact, LedgerError, LedgerEvent
 from .lint import LintFinding, lint_rules
 from .report import Breach, Report, ReportRow
-from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
+from .routing import (
+    CatalogueRouter,
+    Directory,
+    DirectoryRouter,
+    DirectorySource,
+    Member,
+    Route,
+    Router,
+    RouteRequest,
+    ServiceRequest,
+    SlotProvider,
+    Unit,
+)
 from .ruleset import Rule, RuleSet, load_ruleset
 
 try:

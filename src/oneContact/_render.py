@@ -14,7 +14,7 @@ from ._messages import kind_name, reading_language, status_name, text, urgency_n
 if TYPE_CHECKING:
     from .clocks import Clock
     from .engine import Assessment
-    from .route import Route
+    from .routing import Route
     from .ruleset import RuleSet
 
 __all__ = ["assessment_text", "clock_lines", "person_note"]

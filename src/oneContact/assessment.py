@@ -15,7 +15,7 @@ from typing import Any, Literal
 import attrs
 
 from .clocks import Clock, ClockSubject
-from .route import Route
+from .routing import Route
 from .ruleset import Urgency
 
 __all__ = ["Assessment", "Backend", "FiredRule"]

@@ -20,10 +20,10 @@ from typing import Any, NoReturn
 from ._bundled import bundled_rules_directory
 from ._text import LANGUAGES
 from .clocks import HELSINKI
-from .directory import Directory
 from .engine import Engine
 from .errors import ContactError, ContactProblem, RuleError, read_text_file
 from .ledger import Ledger, LedgerError
+from .routing import Directory
 from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
 
 __all__ = ["main"]

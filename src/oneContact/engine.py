@@ -24,17 +24,10 @@ import attrs
 from . import _durable
 from ._pyeval import PythonProgram, compile_python
 from .assessment import Assessment, Backend, FiredRule
-from .clocks import Clock, ClockSubject, local_date
-from .directory import Directory, DirectoryRouter, DirectorySource
-from .errors import ContactError, ContactProblem, RuleError, did_you_mean
+from .clocks import ClockSubject, local_date
+from .errors import ContactError, ContactProblem, did_you_mean
 from .intake import FirstContact, parse_contact
-from .route import (
-    CatalogueRouter,
-    Router,
-    RouteRequest,
-    ServiceRequest,
-    booking_due_date,
-)
+from .routing import DirectorySource, Router, RouteRequest, RoutingStage, ServiceRequest
 from .ruleset import (
     URGENCY_LEVELS,
     Catalogue,
@@ -168,7 +161,6 @@ class Engine:
         "_order",
         "_outcomes",
         "_program",
-        "_provisional",
         "_router",
         "_ruleset",
     )
@@ -182,9 +174,9 @@ class Engine:
         directory: DirectorySource | None = None,
     ) -> None:
         self._ruleset = ruleset
-        self._router: Router = _router(ruleset, router, directory)
-        # Provisional care clocks by (clock ids, subject, start day): see _provisional.
-        self._provisional: dict[tuple[Any, ...], tuple[Clock, ...]] = {}
+        self._router = RoutingStage.choose(
+            ruleset.catalogue, ruleset.policies, router=router, directory=directory
+        )
         conditions = [rule.condition for rule in ruleset.rules]
         program: PythonProgram | _durable.DurableProgram
         if backend == "durable":
@@ -251,8 +243,8 @@ class Engine:
         Where durable_rules cannot be imported, the Python evaluator is used and a
         warning says so once. *region* selects a regional target file
         (``policies/regions/<region>.yaml``): clocks then also carry its target due date.
-        *directory* (a :class:`~oneContact.directory.Directory` or any
-        :class:`~oneContact.directory.DirectorySource`) routes to team members, units and
+        *directory* (a :class:`~oneContact.routing.Directory` or any
+        :class:`~oneContact.routing.DirectorySource`) routes to team members, units and
         slots; a loaded directory's roles are checked against this catalogue.
         """
         return cls(
@@ -406,8 +398,6 @@ class Engine:
             now=now,
             others=others,
         )
-        warnings_: tuple[str, ...] = ()
-        router = self._router
         request = RouteRequest(
             valid,
             urgency,
@@ -416,17 +406,9 @@ class Engine:
             clocks,
             language_rights=policies.language_rights,
         )
-        if isinstance(router, DirectoryRouter):
-            # A directory books slots: against the due date of the clock that counts.
-            due, basis = booking_due_date(
-                urgency,
-                valid.received_at,
-                _provisional(clocks, subject, others, valid, events, policies, self._provisional),
-            )
-            request = attrs.evolve(request, due_date=due, due_basis=basis)
-            routes, warnings_ = router.route_with_warnings(request)
-        else:
-            routes = router.route(request)
+        routes, warnings_ = self._router.route(
+            request, subject=subject, others=others, events=events
+        )
         return Assessment(
             contact_id=valid.contact_id,
             received_at=valid.received_at,
@@ -533,56 +515,3 @@ def one_treatment_clock(
     if default is not None:
         kept[default] = None
     return kept
-
-
-def _router(ruleset: RuleSet, router: Router | None, directory: DirectorySource | None) -> Router:
-    if directory is None:
-        return router if router is not None else CatalogueRouter()
-    if router is not None:
-        raise ValueError("give either router= or directory=, not both")
-    if isinstance(directory, Directory):
-        problems = directory.check(ruleset.catalogue)
-        if problems:
-            raise RuleError(problems)
-        return DirectoryRouter(directory, remedy=directory.remedy)
-    return DirectoryRouter(directory)
-
-
-def _provisional(
-    clocks: tuple[Clock, ...],
-    subject: ClockSubject,
-    others: Mapping[str, tuple[str, ClockSubject]],
-    contact: FirstContact,
-    events: Mapping[str, datetime] | None,
-    policies: Any,
-    cache: dict[tuple[Any, ...], tuple[Clock, ...]],
-) -> tuple[Clock, ...]:
-    """Clocks to book against: a care clock waiting for the need assessment counts from
-    this contact (the first contact is where the need is assessed), unless the host
-    gave the ``need_assessed`` time."""
-    if events and "need_assessed" in events:
-        return clocks
-    waiting = tuple(
-        c.clock for c in clocks if c.status == "not_started" and c.starts_on == "need_assessed"
-    )
-    if not waiting:
-        return clocks
-    # Without events, these clocks' due dates depend only on the start day and the
-    # subject (their limits count days or months, never the time of day): share them.
-    # The subjects of the waiting clocks that follow another person are part of the key.
-    followed = tuple(others.get(c) for c in waiting)
-    key = (waiting, subject, followed, local_date(contact.received_at)) if not events else None
-    provisional = cache.get(key) if key is not None else None
-    if provisional is None:
-        provisional = policies.compute(
-            waiting,
-            subject=subject,
-            received_at=contact.received_at,
-            events={**(events or {}), "need_assessed": contact.received_at},
-            others={c: others[c] for c in waiting if c in others},
-        )
-        if key is not None:
-            if len(cache) >= 4096:
-                cache.clear()
-            cache[key] = provisional
-    return (*(c for c in clocks if c.clock not in waiting), *provisional)
