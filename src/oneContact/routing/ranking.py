@@ -32,7 +32,6 @@ __all__ = [
     "URGENT_CARE",
     "URGENT_REASON",
     "Ranking",
-    "day_text",
 ]
 
 #: The role that coordinates a multidisciplinary case (palveluohjaaja).
@@ -50,7 +49,7 @@ _NO_UNIT = Unit("", "", None, frozenset())
 _Found = tuple[Member, datetime, tuple[int, int]]
 
 
-def day_text(moment: datetime) -> str:
+def _day_text(moment: datetime) -> str:
     """*moment* as a Helsinki ``YYYY-MM-DD HH:MM``."""
     return moment.astimezone(HELSINKI).isoformat(" ", "minutes")[:16]
 
@@ -222,10 +221,10 @@ class Ranking:
         if at_risk:
             steps.append(
                 f"guarantee: at risk; no {route.service} has a free slot by the due date "
-                f"{self.due_text}; the earliest is {day_text(slot)}"
+                f"{self.due_text}; the earliest is {_day_text(slot)}"
             )
         else:
-            steps.append(f"time: earliest free slot {day_text(slot)}, due date {self.due_text}")
+            steps.append(f"time: earliest free slot {_day_text(slot)}, due date {self.due_text}")
         steps.extend(self.where(member, klass or self.klass(member)))
         return evolve_route(
             route,
