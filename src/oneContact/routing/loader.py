@@ -111,7 +111,7 @@ class DirectoryLoader:
         self.collector.add(code, message, self.path, where, suggestion=suggestion)
 
     def keys(self, node: Mapping[str, Any], allowed: Sequence[str], what: str) -> None:
-        self.collector.unknown_keys(node, allowed, self.path, what)
+        self.collector.unknown_keys(node, allowed, self.path, what, code="unknown-key")
 
     def read(self, doc: Any) -> Loaded:
         """The checked parts of *doc*; raises :class:`RuleError` with every problem."""
