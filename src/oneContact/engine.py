@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import threading
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -21,15 +19,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from . import _durable
-from ._pyeval import PythonProgram, compile_python
 from .assessment import Assessment, Backend, FiredRule
 from .clocks import ClockSubject, local_date
 from .errors import ContactError, ContactProblem, did_you_mean
 from .intake import FirstContact, parse_contact
 from .routing import DirectorySource, Router, RouteRequest, RoutingStage, ServiceRequest
 from .ruleset import (
-    URGENCY_LEVELS,
     Catalogue,
     Person,
     Questionnaire,
@@ -37,7 +32,9 @@ from .ruleset import (
     RuleSet,
     Urgency,
     load_ruleset,
+    urgency_rank,
 )
+from .ruleset import compile as compile_rules
 
 if TYPE_CHECKING:
     from .explain import Explanation, WhyNot
@@ -47,10 +44,7 @@ __all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten", "one_treat
 log = logging.getLogger("oneContact")
 
 _P = TypeVar("_P")
-_RANK: Mapping[str | None, int] = {level: i for i, level in enumerate(URGENCY_LEVELS)}
-_NO_URGENCY_RANK = len(URGENCY_LEVELS)
 _OLDEST = 150  # the oldest age a ClockSubject holds
-_fallback_warned = threading.Event()
 
 
 def flatten(contact: FirstContact, questionnaire: Questionnaire) -> dict[str, Any]:
@@ -146,7 +140,7 @@ def _person_subject(person: Person, answers: Mapping[str, Any]) -> ClockSubject:
 
 
 def _sort_key(rule: Rule) -> tuple[int, int, str, int]:
-    return (_RANK.get(rule.urgency, _NO_URGENCY_RANK), rule.priority, rule.file, rule.line)
+    return (urgency_rank(rule.urgency), rule.priority, rule.file, rule.line)
 
 
 class Engine:
@@ -177,28 +171,9 @@ class Engine:
         self._router = RoutingStage.choose(
             ruleset.catalogue, ruleset.policies, router=router, directory=directory
         )
-        conditions = [rule.condition for rule in ruleset.rules]
-        program: PythonProgram | _durable.DurableProgram
-        if backend == "durable":
-            try:
-                program = _durable.DurableProgram(conditions)
-            except _durable.DurableUnavailable as exc:
-                if not _fallback_warned.is_set():
-                    _fallback_warned.set()
-                    message = (
-                        f"durable_rules cannot be imported here ({exc}); "
-                        "oneContact uses its Python evaluator instead"
-                    )
-                    log.warning(message)
-                    warnings.warn(message, RuntimeWarning, stacklevel=3)
-                backend = "python"
-                program = compile_python(conditions)
-        elif backend == "python":
-            program = compile_python(conditions)
-        else:
-            raise ValueError(f"backend must be 'durable' or 'python', not {backend!r}")
-        self._backend: Backend = backend
-        self._program = program
+        # The evaluator: durable_rules falls back to Python where it cannot be imported.
+        self._program = compile_rules(ruleset, backend)
+        self._backend: Backend = self._program.backend
         # Index of each rule in hit-policy order, so merging is a sort of small ints.
         order = sorted(range(len(ruleset.rules)), key=lambda i: _sort_key(ruleset.rules[i]))
         self._order = {index: position for position, index in enumerate(order)}

@@ -25,14 +25,14 @@ from typing import Any
 
 import attrs
 
-from ._condition import MAX_DECIMALS, MAX_NUMBER, Atom, Test
 from ._messages import kind_name, reading_language, status_name, text, urgency_name
-from ._pyeval import PythonProgram, compile_python
 from ._render import clock_lines, person_note
-from ._trace import AtomTrace, RuleTrace, atom_holds, atoms, trace_rule
 from .engine import Assessment, Engine, flatten
 from .intake import FirstContact
 from .ruleset import URGENCY_LEVELS, Question, Questionnaire, Rule, RuleSet, Urgency
+from .ruleset.condition import MAX_DECIMALS, MAX_NUMBER, Atom, Test
+from .ruleset.python_evaluator import PythonProgram, compile_python
+from .ruleset.trace import AtomTrace, RuleTrace, atom_holds, atoms, trace_rule
 
 __all__ = [
     "MAX_WHY_NOT_CHANGES",

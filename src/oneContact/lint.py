@@ -8,7 +8,7 @@ naming rules or services that do not exist, and red flags that some contact can 
 yes and still end at ``non_urgent`` or ``self_care``.
 
 Every question about conditions is decided exactly over the values a contact can hold
-(:mod:`oneContact._sat`), not by sampling. Each finding has a stable ``code``; they are
+(:mod:`oneContact.ruleset.sat`), not by sampling. Each finding has a stable ``code``; they are
 listed in ``docs/reference/errors.md`` ("Lint findings").
 """
 
@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._condition import Any_, Cond, Const, Missing, Present, Test, dnf
-from ._sat import Domain, Unknown, domains, key_satisfiable, negate, solve
-from ._trace import atom_text, atoms
 from .errors import ContactError, location
 from .ruleset import Rule, RuleSet, load_ruleset
+from .ruleset.condition import Any_, Cond, Const, Missing, Present, Test, dnf
+from .ruleset.sat import Domain, Unknown, domains, key_satisfiable, negate, solve
+from .ruleset.trace import atom_text, atoms
 
 if TYPE_CHECKING:
     from .engine import Assessment, Engine
