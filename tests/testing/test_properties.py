@@ -31,7 +31,7 @@ from oneContact.testing.properties import (
 )
 from oneContact.testing.strategies import first_contacts
 
-from .conftest import ACUTE, write_rules
+from ..conftest import ACUTE, write_rules
 
 pytest_plugins = ["pytester"]
 
