@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from ._messages import kind_name, reading_language, status_name, text, urgency_name
 
 if TYPE_CHECKING:
+    from .assessment import Assessment
     from .clocks import Clock
-    from .engine import Assessment
     from .routing import Route
     from .ruleset import RuleSet
 

@@ -410,6 +410,13 @@ class Engine:
         return assessment_text(assessment, self._ruleset, language)
 
     # ------------------------------------------------------------ explanation
+    # Engine.facts is what oneContact.explain.Assessor needs beyond validate/assess: explain
+    # and the coverage plugin read the flat facts through it instead of importing flatten.
+
+    def facts(self, contact: FirstContact) -> dict[str, Any]:
+        """The flat facts this engine's rules see for a validated *contact* (see
+        :func:`flatten`): what :mod:`oneContact.explain` traces and searches."""
+        return flatten(contact, self._ruleset.questionnaire)
 
     def explain(
         self,

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import ContactError, location
+from .errors import ContactError, FixtureProblem, location
+from .fixtures import load_fixture_file, unknown_names
 from .ruleset import Rule, RuleSet, load_ruleset
 from .ruleset.condition import Any_, Cond, Const, Missing, Present, Test, dnf
 from .ruleset.sat import Domain, Unknown, domains, key_satisfiable, negate, solve
@@ -486,7 +487,6 @@ def _rank(rule: Rule) -> tuple[int, int]:
 
 def _fixture_findings(ruleset: RuleSet, fixtures: Path, places: _Places) -> list[LintFinding]:
     from .engine import Engine  # noqa: PLC0415
-    from .testing.fixtures import FixtureProblem, load_fixture_file, unknown_names  # noqa: PLC0415
 
     engine = Engine(ruleset, backend="python")
     findings: list[LintFinding] = []
@@ -494,18 +494,18 @@ def _fixture_findings(ruleset: RuleSet, fixtures: Path, places: _Places) -> list
     for path in sorted(fixtures.rglob("*.yaml")):
         try:
             cases = load_fixture_file(path)
-        except FixtureProblem as problem:
-            match = re.search(r":(\d+):", str(problem))
-            findings.append(
+        except FixtureProblem as error:
+            findings.extend(
                 LintFinding(
                     "fixture-invalid",
                     str(path),
-                    int(match.group(1)) if match else None,
+                    problem.line,
                     None,
                     None,
-                    str(problem).split(": ", 1)[-1],
+                    FixtureProblem.what(problem),
                     "fix the fixture file (format: docs/reference/fixtures.md)",
                 )
+                for problem in error.problems
             )
             continue
         for case in cases:

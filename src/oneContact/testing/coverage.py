@@ -83,8 +83,7 @@ class Coverage:
         An invalid contact (a case that expects a contact error) fires nothing and is not
         counted.
         """
-        from ..engine import flatten  # noqa: PLC0415 -- imported when coverage is on
-        from ..errors import ContactError  # noqa: PLC0415
+        from ..errors import ContactError  # noqa: PLC0415 -- imported when coverage is on
 
         try:
             valid = engine.validate(contact)
@@ -93,7 +92,7 @@ class Coverage:
         self.cases += 1
         for rule in engine.fired_rules(valid):
             self.rules[rule.id].fired += 1
-        fact = flatten(valid, self.ruleset.questionnaire)
+        fact = engine.facts(valid)
         for seen_list, rule_atoms in self._atoms:
             for seen, atom in zip(seen_list, rule_atoms, strict=True):
                 if atom_holds(atom, fact):

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from .fixtures import FixtureCase, FixtureProblem, check_case, load_fixture_file
+from ..fixtures import FixtureCase, FixtureProblem, check_case, load_fixture_file
 
 __all__ = [
     "FixtureFile",
