@@ -35,7 +35,7 @@ from timing import Neighbours, Timing, pin_to_one_core
 
 from oneContact import Directory, Engine, bundled_rules_directory
 from oneContact.clocks import HELSINKI
-from oneContact.directory import ROLE_KINDS
+from oneContact.routing import ROLE_KINDS
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"

@@ -41,11 +41,11 @@ from timing import Neighbours, Timing, pin_to_one_core, time_calls
 from workload import make_contacts, write_ruleset
 
 from oneContact import bundled_rules_directory
-from oneContact._durable import DurableProgram, DurableUnavailable
-from oneContact._pyeval import PythonProgram, compile_python
 from oneContact.engine import Engine, flatten
 from oneContact.errors import RuleError
 from oneContact.ruleset import RuleSet, load_ruleset
+from oneContact.ruleset._durable import DurableProgram, DurableUnavailable
+from oneContact.ruleset.python_evaluator import PythonProgram, compile_python
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"

@@ -19,11 +19,11 @@ from timing import best_mean_ns
 from workload import make_contacts
 
 from oneContact import CatalogueRouter, ClockSubject, RouteRequest, ServiceRequest, parse_contact
-from oneContact._durable import DurableProgram
-from oneContact._pyeval import compile_python
 from oneContact.engine import Engine, flatten
 from oneContact.intake import FirstContact
 from oneContact.ruleset import URGENCY_LEVELS, Rule, RuleSet
+from oneContact.ruleset._durable import DurableProgram
+from oneContact.ruleset.python_evaluator import compile_python
 
 __all__ = ["profile_stages"]
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from oneContact._condition import FieldInfo
 from oneContact.intake import CHANNELS
 from oneContact.ruleset import BUILTIN_FIELDS
+from oneContact.ruleset.condition import FieldInfo
 
 CONCERNS = frozenset({"acute_symptom", "home_care", "mental_health", "other"})
 CHOICES = ("hours", "days", "weeks", "months")
@@ -90,7 +90,7 @@ def conditions(max_leaves: int = 6) -> st.SearchStrategy[str]:
 
 @st.composite
 def facts(draw: st.DrawFn) -> dict[str, Any]:
-    """Flat facts following the engine's conventions (see oneContact._condition)."""
+    """Flat facts following the engine's conventions (see oneContact.ruleset.condition)."""
     fact: dict[str, Any] = {
         "age": draw(st.integers(0, 130) | NUMBERS.filter(lambda n: isinstance(n, int))),
         "language": draw(st.sampled_from(LANGS)),

@@ -18,9 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oneContact import ContactError, Engine, RuleError
-from oneContact import _durable as durable_adapter
-from oneContact import engine as engine_module
 from oneContact.clocks import HELSINKI, ClockSubject
+from oneContact.ruleset import _durable as durable_adapter
+from oneContact.ruleset import program as program_module
 
 from .conftest import PERSONS_RULES, write_person_rules, write_rules
 from .strategies import person_answers
@@ -273,7 +273,7 @@ def test_python_evaluator_takes_over_where_durable_cannot_import(
         raise durable_adapter.DurableUnavailable("PyEval_CallObject is gone")
 
     monkeypatch.setattr(durable_adapter, "import_engine", unavailable)
-    monkeypatch.setattr(engine_module, "_fallback_warned", threading.Event())
+    monkeypatch.setattr(program_module, "_fallback_warned", threading.Event())
     with pytest.warns(RuntimeWarning, match="uses its Python evaluator"):
         engine = Engine.from_directory(rules_dir)
     assert "python" == engine.backend

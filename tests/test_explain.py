@@ -18,6 +18,7 @@ from hypothesis import given, settings
 
 from oneContact import ContactError, Engine
 from oneContact.cli import main
+from oneContact.errors import ArgumentError
 from oneContact.explain import AnswerChange, explain, why_not
 from oneContact.ruleset import URGENCY_LEVELS
 from oneContact.testing.strategies import first_contacts
@@ -147,6 +148,23 @@ def test_bad_arguments_are_refused(engine: Engine, make_contact: MakeContact) ->
         why_not(engine, make_contact(), "emergency", max_changes=9)
     with pytest.raises(ContactError, match="pain_score"):
         why_not(engine, make_contact(answers={"pain_score": 11}), "emergency")
+
+
+def test_a_bad_argument_is_the_argument_error_every_part_raises(
+    engine: Engine, make_contact: MakeContact
+) -> None:
+    """Code ``bad-argument``, the argument as ``field``, the nearest level as suggestion."""
+    with pytest.raises(ArgumentError) as info:
+        why_not(engine, make_contact(), "urgnt")  # type: ignore[arg-type]
+    assert ("bad-argument", "level", "urgent") == (
+        info.value.code,
+        info.value.field,
+        info.value.suggestion,
+    )
+    assert str(info.value).endswith("(did you mean 'urgent'?)")
+    with pytest.raises(ArgumentError) as info:
+        why_not(engine, make_contact(), "emergency", max_changes=0)
+    assert ("bad-argument", "max_changes") == (info.value.code, info.value.field)
 
 
 FRACTIONS = """\

@@ -17,10 +17,10 @@ import attrs
 import pytest
 
 from oneContact import Engine
-from oneContact._condition import compile_condition
 from oneContact.cli import main
 from oneContact.lint import LINT_CODES, LintFinding, lint_rules, lint_ruleset
 from oneContact.ruleset import Rule, Urgency, load_ruleset
+from oneContact.ruleset.condition import compile_condition
 
 from .conftest import BUNDLED_RULES, CATALOGUE, QUESTIONNAIRE, REPO, write_rules
 

@@ -7,6 +7,7 @@ import re
 import oneContact
 
 from .conftest import REPO
+from .test_public_api import ruff_order
 
 
 def _readme_commands() -> list[str]:
@@ -39,7 +40,7 @@ def test_all_lists_exactly_the_public_names() -> None:
         and not isinstance(getattr(oneContact, name), type(oneContact))
         and name not in {"annotations", "version", "PackageNotFoundError"}
     }
-    assert sorted(oneContact.__all__, key=str.lower) == sorted(oneContact.__all__, key=str.lower)
+    assert sorted(oneContact.__all__, key=ruff_order) == oneContact.__all__
     assert public | {"__version__"} == set(oneContact.__all__)
 
 

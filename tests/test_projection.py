@@ -30,7 +30,7 @@ from oneContact._calendar import finnish_closed_days
 from oneContact.clocks import HELSINKI, Calendar, ClockSubject, Policies, micros
 from oneContact.engine import Assessment
 from oneContact.ledger import Ledger, LedgerEvent
-from oneContact.route import Route
+from oneContact.routing import Route
 
 from .conftest import REPO, fresh_ledger_url
 

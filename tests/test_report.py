@@ -65,7 +65,7 @@ from oneContact.clocks import HELSINKI, Clock, ClockSubject, Judged, Policies, l
 from oneContact.engine import Assessment
 from oneContact.ledger import Ledger, LedgerError
 from oneContact.report import Report, ReportRow, build_report
-from oneContact.route import Route
+from oneContact.routing import Route
 from oneContact.ruleset import RuleSet, load_ruleset
 
 from .conftest import fresh_ledger_url

@@ -16,7 +16,7 @@ import pytest
 
 from oneContact import Engine, RuleError
 from oneContact.engine import one_treatment_clock
-from oneContact.route import ServiceRequest
+from oneContact.routing import ServiceRequest
 from oneContact.ruleset import load_ruleset
 
 from .conftest import CATALOGUE, write_rules

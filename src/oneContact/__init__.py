@@ -1,11 +1,15 @@
-"""oneContact: one first contact in; urgency, routes and care-guarantee clocks out."""
+"""oneContact: one first contact in; urgency, routes and care-guarantee clocks out.
 
-from importlib.metadata import PackageNotFoundError, version
+This module only re-exports the public API (``__all__``); the flow, stage by stage:
+intake (the first contact) -> ruleset (the checked rules) -> engine (the assessment) ->
+routing -> clocks -> ledger -> report; explain, diff, lint and testing are the rule
+authors' tools. See docs/explanation/architecture.md.
+"""
 
 from ._bundled import bundled_rules_directory
+from ._version import __version__
 from .clocks import Calendar, Clock, ClockSubject, Policies
 from .diff import ReplayError, RulesDiff, diff_rules, replay
-from .directory import Directory, DirectoryRouter, DirectorySource, Member, SlotProvider, Unit
 from .engine import Assessment, Engine, FiredRule
 from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
 from .explain import Explanation, WhyNot
@@ -13,13 +17,20 @@ from .intake import Client, FirstContact, contact_json_schema, parse_contact
 from .ledger import Ledger, LedgerClock, LedgerContact, LedgerError, LedgerEvent
 from .lint import LintFinding, lint_rules
 from .report import Breach, Report, ReportRow
-from .route import CatalogueRouter, Route, Router, RouteRequest, ServiceRequest
+from .routing import (
+    CatalogueRouter,
+    Directory,
+    DirectoryRouter,
+    DirectorySource,
+    Member,
+    Route,
+    Router,
+    RouteRequest,
+    ServiceRequest,
+    SlotProvider,
+    Unit,
+)
 from .ruleset import Rule, RuleSet, load_ruleset
-
-try:
-    __version__ = version("onecontact")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 __all__ = [
     "Assessment",

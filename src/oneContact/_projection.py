@@ -185,7 +185,7 @@ def fingerprint(policies: Policies, calendar: Calendar) -> str | None:
     digest) or policies not read from files."""
     if calendar is not Calendar.finnish() or not policies.digest:
         return None
-    from . import __version__  # noqa: PLC0415 - the package imports this module's users
+    from ._version import __version__  # noqa: PLC0415
 
     h = hashlib.sha256()
     for part in (f"format={FORMAT}", policies.digest, __version__, version("holidays")):

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from ._messages import kind_name, reading_language, status_name, text, urgency_name
 
 if TYPE_CHECKING:
+    from .assessment import Assessment
     from .clocks import Clock
-    from .engine import Assessment
-    from .route import Route
+    from .routing import Route
     from .ruleset import RuleSet
 
 __all__ = ["assessment_text", "clock_lines", "person_note"]

@@ -10,18 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 
 from .clocks import Clock, ClockSubject
-from .route import Route
-from .ruleset import Urgency
+from .routing import Route
+from .ruleset import Backend, Urgency
 
 __all__ = ["Assessment", "Backend", "FiredRule"]
-
-Backend = Literal["durable", "python"]
-"""The evaluator that decided: the durable_rules C engine or the generated Python one."""
 
 
 @attrs.frozen

@@ -20,10 +20,17 @@ from typing import Any, NoReturn
 from ._bundled import bundled_rules_directory
 from ._text import LANGUAGES
 from .clocks import HELSINKI
-from .directory import Directory
 from .engine import Engine
-from .errors import ContactError, ContactProblem, RuleError, read_text_file
+from .errors import (
+    ArgumentError,
+    ContactError,
+    ContactProblem,
+    RuleError,
+    parse_timestamp,
+    read_text_file,
+)
 from .ledger import Ledger, LedgerError
+from .routing import Directory
 from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
 
 __all__ = ["main"]
@@ -46,23 +53,18 @@ def _default_rules() -> Path:
 
 
 def _timestamp(text: str, what: str) -> datetime:
+    """The timestamp option *what*, read as the library reads every timestamp
+    (:func:`~oneContact.errors.parse_timestamp`); refused as a bad option, in the
+    contact-error format a form or script already reads."""
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ContactError(
-            [ContactProblem(what, "must be an RFC 3339 timestamp with an offset", "timestamp")],
-            title="invalid option",
-        ) from None
-    if value.tzinfo is None:
-        raise ContactError(
-            [
-                ContactProblem(
-                    what, "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00", "timezone"
-                )
-            ],
-            title="invalid option",
+        return parse_timestamp(text, what)
+    except ArgumentError as exc:
+        problem = (
+            ContactProblem(what, "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00", "timezone")
+            if exc.code == "naive-timestamp"
+            else ContactProblem(what, "must be an RFC 3339 timestamp with an offset", "timestamp")
         )
-    return value
+        raise ContactError([problem], title="invalid option") from None
 
 
 def _events(pairs: Sequence[str]) -> dict[str, datetime]:

@@ -9,6 +9,9 @@ rule is not an impact; clocks compare by id and due dates.
 ``replay(engine, contact, stored)`` re-assesses a stored assessment (the JSON of
 ``Assessment.to_json()``, which records ``ruleset_digest``) with the rules that made it,
 and says what differs.
+
+Both take engines through :class:`oneContact.explain.Assessor` (what the tools need of an
+engine), so this module never imports :mod:`oneContact.engine`.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from typing import Any
 
 import attrs
 
-from .engine import Assessment, Engine
+from .assessment import Assessment
 from .errors import ContactError, ContactProblem, ReplayError, read_text_file
+from .explain import Assessor
 from .ruleset import URGENCY_LEVELS, Urgency
 
 __all__ = [
@@ -228,7 +232,7 @@ def read_contacts(path: str | Path) -> list[tuple[int, Any]]:
 
 
 def diff_rules(
-    old: Engine, new: Engine, contacts: Iterable[tuple[int, Any]], *, source: str = "<contacts>"
+    old: Assessor, new: Assessor, contacts: Iterable[tuple[int, Any]], *, source: str = "<contacts>"
 ) -> RulesDiff:
     """Assess each ``(line, contact)`` with *old* and *new* and compare the decisions.
 
@@ -294,7 +298,7 @@ def _contact_id(contact: Any) -> str:
 
 
 def replay(
-    engine: Engine,
+    engine: Assessor,
     contact: Any,
     stored: Mapping[str, Any] | str,
     *,

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import threading
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -21,22 +19,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from . import _durable
-from ._pyeval import PythonProgram, compile_python
 from .assessment import Assessment, Backend, FiredRule
-from .clocks import Clock, ClockSubject, local_date
-from .directory import Directory, DirectoryRouter, DirectorySource
-from .errors import ContactError, ContactProblem, RuleError, did_you_mean
+from .clocks import ClockSubject, local_date
+from .errors import ContactError, ContactProblem, did_you_mean
 from .intake import FirstContact, parse_contact
-from .route import (
-    CatalogueRouter,
-    Router,
-    RouteRequest,
-    ServiceRequest,
-    booking_due_date,
-)
+from .routing import DirectorySource, Router, RouteRequest, RoutingStage, ServiceRequest
 from .ruleset import (
-    URGENCY_LEVELS,
     Catalogue,
     Person,
     Question,
@@ -45,7 +33,9 @@ from .ruleset import (
     RuleSet,
     Urgency,
     load_ruleset,
+    urgency_rank,
 )
+from .ruleset import compile as compile_rules
 
 if TYPE_CHECKING:
     from .explain import Explanation, WhyNot
@@ -55,10 +45,7 @@ __all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten", "one_treat
 log = logging.getLogger("oneContact")
 
 _P = TypeVar("_P")
-_RANK: Mapping[str | None, int] = {level: i for i, level in enumerate(URGENCY_LEVELS)}
-_NO_URGENCY_RANK = len(URGENCY_LEVELS)
 _OLDEST = 150  # the oldest age a ClockSubject holds
-_fallback_warned = threading.Event()
 _NO_PERSONS: Mapping[str, ClockSubject] = MappingProxyType({})
 
 
@@ -225,7 +212,7 @@ def _person_subject(person: Person, answers: Mapping[str, Any]) -> ClockSubject:
 
 
 def _sort_key(rule: Rule) -> tuple[int, int, str, int]:
-    return (_RANK.get(rule.urgency, _NO_URGENCY_RANK), rule.priority, rule.file, rule.line)
+    return (urgency_rank(rule.urgency), rule.priority, rule.file, rule.line)
 
 
 class Engine:
@@ -240,7 +227,6 @@ class Engine:
         "_outcomes",
         "_positions",
         "_program",
-        "_provisional",
         "_reader",
         "_router",
         "_ruleset",
@@ -255,31 +241,12 @@ class Engine:
         directory: DirectorySource | None = None,
     ) -> None:
         self._ruleset = ruleset
-        self._router: Router = _router(ruleset, router, directory)
-        # Provisional care clocks by (clock ids, subject, start day): see _provisional.
-        self._provisional: dict[tuple[Any, ...], tuple[Clock, ...]] = {}
-        conditions = [rule.condition for rule in ruleset.rules]
-        program: PythonProgram | _durable.DurableProgram
-        if backend == "durable":
-            try:
-                program = _durable.DurableProgram(conditions)
-            except _durable.DurableUnavailable as exc:
-                if not _fallback_warned.is_set():
-                    _fallback_warned.set()
-                    message = (
-                        f"durable_rules cannot be imported here ({exc}); "
-                        "oneContact uses its Python evaluator instead"
-                    )
-                    log.warning(message)
-                    warnings.warn(message, RuntimeWarning, stacklevel=3)
-                backend = "python"
-                program = compile_python(conditions)
-        elif backend == "python":
-            program = compile_python(conditions)
-        else:
-            raise ValueError(f"backend must be 'durable' or 'python', not {backend!r}")
-        self._backend: Backend = backend
-        self._program = program
+        self._router = RoutingStage.choose(
+            ruleset.catalogue, ruleset.policies, router=router, directory=directory
+        )
+        # The evaluator: durable_rules falls back to Python where it cannot be imported.
+        self._program = compile_rules(ruleset, backend)
+        self._backend: Backend = self._program.backend
         # The place of each rule (by index) in hit-policy order, so that ordering the
         # fired rules is sorting small ints; and what each rule contributes, by place
         # (it never changes: built once, not per assessment).
@@ -329,8 +296,8 @@ class Engine:
         Where durable_rules cannot be imported, the Python evaluator is used and a
         warning says so once. *region* selects a regional target file
         (``policies/regions/<region>.yaml``): clocks then also carry its target due date.
-        *directory* (a :class:`~oneContact.directory.Directory` or any
-        :class:`~oneContact.directory.DirectorySource`) routes to team members, units and
+        *directory* (a :class:`~oneContact.routing.Directory` or any
+        :class:`~oneContact.routing.DirectorySource`) routes to team members, units and
         slots; a loaded directory's roles are checked against this catalogue.
         """
         return cls(
@@ -494,8 +461,6 @@ class Engine:
             now=now,
             others=others,
         )
-        warnings_: tuple[str, ...] = ()
-        router = self._router
         request = RouteRequest(
             valid,
             urgency,
@@ -504,17 +469,9 @@ class Engine:
             clocks,
             language_rights=policies.language_rights,
         )
-        if isinstance(router, DirectoryRouter):
-            # A directory books slots: against the due date of the clock that counts.
-            due, basis = booking_due_date(
-                urgency,
-                valid.received_at,
-                _provisional(clocks, subject, others, valid, events, policies, self._provisional),
-            )
-            request = attrs.evolve(request, due_date=due, due_basis=basis)
-            routes, warnings_ = router.route_with_warnings(request)
-        else:
-            routes = router.route(request)
+        routes, warnings_ = self._router.route(
+            request, subject=subject, others=others, events=events
+        )
         return Assessment(  # by position (the order of its fields): a third cheaper
             valid.contact_id,
             valid.received_at,
@@ -541,6 +498,13 @@ class Engine:
         return assessment_text(assessment, self._ruleset, language)
 
     # ------------------------------------------------------------ explanation
+    # Engine.facts is what oneContact.explain.Assessor needs beyond validate/assess: explain
+    # and the coverage plugin read the flat facts through it instead of importing flatten.
+
+    def facts(self, contact: FirstContact) -> dict[str, Any]:
+        """The flat facts this engine's rules see for a validated *contact* (see
+        :func:`flatten`): what :mod:`oneContact.explain` traces and searches."""
+        return self._reader.fact(contact, check=False)  # type: ignore[return-value]
 
     def explain(
         self,
@@ -621,56 +585,3 @@ def one_treatment_clock(
     if default is not None:
         kept[default] = None
     return kept
-
-
-def _router(ruleset: RuleSet, router: Router | None, directory: DirectorySource | None) -> Router:
-    if directory is None:
-        return router if router is not None else CatalogueRouter()
-    if router is not None:
-        raise ValueError("give either router= or directory=, not both")
-    if isinstance(directory, Directory):
-        problems = directory.check(ruleset.catalogue)
-        if problems:
-            raise RuleError(problems)
-        return DirectoryRouter(directory, remedy=directory.remedy)
-    return DirectoryRouter(directory)
-
-
-def _provisional(
-    clocks: tuple[Clock, ...],
-    subject: ClockSubject,
-    others: Mapping[str, tuple[str, ClockSubject]],
-    contact: FirstContact,
-    events: Mapping[str, datetime] | None,
-    policies: Any,
-    cache: dict[tuple[Any, ...], tuple[Clock, ...]],
-) -> tuple[Clock, ...]:
-    """Clocks to book against: a care clock waiting for the need assessment counts from
-    this contact (the first contact is where the need is assessed), unless the host
-    gave the ``need_assessed`` time."""
-    if events and "need_assessed" in events:
-        return clocks
-    waiting = tuple(
-        c.clock for c in clocks if c.status == "not_started" and c.starts_on == "need_assessed"
-    )
-    if not waiting:
-        return clocks
-    # Without events, these clocks' due dates depend only on the start day and the
-    # subject (their limits count days or months, never the time of day): share them.
-    # The subjects of the waiting clocks that follow another person are part of the key.
-    followed = tuple(others.get(c) for c in waiting)
-    key = (waiting, subject, followed, local_date(contact.received_at)) if not events else None
-    provisional = cache.get(key) if key is not None else None
-    if provisional is None:
-        provisional = policies.compute(
-            waiting,
-            subject=subject,
-            received_at=contact.received_at,
-            events={**(events or {}), "need_assessed": contact.received_at},
-            others={c: others[c] for c in waiting if c in others},
-        )
-        if key is not None:
-            if len(cache) >= 4096:
-                cache.clear()
-            cache[key] = provisional
-    return (*(c for c in clocks if c.clock not in waiting), *provisional)

@@ -14,6 +14,8 @@ the problems), so a host service can show them in its own user interface. Driver
     │                           every ContactProblem, in fi/sv/en
     ├── RuleError               (ValueError) a rules, policies or directory file set
     │                           cannot be used: every RuleProblem at file:line:column
+    ├── FixtureProblem          (ValueError) a fixture file cannot be read: every
+    │                           problem at file:line
     ├── ArgumentError           (ValueError) a Python call got an argument it cannot use
     │   └── LedgerArgumentError (also a LedgerError)
     ├── LedgerError             (ValueError) the ledger refused a call; nothing changed
@@ -40,6 +42,7 @@ __all__ = [
     "ArgumentError",
     "ContactError",
     "ContactProblem",
+    "FixtureProblem",
     "LedgerArgumentError",
     "LedgerError",
     "LedgerStoreError",
@@ -51,6 +54,7 @@ __all__ = [
     "contact_messages",
     "did_you_mean",
     "location",
+    "parse_timestamp",
     "read_text_file",
     "require_aware",
     "suggestion_text",
@@ -105,6 +109,22 @@ def require_aware(value: object, field: str, error: type[ArgumentError] | None =
             "datetime(..., tzinfo=ZoneInfo('Europe/Helsinki')) or UTC",
         )
     return value
+
+
+def parse_timestamp(text: str, field: str, error: type[ArgumentError] | None = None) -> datetime:
+    """The moment a person wrote as RFC 3339 text (``2025-02-03T10:00:00+02:00``): the one
+    reading of a timestamp option or fixture value. Text that is no timestamp raises an
+    :class:`ArgumentError` (or *error*) with code ``bad-timestamp``; one without a UTC
+    offset the error :func:`require_aware` raises (``naive-timestamp``)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise (error or ArgumentError)(
+            "bad-timestamp",
+            field,
+            "must be an RFC 3339 timestamp with an offset, e.g. 2025-02-03T10:00:00+02:00",
+        ) from None
+    return require_aware(value, field, error)
 
 
 class OneContactError(Exception):
@@ -453,3 +473,30 @@ class LedgerStoreError(LedgerError):
 
 class ReplayError(OneContactError, ValueError):
     """A stored assessment cannot be replayed with this engine (another digest, bad JSON)."""
+
+
+#: Codes of problems with a fixture file itself rather than its format (from the YAML
+#: reader): printed with the code, as every rules file problem is.
+_FILE_CODES = frozenset({"file-encoding", "yaml-syntax"})
+
+
+class FixtureProblem(OneContactError, ValueError):
+    """A fixture file cannot be read (format: docs/reference/fixtures.md); none of its
+    cases was run.
+
+    ``problems`` lists every mistake found, each a :class:`RuleProblem` with a stable
+    ``code`` (``unknown-key``, ``duplicate-id``, ...), the file, the line and a
+    ``suggestion``. The message gives one line for each: ``file:line: what is wrong``.
+    """
+
+    def __init__(self, problems: Sequence[RuleProblem]) -> None:
+        if not problems:
+            raise ValueError("FixtureProblem needs at least one problem")
+        self.problems: tuple[RuleProblem, ...] = tuple(problems)
+        super().__init__("\n".join(f"{p.location()}: {self.what(p)}" for p in self.problems))
+
+    @staticmethod
+    def what(problem: RuleProblem) -> str:
+        """One problem's text after its ``file:line``: what is wrong, and the suggestion."""
+        said = f"{problem.message}{suggestion_text(problem.suggestion)}"
+        return f"{problem.code}: {said}" if problem.code in _FILE_CODES else said

@@ -21,22 +21,24 @@ import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
-from ._condition import MAX_DECIMALS, MAX_NUMBER, Atom, Test
 from ._messages import kind_name, reading_language, status_name, text, urgency_name
-from ._pyeval import PythonProgram, compile_python
 from ._render import clock_lines, person_note
-from ._trace import AtomTrace, RuleTrace, atom_holds, atoms, trace_rule
-from .engine import Assessment, Engine, flatten
+from .assessment import Assessment
+from .errors import ArgumentError, did_you_mean
 from .intake import FirstContact
 from .ruleset import URGENCY_LEVELS, Question, Questionnaire, Rule, RuleSet, Urgency
+from .ruleset.condition import MAX_DECIMALS, MAX_NUMBER, Atom, Test
+from .ruleset.python_evaluator import PythonProgram, compile_python
+from .ruleset.trace import AtomTrace, RuleTrace, atom_holds, atoms, trace_rule
 
 __all__ = [
     "MAX_WHY_NOT_CHANGES",
     "AnswerChange",
+    "Assessor",
     "Explanation",
     "WhyNot",
     "WhyNotPath",
@@ -51,6 +53,35 @@ DEFAULT_URGENCY_REASON = "default:urgency"
 
 _RANK = {level: i for i, level in enumerate(URGENCY_LEVELS)}
 _Contact = FirstContact | Mapping[str, Any] | str | bytes
+
+
+class Assessor(Protocol):
+    """What the rule authors' tools need of an engine; :class:`~oneContact.engine.Engine`
+    is one. ``explain``, ``why_not`` and :mod:`oneContact.diff` take an engine through this
+    protocol, so they never import the engine (the engine imports them)."""
+
+    @property
+    def ruleset(self) -> RuleSet:
+        """The checked rules directory the engine assesses with."""
+
+    @property
+    def digest(self) -> str:
+        """Identifies the rule files read: same contact and digest, same assessment."""
+
+    def validate(self, contact: _Contact) -> FirstContact:
+        """*contact* validated against the rules' questionnaire; a ContactError if not."""
+
+    def facts(self, contact: FirstContact) -> Mapping[str, Any]:
+        """The flat facts the rules' conditions see for a validated *contact*."""
+
+    def assess(
+        self,
+        contact: _Contact,
+        *,
+        events: Mapping[str, datetime] | None = None,
+        now: datetime | None = None,
+    ) -> Assessment:
+        """The assessment of *contact*: urgency, needs, routes, clocks, fired rules."""
 
 
 def _value_text(value: Any) -> str:
@@ -201,7 +232,7 @@ def _due(day: Any, language: str = "en") -> str:
 
 
 def explain(
-    engine: Engine,
+    engine: Assessor,
     contact: _Contact,
     *,
     events: Mapping[str, datetime] | None = None,
@@ -215,7 +246,7 @@ def explain(
     valid = engine.validate(contact)
     assessment = engine.assess(valid, events=events, now=now)
     questionnaire = engine.ruleset.questionnaire
-    fact = flatten(valid, questionnaire)
+    fact = engine.facts(valid)
     traces = tuple(trace_rule(rule, fact, questionnaire) for rule in engine.ruleset.rules)
     by_id = {rule.id: rule for rule in engine.ruleset.rules}
     urgency_reason = next(
@@ -417,7 +448,7 @@ def _options(
 
 
 def why_not(
-    engine: Engine,
+    engine: Assessor,
     contact: _Contact,
     level: Urgency,
     *,
@@ -428,13 +459,23 @@ def why_not(
 
     Exact up to *max_changes* changed answers (1 to :data:`MAX_WHY_NOT_CHANGES`): see the
     module docstring for how the answer space is searched. Every path it returns is
-    checked with :meth:`Engine.assess`. Raises ``ValueError`` for an unknown level or a
-    bound out of range, and :class:`~oneContact.errors.ContactError` for an invalid contact.
+    checked with :meth:`Engine.assess`. Raises :class:`~oneContact.errors.ArgumentError`
+    (a ``ValueError``, code ``bad-argument``) for an unknown level or a bound out of range,
+    and :class:`~oneContact.errors.ContactError` for an invalid contact.
     """
     if level not in _RANK:
-        raise ValueError(f"level must be one of {', '.join(URGENCY_LEVELS)}, not {level!r}")
+        raise ArgumentError(
+            "bad-argument",
+            "level",
+            f"the level must be one of {', '.join(URGENCY_LEVELS)}, not {level!r}",
+            suggestion=did_you_mean(str(level), URGENCY_LEVELS),
+        )
     if not 1 <= max_changes <= MAX_WHY_NOT_CHANGES:
-        raise ValueError(f"max_changes must be 1 to {MAX_WHY_NOT_CHANGES}")
+        raise ArgumentError(
+            "bad-argument",
+            "max_changes",
+            f"max_changes must be 1 to {MAX_WHY_NOT_CHANGES}, not {max_changes!r}",
+        )
     valid = engine.validate(contact)
     ruleset = engine.ruleset
     questionnaire = ruleset.questionnaire
@@ -470,7 +511,7 @@ def why_not(
             None, [], 0, 0, f"no rule sets urgency {level} and it is not the catalogue's default"
         )
 
-    fact = flatten(valid, questionnaire)
+    fact = engine.facts(valid)
     by_key: dict[str, list[Atom]] = {}
     for rule in ruleset.rules:
         for atom in atoms(rule.condition):
@@ -594,7 +635,7 @@ def _remoteness(contact: FirstContact, changes: Sequence[tuple[Question, Any]]) 
 
 
 def _checked_path(
-    engine: Engine,
+    engine: Assessor,
     contact: FirstContact,
     changes: Sequence[tuple[Question, Any]],
     level: Urgency,

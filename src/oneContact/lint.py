@@ -8,7 +8,7 @@ naming rules or services that do not exist, and red flags that some contact can 
 yes and still end at ``non_urgent`` or ``self_care``.
 
 Every question about conditions is decided exactly over the values a contact can hold
-(:mod:`oneContact._sat`), not by sampling. Each finding has a stable ``code``; they are
+(:mod:`oneContact.ruleset.sat`), not by sampling. Each finding has a stable ``code``; they are
 listed in ``docs/reference/errors.md`` ("Lint findings").
 """
 
@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._condition import Any_, Cond, Const, Missing, Present, Test, dnf
-from ._sat import Domain, Unknown, domains, key_satisfiable, negate, solve
-from ._trace import atom_text, atoms
-from .errors import ContactError, location
+from .errors import ContactError, FixtureProblem, location
+from .fixtures import load_fixture_file, unknown_names
 from .ruleset import Rule, RuleSet, load_ruleset
+from .ruleset.condition import Any_, Cond, Const, Missing, Present, Test, dnf
+from .ruleset.sat import Domain, Unknown, domains, key_satisfiable, negate, solve
+from .ruleset.trace import atom_text, atoms
 
 if TYPE_CHECKING:
     from .engine import Assessment, Engine
@@ -486,7 +487,6 @@ def _rank(rule: Rule) -> tuple[int, int]:
 
 def _fixture_findings(ruleset: RuleSet, fixtures: Path, places: _Places) -> list[LintFinding]:
     from .engine import Engine  # noqa: PLC0415
-    from .testing.fixtures import FixtureProblem, load_fixture_file, unknown_names  # noqa: PLC0415
 
     engine = Engine(ruleset, backend="python")
     findings: list[LintFinding] = []
@@ -494,18 +494,18 @@ def _fixture_findings(ruleset: RuleSet, fixtures: Path, places: _Places) -> list
     for path in sorted(fixtures.rglob("*.yaml")):
         try:
             cases = load_fixture_file(path)
-        except FixtureProblem as problem:
-            match = re.search(r":(\d+):", str(problem))
-            findings.append(
+        except FixtureProblem as error:
+            findings.extend(
                 LintFinding(
                     "fixture-invalid",
                     str(path),
-                    int(match.group(1)) if match else None,
+                    problem.line,
                     None,
                     None,
-                    str(problem).split(": ", 1)[-1],
+                    FixtureProblem.what(problem),
                     "fix the fixture file (format: docs/reference/fixtures.md)",
                 )
+                for problem in error.problems
             )
             continue
         for case in cases:

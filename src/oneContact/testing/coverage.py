@@ -2,7 +2,7 @@
 
 The pytest plugin records every fixture case it runs (``--onecontact-coverage``): for each
 rule how many cases fired it (as the engine decided), and for each comparison of its
-condition (each atom of the compiled condition, see :mod:`oneContact._trace`) whether
+condition (each atom of the compiled condition, see :mod:`oneContact.ruleset.trace`) whether
 some case saw it true and some case saw it false.
 
 The coverage percentage counts *outcomes*: each rule has one (it fired at least once) and
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._condition import Atom
-from .._trace import atom_holds, atoms, trace_rule
+from ..ruleset.condition import Atom
+from ..ruleset.trace import atom_holds, atoms, trace_rule
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -83,8 +83,7 @@ class Coverage:
         An invalid contact (a case that expects a contact error) fires nothing and is not
         counted.
         """
-        from ..engine import flatten  # noqa: PLC0415 -- imported when coverage is on
-        from ..errors import ContactError  # noqa: PLC0415
+        from ..errors import ContactError  # noqa: PLC0415 -- imported when coverage is on
 
         try:
             valid = engine.validate(contact)
@@ -93,7 +92,7 @@ class Coverage:
         self.cases += 1
         for rule in engine.fired_rules(valid):
             self.rules[rule.id].fired += 1
-        fact = flatten(valid, self.ruleset.questionnaire)
+        fact = engine.facts(valid)
         for seen_list, rule_atoms in self._atoms:
             for seen, atom in zip(seen_list, rule_atoms, strict=True):
                 if atom_holds(atom, fact):

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from .fixtures import FixtureCase, FixtureProblem, check_case, load_fixture_file
+from ..fixtures import FixtureCase, FixtureProblem, check_case, load_fixture_file
 
 __all__ = [
     "FixtureFile",
@@ -104,9 +104,9 @@ def _rules_engine(
     """The engine of the configured rules directory (with a fixture file's *directory*
     of units and members and its *region*, if it names them), built once per run and
     shared."""
-    from ..directory import Directory  # noqa: PLC0415 -- keep plugin import free of side effects
     from ..engine import Engine  # noqa: PLC0415
     from ..errors import RuleError  # noqa: PLC0415
+    from ..routing import Directory  # noqa: PLC0415 -- keep plugin import free of side effects
 
     engines = config.stash.setdefault(_ENGINES, {})
     rules = (config.rootpath / str(config.getini("onecontact_rules"))).resolve()

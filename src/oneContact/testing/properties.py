@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
 from ..clocks import local_date
+from ..errors import ArgumentError
 from ..ruleset import URGENCY_LEVELS, Questionnaire
 from .strategies import first_contacts
 
@@ -328,12 +329,13 @@ def check_property(
     *twin* is a second engine built independently from the same rules directory (for
     ``same-input-same-output``); by default one is built from ``engine.ruleset`` with the
     Python evaluator. ``derandomize`` (the default) makes a run repeatable: the same
-    rules give the same examples. Hypothesis keeps no example database here.
+    rules give the same examples. Hypothesis keeps no example database here. Raises
+    :class:`~oneContact.errors.ArgumentError` (code ``bad-argument``) for *examples* < 1.
     """
     from ..engine import Engine  # noqa: PLC0415 -- the engine imports nothing of testing
 
     if examples < 1:
-        raise ValueError("examples must be at least 1")
+        raise ArgumentError("bad-argument", "examples", f"must be at least 1, not {examples}")
     check = _Check(engine, twin if twin is not None else Engine(engine.ruleset, backend="python"))
 
     strategies = prop.draw(engine.ruleset.questionnaire)

@@ -14,9 +14,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .._condition import MAX_DECIMALS, MAX_NUMBER
 from ..intake import CHANNELS, looks_like_identity_code
 from ..ruleset import Question, Questionnaire
+from ..ruleset.condition import MAX_DECIMALS, MAX_NUMBER
 
 __all__ = ["first_contacts"]
 

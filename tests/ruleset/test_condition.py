@@ -7,16 +7,16 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from oneContact._condition import (
+from oneContact.ruleset import BUILTIN_FIELDS
+from oneContact.ruleset.condition import (
     ConditionSyntaxError,
     ConditionTypeError,
     compile_condition,
     dnf,
 )
-from oneContact._pyeval import compile_python
-from oneContact.ruleset import BUILTIN_FIELDS
+from oneContact.ruleset.python_evaluator import compile_python
 
-from .strategies import CONCERNS, FIELDS, conditions, facts
+from ..strategies import CONCERNS, FIELDS, conditions, facts
 
 ALL_FIELDS = {**FIELDS, "concerns": BUILTIN_FIELDS["concerns"]}
 

@@ -9,7 +9,7 @@ import pytest
 
 from oneContact import RuleError, load_ruleset
 
-from .conftest import QUESTIONNAIRE, REPO, write_rules
+from ..conftest import QUESTIONNAIRE, REPO, write_rules
 
 QUESTIONNAIRE_LINES = QUESTIONNAIRE.splitlines()
 
@@ -253,7 +253,7 @@ def persons_problems(tmp_path: Path, persons: str, rule_clocks: str = "[care]") 
 def test_persons_and_clocks_for_them_load(tmp_path: Path) -> None:
     """A person names its questions; a clock entry {clock, for} is kept apart from
     Rule.clocks (still the ids, in order), plain ids follow the client."""
-    from .conftest import write_person_rules
+    from ..conftest import write_person_rules
 
     ruleset = load_ruleset(write_person_rules(tmp_path / "rules"))
     child = ruleset.questionnaire.persons["child"]

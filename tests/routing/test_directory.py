@@ -12,7 +12,7 @@ import pytest
 from oneContact import Directory, RuleError
 from oneContact.clocks import HELSINKI
 
-from .conftest import BUNDLED_RULES, REPO
+from ..conftest import BUNDLED_RULES, REPO
 
 EXAMPLE = REPO / "examples" / "directory.yaml"
 

@@ -7,12 +7,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oneContact._condition import compile_condition
-from oneContact._pyeval import compile_python
-from oneContact._sat import Domain, domains, negate, satisfy
 from oneContact.ruleset import BUILTIN_FIELDS, Questionnaire
+from oneContact.ruleset.condition import compile_condition
+from oneContact.ruleset.python_evaluator import compile_python
+from oneContact.ruleset.sat import Domain, domains, negate, satisfy
 
-from .strategies import CHOICES, CONCERNS, FIELDS, conditions, facts
+from ..strategies import CHOICES, CONCERNS, FIELDS, conditions, facts
 
 SPACE: dict[str, Domain] = {
     **domains(Questionnaire({}, {})),  # the built-in fields

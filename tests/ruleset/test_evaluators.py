@@ -8,12 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oneContact._condition import compile_condition
-from oneContact._pyeval import compile_python
+from oneContact.ruleset.condition import compile_condition
+from oneContact.ruleset.python_evaluator import compile_python
 
-from .strategies import CONCERNS, FIELDS, conditions, facts
+from ..strategies import CONCERNS, FIELDS, conditions, facts
 
-durable = pytest.importorskip("oneContact._durable", reason="needs the durable_rules adapter")
+durable = pytest.importorskip(
+    "oneContact.ruleset._durable", reason="needs the durable_rules adapter"
+)
 try:
     durable.import_engine()
 except durable.DurableUnavailable as exc:  # pragma: no cover - Python >= 3.13

@@ -2,10 +2,11 @@
 
 The rule author's view of a decision (``onecontact explain``, fixture coverage) needs each
 comparison of a condition evaluated on its own. This module evaluates the compiled
-intermediate form (:mod:`oneContact._condition`) atom by atom with exactly the semantics
-of the generated-Python evaluator (:mod:`oneContact._pyeval`): a key is present only when
-it has a value; booleans and concerns are present (as ``True``) only when true. Tests
-prove that ``trace_rule(rule, fact).matched`` agrees with both evaluators.
+intermediate form (:mod:`oneContact.ruleset.condition`) atom by atom with exactly the
+semantics of the generated-Python evaluator (:mod:`oneContact.ruleset.python_evaluator`):
+a key is present only when it has a value; booleans and concerns are present (as
+``True``) only when true. Tests prove that ``trace_rule(rule, fact).matched`` agrees with
+both evaluators.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._condition import All, Any_, Atom, Cond, Const, Missing, Present
+from .condition import All, Any_, Atom, Cond, Const, Missing, Present
 
 if TYPE_CHECKING:
-    from .ruleset import Questionnaire, Rule
+    from .model import Rule
+    from .questionnaire import Questionnaire
 
 __all__ = ["AtomTrace", "RuleTrace", "atom_holds", "atom_text", "atoms", "trace_rule"]
 

@@ -3,7 +3,7 @@
 The lint (:mod:`oneContact.lint`) asks questions such as "can this condition ever be
 true?", "is every contact matching A also matched by B?" and "can a red flag be answered
 yes while no urgent rule fires?". Each is a conjunction of conditions in the intermediate
-form (:mod:`oneContact._condition`), some of them negated. This module decides them
+form (:mod:`oneContact.ruleset.condition`), some of them negated. This module decides them
 exactly, not by sampling:
 
 * each condition is expanded to its disjunctive normal form (a choice of alternatives);
@@ -29,8 +29,8 @@ from typing import Any, Literal
 
 import attrs
 
-from ._condition import MAX_NUMBER, All, Any_, Atom, Cond, Const, Missing, Present, Test, dnf
-from .intake import CHANNELS
+from ..intake import CHANNELS
+from .condition import MAX_NUMBER, All, Any_, Atom, Cond, Const, Missing, Present, Test, dnf
 
 __all__ = ["Domain", "Unknown", "domains", "key_satisfiable", "negate", "satisfy", "solve"]
 

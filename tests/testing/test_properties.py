@@ -22,6 +22,7 @@ from hypothesis import given, settings
 
 from oneContact import CatalogueRouter, Engine, Route, RouteRequest
 from oneContact.clocks import Clock, local_date
+from oneContact.errors import ArgumentError
 from oneContact.ruleset import load_ruleset
 from oneContact.testing.properties import (
     PROPERTIES,
@@ -31,7 +32,7 @@ from oneContact.testing.properties import (
 )
 from oneContact.testing.strategies import first_contacts
 
-from .conftest import ACUTE, write_rules
+from ..conftest import ACUTE, write_rules
 
 pytest_plugins = ["pytester"]
 
@@ -152,6 +153,13 @@ def test_a_bad_examples_count_is_a_usage_error(pytester: pytest.Pytester) -> Non
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--onecontact-properties-examples must be at least 1*"])
+
+
+def test_a_bad_examples_argument_is_an_argument_error(ruleset: Any) -> None:
+    """From Python, zero examples is the ArgumentError every bad argument raises."""
+    with pytest.raises(ArgumentError) as info:
+        check_property(Engine(ruleset, backend="python"), PROPERTIES[0], examples=0)
+    assert ("bad-argument", "examples") == (info.value.code, info.value.field)
 
 
 # ---------------------------------------------------------------- planted code faults

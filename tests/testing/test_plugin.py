@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from .conftest import write_rules
+from ..conftest import write_rules
 
 pytest_plugins = ["pytester"]
 
@@ -213,7 +213,7 @@ def test_coverage_of_the_bundled_rules_and_fixtures_is_complete(
 
     from oneContact import load_ruleset
 
-    from .conftest import BUNDLED_RULES, REPO
+    from ..conftest import BUNDLED_RULES, REPO
 
     shutil.copytree(BUNDLED_RULES, pytester.path / "rules")
     shutil.copytree(REPO / "fixtures", pytester.path / "fixtures")

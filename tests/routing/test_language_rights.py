@@ -28,8 +28,8 @@ from oneContact import Directory, Engine, RuleError
 from oneContact.clocks import Policies
 from oneContact.testing.strategies import first_contacts
 
-from .conftest import BUNDLED_RULES
-from .strategies import directories
+from ..conftest import BUNDLED_RULES
+from ..strategies import directories
 from .test_routing import Delegate
 
 DUE = "2026-03-16"

@@ -22,7 +22,7 @@ import pytest
 
 from oneContact import Engine
 
-from .conftest import BUNDLED_RULES
+from ..conftest import BUNDLED_RULES
 
 ENGINE = Engine.from_directory(BUNDLED_RULES, backend="python")
 

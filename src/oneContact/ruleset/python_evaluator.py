@@ -9,9 +9,9 @@ executing it is as safe as executing this module.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
-from ._condition import All, Any_, Cond, Const, Missing, Present, Test
+from .condition import All, Any_, Cond, Const, Missing, Present, Test
 
 __all__ = ["PythonProgram", "compile_python", "condition_source"]
 
@@ -26,7 +26,7 @@ def _atom(cond: Test | Present | Missing) -> str:
         return f"{key} not in f"
     value = cond.value
     if cond.op == "==" and value is True:
-        # boolean fields are present only when true (see _condition's fact conventions)
+        # boolean fields are present only when true (see the fact conventions in condition.py)
         return f"{key} in f"
     if cond.op == "==":
         return f"f.get({key}, _ABSENT) == {value!r}"
@@ -62,6 +62,11 @@ class PythonProgram:
     def __init__(self, function: Callable[[Fact], list[int]], source: str) -> None:
         self._function = function
         self.source = source
+
+    @property
+    def backend(self) -> Literal["python"]:
+        """The evaluator: generated Python."""
+        return "python"
 
     def fired(self, fact: Fact) -> list[int]:
         """Indices (in rule order) of the conditions that hold for *fact*."""

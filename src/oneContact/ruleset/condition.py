@@ -3,7 +3,7 @@
 A condition such as ``age >= 75 and 'home_care' in concerns`` is parsed by a small
 recursive-descent parser (no ``eval``), checked against the fields the questionnaire
 declares, and lowered to one intermediate form (:data:`Cond`) in negation normal form
-over the keys of a *flat fact* (see ``ruleset.flatten``). Both evaluators read that form:
+over the keys of a *flat fact* (see ``engine.flatten``). Both evaluators read that form:
 the durable_rules adapter and the generated-Python evaluator.
 
 Flat fact conventions (they make negation exact without ``not`` in the C engine):
@@ -19,7 +19,7 @@ from typing import Literal
 
 import attrs
 
-from .errors import did_you_mean
+from ..errors import did_you_mean
 
 __all__ = [
     "MAX_COMPARISONS",

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from oneContact import Directory, DirectoryRouter, Engine, Member, RuleError, Unit
 from oneContact.cli import main
 from oneContact.clocks import HELSINKI, Clock, local_date
-from oneContact.route import booking_due_date
+from oneContact.routing import booking_due_date
 from oneContact.testing.strategies import first_contacts
 
-from .conftest import BUNDLED_RULES, REPO
-from .strategies import directories
+from ..conftest import BUNDLED_RULES, REPO
+from ..strategies import directories
 
 EXAMPLE = REPO / "examples" / "directory.yaml"
 DIRECTORY = Directory.from_file(EXAMPLE, rules=BUNDLED_RULES)

@@ -29,11 +29,11 @@ import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
-from ._condition import Atom, Cond, Missing, Present, Test, dnf
+from .condition import Atom, Cond, Missing, Present, Test, dnf
 
 __all__ = [
     "TERMS_PER_RULESET",
@@ -197,6 +197,11 @@ class DurableProgram:
             )
             handles.append(handle)
             self._parts.append((handle, part.names, part.concerns))
+
+    @property
+    def backend(self) -> Literal["durable"]:
+        """The evaluator: the durable_rules C engine."""
+        return "durable"
 
     def close(self) -> None:
         """Delete the C rulesets now instead of when the program is collected."""

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 
 from oneContact import Engine, bundled_rules_directory, parse_contact
-from oneContact._condition import ConditionTypeError, compile_condition
-from oneContact._pyeval import compile_python
-from oneContact._trace import trace_rule
 from oneContact.engine import flatten
 from oneContact.ruleset import Rule, load_ruleset
+from oneContact.ruleset.condition import ConditionTypeError, compile_condition
+from oneContact.ruleset.python_evaluator import compile_python
+from oneContact.ruleset.trace import trace_rule
 from oneContact.testing.strategies import first_contacts
 
-from .strategies import CONCERNS, FIELDS, conditions, facts
+from ..strategies import CONCERNS, FIELDS, conditions, facts
 
 BUNDLED = load_ruleset(bundled_rules_directory())
 ENGINE = Engine(BUNDLED, backend="durable")
