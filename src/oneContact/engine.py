@@ -68,18 +68,24 @@ class _Reader:
     (``True``/``False``, the choices) are asked once, here, not for every contact.
     """
 
-    __slots__ = ("_answers", "_concerns")
+    __slots__ = ("_answers", "_concerns", "_flags", "_questions")
 
     def __init__(self, questionnaire: Questionnaire) -> None:
         # Concern code -> its fact key.
         self._concerns = {code: f"c__{code}" for code in questionnaire.concerns}
-        # Question id -> (fact key, boolean?, the answers known valid, the question).
-        self._answers: dict[str, tuple[str, bool, frozenset[object], Question]] = {}
+        self._questions = questionnaire.questions
+        # Question id -> fact key, for the boolean questions that take True and False
+        # (most answers: they have a loop of their own).
+        self._flags: dict[str, str] = {}
+        # Question id -> (fact key, boolean?, the answers known valid, the question), for
+        # the other questions. Only exact strs are looked up in the valid answers.
+        self._answers: dict[str, tuple[str, bool, frozenset[str], Question]] = {}
         for qid, question in questionnaire.questions.items():
             boolean = question.type == "boolean"
-            known: tuple[object, ...] = (True, False) if boolean else question.choices
-            # Only exact bools and strs are looked up in ``valid`` (1 == True otherwise).
-            valid = frozenset(v for v in known if question.problem(v) is None)
+            if boolean and question.problem(True) is None and question.problem(False) is None:
+                self._flags[qid] = f"q__{qid}"
+                continue
+            valid = frozenset(c for c in question.choices if question.problem(c) is None)
             self._answers[qid] = (f"q__{qid}", boolean, valid, question)
 
     def fact(self, contact: FirstContact, *, check: bool = True) -> dict[str, Any] | None:
@@ -111,8 +117,18 @@ class _Reader:
                     return None
                 key = f"c__{code}"
             fact[key] = True
+        flags = self._flags
         answers = self._answers
         for qid, value in contact.answers.items():
+            flag = flags.get(qid)
+            if flag is not None:
+                if value is True:
+                    fact[flag] = True
+                elif (
+                    value is not False and check and self._questions[qid].problem(value) is not None
+                ):
+                    return None
+                continue
             found = answers.get(qid)
             if found is None:
                 if check:
@@ -121,7 +137,7 @@ class _Reader:
             key, boolean, valid, question = found
             if (
                 check
-                and not ((value.__class__ is bool or value.__class__ is str) and value in valid)
+                and not (value.__class__ is str and value in valid)
                 and question.problem(value) is not None
             ):
                 return None
@@ -155,6 +171,7 @@ class _Outcome:
     """What one rule contributes when it fires, prepared when the engine is built."""
 
     rule: Rule
+    urgency: Urgency | None
     fired: FiredRule
     needs: Mapping[str, None]
     services: tuple[ServiceRequest, ...]
@@ -166,6 +183,7 @@ class _Outcome:
     def of(cls, rule: Rule) -> _Outcome:
         return cls(
             rule=rule,
+            urgency=rule.urgency,
             fired=FiredRule(rule.id, rule.file, rule.line, rule.urgency),
             needs=dict.fromkeys(rule.needs),
             services=tuple(ServiceRequest(s, rule.id, rule.urgency) for s in rule.services),
@@ -415,21 +433,22 @@ class Engine:
         catalogue = self._ruleset.catalogue
         # Fired outcomes come most urgent first (hit-policy order), so the first urgency
         # set is the most urgent; the default applies only when no fired rule sets one.
-        urgency: Urgency = next(
-            (o.rule.urgency for o in fired if o.rule.urgency is not None),
-            catalogue.default_urgency,
-        )
+        urgency: Urgency | None = None
         needs: dict[str, None] = {}
         services: dict[str, ServiceRequest] = {}
         # Clock id -> whose right it follows. A clock two fired rules start for different
         # persons follows the person of the first rule in hit-policy order.
         clock_ids: dict[str, str | None] = {}
         for outcome in fired:
+            if urgency is None:
+                urgency = outcome.urgency
             needs.update(outcome.needs)
             for wanted in outcome.services:
                 services.setdefault(wanted.service, wanted)
             for clock_id, person in outcome.clocks:
                 clock_ids.setdefault(clock_id, person)
+        if urgency is None:
+            urgency = catalogue.default_urgency
         policies = self._ruleset.policies
         clock_ids = one_treatment_clock(
             urgency, clock_ids, services.values(), catalogue, policies.treatment_clocks
