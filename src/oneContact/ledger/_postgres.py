@@ -81,7 +81,10 @@ class PgSession:
     def _rows(self, cursor: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         """The rows of *cursor*, a driver error while reading them mapped."""
         try:
-            yield from cursor
+            # Not `yield from`: that would close the cursor when the reader stops early,
+            # which raises once the connection is closed.
+            for row in cursor:  # noqa: UP028
+                yield row
         except self.kinds.error as exc:
             raise self._mapped(exc) from exc
 
@@ -178,7 +181,11 @@ class PgSession:
             # is not safe against that in PostgreSQL, so they take turns.
             self.execute("SELECT pg_advisory_xact_lock(7406031)")
             for statement in statements:
-                self.execute(statement)
+                # Sent as written, with no parameters: the DDL holds '%' of its own.
+                try:
+                    self.conn.execute(statement)
+                except self.kinds.error as exc:
+                    raise self._mapped(exc) from exc
 
     def has_table(self, name: str) -> bool:
         # to_regclass follows search_path, as the unqualified names in the statements do.

@@ -89,7 +89,10 @@ class SQLiteSession:
     def _rows(self, cursor: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         """The rows of *cursor*, a driver error while reading them mapped."""
         try:
-            yield from cursor
+            # Not `yield from`: that would close the cursor when the reader stops early,
+            # which raises once the connection is closed.
+            for row in cursor:  # noqa: UP028
+                yield row
         except sqlite3.Error as exc:
             raise _mapped(self.where, exc) from exc
 
