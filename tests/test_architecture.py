@@ -270,6 +270,11 @@ def _defined_in(tree: ast.AST) -> set[str]:
     return names
 
 
+# The documented API of every named tuple (collections.namedtuple, typing.NamedTuple): the
+# underscore only keeps it apart from the field names.
+NAMED_TUPLE_API = frozenset({"_make", "_fields", "_replace", "_asdict", "_field_defaults"})
+
+
 def test_no_module_uses_a_private_attribute_defined_elsewhere() -> None:
     """``ledger._started_clocks(...)`` from the report reaches into another module's object:
     a private attribute is used only in the module that defines it (``self._x`` and
@@ -283,6 +288,7 @@ def test_no_module_uses_a_private_attribute_defined_elsewhere() -> None:
                 isinstance(node, ast.Attribute)
                 and _private(node.attr)
                 and node.attr not in own
+                and node.attr not in NAMED_TUPLE_API
                 and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
             ):
                 found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")

@@ -235,23 +235,12 @@ def _ledger_rules(args: argparse.Namespace) -> RuleSet:
 
 
 def _ledger_run(args: argparse.Namespace) -> int:
-    """Run a ``ledger`` subcommand; the ledger's and the database's refusals exit 2."""
-    import sqlite3  # noqa: PLC0415 - only the ledger commands touch a database
-
-    storage_errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
-    try:
-        import psycopg  # noqa: PLC0415
-
-        storage_errors = (*storage_errors, psycopg.Error)
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        pass
+    """Run a ``ledger`` subcommand; the ledger's refusals exit 2 (the ledger maps its
+    drivers' errors to :class:`LedgerError` subclasses, so none escapes as itself)."""
     try:
         code: int = args.ledger_run(args)
     except LedgerError as exc:
         return _ledger_error(str(exc))
-    except storage_errors as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return _ledger_error(f"the ledger at --db could not be used: {first}")
     except BrokenPipeError:
         # The reader of stdout went away (e.g. `| head`): not an error of the input.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

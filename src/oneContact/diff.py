@@ -28,7 +28,7 @@ import attrs
 from .assessment import Assessment
 from .errors import ContactError, ContactProblem, ReplayError, read_text_file
 from .explain import Assessor
-from .ruleset import URGENCY_LEVELS, Urgency
+from .ruleset import URGENCY_LEVELS, Urgency, urgency_rank
 
 __all__ = [
     "ChangedDecision",
@@ -191,15 +191,9 @@ class RulesDiff:
         return ["urgency, old (rows) -> new (columns):", head, *rows]
 
 
-_TABLE_RANK: Mapping[Urgency | None, int] = {
-    **{level: i for i, level in enumerate(URGENCY_LEVELS)},
-    None: len(URGENCY_LEVELS),
-}
-
-
 def _table_order(item: tuple[tuple[Urgency | None, Urgency | None], int]) -> tuple[int, int]:
     (old, new), _ = item
-    return _TABLE_RANK[old], _TABLE_RANK[new]
+    return urgency_rank(old), urgency_rank(new)
 
 
 def read_contacts(path: str | Path) -> list[tuple[int, Any]]:

@@ -30,7 +30,15 @@ from ._render import clock_lines, person_note
 from .assessment import Assessment
 from .errors import ArgumentError, did_you_mean
 from .intake import FirstContact
-from .ruleset import URGENCY_LEVELS, Question, Questionnaire, Rule, RuleSet, Urgency
+from .ruleset import (
+    URGENCY_LEVELS,
+    Question,
+    Questionnaire,
+    Rule,
+    RuleSet,
+    Urgency,
+    urgency_rank,
+)
 from .ruleset.condition import MAX_DECIMALS, MAX_NUMBER, Atom, Test
 from .ruleset.python_evaluator import PythonProgram, compile_python
 from .ruleset.trace import AtomTrace, RuleTrace, atom_holds, atoms, trace_rule
@@ -51,7 +59,6 @@ MAX_WHY_NOT_CHANGES = 5
 DEFAULT_URGENCY_REASON = "default:urgency"
 """The cause named when no fired rule sets an urgency: the catalogue's default."""
 
-_RANK = {level: i for i, level in enumerate(URGENCY_LEVELS)}
 _Contact = FirstContact | Mapping[str, Any] | str | bytes
 
 
@@ -463,7 +470,7 @@ def why_not(
     (a ``ValueError``, code ``bad-argument``) for an unknown level or a bound out of range,
     and :class:`~oneContact.errors.ContactError` for an invalid contact.
     """
-    if level not in _RANK:
+    if level not in URGENCY_LEVELS:
         raise ArgumentError(
             "bad-argument",
             "level",
@@ -527,9 +534,9 @@ def why_not(
                 variables.append((question, options))
 
     program = _program(ruleset.rules)
-    ranks = [_RANK[r.urgency] if r.urgency is not None else None for r in ruleset.rules]
-    default_rank = _RANK[ruleset.catalogue.default_urgency]
-    target = _RANK[level]
+    ranks = [urgency_rank(r.urgency) if r.urgency is not None else None for r in ruleset.rules]
+    default_rank = urgency_rank(ruleset.catalogue.default_urgency)
+    target = urgency_rank(level)
 
     def reaches(probe: dict[str, Any]) -> bool:
         fired = [ranks[i] for i in program.fired(probe)]
@@ -587,11 +594,11 @@ def _must_touch(
     def touched(rule: Rule) -> set[int]:
         return {index[a.key] for a in atoms(rule.condition) if a.key in index}
 
-    target = _RANK[level]
+    target = urgency_rank(level)
     groups: list[set[int]] = []
     for i in fired_now:
         rule = rules[i]
-        if rule.urgency is not None and _RANK[rule.urgency] < target:
+        if rule.urgency is not None and urgency_rank(rule.urgency) < target:
             group = touched(rule)
             if not group:
                 return groups, (

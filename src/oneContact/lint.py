@@ -23,7 +23,7 @@ import attrs
 
 from .errors import ContactError, FixtureProblem, location
 from .fixtures import load_fixture_file, unknown_names
-from .ruleset import Rule, RuleSet, load_ruleset
+from .ruleset import URGENT_OR_MORE, Rule, RuleSet, load_ruleset, urgency_rank
 from .ruleset.condition import Any_, Cond, Const, Missing, Present, Test, dnf
 from .ruleset.sat import Domain, Unknown, domains, key_satisfiable, negate, solve
 from .ruleset.trace import atom_text, atoms
@@ -52,7 +52,6 @@ LINT_CODES: Mapping[str, str] = {
 }
 
 _BELOW_URGENT = ("non_urgent", "self_care")
-_URGENT_OR_MORE = ("emergency", "urgent")
 _EXAMPLE_TIME = "2025-03-04T10:00:00+02:00"
 
 
@@ -317,7 +316,7 @@ class _Lint:
 
     # -- red flags
     def red_flags(self) -> None:
-        high = [r for r in self.rules if r.urgency in _URGENT_OR_MORE]
+        high = [r for r in self.rules if r.urgency in URGENT_OR_MORE]
         low = [r for r in self.rules if r.urgency in _BELOW_URGENT]
         ends_low: list[Cond] = []
         if self.ruleset.catalogue.default_urgency not in _BELOW_URGENT:
@@ -370,7 +369,7 @@ class _Lint:
             here = [
                 r for r in self.rules if isinstance(self.satisfy([r.condition, *only]), _Example)
             ]
-            blockers = [negate(r.condition) for r in here if r.urgency in _URGENT_OR_MORE]
+            blockers = [negate(r.condition) for r in here if r.urgency in URGENT_OR_MORE]
             non_urgent = [r.condition for r in here if r.urgency == "non_urgent"]
             self_care = [r.condition for r in here if r.urgency == "self_care"]
             # non_urgent: no urgent rule fires (blockers), and a non_urgent rule fires or,
@@ -477,9 +476,7 @@ def _same_outcome(a: Rule, b: Rule) -> bool:
 
 def _rank(rule: Rule) -> tuple[int, int]:
     """A rule's place in the hit-policy order, before file name and line break ties."""
-    levels = ("emergency", "urgent", "non_urgent", "self_care")
-    urgency = levels.index(rule.urgency) if rule.urgency is not None else len(levels)
-    return urgency, rule.priority
+    return urgency_rank(rule.urgency), rule.priority
 
 
 # ---------------------------------------------------------------- fixtures

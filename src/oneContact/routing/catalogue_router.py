@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from ..ruleset import URGENT_OR_MORE
 from .values import Route, RouteRequest, ServiceRequest
 
 __all__ = ["FALLBACK_REASON", "CatalogueRouter"]
@@ -49,7 +50,7 @@ class CatalogueRouter:
         if request.urgency == "emergency":
             routes.sort(key=lambda r: r.kind != "emergency")
         digital_only = all(r.kind == "digital_channel" for r in routes)  # also when empty
-        if not routes or (digital_only and request.urgency in ("emergency", "urgent")):
+        if not routes or (digital_only and request.urgency in URGENT_OR_MORE):
             fallback = catalogue.fallback_service
             reason = dropped[0].reason if dropped else FALLBACK_REASON
             routes.append(Route(catalogue.services[fallback].kind, fallback, reason))

@@ -23,6 +23,7 @@ __all__ = [
     "NO_URGENCY_RANK",
     "URGENCY_LEVELS",
     "URGENCY_RANK",
+    "URGENT_OR_MORE",
     "Person",
     "Rule",
     "Urgency",
@@ -38,6 +39,10 @@ NO_URGENCY_RANK = len(URGENCY_LEVELS)
 URGENCY_RANK: Mapping[Urgency | None, int] = MappingProxyType(
     {**{level: i for i, level in enumerate(URGENCY_LEVELS)}, None: NO_URGENCY_RANK}
 )
+
+
+URGENT_OR_MORE: frozenset[Urgency] = frozenset(URGENCY_LEVELS[:2])
+"""The levels that need care the same day or now: ``emergency`` and ``urgent``."""
 
 
 def urgency_rank(level: Urgency | None) -> int:

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from ..clocks import local_date
 from ..errors import ArgumentError
-from ..ruleset import URGENCY_LEVELS, Questionnaire
+from ..ruleset import URGENT_OR_MORE, Questionnaire, urgency_rank
 from .strategies import first_contacts
 
 if TYPE_CHECKING:
@@ -56,9 +56,6 @@ DEFAULT_EXAMPLES = 60
 
 #: Examples each strategy of a property gets at least (a red-flag property has one per flag).
 MIN_EXAMPLES_EACH = 5
-
-_RANK = {level: i for i, level in enumerate(URGENCY_LEVELS)}
-_AT_LEAST_URGENT = _RANK["urgent"]
 
 
 class PropertyFailed(AssertionError):
@@ -123,7 +120,7 @@ def _red_flag_at_least_urgent(c: _Check, drawn: dict[str, Any]) -> str | None:
     if not flags:
         return None
     urgency = c.engine.assess(contact).urgency
-    if _RANK[urgency] > _AT_LEAST_URGENT:
+    if urgency not in URGENT_OR_MORE:
         return f"red flag(s) {', '.join(flags)} answered yes, but the urgency is {urgency}"
     return None
 
@@ -169,7 +166,7 @@ def _red_flag_never_lowers(c: _Check, drawn: dict[str, Any]) -> str | None:
     before = c.engine.assess(drawn["contact"]).urgency
     flagged = {**drawn["contact"], "answers": {**drawn["contact"]["answers"], flag: True}}
     after = c.engine.assess(flagged).urgency
-    if _RANK[after] > _RANK[before]:
+    if urgency_rank(after) > urgency_rank(before):
         return f"answering red flag {flag} yes lowers the urgency from {before} to {after}"
     return None
 

@@ -64,13 +64,13 @@ import pytest
 from oneContact.clocks import HELSINKI, Clock, ClockSubject, Judged, Policies, local_date
 from oneContact.engine import Assessment
 from oneContact.ledger import Ledger, LedgerError
-from oneContact.report import Report, ReportRow, build_report
+from oneContact.report import Report, ReportRow, ReportSource, StartedContact, build_report
 from oneContact.routing import Route
 from oneContact.ruleset import RuleSet, load_ruleset
 
-from .conftest import fresh_ledger_url
+from ..conftest import fresh_ledger_url
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -130,9 +130,9 @@ class FakeLedger:
         self.data = data
         self.clock_ids = clock_ids
 
-    def _started_clocks(
+    def started_clocks(
         self, since: datetime, until: datetime, now: datetime
-    ) -> Iterator[tuple[str, tuple[str, ...], ClockSubject, int, tuple[Judged, ...]]]:
+    ) -> Iterator[StartedContact]:
         for contact_id, age, services, received, events in self.data:
             if received > now:
                 continue
@@ -149,7 +149,7 @@ class FakeLedger:
             )
             if started:
                 assessed = min(seen.get("need_assessed", [received]))
-                yield contact_id, services, subject, _micros(assessed), started
+                yield StartedContact(contact_id, services, subject, _micros(assessed), started)
 
 
 def _judged(clock: Clock) -> Judged:
@@ -172,7 +172,7 @@ def _judged(clock: Clock) -> Judged:
 def fake_report(policies: Policies, **over: Any) -> Report:
     """The data set's report through the test double; *over* replaces any argument."""
     args: dict[str, Any] = {"since": SINCE, "until": UNTIL, "now": NOW, **over}
-    ledger: Any = FakeLedger(policies)
+    ledger: ReportSource = FakeLedger(policies)
     return build_report(ledger, **args)
 
 
@@ -690,6 +690,8 @@ def _png_pixels(data: bytes) -> tuple[int, int, Counter[bytes]]:
     return width, height, colours
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_html_renders_in_headless_chromium(policies: Policies, tmp_path: Path) -> None:
     """The page as a browser builds it: the charts are SVG elements with their data, and
     a screenshot shows them (the bars' green and red are painted)."""
@@ -715,7 +717,7 @@ def test_html_renders_in_headless_chromium(policies: Policies, tmp_path: Path) -
 # --------------------------------------------------------------------------- the ledger
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh ledger location on each backend (PostgreSQL: its own schema)."""
     yield from fresh_ledger_url(request.param, tmp_path, "report_test")

@@ -1,5 +1,5 @@
 """Tests of the clock projection behind Ledger.report and Ledger.due
-(oneContact._projection).
+(oneContact.ledger._projection).
 
 The projection is a cache of judged clocks; whatever it holds, a report and a worklist
 must give exactly what judging every clock again from the events gives. The reference here is the same
@@ -24,15 +24,15 @@ from typing import Any
 import attrs
 import pytest
 
-from oneContact import _projection
-from oneContact import ledger as ledger_module
 from oneContact._calendar import finnish_closed_days
 from oneContact.clocks import HELSINKI, Calendar, ClockSubject, Policies, micros
 from oneContact.engine import Assessment
-from oneContact.ledger import Ledger, LedgerEvent
+from oneContact.errors import LedgerStoreError
+from oneContact.ledger import Ledger, LedgerEvent, _catch_up, _projection, _schema
+from oneContact.ledger._catch_up import Projector
 from oneContact.routing import Route
 
-from .conftest import REPO, fresh_ledger_url
+from ..conftest import REPO, fresh_ledger_url
 
 FIRST = datetime(2023, 6, 1, tzinfo=HELSINKI)
 SPAN_DAYS = 760  # to the end of June 2025
@@ -53,7 +53,7 @@ def policies() -> Policies:
     return Policies.from_directory(REPO / "rules" / "policies", region="etela-pohjanmaa")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from fresh_ledger_url(request.param, tmp_path, "projection_test")
 
@@ -247,18 +247,18 @@ def test_a_catch_up_judges_only_the_contacts_with_new_events(
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     rng = random.Random(5)
     judged: list[tuple[str, ...] | None] = []  # None: a whole build
-    project, build = Ledger._project, Ledger._build
+    project, build = Projector._project, Projector._build
 
-    def counting(self: Ledger, session: Any, projection: int, high: int, chunk: Any) -> None:
+    def counting(self: Projector, session: Any, projection: int, high: int, chunk: Any) -> None:
         judged.append(tuple(chunk))
         project(self, session, projection, high, chunk)
 
-    def building(self: Ledger, projection: int, high: int, lease_us: int) -> int | None:
+    def building(self: Projector, projection: int, high: int, lease_us: int) -> int | None:
         judged.append(None)
         return build(self, projection, high, lease_us)
 
-    monkeypatch.setattr(Ledger, "_project", counting)
-    monkeypatch.setattr(Ledger, "_build", building)
+    monkeypatch.setattr(Projector, "_project", counting)
+    monkeypatch.setattr(Projector, "_build", building)
     with (
         Ledger.open(url, policies=policies) as projected,
         Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
@@ -275,7 +275,7 @@ def test_a_catch_up_judges_only_the_contacts_with_new_events(
         first = projected.report(since=since, until=until)
         assert [None, (ids[3], ids[7])] == judged
         assert direct.report(since=since, until=until).to_json() == first.to_json()
-        monkeypatch.setattr(ledger_module, "_REPROJECT_ALL_ABOVE", 1)
+        monkeypatch.setattr(_catch_up, "REPROJECT_ALL_ABOVE", 1)
         projected.record(ids[9], "care_started", at=at, event_id="x3")
         projected.record(ids[8], "care_started", at=at, event_id="x4")
         again = projected.report(since=since, until=until)
@@ -342,7 +342,7 @@ def test_a_projection_of_another_format_is_dropped_on_opening(
     )
     with Ledger.open(url, policies=policies) as ledger:
         assert before.to_json() == ledger.report(since=since, until=until).to_json()
-    assert [(str(_projection.FORMAT),)] == stored(
+    assert [(str(_schema.PROJECTION_FORMAT),)] == stored(
         url, "SELECT value FROM ledger_meta WHERE key = 'projection_format'"
     )
     assert stored(url, "SELECT COUNT(*) FROM ledger_clock_rows")[0][0] > 0
@@ -365,8 +365,9 @@ def test_a_broken_projection_table_is_a_fault_not_a_quiet_fallback(
             "CREATE TABLE ledger_clock_rows (something_else INTEGER)",
         )
         ledger.record(ids[0], "withdrawn", at=FIRST + timedelta(days=SPAN_DAYS), event_id="b")
-        with pytest.raises(sqlite3.OperationalError, match="no such column"):
+        with pytest.raises(LedgerStoreError, match="no such column") as info:
             ledger.report(since=since, until=until)
+        assert isinstance(info.value.__cause__, sqlite3.OperationalError)
 
 
 def test_writers_go_on_while_a_projection_is_built(
@@ -378,24 +379,24 @@ def test_writers_go_on_while_a_projection_is_built(
     report."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     since, until = FIRST, FIRST + timedelta(days=900)
-    monkeypatch.setattr(ledger_module, "_BUILD_BATCH", 5)
+    monkeypatch.setattr(_catch_up, "BUILD_BATCH", 5)
     with (
         Ledger.open(url, policies=policies) as projected,
         Ledger.open(url, policies=policies, busy_timeout=0.05) as other,
         Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
     ):
         ids = record_random(projected, policies, random.Random(12), 60)
-        rows_of = Ledger._judged_rows
+        rows_of = Projector._judged_rows
         recorded: list[bool] = []
 
-        def judged_rows(self: Ledger, writer: Any, histories: Any) -> Iterator[Any]:
+        def judged_rows(self: Projector, writer: Any, histories: Any) -> Iterator[Any]:
             for n, rows in enumerate(rows_of(self, writer, histories)):
                 if n == 30:  # several batches written already
                     at = FIRST + timedelta(days=SPAN_DAYS)
                     recorded.append(other.record(ids[1], "care_started", at=at, event_id="mid"))
                 yield rows
 
-        monkeypatch.setattr(Ledger, "_judged_rows", judged_rows)
+        monkeypatch.setattr(Projector, "_judged_rows", judged_rows)
         assert projected.report(since=since, until=until).total.clocks > 0
         monkeypatch.undo()
         assert [True] == recorded
@@ -443,21 +444,21 @@ def test_a_build_taken_over_half_way_gives_up(
     writing; its report judges from the events instead."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     since, until = FIRST, FIRST + timedelta(days=900)
-    monkeypatch.setattr(ledger_module, "_BUILD_BATCH", 5)
+    monkeypatch.setattr(_catch_up, "BUILD_BATCH", 5)
     with (
         Ledger.open(url, policies=policies) as projected,
         Ledger.open(url, policies=policies, calendar=host_calendar()) as direct,
     ):
         record_random(projected, policies, random.Random(14), 40)
-        rows_of = Ledger._judged_rows
+        rows_of = Projector._judged_rows
 
-        def judged_rows(self: Ledger, writer: Any, histories: Iterable[Any]) -> Iterator[Any]:
+        def judged_rows(self: Projector, writer: Any, histories: Iterable[Any]) -> Iterator[Any]:
             for n, rows in enumerate(rows_of(self, writer, histories)):
                 if n == 20:
                     alter(url, "UPDATE ledger_projections SET caught_up_us = 7")
                 yield rows
 
-        monkeypatch.setattr(Ledger, "_judged_rows", judged_rows)
+        monkeypatch.setattr(Projector, "_judged_rows", judged_rows)
         mine = projected.report(since=since, until=until)
         assert direct.report(since=since, until=until).to_json() == mine.to_json()
     assert [(-1, 7)] == stored(url, "SELECT through_seq, caught_up_us FROM ledger_projections")
@@ -543,7 +544,8 @@ def test_a_stored_open_clock_is_breached_once_today_passes_its_due_date(
     conn = sqlite3.connect(url.removeprefix("sqlite:///"))
     try:
         terms = _projection.terms_of(conn.execute(_projection.SELECT_TERMS, (projection,)))
-        (row,) = conn.execute(_projection.SELECT_STARTED, (projection, 0, 2**62)).fetchall()
+        (raw,) = conn.execute(_projection.SELECT_STARTED, (projection, 0, 2**62)).fetchall()
+        row = _projection.StartedRow._make(raw)
     finally:
         conn.close()
     (fresh,) = policies.judge(("need_assessment",), subject=subject,
@@ -594,6 +596,7 @@ def test_the_age_group_is_the_age_on_the_need_assessment_day(url: str, policies:
     assert {"0-22": 1, "23+": 1} == groups
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("url", ["postgresql"], indirect=True)
 def test_an_event_committing_after_a_later_one_is_not_skipped(url: str, policies: Policies) -> None:
     """PostgreSQL draws seq at insert but commits in its own order: here seq n commits

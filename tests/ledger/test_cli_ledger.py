@@ -26,12 +26,12 @@ import pytest
 
 from oneContact.cli import main
 
-from .conftest import fresh_ledger_url
+from ..conftest import fresh_ledger_url
 
 Make = Callable[..., dict[str, Any]]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh ledger URL on each backend (PostgreSQL: its own schema)."""
     yield from fresh_ledger_url(request.param, tmp_path, "cli_test")

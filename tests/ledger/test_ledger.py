@@ -35,10 +35,10 @@ import pytest
 
 from oneContact.clocks import HELSINKI, ClockSubject
 from oneContact.engine import Assessment, Engine
-from oneContact.errors import OneContactError
+from oneContact.errors import LedgerUnavailableError, OneContactError
 from oneContact.ledger import Ledger, LedgerClock, LedgerError, LedgerEvent
 
-from .conftest import (
+from ..conftest import (
     PG_URL,
     fresh_ledger_url,
     pg_admin,
@@ -46,7 +46,7 @@ from .conftest import (
     write_person_rules,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def hki(y: int, m: int, d: int, hh: int = 12, mm: int = 0) -> datetime:
@@ -62,7 +62,7 @@ def engine() -> Engine:
     return Engine.from_directory(REPO / "rules", backend="python")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty ledger location on each backend."""
     yield from fresh_ledger_url(request.param, tmp_path, "ledger_test")
@@ -219,6 +219,7 @@ def test_repr_never_shows_a_password(engine: Engine) -> None:
         assert repr(opened).startswith("<Ledger postgresql://")
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
 def test_a_lost_postgresql_connection_is_replaced(ledger_url: str, engine: Engine) -> None:
     """After the server drops the connection, the call that finds out fails (record is
@@ -229,8 +230,9 @@ def test_a_lost_postgresql_connection_is_replaced(ledger_url: str, engine: Engin
         session: Any = opened._session()  # the private connection, to find its backend
         (pid,) = session.conn.execute("SELECT pg_backend_pid()").fetchone()
         pg_admin(f"SELECT pg_terminate_backend({int(pid)})")
-        with pytest.raises(psycopg.OperationalError):
+        with pytest.raises(LedgerUnavailableError) as info:
             opened.events("c-1")
+        assert isinstance(info.value.__cause__, psycopg.OperationalError)
         assert () == opened.events("c-1")
 
 
@@ -914,6 +916,8 @@ def _crash_run(url: str, *, kills: int, batch: int) -> None:
         assert [("ok",)] == _raw(url, "PRAGMA integrity_check")
 
 
+@pytest.mark.sigkill
+@pytest.mark.slow
 def test_acknowledged_events_survive_sigkill(
     ledger: Ledger, ledger_url: str, assess: Assess
 ) -> None:
@@ -923,6 +927,7 @@ def test_acknowledged_events_survive_sigkill(
     _crash_run(ledger_url, kills=5, batch=1)
 
 
+@pytest.mark.sigkill
 @pytest.mark.slow
 def test_acknowledged_batches_survive_many_sigkills(
     ledger: Ledger, ledger_url: str, assess: Assess

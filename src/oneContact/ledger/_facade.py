@@ -1,0 +1,591 @@
+"""The :class:`Ledger` facade: opening a ledger (:meth:`Ledger.open`), its connections
+(one per thread), writing (through :mod:`._writing`) and reading: a contact's events and
+clocks, the team's worklist (:meth:`Ledger.due`), the contacts for reports, and
+:meth:`Ledger.report`, which hands the ledger to :func:`oneContact.report.build_report`
+as its :class:`~oneContact.report.ReportSource`.
+
+Nothing is derived at write time: a clock is recomputed from the stored events with
+:meth:`Policies.judge` whenever it is asked for; the worklist and reports read the clock
+projection (:mod:`._projection`), caught up first (:mod:`._catch_up`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import threading
+import weakref
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from operator import attrgetter
+from types import MappingProxyType, TracebackType
+from typing import TYPE_CHECKING
+
+from .._bundled import bundled_rules_directory
+from ..clocks import Calendar, Clock, ClockSubject, Judged, Policies, local_date
+from ..errors import LedgerArgumentError, LedgerError, LedgerUnavailableError
+from ..report import Report, StartedContact, build_report
+from ._backends import dialect_for
+from ._catch_up import Projector
+from ._history import (
+    CONTACT_RECEIVED,
+    WITHDRAWN,
+    History,
+    StoredContact,
+    assessed_us,
+    events_of,
+    histories,
+    histories_of,
+    open_contacts,
+    seen_until,
+    stored_contact,
+)
+from ._projection import (
+    SELECT_DUE,
+    SELECT_LATER,
+    SELECT_STARTED,
+    SELECT_TERMS,
+    DueRow,
+    StartedRow,
+    terms_of,
+)
+from ._projection import judged_of as projected
+from ._schema import create
+from ._store import Dialect, Session
+from ._values import LedgerClock, LedgerContact, LedgerEvent, instant, when
+from ._writing import check_id, check_time, contact_row, prepare, store_contact, store_events
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..assessment import Assessment
+    from ..ruleset import Catalogue
+
+__all__ = ["Ledger"]
+
+_RUNNING = ("open", "breached")  # the statuses of a started, unstopped clock
+# PostgreSQL: a concurrent writer may insert the same event_id between our check and our
+# insert; the unique index refuses the second, and the batch is simply run again.
+_RETRIES = 5
+_CONTACT_ID = attrgetter("contact_id")
+
+
+class _Local(threading.local):
+    session: Session | None = None
+
+
+class Ledger:
+    """An append-only store of time-to-care events, and the clocks recomputed from it.
+
+    Open it with :meth:`open`; share one instance between threads; close it when done (or
+    use it as a context manager). Every refused call raises :class:`LedgerError` and
+    changes nothing: :class:`LedgerArgumentError` for an argument it cannot use,
+    :class:`LedgerUnavailableError` when the store cannot be used now (retry later),
+    :class:`LedgerStoreError` for a damaged store or one of a newer schema.
+    """
+
+    def __init__(self, dialect: Dialect, policies: Policies, calendar: Calendar) -> None:
+        """Use :meth:`open`."""
+        self._dialect = dialect
+        self._policies = policies
+        self._calendar = calendar
+        self._recordable = frozenset(policies.events) - {CONTACT_RECEIVED}
+        # starts_on / stops_on of every clock: read once from the policies themselves.
+        self._shape: Mapping[str, tuple[str, tuple[str, ...]]] = {
+            clock: (policies.starts_on(clock), policies.stops_on(clock))
+            for clock in sorted(policies.clock_ids)
+        }
+        self._local = _Local()
+        self._lock = threading.Lock()
+        self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
+        self._closed = False
+        # This ledger's clock projection (its key is None where every clock is judged
+        # anew: a host's own calendar, policies not read from files).
+        self._projector = Projector(dialect, policies, calendar, self._session)
+
+    @property
+    def _fingerprint(self) -> str | None:
+        """The key of this ledger's clock projection, or None (for tests)."""
+        return self._projector.fingerprint
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        policies: Policies | None = None,
+        calendar: Calendar | None = None,
+        busy_timeout: float = 30.0,
+    ) -> Ledger:
+        """Open (and on first use create) the ledger at *url*.
+
+        *url* is ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a libpq URL
+        ``postgresql://user@host:5432/dbname`` (options such as
+        ``?options=-csearch_path%3Dmyschema`` pass through). *policies* are the
+        care-guarantee policies the clocks are recomputed with: give the engine's
+        (``engine.ruleset.policies``); the default is the bundled ones. *busy_timeout* is
+        how many seconds an SQLite writer waits for another to finish.
+        """
+        dialect = dialect_for(url, busy_timeout)
+        if policies is None:
+            policies = Policies.from_directory(bundled_rules_directory() / "policies")
+        ledger = cls(dialect, policies, calendar if calendar is not None else Calendar.finnish())
+        try:
+            create(ledger._session(), dialect.name, dialect.describe())
+        except BaseException:
+            ledger.close()
+            raise
+        return ledger
+
+    # ------------------------------------------------------------ connections
+
+    def _session(self) -> Session:
+        if self._closed:
+            raise LedgerError("closed", "ledger", "this ledger is closed; open it again")
+        session = self._local.session
+        if session is not None and session.pid == os.getpid() and session.usable():
+            return session
+        # A session inherited through fork() belongs to the parent: leave it alone.
+        session = self._dialect.connect()
+        with self._lock:
+            self._sessions.add(session)
+        # Closed when the thread ends and its local goes away, or by close().
+        weakref.finalize(session, _close_quietly, session.pid, session.closer())
+        self._local.session = session
+        return session
+
+    def close(self) -> None:
+        """Close every connection of this ledger. Further calls raise LedgerError."""
+        self._closed = True
+        with self._lock:
+            sessions = list(self._sessions)
+            self._sessions.clear()
+        for session in sessions:
+            if session.pid == os.getpid():
+                # A connection that fails to close is gone anyway.
+                with contextlib.suppress(Exception):
+                    session.close()
+        self._local.session = None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<Ledger {self._dialect.describe()}{state}>"
+
+    @property
+    def policies(self) -> Policies:
+        """The policies the clocks are recomputed with."""
+        return self._policies
+
+    # ------------------------------------------------------------ writing
+
+    def record_assessment(
+        self, assessment: Assessment, *, subject: ClockSubject | None = None
+    ) -> bool:
+        """Store a contact: its ``contact_received`` event, the clocks its assessment
+        started, the ruleset digest and the clock subject (age or birth date and the
+        flags the policies read; by default the one the assessment carries). For each
+        clock that follows another person's right (:attr:`Clock.person`), that person's
+        subject from ``assessment.person_subjects`` is stored with it, so that the clock
+        is judged with it whenever it starts.
+
+        Idempotent per contact: the same assessment again stores nothing and returns
+        False; a different one for a stored contact id raises LedgerError. Returns True
+        when the contact was stored.
+        """
+        contact_id, row = contact_row(assessment, subject, self._shape)
+        return store_contact(self._session(), contact_id, row)
+
+    def record(self, contact_id: str, event: str, *, at: datetime, event_id: str) -> bool:
+        """Record that *event* happened to the contact at *at*; return when it is durable.
+
+        Idempotent on *event_id*: the same event again returns False and stores nothing;
+        the same id with a different contact, event or instant raises LedgerError.
+        """
+        return self._write([LedgerEvent(contact_id, event, at, event_id)], batch=False) == 1
+
+    def record_many(self, events: Iterable[LedgerEvent]) -> int:
+        """Record *events* in one transaction: all of them, or (on LedgerError) none.
+
+        The same rules as :meth:`record`, item by item; an event id that appears twice in
+        the batch with the same content counts once. Returns how many were new.
+        """
+        return self._write(list(events), batch=True)
+
+    def _write(self, items: Sequence[object], *, batch: bool) -> int:
+        rows = prepare(items, self._recordable, batch=batch)
+        if not rows:
+            return 0
+        session = self._session()
+        for attempt in range(_RETRIES):
+            try:
+                with session.write():
+                    return store_events(session, rows, batch=batch)
+            except LedgerUnavailableError as error:
+                # Only PostgreSQL gets here: another transaction stored one of these ids
+                # after we looked. Look again; the retry sees it and compares contents.
+                if not self._dialect.unique_violation(error) or attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # ------------------------------------------------------------ reading
+
+    def events(self, contact_id: str) -> tuple[LedgerEvent, ...]:
+        """Every event of the contact, ``contact_received`` first, in time order."""
+        check_id(contact_id, "contact_id")
+        return events_of(self._session(), contact_id)
+
+    def clocks(self, contact_id: str, *, now: datetime) -> tuple[LedgerClock, ...]:
+        """The contact's clocks as of *now*, in the order its assessment gave them.
+
+        Only events at or before *now* count, so a past *now* replays the worklist of
+        that moment. Each clock follows the policy in force on its start day.
+        """
+        check_id(contact_id, "contact_id")
+        now_us = check_time(now, "now")
+        session = self._session()
+        contact = stored_contact(session, contact_id)
+        if contact is None:
+            raise LedgerError(
+                "unknown-contact",
+                "contact_id",
+                f"no contact {contact_id!r} in the ledger; record its assessment first "
+                "with Ledger.record_assessment()",
+            )
+        if now_us < contact.received_us:
+            raise LedgerError(
+                "before-contact",
+                "now",
+                f"{now.isoformat()} is before contact {contact_id!r} was received "
+                f"({when(contact.received_us)}); it had no clocks yet",
+            )
+        seen = seen_until(session, contact_id, contact.received_us, now_us)
+        return self._recompute(contact_id, contact, seen, local_date(now))
+
+    def due(self, *, now: datetime, within_weekdays: int = 1) -> list[LedgerClock]:
+        """The team's worklist: running clocks due within *within_weekdays* weekdays of
+        *now*'s local day, or already past due, most urgent first.
+
+        Past-due clocks come first, most days over first; then by due date. Clocks of a
+        withdrawn contact and stopped clocks (met or late) are not listed. Read from the
+        clock projection (caught up first) by an index on due date; the same list as
+        judging every clock from the events, which a ledger without a projection does.
+        """
+        now_us = check_time(now, "now")
+        if (
+            not isinstance(within_weekdays, int)
+            or isinstance(within_weekdays, bool)
+            or within_weekdays < 0
+        ):
+            raise LedgerArgumentError(
+                "bad-argument", "within_weekdays", "must be a whole number of weekdays >= 0"
+            )
+        today = local_date(now)
+        horizon = self._calendar.add_weekdays(today, within_weekdays)
+        projection = self._projector.caught_up()
+        if projection is not None:
+            worklist = self._due_projected(projection, now_us, today, horizon)
+        else:
+            worklist = [
+                clock
+                for contact_id, contact, seen in open_contacts(self._session(), now_us)
+                for clock in self._recompute(contact_id, contact, seen, today, running_only=True)
+                if _on_worklist(clock, horizon)
+            ]
+        worklist.sort(key=_urgency)
+        return worklist
+
+    def _due_projected(
+        self, projection: int, now_us: int, today: date, horizon: date
+    ) -> list[LedgerClock]:
+        """The worklist of :meth:`due`, unsorted, from the clock projection: the running
+        clocks due by *horizon*, read by an index; a contact with events after *now_us* is
+        judged again from its events up to then."""
+        session = self._session()
+        clock_of = self._policies.clock
+        worklist: list[LedgerClock] = []
+        with session.streams(
+            (SELECT_TERMS, (projection,)),
+            (SELECT_LATER, (projection, now_us)),
+            (SELECT_DUE, (projection, horizon.toordinal())),
+        ) as (terms_rows, later_rows, rows):
+            terms = terms_of(terms_rows)
+            later = {r[0] for r in later_rows}
+            for row in map(DueRow._make, rows):
+                if row.contact_id not in later:
+                    found = clock_of(projected(row, terms, today), instant, person=row.person)
+                    worklist.append(self._counted(row.contact_id, found, today, None))
+        for history in histories_of(session, sorted(later), now_us, None):
+            judged, _ = self._judged(history.contact, history.seen, today, running_only=True)
+            persons = history.contact.persons
+            for j in judged:
+                clock = clock_of(j, instant, person=persons.get(j.clock))
+                listed = self._counted(history.contact_id, clock, today, None)
+                if _on_worklist(listed, horizon):
+                    worklist.append(listed)
+        return worklist
+
+    def report(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        by: Sequence[str] = ("service", "age_group"),
+        now: datetime | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> Report:
+        """THL-style access measures of the clocks that started in ``[since, until)``,
+        split by *by* (any of ``service``, ``age_group``, ``clock``, ``month``).
+
+        Only events at or before *now* count; by default *now* is the end of the period
+        (or the present, while the period runs). ``service`` is the assessment's first
+        ``team_member`` route, by the kinds of *catalogue* (give the engine's,
+        ``engine.ruleset.catalogue``; the default is the bundled one). One streaming read
+        of the ledger. See :mod:`oneContact.report` and docs/reference/reports.md.
+        """
+        return build_report(self, since=since, until=until, by=by, now=now, catalogue=catalogue)
+
+    def contacts(
+        self, *, now: datetime, active_since: datetime | None = None
+    ) -> Generator[LedgerContact, None, None]:
+        """Every contact received by *now* that has clocks, each with its clocks as of
+        *now*, in contact-id order.
+
+        One streaming read (server-side cursors on PostgreSQL), never a query per
+        contact, so a ledger of millions of events never sits in memory. Only events at
+        or before *now* count, as in :meth:`clocks`. With *active_since*, a contact none
+        of whose events (``contact_received`` included) is at or after it is skipped
+        without recomputing its clocks: none of them can have started since. Close the
+        iterator (or exhaust it) to end the read.
+        """
+        now_us = check_time(now, "now")
+        since_us = None if active_since is None else check_time(active_since, "active_since")
+        today = local_date(now)
+        clock_of = self._policies.clock
+        with contextlib.closing(histories(self._session(), now_us, since_us)) as found:
+            for history in found:
+                judged, _ = self._judged(history.contact, history.seen, today)
+                persons = history.contact.persons
+                yield LedgerContact(
+                    history.contact_id,
+                    history.urgency,
+                    history.services,
+                    history.contact.subject,
+                    tuple(clock_of(j, instant, person=persons.get(j.clock)) for j in judged),
+                    history.contact.subjects or MappingProxyType({}),
+                    history.contact.received_us,
+                    history.seen,
+                )
+
+    def started_clocks(
+        self, since: datetime, until: datetime, as_of: datetime
+    ) -> Generator[StartedContact, None, None]:
+        """What a report counts (the :class:`~oneContact.report.ReportSource` protocol):
+        for each contact with a clock that started in ``[since, until)``, as of *as_of*,
+        its route services, its clock subject, its first ``need_assessed`` (its receipt
+        without one), those clocks as :meth:`Policies.judge` judges them on *as_of*'s
+        local day, and the subjects of the clocks that follow another person than the
+        client (by clock id; None when none does).
+
+        Read from the clock projection, caught up first; a contact with events after
+        *as_of* is judged again from its events up to *as_of*, and without a projection
+        every contact is. Close the iterator (or exhaust it) to end the read.
+        """
+        since_us = check_time(since, "since")
+        until_us = check_time(until, "until")
+        now_us = check_time(as_of, "as_of")
+        today = local_date(as_of)
+        projection = self._projector.caught_up()
+        session = self._session()
+        if projection is None:
+            with contextlib.closing(histories(session, now_us, since_us)) as found:
+                yield from self._started(found, since_us, until_us, today)
+            return
+        later: list[str] = []  # contacts with events after now
+        shapes: dict[tuple[object, ...], StoredContact] = {}
+        services: dict[str, tuple[str, ...]] = {}
+        # One snapshot: a catch-up committing between two reads could add terms that
+        # rows read later name.
+        with session.streams(
+            (SELECT_TERMS, (projection,)),
+            (SELECT_STARTED, (projection, since_us, until_us)),
+        ) as (terms_rows, rows):
+            terms = terms_of(terms_rows)
+            for contact_id, group in itertools.groupby(map(StartedRow._make, rows), _CONTACT_ID):
+                clocks = list(group)
+                head = clocks[0]
+                if head.last_us > now_us:
+                    later.append(contact_id)
+                    continue
+                key = head.subject()
+                shape = shapes.get(key)
+                if shape is None:
+                    shape = shapes.setdefault(key, StoredContact.of(key))
+                routes = services.get(head.services)
+                if routes is None:
+                    routes = services.setdefault(head.services, tuple(head.services.split()))
+                yield StartedContact(
+                    contact_id,
+                    routes,
+                    shape.subject,
+                    head.assessed_us,
+                    tuple([projected(row, terms, today) for row in clocks]),
+                    shape.subjects,
+                )
+        yield from self._started(
+            histories_of(session, later, now_us, since_us), since_us, until_us, today
+        )
+
+    # ------------------------------------------------------------ judging
+
+    def _started(
+        self, found: Iterable[History], since_us: int, until_us: int, today: date
+    ) -> Iterator[StartedContact]:
+        """What :meth:`started_clocks` gives, judged from the contacts' events."""
+        judge = self._policies.judge
+        shape = self._shape
+        calendar = self._calendar
+        for contact_id, _, services, contact, seen in found:
+            started = tuple(
+                c
+                for c in contact.clock_ids
+                if (at := seen.get(shape[c][0])) is not None and since_us <= at[0] < until_us
+            )
+            if not started:
+                continue
+            judged = judge(
+                started, subject=contact.subject, happened=seen, today=today,
+                calendar=calendar, subjects=contact.subjects,
+            )  # fmt: skip
+            yield StartedContact(
+                contact_id,
+                services,
+                contact.subject,
+                assessed_us(contact, seen),
+                judged,
+                contact.subjects,
+            )
+
+    def _recompute(
+        self,
+        contact_id: str,
+        contact: StoredContact,
+        seen: Mapping[str, Sequence[int]],
+        today: date,
+        *,
+        running_only: bool = False,
+    ) -> tuple[LedgerClock, ...]:
+        """The contact's clocks; with *running_only*, only those started and not stopped
+        by a contact that has not withdrawn (the others are never on the worklist, and
+        skipping them before they are judged is what keeps ``due()`` fast)."""
+        judged, withdrawn_us = self._judged(contact, seen, today, running_only=running_only)
+        withdrawn_at = None if withdrawn_us is None else instant(withdrawn_us)
+        clock_of = self._policies.clock
+        persons = contact.persons
+        return tuple(
+            self._counted(
+                contact_id, clock_of(j, instant, person=persons.get(j.clock)), today, withdrawn_at
+            )
+            for j in judged
+        )
+
+    def _may_run(
+        self, clock_id: str, contact: StoredContact, seen: Mapping[str, Sequence[int]]
+    ) -> bool:
+        """False when the clock has surely not started, or has surely stopped."""
+        starts_on, stops_on = self._shape[clock_id]
+        if starts_on == CONTACT_RECEIVED:
+            start = contact.received_us
+        elif starts_on in seen:
+            start = seen[starts_on][0]
+        else:
+            return False
+        return not any(t >= start for stop in stops_on for t in seen.get(stop, ()))
+
+    def _judged(
+        self,
+        contact: StoredContact,
+        seen: Mapping[str, Sequence[int]],
+        today: date,
+        *,
+        running_only: bool = False,
+    ) -> tuple[tuple[Judged, ...], int | None]:
+        """The contact's clocks as of *today* (its events are up to the moment read), and
+        when it withdrew. With *running_only*, only clocks started, not stopped, of a
+        contact that has not withdrawn."""
+        withdrawn = seen.get(WITHDRAWN)
+        if running_only and withdrawn:
+            return (), None
+        withdrawn_us = withdrawn[0] if withdrawn else None
+        clock_ids = contact.clock_ids
+        if running_only:
+            # The worklist reads every contact: skip clocks not started or already stopped
+            # before judging them.
+            clock_ids = tuple(c for c in clock_ids if self._may_run(c, contact, seen))
+        if not clock_ids:
+            return (), withdrawn_us
+        judged = self._policies.judge(
+            clock_ids, subject=contact.subject, happened=seen, today=today,
+            calendar=self._calendar, subjects=contact.subjects,
+        )  # fmt: skip
+        if running_only:
+            judged = tuple(j for j in judged if j.stopped is None and j.status in _RUNNING)
+        return judged, withdrawn_us
+
+    def _counted(
+        self, contact_id: str, clock: Clock, today: date, withdrawn_at: datetime | None
+    ) -> LedgerClock:
+        if clock.starts_at is None:
+            return LedgerClock(contact_id, clock, None, None, None, None, None, withdrawn_at)
+        start = local_date(clock.starts_at)
+        end = today if clock.stopped_at is None else local_date(clock.stopped_at)
+        weekdays = self._calendar.weekdays_between
+        due = clock.due_date
+        return LedgerClock(
+            contact_id,
+            clock,
+            weekdays_used=weekdays(start, end),
+            days_used=(end - start).days,
+            weekdays_allowed=None if due is None else weekdays(start, due),
+            days_allowed=None if due is None else (due - start).days,
+            days_over=None if due is None else max(0, (end - due).days),
+            withdrawn_at=withdrawn_at,
+        )
+
+
+def _on_worklist(clock: LedgerClock, horizon: date) -> bool:
+    """A running clock past due, or due by *horizon*."""
+    status, due_date = clock.clock.status, clock.clock.due_date
+    return status == "breached" or (
+        status == "open" and due_date is not None and due_date <= horizon
+    )
+
+
+def _urgency(clock: LedgerClock) -> tuple[int, int, date, str, str]:
+    breached = clock.status == "breached"
+    return (
+        0 if breached else 1,
+        -(clock.days_over or 0) if breached else 0,
+        clock.due_date or date.max,
+        clock.contact_id,
+        clock.id,
+    )
+
+
+def _close_quietly(pid: int, close: Callable[[], None]) -> None:
+    # Never close a connection inherited through fork(): closing it would end the
+    # parent's PostgreSQL session too.
+    if pid != os.getpid():
+        return
+    # A connection that fails to close at exit is gone anyway.
+    with contextlib.suppress(Exception):
+        close()
