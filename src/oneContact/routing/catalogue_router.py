@@ -38,23 +38,33 @@ class CatalogueRouter:
     def route(self, request: RouteRequest) -> tuple[Route, ...]:
         """Ranked routes for *request* (see the module docstring for the guarantees)."""
         catalogue = request.catalogue
-        digital_ok = request.contact.client.can_use_digital_services
+        offered = catalogue.services
+        urgency = request.urgency
+        emergency = urgency == "emergency"
+        # Nothing digital for a client who cannot use it, nor in an emergency.
+        no_digital = emergency or not request.contact.client.can_use_digital_services
         routes: list[Route] = []
-        dropped: list[ServiceRequest] = []
+        dropped: ServiceRequest | None = None  # the first service left out
         for wanted in request.services:
-            kind = catalogue.services[wanted.service].kind
-            if kind == "digital_channel" and (not digital_ok or request.urgency == "emergency"):
-                dropped.append(wanted)
+            kind = offered[wanted.service].kind
+            if kind == "digital_channel" and no_digital:
+                if dropped is None:
+                    dropped = wanted
                 continue
             routes.append(_route_memo(kind, wanted.service, wanted.reason))
-        if request.urgency == "emergency":
-            routes.sort(key=lambda r: r.kind != "emergency")
-        digital_only = all(r.kind == "digital_channel" for r in routes)  # also when empty
-        if not routes or (digital_only and request.urgency in URGENT_OR_MORE):
+        if emergency:
+            routes.sort(key=_not_emergency)
+        if not routes or (
+            urgency in URGENT_OR_MORE and all(r.kind == "digital_channel" for r in routes)
+        ):
             fallback = catalogue.fallback_service
-            reason = dropped[0].reason if dropped else FALLBACK_REASON
-            routes.append(Route(catalogue.services[fallback].kind, fallback, reason))
+            reason = FALLBACK_REASON if dropped is None else dropped.reason
+            routes.append(Route(offered[fallback].kind, fallback, reason))
         return _unique(routes)
+
+
+def _not_emergency(route: Route) -> bool:
+    return route.kind != "emergency"
 
 
 @functools.lru_cache(maxsize=_ROUTE_MEMO_SIZE)
