@@ -28,7 +28,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oneContact._calendar import finnish_closed_days
 from oneContact.clocks import (
     HELSINKI,
     STANDARD_EVENTS,
@@ -36,6 +35,7 @@ from oneContact.clocks import (
     Clock,
     ClockSubject,
     Policies,
+    finnish_closed_days,
     local_date,
     local_day_of,
     micros,

@@ -26,8 +26,14 @@ import pytest
 
 from oneContact import _projection
 from oneContact import ledger as ledger_module
-from oneContact._calendar import finnish_closed_days
-from oneContact.clocks import HELSINKI, Calendar, ClockSubject, Policies, micros
+from oneContact.clocks import (
+    HELSINKI,
+    Calendar,
+    ClockSubject,
+    Policies,
+    finnish_closed_days,
+    micros,
+)
 from oneContact.engine import Assessment
 from oneContact.ledger import Ledger, LedgerEvent
 from oneContact.route import Route

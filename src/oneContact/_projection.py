@@ -32,11 +32,9 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
-from . import _calendar, clocks
-from .clocks import Calendar, Judged, Policies
+from .clocks import Calendar, Judged, Policies, judging_code_digest
 
 __all__ = [
     "DROP",
@@ -171,12 +169,9 @@ Terms = tuple[str, str | None, str, str | None]
 @functools.cache
 def _code_digest() -> str:
     # The source of the judging code itself: a changed rule of judgement (a fix in
-    # clocks.py, a new calendar rule) makes a new projection even without a new version.
-    h = hashlib.sha256()
-    for module in (clocks, _calendar):
-        h.update(Path(module.__file__ or "").read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
+    # the clocks package, a new calendar rule) makes a new projection even without a new
+    # version.
+    return judging_code_digest()
 
 
 def fingerprint(policies: Policies, calendar: Calendar) -> str | None:

@@ -48,12 +48,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ._calendar import add_months
 from ._messages import MESSAGES as _MESSAGES
 from ._messages import reading_language
 from ._messages import text as _msg
 from ._text import Label
-from .clocks import HELSINKI, ClockSubject, Judged, local_date, local_day_of
+from .clocks import HELSINKI, ClockSubject, Judged, add_months, local_date, local_day_of
 from .errors import did_you_mean
 from .ledger import LedgerError
 
