@@ -36,7 +36,7 @@ from .judge import (
     status_as_of,
 )
 from .loading import REGIONS_DIRECTORY, files_digest
-from .model import STANDARD_EVENTS, Clock, ClockStatus, ClockSubject, LimitKind
+from .model import STANDARD_EVENTS, Clock, ClockStatus, ClockSubject, LimitKind, as_status
 from .policies import Policies
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "YearTable",
     "add_months",
     "age_on",
+    "as_status",
     "day_from_ordinal",
     "files_digest",
     "finnish_closed_days",

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from ._policy import ClockPolicy, Region, Target, ages_named
 from .calendar import Calendar, local_day_and_time, local_day_of
-from .model import CARE_OFFERED, OFFER_DECLINED, ClockStatus, ClockSubject
+from .model import CARE_OFFERED, OFFER_DECLINED, ClockStatus, ClockSubject, as_status
 
 __all__ = [
     "Judged",
@@ -75,7 +75,7 @@ def status_as_of(status: str, due_date: date | None, today: date) -> ClockStatus
     due date; every other status is final."""
     if status == ClockStatus.OPEN:
         return judge_status(due_date, None, today)
-    return ClockStatus(status)
+    return as_status(status)
 
 
 def declined_at(

@@ -26,6 +26,7 @@ __all__ = [
     "ClockStatus",
     "ClockSubject",
     "LimitKind",
+    "as_status",
 ]
 
 STANDARD_EVENTS: tuple[str, ...] = (
@@ -80,6 +81,17 @@ class LimitKind(StrEnum):
     """No fixed limit in law (``{none: "reason"}``): the clock has no due date."""
 
 
+_STATUSES: dict[str, ClockStatus] = {status.value: status for status in ClockStatus}
+
+
+def as_status(value: str) -> ClockStatus:
+    """The :class:`ClockStatus` whose value is *value* (a status read back from a store),
+    by one dict lookup: ``ClockStatus(value)`` costs far more on millions of rows.
+    Raises ValueError for a text that is no status."""
+    found = _STATUSES.get(value)
+    return ClockStatus(value) if found is None else found
+
+
 def _check_age(_instance: object, _attribute: object, value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not 0 <= value <= 150):
         raise ArgumentError(
@@ -117,7 +129,7 @@ class Clock:
     due_date: date | None
     limit: str | None
     basis: str
-    status: ClockStatus = attrs.field(converter=ClockStatus)
+    status: ClockStatus = attrs.field(converter=as_status)
     """Set by judging (:func:`oneContact.clocks.judge_clock`); a text given is converted."""
     stopped_at: datetime | None
     target_due_date: date | None = None
