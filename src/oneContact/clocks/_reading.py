@@ -47,6 +47,7 @@ _CONDITION_KEYS = ("age_below", "age_at_least", "any_of", "all_of")
 _SAME_DAY_KEYS = ("office_hours",)
 _HOURS_KEYS = ("start", "end")
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])\Z")
+_LANGUAGES = "{fi: ..., sv: ..., en: ...}"
 _LIMIT_KINDS = tuple(kind.value for kind in LimitKind)
 _LIMIT_FORMS = (
     "{weekdays: N}, {days: N}, {weeks: N}, {months: N}, "
@@ -131,23 +132,25 @@ class Reader:
         )
         return default
 
+    def label(
+        self, mapping: Mapping[Any, Any], key: str, path: Path, shape: str, what: str
+    ) -> Label | None:
+        """The text under *key* (a string, or ``{fi, sv, en}`` strings), noted when it
+        lacks a language (as *what*); None after reporting *shape* when it is no text."""
+        where = value_position(mapping, key)
+        found = read_text(mapping[key])
+        if found is None:
+            self.c.add("policy-bad-value", shape, path, where)
+            return None
+        return self.c.translated(found, path, where, what)
+
     def text(self, mapping: Mapping[Any, Any], key: str, path: Path, what: str) -> bool | None:
         """Check an optional text under *key*: None when absent, else whether it is text
         (a string, or ``{fi, sv, en}`` strings)."""
         if mapping.get(key) is None:
             return None
-        found = read_text(mapping[key])
-        if found is None:
-            self.c.add(
-                "policy-bad-value",
-                f"{what}: {key!r} is text, or the same text in each language: "
-                "{fi: ..., sv: ..., en: ...}",
-                path,
-                value_position(mapping, key),
-            )
-            return False
-        self.c.translated(found, path, value_position(mapping, key), f"the {key} of {what}")
-        return True
+        shape = f"{what}: {key!r} is text, or the same text in each language: " + _LANGUAGES
+        return self.label(mapping, key, path, shape, f"the {key} of {what}") is not None
 
     def read_versions(
         self,
@@ -262,21 +265,13 @@ class Reader:
             ok, span = False, None
         basis: Label | None = None
         if self.required(item, "basis", path, f"a version of {what}", _VERSION_KEYS) is not None:
-            basis = read_text(item["basis"])
+            shape = (
+                f"{what}: 'basis' is the legal basis as text, e.g. "
+                "'Terveydenhuoltolaki 1326/2010 § 51', or the same in each language: " + _LANGUAGES
+            )
+            basis = self.label(item, "basis", path, shape, f"the basis of {what}")
             if basis is None:
-                self.c.add(
-                    "policy-bad-value",
-                    f"{what}: 'basis' is the legal basis as text, e.g. "
-                    "'Terveydenhuoltolaki 1326/2010 § 51', or the same in each language: "
-                    "{fi: ..., sv: ..., en: ...}",
-                    path,
-                    value_position(item, "basis"),
-                )
                 ok = False
-            else:
-                self.c.translated(
-                    basis, path, value_position(item, "basis"), f"the basis of {what}"
-                )
         roll_here = self.flag(item, "roll_to_weekday", path, default=roll)
         variants: tuple[Variant, ...] | None = None
         if ("limit" in item) == ("variants" in item):
@@ -466,20 +461,12 @@ class Reader:
                 limit = self.read_limit(item, "limit", path, what)
             note: Label | None = None
             if item.get("note") is not None:
-                note = read_text(item["note"])
+                shape = f"{what}: a variant's 'note' is text, or the same text in each language: "
+                note = self.label(
+                    item, "note", path, shape + _LANGUAGES, f"a variant's note of {what}"
+                )
                 if note is None:
-                    self.c.add(
-                        "policy-bad-value",
-                        f"{what}: a variant's 'note' is text, or the same text in each "
-                        "language: {fi: ..., sv: ..., en: ...}",
-                        path,
-                        value_position(item, "note"),
-                    )
                     ok = False
-                else:
-                    self.c.translated(
-                        note, path, value_position(item, "note"), f"a variant's note of {what}"
-                    )
             if condition is None or not isinstance(limit, Limit):
                 ok = False
                 continue
