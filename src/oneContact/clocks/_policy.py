@@ -16,6 +16,7 @@ from pathlib import Path
 import attrs
 
 from .._messages import limit_label
+from .._messages import text as message_text
 from .._text import LANGUAGES, Label
 from .calendar import Calendar
 from .model import ClockSubject, LimitKind
@@ -250,6 +251,14 @@ class ClockPolicy:
     declined_ends_clock: bool = False
     treatment: bool = False
     description: Label | None = None
+    not_started: str = attrs.field(
+        init=False,
+        default=attrs.Factory(
+            lambda self: message_text("basis_not_started", "en", event=self.starts_on),
+            takes_self=True,
+        ),
+        repr=False,
+    )  # the basis of its clock before the start event: made once, read on every contact
 
     def version_on(self, day: date) -> Version | None:
         return _version_on(self.versions, day)

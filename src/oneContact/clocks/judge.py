@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
+from .._messages import text as message_text
 from ._policy import ClockPolicy, Region, Target, ages_named
 from .calendar import Calendar, local_day_and_time, local_day_of
 from .model import CARE_OFFERED, OFFER_DECLINED, ClockStatus, ClockSubject, as_status
@@ -180,7 +181,7 @@ class Terms:
         due: date | None = None
         limit_text: str | None = None
         if version is None:
-            basis = f"no version of policy {policy.id!r} is in force on {day}"
+            basis = message_text("basis_no_version", "en", policy=policy.id, day=day)
         else:
             _, limit, limit_text, basis = version.variant(subject, age)
             due = limit.due(local, calendar, roll=version.roll_to_weekday)
@@ -193,7 +194,7 @@ class Terms:
             if target_due is not None and due is not None and due < target_due:
                 # A target never allows more time than the law.
                 target_due = due
-                target_basis += "; the statutory due date is earlier here and is the target too"
+                target_basis += "; " + message_text("target_capped", "en")
         return due, limit_text, basis, target_due, target_basis
 
 
@@ -217,7 +218,7 @@ def judge_clock(
             None,
             None,
             None,
-            f"not started: starts when {policy.starts_on!r} happens",
+            policy.not_started,
             ClockStatus.NOT_STARTED,
             None,
             None,
