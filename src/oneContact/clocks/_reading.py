@@ -36,10 +36,7 @@ from ._policy import (
 )
 from .model import LimitKind
 
-__all__ = ["UNKNOWN_KEY", "Reader"]
-
-UNKNOWN_KEY = "policy-unknown-key"
-"""The code of a key the policy format does not have."""
+__all__ = ["Reader"]
 _ID = re.compile(r"[a-z0-9][a-z0-9_]*\Z")
 _VERSION_KEYS = ("valid_from", "valid_until", "basis", "limit", "variants", "roll_to_weekday")
 _VARIANT_KEYS = ("when", "otherwise", "limit", "note")
@@ -246,7 +243,9 @@ class Reader:
                 where,
             )
             return None, None
-        self.c.unknown_keys(item, _VERSION_KEYS, path, f"a version of {what}", code=UNKNOWN_KEY)
+        self.c.unknown_keys(
+            item, _VERSION_KEYS, path, f"a version of {what}", code="policy-unknown-key"
+        )
         ok = True
         valid_from = self.read_date(item, "valid_from", path)
         valid_until = self.read_date(item, "valid_until", path)
@@ -358,7 +357,9 @@ class Reader:
                 where,
             )
             return None
-        self.c.unknown_keys(arg, _SAME_DAY_KEYS, path, f"{what}: same_day", code=UNKNOWN_KEY)
+        self.c.unknown_keys(
+            arg, _SAME_DAY_KEYS, path, f"{what}: same_day", code="policy-unknown-key"
+        )
         hours = arg.get("office_hours")
         if hours is None:
             return Limit(LimitKind.SAME_DAY)
@@ -369,7 +370,7 @@ class Reader:
                 _HOURS_KEYS,
                 path,
                 what,
-                code=UNKNOWN_KEY,
+                code="policy-unknown-key",
             )
             self.c.add(
                 "policy-bad-limit",
@@ -430,7 +431,9 @@ class Reader:
                 )
                 ok = False
                 continue
-            self.c.unknown_keys(item, _VARIANT_KEYS, path, f"a variant of {what}", code=UNKNOWN_KEY)
+            self.c.unknown_keys(
+                item, _VARIANT_KEYS, path, f"a variant of {what}", code="policy-unknown-key"
+            )
             condition: Condition | None = None
             if ("when" in item) == ("otherwise" in item):
                 self.c.add(

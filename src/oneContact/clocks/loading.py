@@ -23,7 +23,7 @@ from .._text import Untranslated, read_text
 from .._yaml import Located, item_position, value_position
 from ..errors import RuleError, RuleProblem, did_you_mean
 from ._policy import ClockPolicy, Region, Target
-from ._reading import UNKNOWN_KEY, Reader
+from ._reading import Reader
 from .model import STANDARD_EVENTS
 
 __all__ = [
@@ -163,7 +163,7 @@ class PolicyLoader(Reader):
         )
         if data is None:
             return
-        self.c.unknown_keys(data, _FILE_KEYS, path, "a policy file", code=UNKNOWN_KEY)
+        self.c.unknown_keys(data, _FILE_KEYS, path, "a policy file", code="policy-unknown-key")
         events = data.get("events", [])
         if not isinstance(events, list):
             self.c.add(
@@ -206,7 +206,7 @@ class PolicyLoader(Reader):
                 where,
             )
             return
-        self.c.unknown_keys(item, _CLOCK_KEYS, path, "a clock", code=UNKNOWN_KEY)
+        self.c.unknown_keys(item, _CLOCK_KEYS, path, "a clock", code="policy-unknown-key")
         ok = True
         clock_id = self.required(item, "id", path, "a clock", _CLOCK_KEYS)
         if clock_id is None or not self.identifier(
@@ -299,7 +299,7 @@ class PolicyLoader(Reader):
         )
         if data is None:
             return
-        self.c.unknown_keys(data, _REGION_KEYS, path, "a region file", code=UNKNOWN_KEY)
+        self.c.unknown_keys(data, _REGION_KEYS, path, "a region file", code="policy-unknown-key")
         ok = True
         for key in ("name", "description"):
             if self.text(data, key, path, f"region {region_id!r}") is False:
@@ -377,7 +377,9 @@ class PolicyLoader(Reader):
                 where,
             )
             return None
-        self.c.unknown_keys(item, _TARGET_KEYS, path, "a regional target", code=UNKNOWN_KEY)
+        self.c.unknown_keys(
+            item, _TARGET_KEYS, path, "a regional target", code="policy-unknown-key"
+        )
         ok = True
         clock = self.required(item, "clock", path, "a regional target", _TARGET_KEYS)
         clock_where = value_position(item, "clock")
