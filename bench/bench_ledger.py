@@ -46,8 +46,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from oneContact._calendar import finnish_closed_days
-from oneContact.clocks import HELSINKI, Calendar
+from oneContact.clocks import HELSINKI, Calendar, finnish_closed_days
 from oneContact.ledger import Ledger, LedgerEvent
 
 TARGET_EVENTS_PER_S = 10_000

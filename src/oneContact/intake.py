@@ -32,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .clocks import age_on
 from .errors import ContactError, ContactProblem, contact_messages, did_you_mean
 
 __all__ = [
@@ -116,9 +117,7 @@ class Client(BaseModel):
         if self.birth_date is None:
             assert self.age is not None  # guaranteed by the model validator
             return self.age
-        born = self.birth_date
-        years = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-        return max(years, 0)
+        return age_on(self.birth_date, day)
 
 
 class FirstContact(BaseModel):

@@ -24,8 +24,14 @@ from typing import Any
 import attrs
 import pytest
 
-from oneContact._calendar import finnish_closed_days
-from oneContact.clocks import HELSINKI, Calendar, ClockSubject, Policies, micros
+from oneContact.clocks import (
+    HELSINKI,
+    Calendar,
+    ClockSubject,
+    Policies,
+    finnish_closed_days,
+    micros,
+)
 from oneContact.engine import Assessment
 from oneContact.errors import LedgerStoreError
 from oneContact.ledger import Ledger, LedgerEvent, _catch_up, _projection, _schema

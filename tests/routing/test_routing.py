@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 
 from oneContact import Directory, DirectoryRouter, Engine, Member, RuleError, Unit
 from oneContact.cli import main
-from oneContact.clocks import HELSINKI, Clock, local_date
+from oneContact.clocks import HELSINKI, Clock, LimitKind, local_date
 from oneContact.routing import booking_due_date
 from oneContact.testing.strategies import first_contacts
 
@@ -182,6 +182,10 @@ def test_the_need_assessed_event_moves_the_due_date() -> None:
 
 
 def _clock(clock: str, due: date | None, limit: str | None, stopped: bool = False) -> Clock:
+    # The kind a policy file gives such a limit (``{same_day: ...}``, ``{months: 3}``, ...).
+    kind = {"same": LimitKind.SAME_DAY, "3": LimitKind.MONTHS}.get(
+        (limit or "").split(" ")[0], LimitKind.WEEKDAYS
+    )
     return Clock(
         clock=clock,
         starts_on="contact_received",
@@ -192,6 +196,7 @@ def _clock(clock: str, due: date | None, limit: str | None, stopped: bool = Fals
         basis="test",
         status="open",
         stopped_at=datetime(2026, 3, 2, tzinfo=HELSINKI) if stopped else None,
+        limit_kind=kind if limit is not None else None,
     )
 
 

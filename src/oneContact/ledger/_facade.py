@@ -23,7 +23,7 @@ from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING
 
 from .._bundled import bundled_rules_directory
-from ..clocks import Calendar, Clock, ClockSubject, Judged, Policies, local_date
+from ..clocks import Calendar, Clock, ClockSubject, Judged, Policies, from_micros, local_date
 from ..errors import LedgerArgumentError, LedgerError, LedgerUnavailableError
 from ..report import Report, StartedContact, build_report
 from ._backends import dialect_for
@@ -53,7 +53,7 @@ from ._projection import (
 from ._projection import judged_of as projected
 from ._schema import create
 from ._store import Dialect, Session
-from ._values import LedgerClock, LedgerContact, LedgerEvent, instant, when
+from ._values import LedgerClock, LedgerContact, LedgerEvent, when
 from ._writing import check_id, check_time, contact_row, prepare, store_contact, store_events
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -322,13 +322,13 @@ class Ledger:
             later = {r[0] for r in later_rows}
             for row in map(DueRow._make, rows):
                 if row.contact_id not in later:
-                    found = clock_of(projected(row, terms, today), instant, person=row.person)
+                    found = clock_of(projected(row, terms, today), from_micros, person=row.person)
                     worklist.append(self._counted(row.contact_id, found, today, None))
         for history in histories_of(session, sorted(later), now_us, None):
             judged, _ = self._judged(history.contact, history.seen, today, running_only=True)
             persons = history.contact.persons
             for j in judged:
-                clock = clock_of(j, instant, person=persons.get(j.clock))
+                clock = clock_of(j, from_micros, person=persons.get(j.clock))
                 listed = self._counted(history.contact_id, clock, today, None)
                 if _on_worklist(listed, horizon):
                     worklist.append(listed)
@@ -380,7 +380,7 @@ class Ledger:
                     history.urgency,
                     history.services,
                     history.contact.subject,
-                    tuple(clock_of(j, instant, person=persons.get(j.clock)) for j in judged),
+                    tuple(clock_of(j, from_micros, person=persons.get(j.clock)) for j in judged),
                     history.contact.subjects or MappingProxyType({}),
                     history.contact.received_us,
                     history.seen,
@@ -488,12 +488,15 @@ class Ledger:
         by a contact that has not withdrawn (the others are never on the worklist, and
         skipping them before they are judged is what keeps ``due()`` fast)."""
         judged, withdrawn_us = self._judged(contact, seen, today, running_only=running_only)
-        withdrawn_at = None if withdrawn_us is None else instant(withdrawn_us)
+        withdrawn_at = None if withdrawn_us is None else from_micros(withdrawn_us)
         clock_of = self._policies.clock
         persons = contact.persons
         return tuple(
             self._counted(
-                contact_id, clock_of(j, instant, person=persons.get(j.clock)), today, withdrawn_at
+                contact_id,
+                clock_of(j, from_micros, person=persons.get(j.clock)),
+                today,
+                withdrawn_at,
             )
             for j in judged
         )

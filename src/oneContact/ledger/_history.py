@@ -26,10 +26,10 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from ..clocks import Clock, ClockSubject
+from ..clocks import Clock, ClockSubject, from_micros
 from ..errors import LedgerArgumentError, LedgerStoreError
 from ._store import Session, chunks, in_list
-from ._values import LedgerEvent, instant
+from ._values import LedgerEvent
 
 __all__ = [
     "CONTACT_RECEIVED",
@@ -310,7 +310,7 @@ def events_of(session: Session, contact_id: str) -> tuple[LedgerEvent, ...]:
         "WHERE contact_id = ? ORDER BY at_us, seq",
         (contact_id,),
     )
-    return tuple(LedgerEvent(c, e, instant(at), i) for c, e, at, i in rows)
+    return tuple(LedgerEvent(c, e, from_micros(at), i) for c, e, at, i in rows)
 
 
 def open_contacts(

@@ -22,17 +22,14 @@ the row type it reads or writes (:class:`ClockRow`, :class:`StartedRow`, :class:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any, NamedTuple
 
-from .. import clocks
 from .._version import __version__
-from ..clocks import Calendar, Judged, Policies
+from ..clocks import Calendar, Judged, Policies, day_from_ordinal, judging_code_digest, status_as_of
 from ._history import SubjectRow
 from ._schema import PROJECTION_FORMAT
 
@@ -175,26 +172,6 @@ SELECT_LATER = (
 """The contacts with a stored clock and an event after the instant ``?``."""
 
 
-def _judging_sources() -> list[Path]:
-    """The source files of the judging code: the clocks module or package (and the
-    calendar beside it, while it is a module of its own)."""
-    origin = Path(clocks.__file__ or "")
-    if origin.name == "__init__.py":
-        return sorted(origin.parent.rglob("*.py"))
-    return [p for p in (origin, origin.with_name("_calendar.py")) if p.is_file()]
-
-
-@functools.cache
-def _code_digest() -> str:
-    # The source of the judging code itself: a changed rule of judgement (a fix in the
-    # clocks, a new calendar rule) makes a new projection even without a new version.
-    h = hashlib.sha256()
-    for path in _judging_sources():
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 def fingerprint(policies: Policies, calendar: Calendar) -> str | None:
     """What a projection judged with *policies* and *calendar* is keyed by; None when no
     projection can be kept: a host's own calendar (its closed days cannot be named by a
@@ -205,7 +182,7 @@ def fingerprint(policies: Policies, calendar: Calendar) -> str | None:
     for part in (f"format={PROJECTION_FORMAT}", policies.digest, __version__, version("holidays")):
         h.update(part.encode())
         h.update(b"\0")
-    h.update(_code_digest().encode())
+    h.update(judging_code_digest().encode())
     return h.hexdigest()
 
 
@@ -265,11 +242,6 @@ class Writer:
         ]
 
 
-@functools.lru_cache(maxsize=65_536)
-def _day(ordinal: int) -> date:
-    return date.fromordinal(ordinal)
-
-
 def terms_of(rows: Iterable[Sequence[Any]]) -> dict[int, Terms]:
     """Terms by their ids, from :data:`SELECT_TERMS` rows."""
     return {r[0]: Terms._make(r[1:]) for r in rows}
@@ -280,21 +252,19 @@ def judged_of(row: StartedRow | DueRow, terms: Mapping[int, Terms], today: date)
     stored ``open`` clock (judged with no today) is ``breached`` once *today* is past its
     due date, the one part of a judgement that depends on the day it is made.
     *terms* maps terms ids to terms (:data:`SELECT_TERMS`)."""
-    due = None if row.due_day is None else _day(row.due_day)
-    status = row.status
-    if status == "open" and due is not None and today > due:
-        status = "breached"
+    due = None if row.due_day is None else day_from_ordinal(row.due_day)
+    status = status_as_of(row.status, due, today)
     found = terms[row.terms_id]
     return Judged(
         found.clock_id,
         row.start_us,
-        _day(row.start_day),
+        day_from_ordinal(row.start_day),
         row.stopped_us,
-        None if row.stop_day is None else _day(row.stop_day),
+        None if row.stop_day is None else day_from_ordinal(row.stop_day),
         due,
         found.limit_text,
         found.basis,
         status,
-        None if row.target_due_day is None else _day(row.target_due_day),
+        None if row.target_due_day is None else day_from_ordinal(row.target_due_day),
         found.target_basis,
     )

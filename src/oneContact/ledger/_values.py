@@ -6,26 +6,18 @@ instant is read back."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 import attrs
 
-from ..clocks import HELSINKI, Clock, ClockSubject
+from ..clocks import Clock, ClockSubject, from_micros
 
-__all__ = ["LedgerClock", "LedgerContact", "LedgerEvent", "instant", "when"]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def instant(micros: int) -> datetime:
-    """A stored instant (whole microseconds since 1970-01-01 UTC) as a Europe/Helsinki
-    datetime."""
-    return (_EPOCH + timedelta(microseconds=micros)).astimezone(HELSINKI)
+__all__ = ["LedgerClock", "LedgerContact", "LedgerEvent", "when"]
 
 
 def when(micros: int) -> str:
     """A stored instant as an ISO 8601 text, for messages."""
-    return instant(micros).isoformat()
+    return from_micros(micros).isoformat()
 
 
 @attrs.frozen
@@ -120,12 +112,12 @@ class LedgerContact:
     @property
     def received_at(self) -> datetime:
         """When the contact was received (Europe/Helsinki)."""
-        return instant(self._received_us)
+        return from_micros(self._received_us)
 
     def first(self, event: str) -> datetime | None:
         """When *event* first happened to the contact (up to the moment read), or None."""
         times = self._seen.get(event)
-        return None if not times else instant(times[0])
+        return None if not times else from_micros(times[0])
 
     def __repr__(self) -> str:
         return f"<LedgerContact {self.contact_id!r} {len(self.clocks)} clocks>"

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING
 
 from .._bundled import bundled_rules_directory
 from .._text import Label
-from ..clocks import HELSINKI, Calendar, ClockSubject, Judged, local_date, local_day_of
+from ..clocks import (
+    HELSINKI,
+    Calendar,
+    ClockStatus,
+    ClockSubject,
+    Judged,
+    judge_status,
+    local_date,
+    local_day_of,
+)
 from ..errors import LedgerArgumentError, require_aware
 from ..ruleset import load_catalogue
 from .measures import (
@@ -170,7 +179,7 @@ class _Builder:
         else:
             # The status Policies.judge gave the clock on the report's day: a stopped
             # clock is met or breached, a running one open or breached (past due).
-            late = clock.status == "breached"
+            late = clock.status == ClockStatus.BREACHED
             if stopped_on is not None:
                 if late:
                     tally.breached += 1
@@ -201,9 +210,11 @@ class _Builder:
         target = clock.target_due_date
         if target is not None and not declined:
             tally.target_clocks += 1
-            if stopped_on is not None or today > target:
+            # A regional target is judged by the clocks' one rule, with its own due date.
+            target_status = judge_status(target, stopped_on, today)
+            if target_status != ClockStatus.OPEN:
                 tally.target_decided += 1
-                if stopped_on is not None and stopped_on <= target:
+                if target_status == ClockStatus.MET:
                     tally.target_met += 1
         if is_care:
             care.append((clock, month))

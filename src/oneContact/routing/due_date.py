@@ -14,7 +14,7 @@ import threading
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import date, datetime
 
-from ..clocks import Clock, ClockSubject, Policies, local_date
+from ..clocks import Clock, ClockSubject, LimitKind, Policies, local_date
 from ..intake import FirstContact
 from ..ruleset import Urgency
 
@@ -39,8 +39,7 @@ def booking_due_date(
     for clock in clocks:
         if clock.due_date is None or clock.stopped_at is not None:
             continue
-        # A same-day limit reads "same day ..." (clocks._Limit.text).
-        if (clock.limit or "").startswith("same day"):
+        if clock.limit_kind is LimitKind.SAME_DAY:
             continue
         if best is None or best.due_date is None or clock.due_date < best.due_date:
             best = clock
