@@ -14,6 +14,7 @@ once and shares it, so a report judges hundreds of thousands of clocks cheaply.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
@@ -210,19 +211,7 @@ def judge_clock(
     unstopped clock stays open), with due dates from *terms*."""
     starts = happened.get(policy.starts_on)
     if not starts:
-        return Judged(
-            policy.id,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            policy.not_started,
-            ClockStatus.NOT_STARTED,
-            None,
-            None,
-        )
+        return _not_started(policy.id, policy.not_started)
     start = starts[0]
     stopped: int | None = None
     for name in policy.stops_on:
@@ -244,18 +233,33 @@ def judge_clock(
         if stopped is not None:
             stop_day = local_day_of(stopped)
         status = judge_status(due, stop_day, today)
+    # tuple.__new__: a NamedTuple's own __new__ is a Python call with eleven arguments.
+    return _new_judged(
+        Judged,
+        (
+            policy.id,
+            start,
+            day,
+            stopped,
+            stop_day,
+            due,
+            limit_text,
+            basis,
+            status,
+            target_due,
+            target_basis,
+        ),
+    )
+
+
+_new_judged = tuple.__new__
+
+
+@functools.lru_cache(maxsize=1024)
+def _not_started(clock: str, basis: str) -> Judged:
+    """A clock whose start event has not happened: the same value for every contact."""
     return Judged(
-        policy.id,
-        start,
-        day,
-        stopped,
-        stop_day,
-        due,
-        limit_text,
-        basis,
-        status,
-        target_due,
-        target_basis,
+        clock, None, None, None, None, None, None, basis, ClockStatus.NOT_STARTED, None, None
     )
 
 

@@ -64,6 +64,12 @@ class Policies:
         init=False, factory=dict
     )  # the policies of each list of clock ids judge() was given
     _other_terms: dict[Calendar, Terms] = attrs.field(init=False, factory=dict)
+    _idle: dict[tuple[Judged, str | None], Clock] = attrs.field(init=False, factory=dict)
+    """The clocks not started, by what was judged and whose right: the same value for
+    every contact, made once (a bounded memo)."""
+    _made: dict[str, Label] = attrs.field(init=False, factory=dict)
+    """Basis texts made from a message (not started, no version in force, capped), in
+    every language: worked out once (a bounded memo)."""
     _treatment: frozenset[str] = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -235,13 +241,17 @@ class Policies:
         of a stop event at or after its start. *now* decides whether an unstopped clock is
         already breached. Every datetime must be tz-aware.
         """
-        policies = [self._policy(clock_id) for clock_id in clock_ids]
+        clocks = self._clocks
+        try:
+            policies = [clocks[clock_id] for clock_id in clock_ids]
+        except KeyError:
+            policies = [self._policy(clock_id) for clock_id in clock_ids]  # says which
         require_aware(received_at, "received_at")
         # The clocks are judged on integer instants (as the ledger stores them); the
         # caller's own datetime objects go back into the Clocks.
         happened: dict[str, list[int]] = {}
         given: dict[int, datetime] = {}
-        for name, value in (events or {}).items():
+        for name, value in events.items() if events else ():
             if name not in self._events:
                 raise ArgumentError(
                     "unknown-event",
@@ -268,10 +278,12 @@ class Policies:
         judged = self._judge(policies, subject, happened, today, calendar, subjects)
         instant = given.__getitem__
         if not others:
-            return tuple(self.clock(j, instant) for j in judged)
+            return tuple([self.clock(j, instant) for j in judged])
         return tuple(
-            self.clock(j, instant, person=others[j.clock][0] if j.clock in others else None)
-            for j in judged
+            [
+                self.clock(j, instant, person=others[j.clock][0] if j.clock in others else None)
+                for j in judged
+            ]
         )
 
     def clock(
@@ -279,37 +291,55 @@ class Policies:
     ) -> Clock:
         """The :class:`Clock` of *judged* (from :meth:`judge`), its instants made
         datetimes by *instant*; *person* is whose right it follows (None: the client)."""
+        if judged.start is None:
+            # Not started: nothing of its contact in it, one shared value.
+            key = (judged, person)
+            idle = self._idle.get(key)
+            if idle is None:
+                if len(self._idle) >= _KEPT:
+                    self._idle.clear()
+                idle = self._idle.setdefault(key, self._clock(judged, instant, person))
+            return idle
+        return self._clock(judged, instant, person)
+
+    def _clock(
+        self, judged: Judged, instant: Callable[[int], datetime], person: str | None
+    ) -> Clock:
         policy = self._policy(judged.clock)
+        limit = judged.limit
+        # By position, in the order of Clock's fields (by keyword costs a third more).
         return Clock(
-            clock=judged.clock,
-            starts_on=policy.starts_on,
-            stops_on=policy.stops_on,
-            starts_at=None if judged.start is None else instant(judged.start),
-            due_date=judged.due_date,
-            limit=judged.limit,
-            basis=judged.basis,
-            status=judged.status,
-            stopped_at=None if judged.stopped is None else instant(judged.stopped),
-            target_due_date=judged.target_due_date,
-            target_basis=judged.target_basis,
-            person=person,
-            basis_text=self.basis_label(judged.basis),
-            limit_text=None if judged.limit is None else self._texts.get(_LIMIT_KEY + judged.limit),
-            limit_kind=self._kinds.get(
-                judged.basis if judged.limit is None else _LIMIT_KEY + judged.limit
-            ),
-            target_basis_text=(
-                None if judged.target_basis is None else self.basis_label(judged.target_basis)
-            ),
+            judged.clock,
+            policy.starts_on,
+            policy.stops_on,
+            None if judged.start is None else instant(judged.start),
+            judged.due_date,
+            limit,
+            judged.basis,
+            judged.status,
+            None if judged.stopped is None else instant(judged.stopped),
+            judged.target_due_date,
+            judged.target_basis,
+            person,
+            self.basis_label(judged.basis),
+            None if limit is None else self._texts.get(_LIMIT_KEY + limit),
+            None if judged.target_basis is None else self.basis_label(judged.target_basis),
+            self._kinds.get(judged.basis if limit is None else _LIMIT_KEY + limit),
         )
 
     def basis_label(self, basis: str) -> Label:
         """The basis text *basis* (a Clock's ``basis`` or ``target_basis``, in English as
         the JSON and the ledger keep it) in Finnish, Swedish and English. A text these
         policies did not write comes back as English only."""
-        found = self._texts.get(basis)
+        found = self._texts.get(basis) or self._made.get(basis)
         if found is not None:
             return found
+        found = self._basis_label(basis)
+        if len(self._made) >= _KEPT:
+            self._made.clear()
+        return self._made.setdefault(basis, found)
+
+    def _basis_label(self, basis: str) -> Label:
         if match := _NOT_STARTED.fullmatch(basis):
             return message_label("basis_not_started", event=match[1])
         if match := _NO_VERSION.fullmatch(basis):
@@ -375,6 +405,7 @@ class Policies:
         return f"<Policies {len(self._clocks)} clocks from {self._source}{region}>"
 
 
+_KEPT = 4096  # entries of a memo of Policies; beyond it the memo starts again
 _LIMIT_KEY = "\0limit\0"  # limits and bases share one table; no basis starts with NUL
 _NOT_STARTED = re.compile(r"not started: starts when '([a-z0-9_]+)' happens")
 _NO_VERSION = re.compile(r"no version of policy '([a-z0-9_]+)' is in force on (\S+)")
