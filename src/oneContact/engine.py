@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from .assessment import Assessment, Backend, FiredRule
-from .clocks import ClockSubject, local_date
+from .clocks import ClockSubject, local_day_of, micros
 from .errors import ContactError, ContactProblem, did_you_mean
 from .intake import FirstContact, parse_contact
 from .routing import DirectorySource, Router, RouteRequest, RoutingStage, ServiceRequest
@@ -64,7 +64,7 @@ class _Reader:
     pass over its concerns and answers: what the engine reads of every contact.
 
     Built once per questionnaire. Whether an answer is valid is asked of the question
-    itself (:meth:`Question.problem`); the answers every question of a kind accepts
+    itself (:meth:`Question.problem_messages`); the answers every question of a kind accepts
     (``True``/``False``, the choices) are asked once, here, not for every contact.
     """
 
@@ -97,7 +97,8 @@ class _Reader:
             # The day is only needed to count the years from a birth date.
             "age": client.age
             if client.birth_date is None
-            else client.age_on(local_date(contact.received_at)),
+            # local_day_of(micros(t)) is local_date(t) by a table, not a time-zone lookup.
+            else client.age_on(local_day_of(micros(contact.received_at))),
             "language": client.language,
             "channel": contact.channel,
         }
@@ -125,7 +126,9 @@ class _Reader:
                 if value is True:
                     fact[flag] = True
                 elif (
-                    value is not False and check and self._questions[qid].problem(value) is not None
+                    value is not False
+                    and check
+                    and self._questions[qid].problem_messages(value) is not None
                 ):
                     return None
                 continue
@@ -138,7 +141,7 @@ class _Reader:
             if (
                 check
                 and not (value.__class__ is str and value in valid)
-                and question.problem(value) is not None
+                and question.problem_messages(value) is not None
             ):
                 return None
             if boolean:

@@ -88,7 +88,7 @@ class Question:
         if self.type == "boolean":
             return None if isinstance(value, bool) else _why("must be true or false", "boolean")
         if self.type == "number":
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool) or not isinstance(value, _NUMBERS):
                 return _why("must be a number", "number")
             if not -MAX_NUMBER <= value <= MAX_NUMBER:
                 return (
@@ -111,6 +111,9 @@ class Question:
         if not isinstance(value, str) or value not in self.choices:
             return _why("must be one of " + ", ".join(self.choices), "choice")
         return None
+
+
+_NUMBERS = (int, float)  # a tuple: ``int | float`` in isinstance builds a union each call
 
 
 def _why(message: str, kind: str) -> tuple[str, Label]:
