@@ -41,6 +41,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from timing import text_table
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CASES = ("bundled", "generated-200")
@@ -443,17 +445,7 @@ def table(
                     f"{b[1] / a[1]:.2f}",
                 )
             )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = []
-    for n, line in enumerate(lines):
-        cells = [
-            c.ljust(w) if i < 2 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(line, widths, strict=True))
-        ]
-        out.append("  ".join(cells).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
+    return text_table(lines, left=2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

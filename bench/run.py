@@ -37,7 +37,7 @@ from typing import Any
 
 import attrs
 from stages import profile_stages
-from timing import Neighbours, Timing, pin_to_one_core, time_calls
+from timing import Neighbours, Timing, pin_to_one_core, text_table, time_calls
 from workload import make_contacts, write_ruleset
 
 from oneContact import bundled_rules_directory
@@ -217,17 +217,7 @@ def format_table(rows: Sequence[Row]) -> str:
                 f"{row.fired:.1f}",
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = []
-    for n, line in enumerate(lines):
-        cells = [
-            cell.ljust(w) if i < 3 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-        ]
-        out.append("  ".join(cells).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
+    return text_table(lines, left=3)
 
 
 def _verdict(ok: bool) -> str:

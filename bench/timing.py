@@ -1,4 +1,5 @@
-"""Timing primitives: one core, warm-up, per-call ``perf_counter_ns``, percentiles."""
+"""Timing primitives: one core, warm-up, per-call ``perf_counter_ns``, percentiles; and
+the text table the benchmarks print."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Neighbours", "Timing", "best_mean_ns", "pin_to_one_core", "time_calls"]
+__all__ = [
+    "Neighbours",
+    "Timing",
+    "best_mean_ns",
+    "pin_to_one_core",
+    "text_table",
+    "time_calls",
+]
 
 
 def pin_to_one_core(cpu: int | None = None) -> int | None:
@@ -128,3 +136,19 @@ def best_mean_ns(
             function(inputs[i % count])
         best = min(best, (clock() - start) / calls)
     return best
+
+
+def text_table(lines: Sequence[Sequence[str]], *, left: int) -> str:
+    """*lines* (the header first) as aligned columns under a rule: the first *left*
+    columns to the left, the others (figures) to the right."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    out = []
+    for n, line in enumerate(lines):
+        cells = [
+            cell.ljust(w) if i < left else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
