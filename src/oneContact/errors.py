@@ -359,7 +359,7 @@ class ContactProblem:
         kw_only=True,
         repr=False,
     )
-    suggestion: str | None = attrs.field(default=None, kw_only=True)
+    suggestion: str | None = attrs.field(default=None, kw_only=True, repr=False)
     """The nearest valid name (a concern, question or field id; never a value the client
     gave), as data; the message already ends with it (:func:`suggestion_text`)."""
 
