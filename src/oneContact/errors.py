@@ -359,6 +359,9 @@ class ContactProblem:
         kw_only=True,
         repr=False,
     )
+    suggestion: str | None = attrs.field(default=None, kw_only=True, repr=False)
+    """The nearest valid name (a concern, question or field id; never a value the client
+    gave), as data; the message already ends with it (:func:`suggestion_text`)."""
 
     def message_in(self, language: str) -> str:
         """The message for the client in *language* (``fi``, ``sv`` or ``en``; another
@@ -366,13 +369,17 @@ class ContactProblem:
         return self.messages.get(language)
 
     def to_json(self) -> dict[str, object]:
-        """``{field, code, message, messages: {fi, sv, en}}``."""
-        return {
+        """``{field, code, message, messages: {fi, sv, en}}``, and ``suggestion`` when
+        there is one."""
+        data: dict[str, object] = {
             "field": self.field,
             "code": self.code,
             "message": self.message,
             "messages": {"fi": self.messages.fi, "sv": self.messages.sv, "en": self.messages.en},
         }
+        if self.suggestion is not None:
+            data["suggestion"] = self.suggestion
+        return data
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

@@ -19,7 +19,7 @@ from .. import _yaml
 from .._messages import text
 from .._problems import ProblemCollector
 from .._text import Label, Untranslated
-from ..errors import ContactProblem, contact_messages, did_you_mean
+from ..errors import ContactProblem, contact_messages, did_you_mean, suggestion_text
 from ..intake import FirstContact
 from ._reading import ID, entries, read_label
 from .condition import MAX_NUMBER, FieldInfo
@@ -159,8 +159,9 @@ class Questionnaire:
                     ContactProblem(
                         f"concerns[{i}]",
                         "unknown concern code"
-                        + (f" (did you mean {hint!r}?)" if hint else "; see `onecontact schema`"),
+                        + (suggestion_text(hint) if hint else "; see `onecontact schema`"),
                         "unknown-concern",
+                        suggestion=hint,
                     )
                 )
         for qid, value in answers.items() if isinstance(answers, Mapping) else ():
@@ -175,8 +176,9 @@ class Questionnaire:
                     ContactProblem(
                         field,
                         "unknown question"
-                        + (f" (did you mean {hint!r}?)" if hint else "; see `onecontact schema`"),
+                        + (suggestion_text(hint) if hint else "; see `onecontact schema`"),
                         "unknown-question",
+                        suggestion=hint,
                     )
                 )
                 continue
