@@ -246,6 +246,7 @@ class Engine:
     __slots__ = (
         "_backend",
         "_outcomes",
+        "_positions",
         "_program",
         "_reader",
         "_router",
@@ -264,14 +265,20 @@ class Engine:
         self._router = RoutingStage.choose(
             ruleset.catalogue, ruleset.policies, router=router, directory=directory
         )
-        # The rules in hit-policy order. The evaluator is compiled in that order, so the
-        # indices it gives (ascending) are already the order of the fired rules; what
-        # each rule contributes is built once, at its place in that order.
+        # The evaluator, in file order: rules of one file test the same concern one after
+        # the other, which the Python evaluator runs a sixth faster than hit-policy order.
         # (durable_rules falls back to Python where it cannot be imported.)
-        ordered = tuple(sorted(ruleset.rules, key=_sort_key))
-        self._program = compile_rules(attrs.evolve(ruleset, rules=ordered), backend)
+        self._program = compile_rules(ruleset, backend)
         self._backend: Backend = self._program.backend
-        self._outcomes = tuple(_Outcome.of(rule) for rule in ordered)
+        # The place of each rule (by index) in hit-policy order, so that ordering the
+        # fired rules is sorting small ints; and what each rule contributes, by place
+        # (it never changes: built once, not per assessment).
+        order = sorted(range(len(ruleset.rules)), key=lambda i: _sort_key(ruleset.rules[i]))
+        positions = [0] * len(order)
+        for position, index in enumerate(order):
+            positions[index] = position
+        self._positions = positions
+        self._outcomes = tuple(_Outcome.of(ruleset.rules[index]) for index in order)
         self._reader = _Reader(ruleset.questionnaire)
 
     @property
@@ -415,7 +422,8 @@ class Engine:
     def _fired_outcomes(self, fact: Mapping[str, Any]) -> list[_Outcome]:
         """What the rules that hold for *fact* contribute, in hit-policy order."""
         outcomes = self._outcomes
-        return [outcomes[i] for i in self._program.fired(fact)]
+        positions = self._positions
+        return [outcomes[p] for p in sorted([positions[i] for i in self._program.fired(fact)])]
 
     def assess(
         self,
