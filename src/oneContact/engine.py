@@ -21,7 +21,7 @@ import attrs
 
 from .assessment import Assessment, Backend, FiredRule
 from .clocks import ClockSubject, local_day_of, micros
-from .errors import ContactError, ContactProblem, did_you_mean
+from .errors import ContactError, ContactProblem, did_you_mean, suggestion_text
 from .intake import FirstContact, parse_contact
 from .routing import DirectorySource, Router, RouteRequest, RoutingStage, ServiceRequest
 from .ruleset import (
@@ -389,11 +389,12 @@ class Engine:
                         f"events.{name}",
                         "unknown event"
                         + (
-                            f" (did you mean {hint!r}?)"
+                            suggestion_text(hint)
                             if hint
                             else f"; known: {', '.join(sorted(known))}"
                         ),
                         "unknown-event",
+                        suggestion=hint,
                     )
                 )
             elif not isinstance(when, datetime) or when.utcoffset() is None:

@@ -33,7 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .clocks import age_on
-from .errors import ContactError, ContactProblem, contact_messages, did_you_mean
+from .errors import ContactError, ContactProblem, contact_messages, did_you_mean, suggestion_text
 
 __all__ = [
     "CHANNELS",
@@ -226,8 +226,12 @@ def _problem_from_pydantic(error: Mapping[str, Any]) -> ContactProblem:
         parent, name = loc[:-1], str(loc[-1])
         known = _CLIENT_FIELDS if parent == ("client",) else _CONTACT_FIELDS if not parent else ()
         hint = did_you_mean(name, known)
-        suffix = f" (did you mean {hint!r}?)" if hint else ""
-        return ContactProblem(field, f"unknown field; remove it{suffix}", "unknown-field")
+        return ContactProblem(
+            field,
+            f"unknown field; remove it{suggestion_text(hint)}",
+            "unknown-field",
+            suggestion=hint,
+        )
     if kind in _MESSAGES:
         message = _MESSAGES[kind]
     elif kind == "value_error":
