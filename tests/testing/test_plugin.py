@@ -198,6 +198,19 @@ def test_coverage_fail_under_fails_the_run_below_the_threshold(pytester: pytest.
     assert "FAIL: rule coverage" not in passing.stdout.str()
 
 
+def test_coverage_is_counted_in_one_process_when_xdist_would_spread_the_run(
+    pytester: pytest.Pytester,
+) -> None:
+    """With ``-n 2`` (pytest-xdist) the coverage run stays in one process, so every case
+    is counted: the same 61.1 % as without ``-n``, not a worker's share of it."""
+    _project(pytester, {"acute/red_flags.yaml": CASES})
+    result = pytester.runpytest("-n", "2", "--onecontact-coverage")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["2 fixture contacts; rules fired 2/4; condition outcomes seen 9/14; coverage 61.1%"]
+    )
+
+
 def test_without_the_option_there_is_no_coverage_report(pytester: pytest.Pytester) -> None:
     """Coverage costs nothing unless asked for."""
     _project(pytester, {"acute/red_flags.yaml": CASES})

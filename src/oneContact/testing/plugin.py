@@ -212,6 +212,15 @@ def _coverage_on(config: pytest.Config) -> bool:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Rule coverage is counted in one process: with ``--onecontact-coverage`` a run that
+    pytest-xdist would spread over workers (``-n``) runs in this process instead, so the
+    coverage of every case is seen (pytest-xdist starts its workers after this hook)."""
+    if _coverage_on(config) and getattr(config.option, "dist", "no") != "no":
+        config.option.dist = "no"
+        config.option.tx = []
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Any:
     """After the cases ran: compute coverage, and fail the run below the threshold."""
