@@ -8,10 +8,20 @@ authors' tools. See docs/explanation/architecture.md.
 
 from ._bundled import bundled_rules_directory
 from ._version import __version__
+from .assessment import Assessment, FiredRule
 from .clocks import Calendar, Clock, ClockSubject, Policies
 from .diff import ReplayError, RulesDiff, diff_rules, replay
-from .engine import Assessment, Engine, FiredRule
-from .errors import ContactError, ContactProblem, OneContactError, RuleError, RuleProblem
+from .engine import Engine
+from .errors import (
+    ArgumentError,
+    ContactError,
+    ContactProblem,
+    LedgerStoreError,
+    LedgerUnavailableError,
+    OneContactError,
+    RuleError,
+    RuleProblem,
+)
 from .explain import Explanation, WhyNot
 from .intake import Client, FirstContact, contact_json_schema, parse_contact
 from .ledger import Ledger, LedgerClock, LedgerContact, LedgerError, LedgerEvent
@@ -33,6 +43,7 @@ from .routing import (
 from .ruleset import Rule, RuleSet, load_ruleset
 
 __all__ = [
+    "ArgumentError",
     "Assessment",
     "Breach",
     "Calendar",
@@ -54,6 +65,8 @@ __all__ = [
     "LedgerContact",
     "LedgerError",
     "LedgerEvent",
+    "LedgerStoreError",
+    "LedgerUnavailableError",
     "LintFinding",
     "Member",
     "OneContactError",
