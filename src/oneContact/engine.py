@@ -56,7 +56,7 @@ def flatten(contact: FirstContact, questionnaire: Questionnaire) -> dict[str, An
     ``age`` is taken on the local date the contact was received. *contact* must be valid
     against *questionnaire* (:meth:`Engine.validate`); an unknown question raises KeyError.
     """
-    return _reader(questionnaire).fact(contact, check=False)  # type: ignore[return-value]
+    return _Reader(questionnaire).fact(contact)
 
 
 class _Reader:
@@ -88,10 +88,19 @@ class _Reader:
             valid = frozenset(c for c in question.choices if question.problem(c) is None)
             self._answers[qid] = (f"q__{qid}", boolean, valid, question)
 
-    def fact(self, contact: FirstContact, *, check: bool = True) -> dict[str, Any] | None:
-        """The flat fact of *contact*; None when *check* finds an unknown concern or
-        question or an answer its question does not accept (the questionnaire's
-        ``check_codes`` then says which and why)."""
+    def fact(self, contact: FirstContact) -> dict[str, Any]:
+        """The flat fact of *contact*, valid against the questionnaire (an unknown
+        question raises KeyError)."""
+        fact = self._fact(contact, check=False)
+        assert fact is not None  # only a check gives up
+        return fact
+
+    def checked_fact(self, contact: FirstContact) -> dict[str, Any] | None:
+        """The flat fact of *contact*; None when it has an unknown concern or question or
+        an answer its question does not accept (``check_codes`` then says which and why)."""
+        return self._fact(contact, check=True)
+
+    def _fact(self, contact: FirstContact, *, check: bool) -> dict[str, Any] | None:
         client = contact.client
         fact: dict[str, Any] = {
             # The day is only needed to count the years from a birth date.
@@ -150,23 +159,6 @@ class _Reader:
             else:
                 fact[key] = value
         return fact
-
-
-_READERS: dict[int, tuple[Questionnaire, _Reader]] = {}
-_READERS_KEPT = 64
-
-
-def _reader(questionnaire: Questionnaire) -> _Reader:
-    """The reader of *questionnaire*, built once (a bounded memo for :func:`flatten`;
-    the questionnaire is kept with it, so its id stays its own)."""
-    found = _READERS.get(id(questionnaire))
-    if found is not None and found[0] is questionnaire:
-        return found[1]
-    reader = _Reader(questionnaire)
-    if len(_READERS) >= _READERS_KEPT:
-        _READERS.clear()
-    _READERS[id(questionnaire)] = (questionnaire, reader)
-    return reader
 
 
 @attrs.frozen
@@ -364,13 +356,13 @@ class Engine:
                     if p.field not in flagged
                 )
             raise ContactError([*problems, *extra], title=_title(extra)) from None
-        fact = self._reader.fact(parsed)
+        fact = self._reader.checked_fact(parsed)
         if fact is None or extra:
             # Something is wrong: the questionnaire says what, in its words.
             problems = [*questionnaire.check_codes(parsed.concerns, parsed.answers), *extra]
             if problems:
                 raise ContactError(problems, title=_title(extra))
-            fact = flatten(parsed, questionnaire)
+            fact = self._reader.fact(parsed)
         return parsed, fact
 
     def _event_problems(
@@ -529,7 +521,7 @@ class Engine:
     def facts(self, contact: FirstContact) -> dict[str, Any]:
         """The flat facts this engine's rules see for a validated *contact* (see
         :func:`flatten`): what :mod:`oneContact.explain` traces and searches."""
-        return self._reader.fact(contact, check=False)  # type: ignore[return-value]
+        return self._reader.fact(contact)
 
     def explain(
         self,

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from ._memo import BoundedMemo
 from ._messages import kind_name, reading_language, status_name, text, urgency_name
 from ._render import clock_lines, person_note
 from .assessment import Assessment
@@ -615,20 +616,19 @@ def _must_touch(
     return groups, None
 
 
-_PROGRAMS: dict[int, tuple[tuple[Rule, ...], PythonProgram]] = {}
-_PROGRAMS_KEPT = 8
+_PROGRAMS: BoundedMemo[int, tuple[tuple[Rule, ...], PythonProgram]] = BoundedMemo(8)
 
 
 def _program(rules: tuple[Rule, ...]) -> PythonProgram:
     """The generated-Python evaluator of *rules*, compiled once per rules tuple (about
     10 ms for the bundled rules, most of a why-not answer's time otherwise)."""
+    # Keyed by identity; the rules are kept beside their program, so an id reused by a
+    # new tuple is told apart.
     entry = _PROGRAMS.get(id(rules))
     if entry is not None and entry[0] is rules:
         return entry[1]
     program = compile_python([rule.condition for rule in rules])
-    if len(_PROGRAMS) >= _PROGRAMS_KEPT:
-        _PROGRAMS.pop(next(iter(_PROGRAMS)), None)
-    _PROGRAMS[id(rules)] = (rules, program)
+    _PROGRAMS.put(id(rules), (rules, program))
     return program
 
 

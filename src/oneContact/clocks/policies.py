@@ -25,6 +25,7 @@ from types import MappingProxyType
 
 import attrs
 
+from .._memo import BoundedMemo
 from .._messages import label as message_label
 from .._text import LANGUAGES, Label, Untranslated
 from ..errors import ArgumentError, RuleError, did_you_mean, require_aware
@@ -60,16 +61,20 @@ class Policies:
     _region: Region | None = None
     _files_digest: str = ""
     _untranslated: tuple[Untranslated, ...] = ()
-    _lists: dict[tuple[str, ...], tuple[ClockPolicy, ...]] = attrs.field(
-        init=False, factory=dict
+    _lists: BoundedMemo[tuple[str, ...], tuple[ClockPolicy, ...]] = attrs.field(
+        init=False, factory=lambda: BoundedMemo(_KEPT)
     )  # the policies of each list of clock ids judge() was given
-    _other_terms: dict[Calendar, Terms] = attrs.field(init=False, factory=dict)
-    _idle: dict[tuple[Judged, str | None], Clock] = attrs.field(init=False, factory=dict)
+    _other_terms: BoundedMemo[Calendar, Terms] = attrs.field(
+        init=False, factory=lambda: BoundedMemo(_KEPT)
+    )  # the terms of a host's own calendars
+    _idle: BoundedMemo[tuple[Judged, str | None], Clock] = attrs.field(
+        init=False, factory=lambda: BoundedMemo(_KEPT)
+    )
     """The clocks not started, by what was judged and whose right: the same value for
-    every contact, made once (a bounded memo)."""
-    _made: dict[str, Label] = attrs.field(init=False, factory=dict)
+    every contact, made once."""
+    _made: BoundedMemo[str, Label] = attrs.field(init=False, factory=lambda: BoundedMemo(_KEPT))
     """Basis texts made from a message (not started, no version in force, capped), in
-    every language: worked out once (a bounded memo)."""
+    every language: worked out once."""
     _treatment: frozenset[str] = attrs.field(
         init=False,
         default=attrs.Factory(
@@ -296,9 +301,7 @@ class Policies:
             key = (judged, person)
             idle = self._idle.get(key)
             if idle is None:
-                if len(self._idle) >= _KEPT:
-                    self._idle.clear()
-                idle = self._idle.setdefault(key, self._clock(judged, instant, person))
+                idle = self._idle.put(key, self._clock(judged, instant, person))
             return idle
         return self._clock(judged, instant, person)
 
@@ -334,10 +337,7 @@ class Policies:
         found = self._texts.get(basis) or self._made.get(basis)
         if found is not None:
             return found
-        found = self._basis_label(basis)
-        if len(self._made) >= _KEPT:
-            self._made.clear()
-        return self._made.setdefault(basis, found)
+        return self._made.put(basis, self._basis_label(basis))
 
     def _basis_label(self, basis: str) -> Label:
         if match := _NOT_STARTED.fullmatch(basis):
@@ -372,7 +372,7 @@ class Policies:
         key = tuple(clock_ids)
         policies = self._lists.get(key)
         if policies is None:
-            policies = self._lists.setdefault(key, tuple(self._policy(c) for c in key))
+            policies = self._lists.put(key, tuple(self._policy(c) for c in key))
         return self._judge(policies, subject, happened, today, calendar, subjects)
 
     def _judge(
@@ -389,7 +389,7 @@ class Policies:
             # Another calendar (a host's own): its terms are kept apart, and kept.
             other = self._other_terms.get(calendar)
             if other is None:
-                other = self._other_terms.setdefault(calendar, Terms(calendar, self._region))
+                other = self._other_terms.put(calendar, Terms(calendar, self._region))
             terms = other
         if subjects:
             return tuple(

@@ -5,20 +5,23 @@ A router that books slots offers a slot only if it meets the care guarantee
 day; :func:`booking_clocks` gives the clocks it is picked from: the assessment's own,
 except that a care clock still waiting for the need assessment counts from this
 contact (the first contact is where the need is assessed). Those provisional clocks
-are kept in a :class:`ProvisionalClocksMemo`, bounded and thread-safe.
+are kept in a bounded, thread-safe memo (:class:`~oneContact._memo.BoundedMemo`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import date, datetime
 
-from ..clocks import Clock, ClockSubject, LimitKind, Policies, local_date
+from .._memo import BoundedMemo
+from ..clocks import Clock, ClockStatus, ClockSubject, LimitKind, Policies, local_date
 from ..intake import FirstContact
 from ..ruleset import Urgency
 
-__all__ = ["ProvisionalClocksMemo", "booking_clocks", "booking_due_date"]
+__all__ = ["PROVISIONAL_CLOCKS_KEPT", "booking_clocks", "booking_due_date"]
+
+PROVISIONAL_CLOCKS_KEPT = 4096
+"""How many lists of provisional clocks an engine keeps (see :func:`booking_clocks`)."""
 
 
 def booking_due_date(
@@ -46,32 +49,6 @@ def booking_due_date(
     return (best.due_date, best.clock) if best is not None else (None, None)
 
 
-class ProvisionalClocksMemo:
-    """A bounded, thread-safe memo of provisional care clocks (see :func:`booking_clocks`).
-
-    Keys are (clock ids, subject, followed persons' subjects, start day); at
-    :attr:`LIMIT` entries the memo starts again, so its memory is bounded. One memo
-    serves one set of policies (one engine).
-    """
-
-    LIMIT = 4096
-
-    def __init__(self) -> None:
-        self._entries: dict[Hashable, tuple[Clock, ...]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> tuple[Clock, ...] | None:
-        """The clocks kept for *key*, or None."""
-        return self._entries.get(key)
-
-    def put(self, key: Hashable, clocks: tuple[Clock, ...]) -> None:
-        """Keep *clocks* for *key* (forgetting everything first when the memo is full)."""
-        with self._lock:
-            if len(self._entries) >= self.LIMIT:
-                self._entries.clear()
-            self._entries[key] = clocks
-
-
 def booking_clocks(
     clocks: tuple[Clock, ...],
     *,
@@ -80,7 +57,7 @@ def booking_clocks(
     contact: FirstContact,
     events: Mapping[str, datetime] | None,
     policies: Policies,
-    memo: ProvisionalClocksMemo,
+    memo: BoundedMemo[Hashable, tuple[Clock, ...]],
 ) -> tuple[Clock, ...]:
     """Clocks to book against: a care clock waiting for the need assessment counts from
     this contact (the first contact is where the need is assessed), unless the host
@@ -88,7 +65,9 @@ def booking_clocks(
     if events and "need_assessed" in events:
         return clocks
     waiting = tuple(
-        c.clock for c in clocks if c.status == "not_started" and c.starts_on == "need_assessed"
+        c.clock
+        for c in clocks
+        if c.status == ClockStatus.NOT_STARTED and c.starts_on == "need_assessed"
     )
     if not waiting:
         return clocks
@@ -107,5 +86,5 @@ def booking_clocks(
             others={c: others[c] for c in waiting if c in others},
         )
         if key is not None:
-            memo.put(key, provisional)
+            provisional = memo.put(key, provisional)
     return (*(c for c in clocks if c.clock not in waiting), *provisional)

@@ -11,18 +11,19 @@ router is asked ``route(request)`` alone. The engine never asks which router it 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime
 
 import attrs
 
-from ..clocks import ClockSubject, Policies
+from .._memo import BoundedMemo
+from ..clocks import Clock, ClockSubject, Policies
 from ..errors import RuleError
 from ..ruleset import Catalogue
 from .catalogue_router import CatalogueRouter
 from .directory import Directory
 from .directory_router import DirectoryRouter
-from .due_date import ProvisionalClocksMemo, booking_clocks, booking_due_date
+from .due_date import PROVISIONAL_CLOCKS_KEPT, booking_clocks, booking_due_date
 from .model import DirectorySource
 from .protocol import Router, SlotBookingRouter
 from .values import Route, RouteRequest
@@ -38,7 +39,9 @@ class RoutingStage:
     router: Router
     policies: Policies
     _booking: SlotBookingRouter | None = None
-    _memo: ProvisionalClocksMemo = attrs.field(factory=ProvisionalClocksMemo)
+    _memo: BoundedMemo[Hashable, tuple[Clock, ...]] = attrs.field(
+        factory=lambda: BoundedMemo(PROVISIONAL_CLOCKS_KEPT)
+    )
 
     @classmethod
     def choose(
