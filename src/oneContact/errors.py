@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
@@ -39,6 +39,8 @@ from ._text import Label
 __all__ = [
     "CONTACT_CODES",
     "CONTACT_MESSAGES",
+    "FIRST_SUPPORTED_YEAR",
+    "LAST_SUPPORTED_YEAR",
     "ArgumentError",
     "ContactError",
     "ContactProblem",
@@ -57,6 +59,7 @@ __all__ = [
     "parse_timestamp",
     "read_text_file",
     "require_aware",
+    "require_supported_time",
     "suggestion_text",
 ]
 
@@ -111,6 +114,40 @@ def require_aware(value: object, field: str, error: type[ArgumentError] | None =
     return value
 
 
+#: The years whose instants oneContact takes in (UTC): a contact's time, an event's time,
+#: "now". The working-day calendar is built from the ``holidays`` package year by year (its
+#: Finnish calendar ends with 2100), and a due date may fall a year after its clock
+#: started; the ledger counts microseconds from 1970. An instant outside these years
+#: is refused with code ``timestamp-out-of-range`` wherever it enters (contacts, fixtures,
+#: options, :meth:`Ledger.record`), so no stored time can break a later read.
+FIRST_SUPPORTED_YEAR = 1970
+LAST_SUPPORTED_YEAR = 2099
+
+
+def require_supported_time(
+    value: object, field: str, error: type[ArgumentError] | None = None
+) -> datetime:
+    """*value* when it is an aware datetime (:func:`require_aware`) in the years
+    :data:`FIRST_SUPPORTED_YEAR` to :data:`LAST_SUPPORTED_YEAR` (UTC); else an
+    :class:`ArgumentError` (or *error*) with code ``timestamp-out-of-range`` naming
+    *field* and the years."""
+    ts = require_aware(value, field, error)
+    try:
+        year = ts.astimezone(UTC).year
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00 is past datetime.max in UTC
+        year = ts.year
+    if not FIRST_SUPPORTED_YEAR <= year <= LAST_SUPPORTED_YEAR or not (
+        FIRST_SUPPORTED_YEAR <= ts.year <= LAST_SUPPORTED_YEAR
+    ):
+        raise (error or ArgumentError)(
+            "timestamp-out-of-range",
+            field,
+            f"must fall in the years {FIRST_SUPPORTED_YEAR}-{LAST_SUPPORTED_YEAR}, the years "
+            "the working-day calendar supports",
+        )
+    return ts
+
+
 def parse_timestamp(text: str, field: str, error: type[ArgumentError] | None = None) -> datetime:
     """The moment a person wrote as RFC 3339 text (``2025-02-03T10:00:00+02:00``): the one
     reading of a timestamp option or fixture value. Text that is no timestamp raises an
@@ -124,7 +161,7 @@ def parse_timestamp(text: str, field: str, error: type[ArgumentError] | None = N
             field,
             "must be an RFC 3339 timestamp with an offset, e.g. 2025-02-03T10:00:00+02:00",
         ) from None
-    return require_aware(value, field, error)
+    return require_supported_time(value, field, error)
 
 
 class OneContactError(Exception):
