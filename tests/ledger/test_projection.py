@@ -329,11 +329,12 @@ def test_a_projection_unused_for_a_week_is_dropped_when_another_is_built(
         assert [(kept,)] == stored(url, f"SELECT DISTINCT projection_id FROM {table}")  # noqa: S608
 
 
-def test_a_projection_of_another_format_is_dropped_on_opening(
+def test_a_projection_of_another_format_is_dropped_by_migrate(
     tmp_path: Path, policies: Policies
 ) -> None:
-    """Tables of another shape (an older or newer oneContact) are dropped and built again;
-    the events are untouched and the report is the same."""
+    """Tables of another shape (an older or newer oneContact): opening is refused with the
+    command to run; ``Ledger.migrate`` drops them, the next report builds them again; the
+    events are untouched and the report is the same."""
     path = tmp_path / "ledger.db"
     url = f"sqlite:///{path}"
     since, until = FIRST, FIRST + timedelta(days=900)
@@ -346,6 +347,9 @@ def test_a_projection_of_another_format_is_dropped_on_opening(
         "DROP TABLE ledger_clock_rows",
         "CREATE TABLE ledger_clock_rows (something_else INTEGER)",
     )
+    with pytest.raises(LedgerStoreError, match=r"projection format 3 .it has 0.: run `onecontact"):
+        Ledger.open(url, policies=policies)
+    assert "it lacked: clock projection format 3 (it has 0)" in Ledger.migrate(url)
     with Ledger.open(url, policies=policies) as ledger:
         assert before.to_json() == ledger.report(since=since, until=until).to_json()
     assert [(str(_schema.PROJECTION_FORMAT),)] == stored(

@@ -35,8 +35,9 @@ behind the protocols of :mod:`._store`), rather than SQLAlchemy Core 2.x:
 Schema: ``ledger_meta``, ``ledger_contacts`` (one row per contact, written once by
 :meth:`Ledger.record_assessment`: the clock subject needed to recompute, no free text, no
 identity code), ``ledger_events`` (append-only; ``event_id`` is the idempotency key) and
-the clock projection's tables; all of them, and the migrations run on opening, are in
-:mod:`._schema`.
+the clock projection's tables; all of them are in :mod:`._schema`, made and brought up to
+date by :meth:`Ledger.migrate` (:mod:`._migrate`), a step of its own: opening a ledger
+changes no schema, except that a new SQLite file gets its tables on first open.
 
 Instants are stored as whole microseconds since 1970-01-01 UTC in a 64-bit integer: exact,
 identical on both backends, and cheap to index; they are read back as Europe/Helsinki
