@@ -201,8 +201,9 @@ def migrate(session: Session, backend: str, where: str) -> str:
             raise LedgerStoreError(
                 "no-schema",
                 "url",
-                f"the search_path of {where} names no schema that exists: create it first "
-                "(CREATE SCHEMA name) or fix options=-csearch_path%3Dname in the URL",
+                f"the search_path of {where} names no schema that exists and this role may "
+                "use: create it first (CREATE SCHEMA name; GRANT USAGE), or fix "
+                "options=-csearch_path%3Dname in the URL",
             )
         where = f"{where} (schema {schema_name})"
     if found.column_missing:
