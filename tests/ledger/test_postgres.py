@@ -37,7 +37,7 @@ pytestmark = pytest.mark.postgres
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2025, 3, 4, 10, 0, tzinfo=HELSINKI)
-SECRET = "s3cret-pw"
+SECRET = "s3cret-pw"  # noqa: S105 - a test password that must never show
 
 
 @pytest.fixture(scope="module")
@@ -284,11 +284,9 @@ def test_an_unreachable_store_is_a_ledger_error_without_the_password(
     import psycopg
 
     target = _with_password(url, **change)
+    attempt = Ledger.open if call == "open" else Ledger.migrate
     with pytest.raises(LedgerError) as info:
-        if call == "open":
-            Ledger.open(target)
-        else:
-            Ledger.migrate(target)
+        attempt(target)
     assert isinstance(info.value, error)
     assert isinstance(info.value.__cause__, psycopg.Error)
     assert says in str(info.value)
