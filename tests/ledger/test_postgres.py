@@ -546,10 +546,21 @@ def test_a_service_role_with_select_and_insert_records_and_reads(
         assert ledger.record("c-1", "need_assessed", at=T0 + timedelta(hours=1), event_id="e1")
         assert not ledger.record("c-1", "need_assessed", at=T0 + timedelta(hours=1), event_id="e1")
         clocks, due, counted = _use(ledger)
+        # The service role keeps the clock projection (reports need not judge every
+        # clock from the events): it caught up through the last event.
+        assert _projected(url) == 2
     with Ledger.open(url, policies=engine.ruleset.policies) as owner:
         assert (clocks, due, counted) == _use(owner)
     assert clocks >= 2
     assert counted >= 2
+
+
+def _projected(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as pg:
+        row = pg.execute("SELECT max(through_seq) FROM ledger_projections").fetchone()
+    return int(row[0]) if row and row[0] is not None else -1
 
 
 def test_a_select_only_role_reads_and_a_write_is_a_clear_error(

@@ -609,8 +609,9 @@ def test_the_age_group_is_the_age_on_the_need_assessment_day(url: str, policies:
 @pytest.mark.postgres
 @pytest.mark.parametrize("url", ["postgresql"], indirect=True)
 def test_an_event_committing_after_a_later_one_is_not_skipped(url: str, policies: Policies) -> None:
-    """PostgreSQL draws seq at insert but commits in its own order: here seq n commits
-    after seq n+1. The catch-up waits for the open insert, so the report counts both;
+    """PostgreSQL draws seq at insert but commits in its own order: here seq n (another
+    process's write of the ledger, slow to commit) commits after seq n+1. The catch-up
+    waits for the open write, so the report counts both;
     had it moved its checkpoint past n+1 without waiting, n would never be judged."""
     import psycopg
 
@@ -623,6 +624,9 @@ def test_an_event_committing_after_a_later_one_is_not_skipped(url: str, policies
         ids = record_random(projected, policies, random.Random(15), 30)
         projected.report(since=since, until=until)
         with psycopg.connect(url) as slow:  # a transaction of its own, left open
+            # As every write of the ledger does: hold the writers' advisory lock shared
+            # until commit (what a catch-up waits for; see _postgres.PgSession.catch_up).
+            slow.execute("SELECT pg_advisory_xact_lock_shared(7406033)")
             slow.execute(
                 "INSERT INTO ledger_events (event_id, contact_id, event, at_us) "
                 "VALUES (%s, %s, 'withdrawn', %s)",

@@ -52,6 +52,10 @@ _APPLICATION_NAME = "onecontact-ledger"
 """What ``pg_stat_activity`` shows for the ledger's connections unless the URL names one."""
 
 
+_WRITERS = 7406033
+"""The advisory lock every write holds shared and a catch-up takes exclusively."""
+
+
 def _pg(sql: str) -> str:
     return sql.replace("?", "%s")
 
@@ -342,12 +346,14 @@ class PgSession:
     @contextmanager
     def catch_up(self) -> Iterator[int]:
         # A seq is drawn when an event is inserted, but transactions commit in their own
-        # order: seq 7 may commit after seq 8. SHARE mode waits for every transaction
-        # inserting events to end (and holds new ones off for an instant), so every event
-        # up to the highest seq read here is committed and none can come in below it.
+        # order: seq 7 may commit after seq 8. Every write holds the writers' advisory
+        # lock shared; taking it exclusively waits for every write to end (and holds new
+        # ones off for an instant), so every event up to the highest seq read here is
+        # committed and none can come in below it. (LOCK TABLE ... SHARE would do the
+        # same but needs UPDATE on ledger_events, which a service role must not have.)
         with self._held():
             with self._transaction():
-                self.execute("LOCK TABLE ledger_events IN SHARE MODE")
+                self.execute(f"SELECT pg_advisory_xact_lock({_WRITERS})")
                 row = self.query(SELECT_MAX_SEQ)
             high = int(row[0][0]) if row else 0
             with self._transaction():
@@ -358,6 +364,8 @@ class PgSession:
     @contextmanager
     def write(self) -> Iterator[None]:
         with self._transaction():
+            # Held until commit: a catch-up waits for the writes under way (see catch_up).
+            self.execute(f"SELECT pg_advisory_xact_lock_shared({_WRITERS})")
             yield
 
     def ddl(self, statements: Sequence[str]) -> None:
