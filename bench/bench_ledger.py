@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         if args.postgres:
             url = stack.enter_context(postgres_schema(args.postgres))
-            Ledger.open(url).close()  # the schema, exactly as the ledger makes it
+            Ledger.migrate(url)  # the schema, exactly as the ledger makes it
             start = time.perf_counter()
             fill_postgres(url, contacts, rng)
         else:
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             if path.exists():
                 sys.exit(f"{path} exists; give a new path")
             url = f"sqlite:///{path}"
-            Ledger.open(url).close()  # the schema, exactly as the ledger makes it
+            Ledger.migrate(url)  # the schema, exactly as the ledger makes it
             start = time.perf_counter()
             fill(path, contacts, rng)
         fill_s = time.perf_counter() - start

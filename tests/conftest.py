@@ -254,10 +254,14 @@ def pg_admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def fresh_ledger_url(backend: str, tmp_path: Path, prefix: str) -> Iterator[str]:
+def fresh_ledger_url(
+    backend: str, tmp_path: Path, prefix: str, *, migrated: bool = True
+) -> Iterator[str]:
     """A fresh, empty ledger location: a file in *tmp_path*, or a PostgreSQL schema of
-    its own (dropped afterwards). Without a server the PostgreSQL variant skips and says
-    why, or fails when $ONECONTACT_REQUIRE_POSTGRES is set (CI)."""
+    its own (dropped afterwards), its tables made by ``Ledger.migrate`` unless
+    *migrated* is false (opening a PostgreSQL ledger makes none; a new SQLite file gets
+    them on first open). Without a server the PostgreSQL variant skips and says why, or
+    fails when $ONECONTACT_REQUIRE_POSTGRES is set (CI)."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
@@ -269,7 +273,12 @@ def fresh_ledger_url(backend: str, tmp_path: Path, prefix: str) -> Iterator[str]
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     pg_admin(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
     try:
-        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+        if migrated:
+            from oneContact.ledger import Ledger
+
+            Ledger.migrate(url)
+        yield url
     finally:
         pg_admin(f"DROP SCHEMA {schema} CASCADE")

@@ -338,8 +338,13 @@ def _cmd_ledger_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_ledger_migrate(args: argparse.Namespace) -> int:
+    print(Ledger.migrate(args.url))
+    return EXIT_OK
+
+
 def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None]) -> None:
-    """``onecontact ledger record|clocks|due|report``."""
+    """``onecontact ledger record|clocks|due|report|migrate``."""
     ledger = sub.add_parser(
         "ledger",
         help="record events in the time-to-care ledger; clocks, the worklist, reports",
@@ -407,6 +412,18 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
     )
     report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     report.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_report)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="create the ledger's tables, or bring an older ledger up to date (idempotent)",
+        description="Create the ledger's tables at URL, or bring an older ledger to this "
+        "version's schema; prints one line saying what was done. Run it once per upgrade, "
+        "as a role that may create tables, before the service opens the ledger.",
+    )
+    migrate.add_argument(
+        "url", metavar="URL", help="sqlite:///path/ledger.db or postgresql://user@host:5432/db"
+    )
+    migrate.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_migrate)
 
 
 # --------------------------------------------------------------------------- explain, diff

@@ -329,11 +329,12 @@ def test_a_projection_unused_for_a_week_is_dropped_when_another_is_built(
         assert [(kept,)] == stored(url, f"SELECT DISTINCT projection_id FROM {table}")  # noqa: S608
 
 
-def test_a_projection_of_another_format_is_dropped_on_opening(
+def test_a_projection_of_another_format_is_dropped_by_migrate(
     tmp_path: Path, policies: Policies
 ) -> None:
-    """Tables of another shape (an older or newer oneContact) are dropped and built again;
-    the events are untouched and the report is the same."""
+    """Tables of another shape (an older or newer oneContact): opening is refused with the
+    command to run; ``Ledger.migrate`` drops them, the next report builds them again; the
+    events are untouched and the report is the same."""
     path = tmp_path / "ledger.db"
     url = f"sqlite:///{path}"
     since, until = FIRST, FIRST + timedelta(days=900)
@@ -346,6 +347,9 @@ def test_a_projection_of_another_format_is_dropped_on_opening(
         "DROP TABLE ledger_clock_rows",
         "CREATE TABLE ledger_clock_rows (something_else INTEGER)",
     )
+    with pytest.raises(LedgerStoreError, match=r"projection format 3 .it has 0.: run `onecontact"):
+        Ledger.open(url, policies=policies)
+    assert "it lacked: clock projection format 3 (it has 0)" in Ledger.migrate(url)
     with Ledger.open(url, policies=policies) as ledger:
         assert before.to_json() == ledger.report(since=since, until=until).to_json()
     assert [(str(_schema.PROJECTION_FORMAT),)] == stored(
@@ -605,8 +609,9 @@ def test_the_age_group_is_the_age_on_the_need_assessment_day(url: str, policies:
 @pytest.mark.postgres
 @pytest.mark.parametrize("url", ["postgresql"], indirect=True)
 def test_an_event_committing_after_a_later_one_is_not_skipped(url: str, policies: Policies) -> None:
-    """PostgreSQL draws seq at insert but commits in its own order: here seq n commits
-    after seq n+1. The catch-up waits for the open insert, so the report counts both;
+    """PostgreSQL draws seq at insert but commits in its own order: here seq n (another
+    process's write of the ledger, slow to commit) commits after seq n+1. The catch-up
+    waits for the open write, so the report counts both;
     had it moved its checkpoint past n+1 without waiting, n would never be judged."""
     import psycopg
 
@@ -619,6 +624,9 @@ def test_an_event_committing_after_a_later_one_is_not_skipped(url: str, policies
         ids = record_random(projected, policies, random.Random(15), 30)
         projected.report(since=since, until=until)
         with psycopg.connect(url) as slow:  # a transaction of its own, left open
+            # As every write of the ledger does: hold the writers' advisory lock shared
+            # until commit (what a catch-up waits for; see _postgres.PgSession.catch_up).
+            slow.execute("SELECT pg_advisory_xact_lock_shared(7406033)")
             slow.execute(
                 "INSERT INTO ledger_events (event_id, contact_id, event, at_us) "
                 "VALUES (%s, %s, 'withdrawn', %s)",

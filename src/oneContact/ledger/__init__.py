@@ -35,8 +35,9 @@ behind the protocols of :mod:`._store`), rather than SQLAlchemy Core 2.x:
 Schema: ``ledger_meta``, ``ledger_contacts`` (one row per contact, written once by
 :meth:`Ledger.record_assessment`: the clock subject needed to recompute, no free text, no
 identity code), ``ledger_events`` (append-only; ``event_id`` is the idempotency key) and
-the clock projection's tables; all of them, and the migrations run on opening, are in
-:mod:`._schema`.
+the clock projection's tables; all of them are in :mod:`._schema`, made and brought up to
+date by :meth:`Ledger.migrate` (:mod:`._migrate`), a step of its own: opening a ledger
+changes no schema, except that a new SQLite file gets its tables on first open.
 
 Instants are stored as whole microseconds since 1970-01-01 UTC in a 64-bit integer: exact,
 identical on both backends, and cheap to index; they are read back as Europe/Helsinki
@@ -48,9 +49,13 @@ SQLite: WAL journal, ``synchronous=FULL`` (the WAL is fsynced at every commit, s
 acknowledged event survives a process kill and a power cut), ``busy_timeout``, foreign
 keys on, every write in ``BEGIN IMMEDIATE`` (the write lock is taken up front, so two
 writers never deadlock upgrading a read lock). PostgreSQL: each write is one transaction;
-``synchronous_commit`` is raised to ``on`` for the session if the server has it off. Each
-thread gets its own connection (made on first use, closed with the ledger or when the
-thread ends), so one :class:`Ledger` can be shared by threads; each process opens its own.
+``synchronous_commit`` is raised to ``on`` for the session if the server has it off.
+SQLite: each thread gets its own connection (made on first use, closed with the ledger or
+when the thread ends). PostgreSQL: a bounded pool per ledger and process (``pool_size``
+of :meth:`Ledger.open`, default 4; ``psycopg_pool``), a connection taken per call, so a
+multi-worker service never runs the server out of connections (docs/reference/
+ledger-postgresql.md). One :class:`Ledger` can be shared by threads; a process forked
+after opening it makes connections of its own.
 
 The clock subject (age or birth date, and the flags) comes with the assessment
 (``Assessment.subject``, never in its JSON or repr); the policies are given once, to

@@ -11,12 +11,38 @@ from ._postgres import postgres
 from ._sqlite import SQLite
 from ._store import Dialect
 
-__all__ = ["dialect_for"]
+__all__ = ["MAX_POOL_SIZE", "dialect_for"]
+
+MAX_POOL_SIZE = 1000
+"""More connections than any PostgreSQL server is configured for: surely a mistake."""
 
 
-def dialect_for(url: object, busy_timeout: float) -> Dialect:
+def dialect_for(url: object, busy_timeout: float, pool_size: int) -> Dialect:
     """The backend of *url*; :class:`LedgerArgumentError` (``bad-url``) for a URL that
-    names none, an in-memory or option-bearing SQLite URL, or a missing directory."""
+    names none, an in-memory or option-bearing SQLite URL, or a missing directory
+    (``bad-argument`` for a *pool_size* or *busy_timeout* out of range).
+    PostgreSQL's pool holds *pool_size* connections at most and a caller waits
+    *busy_timeout* seconds for one."""
+    if (
+        isinstance(pool_size, bool)
+        or not isinstance(pool_size, int)
+        or not (2 <= pool_size <= MAX_POOL_SIZE)
+    ):
+        raise LedgerArgumentError(
+            "bad-argument",
+            "pool_size",
+            f"must be a whole number of connections from 2 to {MAX_POOL_SIZE} (a report "
+            "that builds the clock projection reads on one connection while it writes on "
+            "another); the default is 4",
+        )
+    if (
+        isinstance(busy_timeout, bool)
+        or not isinstance(busy_timeout, int | float)
+        or not (0 < busy_timeout <= 3600)
+    ):
+        raise LedgerArgumentError(
+            "bad-argument", "busy_timeout", "must be a number of seconds above 0, at most 3600"
+        )
     if not isinstance(url, str):
         raise LedgerArgumentError(
             "bad-url",
@@ -50,7 +76,7 @@ def dialect_for(url: object, busy_timeout: float) -> Dialect:
             )
         return SQLite(str(path), max(1, round(busy_timeout * 1000)))
     if url.startswith(("postgresql://", "postgres://")):
-        return postgres(url)
+        return postgres(url, pool_size, float(busy_timeout))
     scheme = url.split(":", 1)[0] if ":" in url else url
     hint = did_you_mean(scheme, ("sqlite", "postgresql"))
     raise LedgerArgumentError(

@@ -41,6 +41,8 @@ from ._history import (
     seen_until,
     stored_contact,
 )
+from ._migrate import migrate, opened
+from ._postgres import DEFAULT_POOL_SIZE
 from ._projection import (
     SELECT_DUE,
     SELECT_LATER,
@@ -51,8 +53,7 @@ from ._projection import (
     terms_of,
 )
 from ._projection import judged_of as projected
-from ._schema import create
-from ._store import Dialect, Session
+from ._store import Dialect, PooledDialect, Session
 from ._values import LedgerClock, LedgerContact, LedgerEvent, when
 from ._writing import check_id, check_time, contact_row, prepare, store_contact, store_events
 
@@ -95,6 +96,8 @@ class Ledger:
             for clock in sorted(policies.clock_ids)
         }
         self._local = _Local()
+        # PostgreSQL: a bounded pool of this process; SQLite: a connection per thread.
+        self._pool = dialect if isinstance(dialect, PooledDialect) else None
         self._lock = threading.Lock()
         self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
         self._closed = False
@@ -115,32 +118,75 @@ class Ledger:
         policies: Policies | None = None,
         calendar: Calendar | None = None,
         busy_timeout: float = 30.0,
+        pool_size: int = DEFAULT_POOL_SIZE,
     ) -> Ledger:
-        """Open (and on first use create) the ledger at *url*.
+        """Open the ledger at *url*; its schema must be this version's (see
+        :meth:`migrate`), except that a new SQLite file gets it here.
 
         *url* is ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a libpq URL
         ``postgresql://user@host:5432/dbname`` (options such as
-        ``?options=-csearch_path%3Dmyschema`` pass through). *policies* are the
-        care-guarantee policies the clocks are recomputed with: give the engine's
-        (``engine.ruleset.policies``); the default is the bundled ones. *busy_timeout* is
-        how many seconds an SQLite writer waits for another to finish.
+        ``?options=-csearch_path%3Dmyschema`` pass through: the ledger's tables are in
+        the schema that search_path names). *policies* are the care-guarantee policies
+        the clocks are recomputed with: give the engine's (``engine.ruleset.policies``);
+        the default is the bundled ones. *busy_timeout* is how many seconds a caller
+        waits for the store: an SQLite writer for another to finish, a PostgreSQL call for
+        a free connection of the pool. *pool_size* (PostgreSQL; 2 to 1000, default 4) is
+        how many connections this ledger holds at most in each process: threads beyond it
+        wait for one. Opening runs no DDL: a PostgreSQL store without the ledger's tables,
+        or any store of an older schema, is a :class:`LedgerStoreError` that says the
+        command to run.
         """
-        dialect = dialect_for(url, busy_timeout)
+        dialect = dialect_for(url, busy_timeout, pool_size)
         if policies is None:
             policies = Policies.from_directory(bundled_rules_directory() / "policies")
         ledger = cls(dialect, policies, calendar if calendar is not None else Calendar.finnish())
         try:
-            create(ledger._session(), dialect.name, dialect.describe())
+            session = ledger._direct()
+            try:
+                opened(session, dialect.name, dialect.describe(), _command_url(dialect))
+            finally:
+                if ledger._pool is not None:
+                    session.close()
         except BaseException:
             ledger.close()
             raise
         return ledger
 
+    @classmethod
+    def migrate(cls, url: str, *, busy_timeout: float = 30.0) -> str:
+        """Create the ledger's tables at *url*, or bring an older ledger to this
+        version's schema (new columns, indexes and append-only triggers; the clock
+        projection dropped when its format changed); return a one-line report of what
+        was done. Idempotent: a ledger that lacks nothing is not touched. Run it once per
+        upgrade, as a role that may create tables (on PostgreSQL, the tables' owner),
+        before the service opens the ledger; the service's role then needs only SELECT
+        and INSERT. ``onecontact ledger migrate URL`` runs it from a shell. A ledger of a
+        newer schema version is a :class:`LedgerStoreError`.
+        """
+        dialect = dialect_for(url, busy_timeout, DEFAULT_POOL_SIZE)
+        pool = dialect if isinstance(dialect, PooledDialect) else None
+        session = dialect.connect() if pool is None else pool.direct()
+        try:
+            return migrate(session, dialect.name, dialect.describe())
+        finally:
+            session.close()
+            if pool is not None:
+                pool.close()
+
     # ------------------------------------------------------------ connections
+
+    def _direct(self) -> Session:
+        """A session for opening: PostgreSQL's on a connection of its own (a refused
+        connection is reported at once, with the server's reason); SQLite's the
+        thread's."""
+        return self._session() if self._pool is None else self._pool.direct()
 
     def _session(self) -> Session:
         if self._closed:
             raise LedgerError("closed", "ledger", "this ledger is closed; open it again")
+        if self._pool is not None:
+            # Holds no connection: each call takes one from the pool while it runs.
+            return self._pool.connect()
         session = self._local.session
         if session is not None and session.pid == os.getpid() and session.usable():
             return session
@@ -165,6 +211,8 @@ class Ledger:
                 with contextlib.suppress(Exception):
                     session.close()
         self._local.session = None
+        if self._pool is not None:
+            self._pool.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -582,6 +630,13 @@ def _urgency(clock: LedgerClock) -> tuple[int, int, date, str, str]:
         clock.contact_id,
         clock.id,
     )
+
+
+def _command_url(dialect: Dialect) -> str:
+    """The ledger's URL as the command in a message may quote it (no password)."""
+    if isinstance(dialect, PooledDialect):
+        return dialect.command_url()
+    return dialect.describe()
 
 
 def _close_quietly(pid: int, close: Callable[[], None]) -> None:

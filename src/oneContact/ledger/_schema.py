@@ -1,7 +1,7 @@
-"""The ledger's schema and its migrations, in one place: every table, index and trigger
+"""The ledger's schema, in one place: every table, index and trigger
 (the same tables, columns and constraints on both backends; only the spelling of the
-autoincrement column and of the append-only triggers differs), and :func:`create`, which
-makes them on first use and brings an older ledger up to date on opening.
+autoincrement column and of the append-only triggers differs). :mod:`._migrate` makes
+them (``Ledger.migrate``) and checks them on opening.
 
 - ``ledger_meta(key, value)``: ``schema_version`` = :data:`SCHEMA_VERSION`. A ledger
   written by a newer version is refused rather than misread. ``projection_format`` =
@@ -9,23 +9,21 @@ makes them on first use and brings an older ledger up to date on opening.
 - ``ledger_contacts``: one row per contact, written once: ``contact_id`` (primary key),
   ``received_us``, ``ruleset_digest``, ``clock_ids``, ``urgency``, ``services``, and the
   clock subject needed to recompute: ``age``, ``birth_date``, ``highest_care_allowance``,
-  ``special_support_child``; ``clock_persons`` (nullable, added on opening to ledgers
+  ``special_support_child``; ``clock_persons`` (nullable, added by ``Ledger.migrate`` to ledgers
   made before it; see :mod:`._history`). No free text, no identity code.
 - ``ledger_events``: ``seq`` (autoincrement: the order of recording), ``event_id``
   (UNIQUE: the idempotency key), ``contact_id`` (foreign key), ``event``, ``at_us``.
   Indexed on ``(contact_id, at_us)``. Triggers refuse UPDATE and DELETE on both data
-  tables.
+  tables; on PostgreSQL on ``ledger_meta`` too, and TRUNCATE of all three (a statement
+  trigger: TRUNCATE fires no row trigger).
 - the clock projection (``ledger_projections``, ``ledger_clock_terms``,
-  ``ledger_clock_rows``; see :mod:`._projection`): derived data, dropped on opening when
-  its format is not :data:`PROJECTION_FORMAT`.
+  ``ledger_clock_rows``; see :mod:`._projection`): derived data, dropped by ``Ledger.migrate``
+  when its format is not :data:`PROJECTION_FORMAT`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from ..errors import LedgerStoreError
-from ._store import Session
 
 __all__ = [
     "DROP_PROJECTION",
@@ -35,7 +33,6 @@ __all__ = [
     "PROJECTION_INDEXES",
     "SCHEMA_VERSION",
     "SQLITE_SCHEMA",
-    "create",
 ]
 
 SCHEMA_VERSION = 1
@@ -43,7 +40,7 @@ SCHEMA_VERSION = 1
 PROJECTION_FORMAT = 3
 """Bumped when the projection's tables change; kept in ``ledger_meta`` as
 ``projection_format`` and part of the projection's fingerprint. A ledger of another
-format has its projection dropped on opening (the next report builds it again). 3: each
+format has its projection dropped by ``Ledger.migrate`` (the next report builds it again). 3: each
 row says the person whose right its clock follows, and is judged with that person's
 subject."""
 
@@ -107,7 +104,8 @@ DROP_PROJECTION = tuple(
     f"DROP TABLE IF EXISTS {table}"
     for table in ("ledger_clock_rows", "ledger_clock_terms", "ledger_projections")
 )
-"""What a ledger whose projection has another :data:`PROJECTION_FORMAT` drops on opening."""
+"""What ``Ledger.migrate`` drops of a ledger whose projection has another
+:data:`PROJECTION_FORMAT`."""
 
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS ledger_meta (
@@ -154,6 +152,9 @@ SQLITE_SCHEMA = _schema(
     ),
 )
 
+_PG_APPEND_ONLY = ("ledger_meta", "ledger_contacts", "ledger_events")
+"""The tables PostgreSQL's triggers keep append-only (the projection is derived data)."""
+
 PG_SCHEMA = _schema(
     "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
     (
@@ -162,51 +163,13 @@ PG_SCHEMA = _schema(
         *(
             f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE "
             f"ON {table} FOR EACH ROW EXECUTE FUNCTION ledger_append_only()"
-            for table in ("ledger_contacts", "ledger_events")
+            for table in _PG_APPEND_ONLY
+        ),
+        # TRUNCATE fires no row trigger: a statement trigger refuses it.
+        *(
+            f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE "
+            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()"
+            for table in _PG_APPEND_ONLY
         ),
     ),
 )
-
-_SELECT_PROJECTION_FORMAT = "SELECT value FROM ledger_meta WHERE key = 'projection_format'"
-
-
-def create(session: Session, backend: str, where: str) -> None:
-    """Make the ledger's tables on first use, or bring an older ledger up to date: a
-    ledger of another schema version is refused (:class:`LedgerStoreError`) before
-    anything is run on it. *backend* is ``sqlite`` or ``postgresql``; *where* names the
-    store in messages."""
-    if session.has_table("ledger_meta"):
-        _check_version(session, where)
-        found = session.query(_SELECT_PROJECTION_FORMAT)
-        if not found or found[0][0] != str(PROJECTION_FORMAT):
-            # The clock projection is derived data: one of another shape is dropped,
-            # and the next report builds it again.
-            session.ddl(DROP_PROJECTION)
-    session.ddl(SQLITE_SCHEMA if backend == "sqlite" else PG_SCHEMA)
-    # Added in 0.x without a new schema version: a ledger made before has every clock
-    # following the client's right, which is what NULL in this column says.
-    session.add_column("ledger_contacts", "clock_persons", "TEXT")
-    with session.write():
-        session.execute(
-            "INSERT INTO ledger_meta (key, value) VALUES ('schema_version', ?) "
-            "ON CONFLICT (key) DO NOTHING",
-            (str(SCHEMA_VERSION),),
-        )
-        session.execute(
-            "INSERT INTO ledger_meta (key, value) VALUES ('projection_format', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (str(PROJECTION_FORMAT),),
-        )
-    _check_version(session, where)
-
-
-def _check_version(session: Session, where: str) -> None:
-    found = session.query("SELECT value FROM ledger_meta WHERE key = 'schema_version'")
-    version = found[0][0] if found else None
-    if version != str(SCHEMA_VERSION):
-        raise LedgerStoreError(
-            "schema-version",
-            "url",
-            f"{where} has ledger schema version {version}; this oneContact reads version "
-            f"{SCHEMA_VERSION}: upgrade oneContact",
-        )

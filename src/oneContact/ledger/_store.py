@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import LedgerStoreError, LedgerUnavailableError
 
@@ -22,6 +22,7 @@ __all__ = [
     "CHUNK",
     "SELECT_MAX_SEQ",
     "Dialect",
+    "PooledDialect",
     "Session",
     "chunks",
     "in_list",
@@ -105,6 +106,25 @@ class Dialect(Protocol):
     def connect(self) -> Session: ...
 
     def describe(self) -> str: ...
+
+
+@runtime_checkable
+class PooledDialect(Dialect, Protocol):
+    """A backend whose sessions take connections from a bounded pool, per operation
+    (PostgreSQL): :meth:`Dialect.connect` gives such a session, cheap to make."""
+
+    def direct(self) -> Session:
+        """A session on a connection of its own, outside the pool (opening, migrating);
+        close it when done."""
+        ...
+
+    def close(self) -> None:
+        """Close this process's pool."""
+        ...
+
+    def command_url(self) -> str:
+        """The URL as a command in a message may quote it: without its password."""
+        ...
 
 
 def _first_line(error: BaseException) -> str:
