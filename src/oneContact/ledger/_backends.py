@@ -13,10 +13,13 @@ from ._store import Dialect
 
 __all__ = ["dialect_for"]
 
+_READ_ONLY = "?mode=ro"
+
 
 def dialect_for(url: object, busy_timeout: float) -> Dialect:
     """The backend of *url*; :class:`LedgerArgumentError` (``bad-url``) for a URL that
-    names none, an in-memory or option-bearing SQLite URL, or a missing directory."""
+    names none, an in-memory SQLite URL or one with an option other than ``?mode=ro``
+    (open it read-only), or a missing directory."""
     if not isinstance(url, str):
         raise LedgerArgumentError(
             "bad-url",
@@ -25,12 +28,16 @@ def dialect_for(url: object, busy_timeout: float) -> Dialect:
             '"postgresql://user@host:5432/dbname"',
         )
     if url.startswith("sqlite:"):
+        read_only = url.endswith(_READ_ONLY)
+        if read_only:
+            url = url[: -len(_READ_ONLY)]
         if not url.startswith("sqlite:///") or "?" in url:
             raise LedgerArgumentError(
                 "bad-url",
                 "url",
                 'an SQLite ledger is "sqlite:///relative/path.db" or '
-                '"sqlite:////absolute/path.db" (three slashes, then the path, no options)',
+                '"sqlite:////absolute/path.db" (three slashes, then the path; the one '
+                'option is "?mode=ro", to read it only)',
             )
         raw = url[len("sqlite:///") :]
         if raw in ("", ":memory:") or raw.startswith("file:"):
@@ -48,7 +55,7 @@ def dialect_for(url: object, busy_timeout: float) -> Dialect:
                 f"directory {path.parent} does not exist; create it first "
                 "(the ledger creates its file, not its directory)",
             )
-        return SQLite(str(path), max(1, round(busy_timeout * 1000)))
+        return SQLite(str(path), max(1, round(busy_timeout * 1000)), read_only)
     if url.startswith(("postgresql://", "postgres://")):
         return postgres(url)
     scheme = url.split(":", 1)[0] if ":" in url else url

@@ -352,6 +352,12 @@ class Ledger:
         ``engine.ruleset.catalogue``; the default is the bundled one). One streaming read
         of the ledger. See :mod:`oneContact.report` and docs/reference/reports.md.
         """
+        # Checked here too: an instant outside the supported years is refused before
+        # anything is read (build_report checks only that each has a time zone).
+        check_time(since, "since")
+        check_time(until, "until")
+        if now is not None:
+            check_time(now, "now")
         return build_report(self, since=since, until=until, by=by, now=now, catalogue=catalogue)
 
     def contacts(

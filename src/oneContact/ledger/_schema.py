@@ -14,7 +14,9 @@ makes them on first use and brings an older ledger up to date on opening.
 - ``ledger_events``: ``seq`` (autoincrement: the order of recording), ``event_id``
   (UNIQUE: the idempotency key), ``contact_id`` (foreign key), ``event``, ``at_us``.
   Indexed on ``(contact_id, at_us)``. Triggers refuse UPDATE and DELETE on both data
-  tables.
+  tables and on ``ledger_meta`` (but for the projection format), and on SQLite also an
+  INSERT of a stored key (``INSERT OR REPLACE`` / ``REPLACE INTO`` would otherwise
+  delete the stored row without a DELETE trigger firing).
 - the clock projection (``ledger_projections``, ``ledger_clock_terms``,
   ``ledger_clock_rows``; see :mod:`._projection`): derived data, dropped on opening when
   its format is not :data:`PROJECTION_FORMAT`.
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import LedgerStoreError
+from ..errors import LedgerStoreError, LedgerUnavailableError
 from ._store import Session
 
 __all__ = [
@@ -144,15 +146,49 @@ def _schema(seq: str, triggers: Sequence[str]) -> tuple[str, ...]:
     return (*(t.replace("{seq}", seq) for t in _TABLES), *triggers)
 
 
+# The append-only tables, each with the key a REPLACE would make room for (by deleting
+# the stored row of that key, or of that rowid, without firing a DELETE trigger).
+_APPEND_ONLY = {"ledger_meta": "key", "ledger_contacts": "contact_id", "ledger_events": "event_id"}
+# The one value of ledger_meta that changes: the format of the projection (derived data,
+# dropped and built again when it changes), updated in place by create().
+_MUTABLE_META = "OLD.key = 'projection_format' AND NEW.key = OLD.key AND NEW.rowid = OLD.rowid"
+
+
+def _sqlite_guard(table: str, event: str, name: str, when: str = "") -> str:
+    """A trigger refusing *event* on *table* (when *when* holds): ``<table>_no_<name>``."""
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{name} BEFORE {event} ON {table} {when}"
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+    )
+
+
 SQLITE_SCHEMA = _schema(
     "INTEGER PRIMARY KEY AUTOINCREMENT",
-    tuple(
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-        for table in ("ledger_contacts", "ledger_events")
-        for verb in ("UPDATE", "DELETE")
+    (
+        *(
+            _sqlite_guard(table, "UPDATE", "update", f"WHEN NOT ({_MUTABLE_META}) ")
+            if table == "ledger_meta"
+            else _sqlite_guard(table, "UPDATE", "update")
+            for table in _APPEND_ONLY
+        ),
+        *(_sqlite_guard(table, "DELETE", "delete") for table in _APPEND_ONLY),
+        # INSERT OR REPLACE, REPLACE INTO and an UPSERT's insert of a stored key or rowid
+        # (NEW.rowid is -1 when the statement gives none).
+        *(
+            _sqlite_guard(
+                table,
+                "INSERT",
+                "replace",
+                f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {key} = NEW.{key}) "  # noqa: S608 - fixed names
+                f"OR EXISTS (SELECT 1 FROM {table} WHERE rowid = NEW.rowid) ",
+            )
+            for table, key in _APPEND_ONLY.items()
+        ),
     ),
 )
+"""The SQLite schema; its append-only guards are triggers named ``<table>_no_update``,
+``<table>_no_delete`` and ``<table>_no_replace`` on ``ledger_meta``, ``ledger_contacts``
+and ``ledger_events``."""
 
 PG_SCHEMA = _schema(
     "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
@@ -186,18 +222,45 @@ def create(session: Session, backend: str, where: str) -> None:
     # Added in 0.x without a new schema version: a ledger made before has every clock
     # following the client's right, which is what NULL in this column says.
     session.add_column("ledger_contacts", "clock_persons", "TEXT")
-    with session.write():
-        session.execute(
-            "INSERT INTO ledger_meta (key, value) VALUES ('schema_version', ?) "
-            "ON CONFLICT (key) DO NOTHING",
-            (str(SCHEMA_VERSION),),
-        )
-        session.execute(
-            "INSERT INTO ledger_meta (key, value) VALUES ('projection_format', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (str(PROJECTION_FORMAT),),
-        )
+    _record_meta(session)
     _check_version(session, where)
+
+
+_SELECT_META = (
+    "SELECT key, value FROM ledger_meta WHERE key IN ('schema_version', 'projection_format')"
+)
+
+
+def _record_meta(session: Session) -> None:
+    """Store the schema version and the projection format unless they are stored: no
+    write at all when they are (ledger_meta is append-only: a stored key is never
+    inserted again, only the projection format updated)."""
+    wanted = str(PROJECTION_FORMAT)
+    found = dict(session.query(_SELECT_META))
+    if "schema_version" in found and found.get("projection_format") == wanted:
+        return
+    try:
+        with session.write():
+            found = dict(session.query(_SELECT_META))  # again, now that we hold the lock
+            for key, value in (
+                ("schema_version", str(SCHEMA_VERSION)),
+                ("projection_format", wanted),
+            ):
+                if key not in found:
+                    session.execute(
+                        "INSERT INTO ledger_meta (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO NOTHING",
+                        (key, value),
+                    )
+            if found.get("projection_format", wanted) != wanted:
+                session.execute(
+                    "UPDATE ledger_meta SET value = ? WHERE key = 'projection_format'", (wanted,)
+                )
+    except LedgerUnavailableError as error:
+        # A store this process may only read, made by a version of another projection
+        # format: it is read as it is (reports judge from the events).
+        if error.code != "read-only" or "schema_version" not in found:
+            raise
 
 
 def _check_version(session: Session, where: str) -> None:
