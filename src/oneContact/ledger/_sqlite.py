@@ -91,10 +91,10 @@ def _mapped(where: str, error: sqlite3.Error) -> LedgerError:
             return LedgerUnavailableError(
                 "disk-full",
                 "ledger",
-                f"the disk holding the ledger at {where} is full: this write was not "
-                "stored and nothing acknowledged before it is lost; clocks, due and "
-                "reports still work; free space on that disk (or move the ledger to a "
-                "larger one), then record again",
+                f"the disk holding the ledger at {where} is full: what this call would "
+                "have written was not stored, and everything acknowledged before is kept; "
+                "clocks, due and reports still work; free space on that disk (or move the "
+                "ledger to a larger one), then try again",
             )
         return unavailable(where, error)
     return store_fault(where, error)
