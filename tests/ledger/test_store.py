@@ -539,11 +539,13 @@ def test_a_full_disk_is_a_clear_error_that_loses_nothing(
     with Ledger.open(f"sqlite:///{path}", policies=engine.ruleset.policies) as ledger:
         ledger.record_assessment(assess("c-0"))
         ledger.due(now=NOW)  # the projection, caught up
+        for n in range(1, 301):  # 300 contacts the projection is behind by
+            ledger.record_assessment(assess(f"c-{n}"))
         # The ledger's own connection (this thread's), limited to the pages it has.
         conn = ledger._session().conn  # type: ignore[attr-defined]
         (pages,) = conn.execute("PRAGMA page_count").fetchone()
         conn.execute(f"PRAGMA max_page_count = {pages}")
-        acknowledged, error = fill(ledger, assess, first=1)
+        acknowledged, error = fill(ledger, assess, first=301)
         assert "disk-full" == error.code
         assert "disk holding the ledger" in str(error)
         assert "everything acknowledged before is kept" in str(error)
@@ -558,8 +560,10 @@ def test_a_full_disk_is_a_clear_error_that_loses_nothing(
         assert before == snapshot(path)
         stored = {c for (c,) in raw(path, "SELECT contact_id FROM ledger_contacts")}
         assert {f"c-{n}" for n in range(acknowledged + 1)} == stored
+        # Catching the projection up needs pages it cannot have: judged from the events.
         due = ledger.due(now=NOW)
         assert {f"c-{n}" for n in range(acknowledged + 1)} == {c.contact_id for c in due}
+        assert [(1, 1)] == raw(path, "SELECT projection_id, through_seq FROM ledger_projections")
         assert ledger.clocks(f"c-{acknowledged}", now=NOW)
         report = ledger.report(since=T0 - timedelta(days=1), until=NOW)
         assert report.total.clocks == acknowledged + 1
