@@ -343,8 +343,9 @@ def seen_of(received_us: int, rows: Iterable[tuple[Any, ...]]) -> dict[str, list
     """Each event's instants, ascending, from event rows (``contact_id, event, at_us``)
     in time order; ``contact_received`` is the contact's own receipt."""
     seen: dict[str, list[int]] = {}
+    first, end = _FIRST_US, _END_US  # locals: read once per contact, not per event
     for contact_id, name, at_us in rows:
-        if not _FIRST_US <= at_us < _END_US:
+        if not first <= at_us < end:
             _left_out(contact_id, name, at_us)
             continue
         found = seen.get(name)
