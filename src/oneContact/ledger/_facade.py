@@ -118,8 +118,10 @@ class Ledger:
     ) -> Ledger:
         """Open (and on first use create) the ledger at *url*.
 
-        *url* is ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a libpq URL
-        ``postgresql://user@host:5432/dbname`` (options such as
+        *url* is ``sqlite:///relative.db``, ``sqlite:////absolute.db`` (a new file is
+        made readable by its owner only; ``sqlite:///ledger.db?mode=ro`` reads an
+        existing one and never writes; a file this process cannot write is read the same
+        way) or a libpq URL ``postgresql://user@host:5432/dbname`` (options such as
         ``?options=-csearch_path%3Dmyschema`` pass through). *policies* are the
         care-guarantee policies the clocks are recomputed with: give the engine's
         (``engine.ruleset.policies``); the default is the bundled ones. *busy_timeout* is
