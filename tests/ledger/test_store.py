@@ -107,7 +107,7 @@ def views(ledger: Ledger) -> tuple[object, ...]:
         [ledger.events(f"c-{n}") for n in range(3)],
         [ledger.clocks(f"c-{n}", now=NOW) for n in range(3)],
         ledger.due(now=NOW, within_weekdays=5),
-        report.to_json() if hasattr(report, "to_json") else repr(report),
+        report.to_json(),
     )
 
 
@@ -423,6 +423,20 @@ def test_a_ledger_opened_read_only_reads_and_refuses_writes(filled: Path, engine
             ledger.record_assessment(attrs.evolve(ledger_assessment(engine), contact_id="c-9"))
     after = (snapshot(filled), raw(filled, "SELECT name FROM sqlite_master ORDER BY name"))
     assert before == after
+
+
+def test_a_read_only_ledger_in_another_journal_mode_is_read_as_it_is(
+    filled: Path, engine: Engine
+) -> None:
+    """A copy in rollback-journal mode (as ``.backup`` may leave it) is not switched to
+    WAL when it is only read: switching is a write."""
+    policies = engine.ruleset.policies
+    with Ledger.open(f"sqlite:///{filled}", policies=policies) as ledger:
+        expected = views(ledger)
+    raw(filled, "PRAGMA journal_mode = DELETE")
+    with Ledger.open(f"sqlite:///{filled}?mode=ro", policies=policies) as ledger:
+        assert expected == views(ledger)
+    assert [("delete",)] == raw(filled, "PRAGMA journal_mode")
 
 
 def ledger_assessment(engine: Engine) -> Assessment:
