@@ -41,7 +41,11 @@ changes no schema, except that a new SQLite file gets its tables on first open.
 
 Instants are stored as whole microseconds since 1970-01-01 UTC in a 64-bit integer: exact,
 identical on both backends, and cheap to index; they are read back as Europe/Helsinki
-datetimes. Triggers refuse UPDATE and DELETE on both data tables.
+datetimes, and only in the years :func:`~oneContact.errors.require_supported_time` allows.
+Triggers refuse UPDATE and DELETE on both data tables and on ``ledger_meta``, and on
+SQLite also a REPLACE of a stored row. A new SQLite file is made readable by its owner
+only; a store this process cannot write is opened read-only (or ask with ``?mode=ro``)
+and still gives clocks, the worklist and reports. See docs/reference/ledger-store.md.
 
 Durability and concurrency
 --------------------------

@@ -16,10 +16,13 @@ __all__ = ["MAX_POOL_SIZE", "dialect_for"]
 MAX_POOL_SIZE = 1000
 """More connections than any PostgreSQL server is configured for: surely a mistake."""
 
+_READ_ONLY = "?mode=ro"
+
 
 def dialect_for(url: object, busy_timeout: float, pool_size: int) -> Dialect:
     """The backend of *url*; :class:`LedgerArgumentError` (``bad-url``) for a URL that
-    names none, an in-memory or option-bearing SQLite URL, or a missing directory
+    names none, an in-memory SQLite URL or one with an option other than ``?mode=ro``
+    (open it read-only), or a missing directory
     (``bad-argument`` for a *pool_size* or *busy_timeout* out of range).
     PostgreSQL's pool holds *pool_size* connections at most and a caller waits
     *busy_timeout* seconds for one."""
@@ -51,12 +54,16 @@ def dialect_for(url: object, busy_timeout: float, pool_size: int) -> Dialect:
             '"postgresql://user@host:5432/dbname"',
         )
     if url.startswith("sqlite:"):
+        read_only = url.endswith(_READ_ONLY)
+        if read_only:
+            url = url[: -len(_READ_ONLY)]
         if not url.startswith("sqlite:///") or "?" in url:
             raise LedgerArgumentError(
                 "bad-url",
                 "url",
                 'an SQLite ledger is "sqlite:///relative/path.db" or '
-                '"sqlite:////absolute/path.db" (three slashes, then the path, no options)',
+                '"sqlite:////absolute/path.db" (three slashes, then the path; the one '
+                'option is "?mode=ro", to read it only)',
             )
         raw = url[len("sqlite:///") :]
         if raw in ("", ":memory:") or raw.startswith("file:"):
@@ -74,7 +81,7 @@ def dialect_for(url: object, busy_timeout: float, pool_size: int) -> Dialect:
                 f"directory {path.parent} does not exist; create it first "
                 "(the ledger creates its file, not its directory)",
             )
-        return SQLite(str(path), max(1, round(busy_timeout * 1000)))
+        return SQLite(str(path), max(1, round(busy_timeout * 1000)), read_only)
     if url.startswith(("postgresql://", "postgres://")):
         return postgres(url, pool_size, float(busy_timeout))
     scheme = url.split(":", 1)[0] if ":" in url else url

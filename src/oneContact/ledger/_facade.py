@@ -123,8 +123,10 @@ class Ledger:
         """Open the ledger at *url*; its schema must be this version's (see
         :meth:`migrate`), except that a new SQLite file gets it here.
 
-        *url* is ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or a libpq URL
-        ``postgresql://user@host:5432/dbname`` (options such as
+        *url* is ``sqlite:///relative.db``, ``sqlite:////absolute.db`` (a new file is
+        made readable by its owner only; ``sqlite:///ledger.db?mode=ro`` reads an
+        existing one and never writes; a file this process cannot write is read the same
+        way) or a libpq URL ``postgresql://user@host:5432/dbname`` (options such as
         ``?options=-csearch_path%3Dmyschema`` pass through: the ledger's tables are in
         the schema that search_path names). *policies* are the care-guarantee policies
         the clocks are recomputed with: give the engine's (``engine.ruleset.policies``);
@@ -400,6 +402,12 @@ class Ledger:
         ``engine.ruleset.catalogue``; the default is the bundled one). One streaming read
         of the ledger. See :mod:`oneContact.report` and docs/reference/reports.md.
         """
+        # Checked here too: an instant outside the supported years is refused before
+        # anything is read (build_report checks only that each has a time zone).
+        check_time(since, "since")
+        check_time(until, "until")
+        if now is not None:
+            check_time(now, "now")
         return build_report(self, since=since, until=until, by=by, now=now, catalogue=catalogue)
 
     def contacts(

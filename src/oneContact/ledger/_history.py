@@ -11,25 +11,40 @@ reads of one snapshot, merged by contact id (:func:`merged`): no sort of a milli
 age or birth date left empty, the flags 0 or 1), separated by spaces; NULL when every
 clock follows the client. Ids and numbers only, never text (:func:`encode_clock_persons`
 writes it, :meth:`StoredContact.of` reads it).
+
+Instants outside the supported years (:data:`~oneContact.errors.FIRST_SUPPORTED_YEAR` to
+:data:`~oneContact.errors.LAST_SUPPORTED_YEAR`, UTC), which a version before they were
+refused on recording may have stored, are left out of every read: such an event counts
+for no clock and is not listed by ``events()``; a contact received at such an instant is
+left out of the worklist and reports, and ``clocks()`` of it is a
+:class:`LedgerStoreError`. Each is logged once per process (logger
+``oneContact.ledger``, a warning naming the contact id and the event), so that the event
+can be recorded again at its right time with a new event id.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import re
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import attrs
 
-from ..clocks import Clock, ClockSubject, from_micros
-from ..errors import LedgerArgumentError, LedgerStoreError
+from ..clocks import Clock, ClockSubject, from_micros, micros
+from ..errors import (
+    FIRST_SUPPORTED_YEAR,
+    LAST_SUPPORTED_YEAR,
+    LedgerArgumentError,
+    LedgerStoreError,
+)
 from ._store import Session, chunks, in_list
-from ._values import LedgerEvent
+from ._values import LedgerEvent, when
 
 __all__ = [
     "CONTACT_RECEIVED",
@@ -57,6 +72,42 @@ CONTACT_RECEIVED = "contact_received"
 NEED_ASSESSED = "need_assessed"
 WITHDRAWN = "withdrawn"
 _FIRST = itemgetter(0)
+
+_LOG = logging.getLogger("oneContact.ledger")
+# The stored instants of the supported years: [_FIRST_US, _END_US).
+_FIRST_US = micros(datetime(FIRST_SUPPORTED_YEAR, 1, 1, tzinfo=UTC))
+_END_US = micros(datetime(LAST_SUPPORTED_YEAR + 1, 1, 1, tzinfo=UTC))
+_REPORTED: set[tuple[str, str, int]] = set()
+_REPORTED_KEPT = 10_000  # bounded: past this many, each is logged again when read
+
+
+def _left_out(contact_id: str, event: str, at_us: int) -> None:
+    """Log (once per process) that an event stored at an unsupported instant is left out."""
+    key = (contact_id, event, at_us)
+    if key in _REPORTED:
+        return
+    if len(_REPORTED) < _REPORTED_KEPT:
+        _REPORTED.add(key)
+    what = "was received" if event == CONTACT_RECEIVED else f"has a {event} event"
+    _LOG.warning(
+        "ledger: contact %r %s at %s, outside the years %d-%d (stored by an earlier "
+        "version): left out of its clocks, due() and reports; record it again at its right "
+        "time (a new event id; a new contact id for a receipt)",
+        contact_id,
+        what,
+        when(at_us),
+        FIRST_SUPPORTED_YEAR,
+        LAST_SUPPORTED_YEAR,
+    )
+
+
+def _unsupported(contact_id: str, received_us: int) -> bool:
+    """Whether a contact was received at an instant outside the supported years (then
+    logged)."""
+    if _FIRST_US <= received_us < _END_US:
+        return False
+    _left_out(contact_id, CONTACT_RECEIVED, received_us)
+    return True
 
 
 # --------------------------------------------------------------------------- rows
@@ -267,9 +318,22 @@ def _clock_persons(
 
 
 def stored_contact(session: Session, contact_id: str) -> StoredContact | None:
-    """The stored contact *contact_id*, or None."""
+    """The stored contact *contact_id*, or None; LedgerStoreError when it was received at
+    an instant outside the supported years."""
     found = session.query(_SELECT_SUBJECT, (contact_id,))
-    return StoredContact.of(SubjectRow._make(found[0])) if found else None
+    if not found:
+        return None
+    row = SubjectRow._make(found[0])
+    if _unsupported(contact_id, row.received_us):
+        raise LedgerStoreError(
+            "time-out-of-range",
+            "contact_id",
+            f"contact {contact_id!r} was stored (by an earlier version) as received at "
+            f"{when(row.received_us)}, outside the years {FIRST_SUPPORTED_YEAR}-"
+            f"{LAST_SUPPORTED_YEAR}: its clocks cannot be judged, and it is left out of "
+            "due() and reports; record its assessment again under a new contact id",
+        )
+    return StoredContact.of(row)
 
 
 # --------------------------------------------------------------------------- events
@@ -279,7 +343,11 @@ def seen_of(received_us: int, rows: Iterable[tuple[Any, ...]]) -> dict[str, list
     """Each event's instants, ascending, from event rows (``contact_id, event, at_us``)
     in time order; ``contact_received`` is the contact's own receipt."""
     seen: dict[str, list[int]] = {}
-    for _, name, at_us in rows:
+    first, end = _FIRST_US, _END_US  # locals: read once per contact, not per event
+    for contact_id, name, at_us in rows:
+        if not first <= at_us < end:
+            _left_out(contact_id, name, at_us)
+            continue
         found = seen.get(name)
         if found is None:
             seen[name] = [at_us]
@@ -310,7 +378,13 @@ def events_of(session: Session, contact_id: str) -> tuple[LedgerEvent, ...]:
         "WHERE contact_id = ? ORDER BY at_us, seq",
         (contact_id,),
     )
-    return tuple(LedgerEvent(c, e, from_micros(at), i) for c, e, at, i in rows)
+    events = []
+    for c, e, at, i in rows:
+        if _FIRST_US <= at < _END_US:
+            events.append(LedgerEvent(c, e, from_micros(at), i))
+        else:
+            _left_out(c, e, at)
+    return tuple(events)
 
 
 def open_contacts(
@@ -323,6 +397,8 @@ def open_contacts(
     with contextlib.closing(session.stream(_SELECT_OPEN, (now_us, now_us))) as rows:
         for contact_id, group in itertools.groupby(map(OpenRow._make, rows), key=_FIRST):
             first = next(group)
+            if _unsupported(contact_id, first.received_us):
+                continue
             contact = StoredContact.of(first.subject())
             events = [
                 (contact_id, r.event, r.at_us) for r in (first, *group) if r.event is not None
@@ -374,6 +450,8 @@ def merged(
             seen = seen_of(received_us, ())
         if (now_us is not None and received_us > now_us) or not row.clock_ids:
             continue  # not received yet, or no clocks
+        if not _FIRST_US <= received_us < _END_US and _unsupported(contact_id, received_us):
+            continue
         if since_us is not None and max(t[-1] for t in seen.values()) < since_us:
             continue
         key = row.shape()

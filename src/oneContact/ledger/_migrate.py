@@ -218,8 +218,9 @@ def migrate(session: Session, backend: str, where: str) -> str:
     statements += schema
     statements += (
         # Fixed keys and this module's own version numbers, never input.
-        f"INSERT INTO ledger_meta (key, value) VALUES ('{key}', '{value}') "  # noqa: S608
-        "ON CONFLICT (key) DO NOTHING"
+        # (not ON CONFLICT DO NOTHING: SQLite's guard refuses a stored key before that).
+        f"INSERT INTO ledger_meta (key, value) SELECT '{key}', '{value}' "  # noqa: S608
+        f"WHERE NOT EXISTS (SELECT 1 FROM ledger_meta WHERE key = '{key}')"
         for key, value in (
             ("schema_version", SCHEMA_VERSION),
             ("projection_format", PROJECTION_FORMAT),
@@ -237,7 +238,11 @@ def migrate(session: Session, backend: str, where: str) -> str:
         # ledger_meta is append-only; the migration is the one step that may change a
         # version in it (PostgreSQL: only the tables' owner may disable a trigger).
         if backend == "sqlite":
-            statements += (f"DROP TRIGGER IF EXISTS {name}" for name in found.meta_triggers)
+            # Every guard on ledger_meta: those found, and those the schema above made.
+            guards = {name for name, table in _expected(backend)[2] if table == "ledger_meta"}
+            statements += (
+                f"DROP TRIGGER IF EXISTS {name}" for name in sorted(guards | {*found.meta_triggers})
+            )
             statements += (*changes, *schema)
         else:
             statements += (

@@ -14,8 +14,10 @@ them (``Ledger.migrate``) and checks them on opening.
 - ``ledger_events``: ``seq`` (autoincrement: the order of recording), ``event_id``
   (UNIQUE: the idempotency key), ``contact_id`` (foreign key), ``event``, ``at_us``.
   Indexed on ``(contact_id, at_us)``. Triggers refuse UPDATE and DELETE on both data
-  tables; on PostgreSQL on ``ledger_meta`` too, and TRUNCATE of all three (a statement
-  trigger: TRUNCATE fires no row trigger).
+  tables and on ``ledger_meta`` (only ``Ledger.migrate`` changes a version there), on
+  PostgreSQL TRUNCATE of all three (a statement trigger: TRUNCATE fires no row trigger),
+  and on SQLite also an INSERT of a stored key (``INSERT OR REPLACE`` / ``REPLACE INTO``
+  would otherwise delete the stored row without a DELETE trigger firing).
 - the clock projection (``ledger_projections``, ``ledger_clock_terms``,
   ``ledger_clock_rows``; see :mod:`._projection`): derived data, dropped by ``Ledger.migrate``
   when its format is not :data:`PROJECTION_FORMAT`.
@@ -142,15 +144,41 @@ def _schema(seq: str, triggers: Sequence[str]) -> tuple[str, ...]:
     return (*(t.replace("{seq}", seq) for t in _TABLES), *triggers)
 
 
+# The append-only tables, each with the key a REPLACE would make room for (by deleting
+# the stored row of that key, or of that rowid, without firing a DELETE trigger).
+_APPEND_ONLY = {"ledger_meta": "key", "ledger_contacts": "contact_id", "ledger_events": "event_id"}
+
+
+def _sqlite_guard(table: str, event: str, name: str, when: str = "") -> str:
+    """A trigger refusing *event* on *table* (when *when* holds): ``<table>_no_<name>``."""
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{name} BEFORE {event} ON {table} {when}"
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+    )
+
+
 SQLITE_SCHEMA = _schema(
     "INTEGER PRIMARY KEY AUTOINCREMENT",
-    tuple(
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-        for table in ("ledger_contacts", "ledger_events")
-        for verb in ("UPDATE", "DELETE")
+    (
+        *(_sqlite_guard(table, "UPDATE", "update") for table in _APPEND_ONLY),
+        *(_sqlite_guard(table, "DELETE", "delete") for table in _APPEND_ONLY),
+        # INSERT OR REPLACE, REPLACE INTO and an UPSERT's insert of a stored key or rowid
+        # (NEW.rowid is -1 when the statement gives none).
+        *(
+            _sqlite_guard(
+                table,
+                "INSERT",
+                "replace",
+                f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {key} = NEW.{key}) "  # noqa: S608 - fixed names
+                f"OR EXISTS (SELECT 1 FROM {table} WHERE rowid = NEW.rowid) ",
+            )
+            for table, key in _APPEND_ONLY.items()
+        ),
     ),
 )
+"""The SQLite schema; its append-only guards are triggers named ``<table>_no_update``,
+``<table>_no_delete`` and ``<table>_no_replace`` on ``ledger_meta``, ``ledger_contacts``
+and ``ledger_events``."""
 
 _PG_APPEND_ONLY = ("ledger_meta", "ledger_contacts", "ledger_events")
 """The tables PostgreSQL's triggers keep append-only (the projection is derived data)."""

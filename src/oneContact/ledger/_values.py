@@ -6,7 +6,7 @@ instant is read back."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import attrs
 
@@ -14,10 +14,19 @@ from ..clocks import Clock, ClockSubject, from_micros
 
 __all__ = ["LedgerClock", "LedgerContact", "LedgerEvent", "when"]
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def when(micros: int) -> str:
-    """A stored instant as an ISO 8601 text, for messages."""
-    return from_micros(micros).isoformat()
+    """A stored instant as an ISO 8601 text, for messages (in UTC, or in microseconds
+    since 1970, where Helsinki time cannot show it)."""
+    try:
+        return from_micros(micros).isoformat()
+    except (OverflowError, ValueError):
+        try:
+            return (_EPOCH + timedelta(microseconds=micros)).isoformat()
+        except (OverflowError, ValueError):
+            return f"{micros} microseconds after 1970-01-01 UTC"
 
 
 @attrs.frozen

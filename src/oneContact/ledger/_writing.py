@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 
 from ..assessment import Assessment
 from ..clocks import ClockSubject, micros
-from ..errors import LedgerArgumentError, LedgerError, did_you_mean, require_aware
+from ..errors import LedgerArgumentError, LedgerError, did_you_mean, require_supported_time
 from ..intake import looks_like_identity_code
 from ._history import CONTACT_RECEIVED, encode_clock_persons
 from ._store import Session, chunks, in_list
@@ -68,8 +68,9 @@ _SELECT_EVENT_IDS = "SELECT event_id, contact_id, event, at_us FROM ledger_event
 
 def check_time(ts: object, field: str) -> int:
     """*ts* in whole microseconds since the epoch; refused unless a datetime with a time
-    zone."""
-    return micros(require_aware(ts, field, LedgerArgumentError))
+    zone in the years the working-day calendar supports (``timestamp-out-of-range``:
+    stored, an instant outside them would leave its contact's clocks unjudgeable)."""
+    return micros(require_supported_time(ts, field, LedgerArgumentError))
 
 
 def check_id(value: object, field: str, *, longest: int = CONTACT_ID_MAX) -> str:
@@ -168,13 +169,19 @@ def store_contact(session: Session, contact_id: str, row: tuple[object, ...]) ->
     """Store a contact and its ``contact_received`` event: True when stored, False when
     the same contact is stored already; LedgerError when it is stored differently."""
     with session.write():
-        if session.execute(_INSERT_CONTACT, (contact_id, *row)):
-            session.execute(
-                _INSERT_EVENT,
-                (_RECEIVED_ID_PREFIX + contact_id, contact_id, CONTACT_RECEIVED, row[0]),
-            )
-            return True
-        (stored,) = session.query(_SELECT_CONTACT, (contact_id,))
+        # Looked up first: a stored key is never inserted again (on SQLite a trigger
+        # refuses it, as it would a REPLACE).
+        found = session.query(_SELECT_CONTACT, (contact_id,))
+        if not found:
+            if session.execute(_INSERT_CONTACT, (contact_id, *row)):
+                session.execute(
+                    _INSERT_EVENT,
+                    (_RECEIVED_ID_PREFIX + contact_id, contact_id, CONTACT_RECEIVED, row[0]),
+                )
+                return True
+            # PostgreSQL: another transaction stored it after we looked.
+            found = session.query(_SELECT_CONTACT, (contact_id,))
+        (stored,) = found
     differ = [
         name for name, old, new in zip(_CONTACT_COLUMNS, stored, row, strict=True) if old != new
     ]
