@@ -29,6 +29,7 @@ from .._memo import BoundedMemo
 from .._messages import label as message_label
 from .._text import LANGUAGES, Label, Untranslated
 from ..errors import ArgumentError, RuleError, did_you_mean, require_aware
+from ..identity_code import shown_key, shown_name
 from ._policy import ClockPolicy, Region, basis_label
 from .calendar import Calendar, local_date, micros
 from .judge import Judged, Terms, judge_clock
@@ -190,7 +191,7 @@ class Policies:
             raise ArgumentError(
                 "unknown-clock",
                 "clock_id",
-                f"unknown clock {clock_id!r}",
+                f"unknown clock {shown_name(clock_id)}",
                 suggestion=did_you_mean(clock_id, self._clocks),
             ) from None
 
@@ -260,8 +261,8 @@ class Policies:
             if name not in self._events:
                 raise ArgumentError(
                     "unknown-event",
-                    f"events.{name}",
-                    f"unknown event {name!r}",
+                    f"events.{shown_key(name)}",
+                    f"unknown event {shown_name(name)}",
                     suggestion=did_you_mean(name, self._events),
                 )
             times = _instants(name, value)
@@ -442,8 +443,9 @@ def _instants(name: str, value: datetime | Sequence[datetime]) -> tuple[datetime
     times: list[datetime] = []
     for ts in raw:
         if not isinstance(ts, datetime):
-            raise TypeError(
-                f"event {name!r}: give a datetime or a sequence of datetimes, got {ts!r}"
+            # The value is not repeated: it may be anything a person typed.
+            raise ArgumentError(
+                "bad-timestamp", f"events.{name}", "give a datetime or a sequence of datetimes"
             )
         require_aware(ts, f"events.{name}")
         times.append(ts)
