@@ -30,6 +30,7 @@ from ._messages import kind_name, reading_language, status_name, text, urgency_n
 from ._render import clock_lines, person_note
 from .assessment import Assessment
 from .errors import ArgumentError, did_you_mean
+from .identity_code import shown_name
 from .intake import FirstContact
 from .ruleset import (
     URGENCY_LEVELS,
@@ -475,7 +476,7 @@ def why_not(
         raise ArgumentError(
             "bad-argument",
             "level",
-            f"the level must be one of {', '.join(URGENCY_LEVELS)}, not {level!r}",
+            f"the level must be one of {', '.join(URGENCY_LEVELS)}, not {shown_name(level)}",
             suggestion=did_you_mean(str(level), URGENCY_LEVELS),
         )
     if not 1 <= max_changes <= MAX_WHY_NOT_CHANGES:

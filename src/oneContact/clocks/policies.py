@@ -185,15 +185,16 @@ class Policies:
         return frozenset() if self._region is None else self._region.language_rights
 
     def _policy(self, clock_id: str) -> ClockPolicy:
-        try:
-            return self._clocks[clock_id]
-        except KeyError:
+        policy = self._clocks.get(clock_id)
+        if policy is None:
+            # Not raised from a KeyError: that would keep the name, which may be anything.
             raise ArgumentError(
                 "unknown-clock",
                 "clock_id",
                 f"unknown clock {shown_name(clock_id)}",
                 suggestion=did_you_mean(clock_id, self._clocks),
-            ) from None
+            )
+        return policy
 
     def starts_on(self, clock_id: str) -> str:
         """The event that starts clock *clock_id*."""
@@ -249,8 +250,10 @@ class Policies:
         """
         clocks = self._clocks
         try:
-            policies = [clocks[clock_id] for clock_id in clock_ids]
+            policies: list[ClockPolicy] | None = [clocks[clock_id] for clock_id in clock_ids]
         except KeyError:
+            policies = None  # raised below, not from the KeyError that holds the name
+        if policies is None:
             policies = [self._policy(clock_id) for clock_id in clock_ids]  # says which
         require_aware(received_at, "received_at")
         # The clocks are judged on integer instants (as the ledger stores them); the
