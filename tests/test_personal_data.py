@@ -15,10 +15,19 @@ import pytest
 from oneContact import Engine, parse_contact
 from oneContact.cli import main
 from oneContact.clocks import ClockSubject
-from oneContact.errors import ArgumentError, ContactError, OneContactError, RuleError
+from oneContact.errors import (
+    ArgumentError,
+    ContactError,
+    FixtureProblem,
+    OneContactError,
+    RuleError,
+    parse_timestamp,
+)
 from oneContact.explain import explain, why_not
+from oneContact.fixtures import FixtureCase, check_case, load_fixture_file
 from oneContact.identity_code import check_character
 from oneContact.intake import FirstContact
+from oneContact.ledger import Ledger, LedgerError
 
 from .conftest import BUNDLED_RULES
 
@@ -275,3 +284,35 @@ def test_free_municipality_text_is_not_shown_in_an_explanation(tmp_path: Path) -
         assert "Virtanen" not in said
         assert shown in said
     assert isinstance(engine.validate(_contact()), FirstContact)
+
+
+@pytest.mark.parametrize("code", CODES[::3])
+def test_timestamps_urls_and_fixture_keys_do_not_repeat_a_code(code: str, tmp_path: Path) -> None:
+    """Python's own errors quote the text (``Invalid isoformat string: '...'``): none is
+    kept in the chain; a ledger URL's scheme and a fixture file's keys are not repeated."""
+    with pytest.raises(ArgumentError) as info:
+        parse_timestamp(code, "now")
+    assert_unsaid(info.value, code)
+    with pytest.raises(LedgerError) as ledger_error:
+        Ledger.open(f"{code.replace('+', '-')}://x", policies=ENGINE.ruleset.policies)
+    assert_unsaid(ledger_error.value, code.replace("+", "-"))
+    fixture = tmp_path / "cases.yaml"
+    fixture.write_text(
+        f"{code}: 1\ncases:\n  - name: a\n    {code}: 2\n    contact: {{}}\n"
+        f"    expect: {{urgency: urgent, {code}: 3}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FixtureProblem) as problem:
+        load_fixture_file(fixture)
+    assert "(not shown)" in str(problem.value)
+    assert_unsaid(problem.value, code)
+    case = FixtureCase(
+        name="a",
+        path=fixture,
+        line=1,
+        contact=_contact(),
+        events={code: "2025-03-04T11:00:00+02:00", "need_assessed": code},
+        now=None,
+        expect={"urgency": "urgent", "fired_include": [code]},
+    )
+    assert code.lower() not in " ".join(check_case(ENGINE, case)).lower()
