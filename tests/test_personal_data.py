@@ -283,6 +283,9 @@ def test_free_municipality_text_is_not_shown_in_an_explanation(tmp_path: Path) -
         said = explanation.to_text() + json.dumps(explanation.to_json(), ensure_ascii=False)
         assert "Virtanen" not in said
         assert shown in said
+        finnish = explanation.to_text(language="fi")
+        assert "Virtanen" not in finnish
+        assert ("(ei näytetä)" in finnish) == (shown == "(not shown)")
     assert isinstance(engine.validate(_contact()), FirstContact)
 
 

@@ -30,7 +30,7 @@ from ._messages import kind_name, reading_language, status_name, text, urgency_n
 from ._render import clock_lines, person_note
 from .assessment import Assessment
 from .errors import ArgumentError, did_you_mean
-from .identity_code import shown_name
+from .identity_code import NOT_SHOWN, shown_name
 from .intake import FirstContact
 from .ruleset import (
     URGENCY_LEVELS,
@@ -231,6 +231,8 @@ def _seen(atom: AtomTrace, questions: Mapping[str, Question], language: str) -> 
         return text("unanswered", language)
     if isinstance(atom.actual, bool):
         return text("yes" if atom.actual else "no", language)
+    if atom.actual == NOT_SHOWN:  # text the client typed (docs/reference/personal-data.md)
+        return text("not_shown", language)
     return _value_text(atom.actual)
 
 
