@@ -75,6 +75,7 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
             "not started (starts at {event})",
         ),
         "unanswered": _m("ei vastattu", "obesvarad", "unanswered"),
+        "not_shown": _m("(ei näytetä)", "(visas inte)", "(not shown)"),
         "yes": _m("kyllä", "ja", "true"),
         "no": _m("ei", "nej", "false"),
         # -- the basis texts the engine itself writes (the English ones are the JSON's)

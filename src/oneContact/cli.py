@@ -29,6 +29,7 @@ from .errors import (
     parse_timestamp,
     read_text_file,
 )
+from .identity_code import NOT_SHOWN, is_shown, redact, shown_key, shown_name
 from .ledger import Ledger, LedgerError
 from .routing import Directory
 from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
@@ -44,7 +45,13 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a closed pipe
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+        # argparse quotes what was typed (an invalid choice, an unrecognised argument):
+        # only what cannot be an identity code or text is repeated.
+        head, sep, rest = message.partition("unrecognized arguments: ")
+        if sep:
+            shown = (w if is_shown(w.lstrip("-")) else NOT_SHOWN for w in rest.split())
+            message = head + sep + " ".join(shown)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {redact(message)}\n")
 
 
 def _default_rules() -> Path:
@@ -82,7 +89,7 @@ def _events(pairs: Sequence[str]) -> dict[str, datetime]:
                 ],
                 title="invalid option",
             )
-        out[name] = _timestamp(when, f"--event {name}")
+        out[name] = _timestamp(when, f"--event {shown_key(name)}")
     return out
 
 
@@ -541,7 +548,7 @@ def _weekdays(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{shown_name(text)} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value

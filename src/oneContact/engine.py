@@ -22,6 +22,7 @@ import attrs
 from .assessment import Assessment, Backend, FiredRule
 from .clocks import ClockSubject, local_day_of, micros
 from .errors import ContactError, ContactProblem, did_you_mean, suggestion_text
+from .identity_code import shown_key
 from .intake import FirstContact, parse_contact
 from .routing import DirectorySource, Router, RouteRequest, RoutingStage, ServiceRequest
 from .ruleset import (
@@ -378,7 +379,7 @@ class Engine:
                 hint = did_you_mean(name, known)
                 problems.append(
                     ContactProblem(
-                        f"events.{name}",
+                        f"events.{shown_key(name)}",
                         "unknown event"
                         + (
                             suggestion_text(hint)
@@ -392,7 +393,9 @@ class Engine:
             elif not isinstance(when, datetime) or when.utcoffset() is None:
                 problems.append(
                     ContactProblem(
-                        f"events.{name}", "needs a timestamp with a UTC offset", "timezone"
+                        f"events.{shown_key(name)}",
+                        "needs a timestamp with a UTC offset",
+                        "timezone",
                     )
                 )
         if now is not None and (not isinstance(now, datetime) or now.utcoffset() is None):

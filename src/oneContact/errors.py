@@ -156,11 +156,13 @@ def parse_timestamp(text: str, field: str, error: type[ArgumentError] | None = N
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
+        value = None  # raised below, so the error does not keep Python's, which quotes *text*
+    if value is None:
         raise (error or ArgumentError)(
             "bad-timestamp",
             field,
             "must be an RFC 3339 timestamp with an offset, e.g. 2025-02-03T10:00:00+02:00",
-        ) from None
+        )
     return require_supported_time(value, field, error)
 
 

@@ -30,6 +30,7 @@ from ._messages import kind_name, reading_language, status_name, text, urgency_n
 from ._render import clock_lines, person_note
 from .assessment import Assessment
 from .errors import ArgumentError, did_you_mean
+from .identity_code import NOT_SHOWN, shown_name
 from .intake import FirstContact
 from .ruleset import (
     URGENCY_LEVELS,
@@ -230,6 +231,8 @@ def _seen(atom: AtomTrace, questions: Mapping[str, Question], language: str) -> 
         return text("unanswered", language)
     if isinstance(atom.actual, bool):
         return text("yes" if atom.actual else "no", language)
+    if atom.actual == NOT_SHOWN:  # text the client typed (docs/reference/personal-data.md)
+        return text("not_shown", language)
     return _value_text(atom.actual)
 
 
@@ -475,7 +478,7 @@ def why_not(
         raise ArgumentError(
             "bad-argument",
             "level",
-            f"the level must be one of {', '.join(URGENCY_LEVELS)}, not {level!r}",
+            f"the level must be one of {', '.join(URGENCY_LEVELS)}, not {shown_name(level)}",
             suggestion=did_you_mean(str(level), URGENCY_LEVELS),
         )
     if not 1 <= max_changes <= MAX_WHY_NOT_CHANGES:

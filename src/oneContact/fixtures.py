@@ -29,6 +29,7 @@ from .errors import (
     parse_timestamp,
     suggestion_text,
 )
+from .identity_code import shown_key, shown_name
 
 if TYPE_CHECKING:
     from .assessment import Assessment
@@ -104,7 +105,7 @@ def load_fixture_file(path: Path) -> list[FixtureCase]:
     top = ("base_contact", "cases", "description", "directory", "region")
     for key in doc:
         if key not in top:
-            _unknown(problems, path, doc, key, f"unknown key {key!r}", top)
+            _unknown(problems, path, doc, key, f"unknown key {shown_name(key)}", top)
     base = _plain(doc.get("base_contact") or {})
     directory = None
     if doc.get("directory") is not None:
@@ -141,7 +142,14 @@ def load_fixture_file(path: Path) -> list[FixtureCase]:
             continue
         for key in node:
             if key not in _CASE_KEYS:
-                _unknown(problems, path, node, key, f"unknown key {key!r} in a case", _CASE_KEYS)
+                _unknown(
+                    problems,
+                    path,
+                    node,
+                    key,
+                    f"unknown key {shown_name(key)} in a case",
+                    _CASE_KEYS,
+                )
         expect = node.get("expect")
         if not isinstance(expect, Mapping):
             problems.add(
@@ -153,7 +161,14 @@ def load_fixture_file(path: Path) -> list[FixtureCase]:
             continue
         for key in expect:
             if key not in _EXPECT_KEYS:
-                _unknown(problems, path, expect, key, f"unknown expectation {key!r}", _EXPECT_KEYS)
+                _unknown(
+                    problems,
+                    path,
+                    expect,
+                    key,
+                    f"unknown expectation {shown_name(key)}",
+                    _EXPECT_KEYS,
+                )
         name = str(node.get("name") or f"case {index + 1}")
         if name in names:
             problems.add(
@@ -202,7 +217,8 @@ _REGION = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 
 
 def _timestamp(text: str, what: str) -> datetime:
-    """A case's ``now`` or event time; the message names the key and the value."""
+    """A case's ``now`` or event time; the message names the key, and the value when it
+    cannot be an identity code or free text."""
     try:
         return parse_timestamp(text, what)
     except ArgumentError as exc:
@@ -211,7 +227,7 @@ def _timestamp(text: str, what: str) -> datetime:
             if exc.code == "naive-timestamp"
             else "is not an RFC 3339 timestamp"
         )
-        raise _CaseProblem(f"{what}: {text!r} {said}") from None
+        raise _CaseProblem(f"{what}: {shown_name(text)} {said}") from None
 
 
 class _CaseProblem(Exception):
@@ -267,7 +283,7 @@ def check_case(engine: Assessor, case: FixtureCase) -> list[str]:
     """What did not hold for *case*, as readable lines; empty when the case passes."""
     expect = case.expect
     try:
-        events = {k: _timestamp(v, f"events.{k}") for k, v in case.events.items()}
+        events = {k: _timestamp(v, f"events.{shown_key(k)}") for k, v in case.events.items()}
         now = _timestamp(case.now, "now") if case.now else None
     except _CaseProblem as exc:
         return [str(exc)]
@@ -282,7 +298,7 @@ def check_case(engine: Assessor, case: FixtureCase) -> list[str]:
     if "contact_error" in expect:
         return [f"expected a contact error on {expect['contact_error']!r}, but it was accepted"]
     failures = [
-        f"{key} names {kind} {name!r}, which "
+        f"{key} names {kind} {shown_name(name)}, which "
         + ("is not in the catalogue" if kind == "service" else "does not exist")
         + suggestion_text(hint)
         for key, kind, name, hint in unknown_names(engine.ruleset, expect)

@@ -34,6 +34,8 @@ from pydantic_core import PydanticCustomError
 
 from .clocks import age_on
 from .errors import ContactError, ContactProblem, contact_messages, did_you_mean, suggestion_text
+from .identity_code import contains_identity_code as looks_like_identity_code
+from .identity_code import contains_identity_code_shape, shown_key
 
 __all__ = [
     "CHANNELS",
@@ -49,23 +51,43 @@ CHANNELS = ("phone", "digital", "chat", "walk_in", "omaolo", "referral")
 Channel = Literal["phone", "digital", "chat", "walk_in", "omaolo", "referral"]
 AnswerValue = StrictBool | StrictInt | StrictFloat | StrictStr
 
-# Finnish personal identity code (henkilötunnus): DDMMYY, century sign, 3 digits, check
-# character. Matched anywhere in a string, so an id that embeds one is refused too.
-_IDENTITY_CODE = re.compile(r"\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]", re.IGNORECASE)
-
-
-def looks_like_identity_code(text: str) -> bool:
-    """True when *text* contains something shaped like a Finnish personal identity code."""
-    return _IDENTITY_CODE.search(text) is not None
-
 
 def _no_identity_code(value: str) -> str:
+    """*value*, an id, unless it holds a Finnish personal identity code (exact check)."""
     if looks_like_identity_code(value):
         raise PydanticCustomError(
             "identity-code",
             "looks like a Finnish personal identity code; pass a pseudonymous id instead",
         )
     return value
+
+
+def _no_identity_code_in_text(value: str) -> str:
+    """*value*, a text, unless it holds an identity code or a mistyped one."""
+    if contains_identity_code_shape(value):
+        raise PydanticCustomError(
+            "identity-code", "looks like a Finnish personal identity code; never write one here"
+        )
+    return value
+
+
+def _check_answers(value: Mapping[str, Any]) -> None:
+    """Refuse an identity code among the keys (ids) and text values of *value*; the
+    offending key is named (``key`` in the error's context) only when it is shown."""
+    for key, item in value.items():
+        if looks_like_identity_code(key):
+            raise PydanticCustomError(
+                "identity-code",
+                "a key looks like a Finnish personal identity code; answers are keyed "
+                "by the questionnaire's question ids",
+                {"key": shown_key(key)},
+            )
+        if isinstance(item, str) and contains_identity_code_shape(item):
+            raise PydanticCustomError(
+                "identity-code",
+                "looks like a Finnish personal identity code; never write one here",
+                {"key": shown_key(key)},
+            )
 
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -100,7 +122,8 @@ class Client(BaseModel):
     @field_validator("named_professionals")
     @classmethod
     def _professional_ids(cls, value: dict[str, str]) -> dict[str, str]:
-        for professional in value.values():
+        for role, professional in value.items():
+            _no_identity_code(role)
             _no_identity_code(professional)
         return value
 
@@ -163,9 +186,22 @@ class FirstContact(BaseModel):
     def _pseudonymous(cls, value: str) -> str:
         return _no_identity_code(value)
 
+    @field_validator("municipality")
+    @classmethod
+    def _no_identity_code_in_municipality(cls, value: str | None) -> str | None:
+        return None if value is None else _no_identity_code_in_text(value)
+
+    @field_validator("answers")
+    @classmethod
+    def _no_identity_code_in_answers(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _check_answers(value)
+        return value
+
     @field_validator("concerns")
     @classmethod
     def _unique_concerns(cls, value: list[str]) -> list[str]:
+        for code in value:
+            _no_identity_code(code)
         if len(set(value)) != len(value):
             raise PydanticCustomError("duplicate-concern", "lists a concern more than once")
         return value
@@ -217,13 +253,15 @@ def _problem_from_pydantic(error: Mapping[str, Any]) -> ContactProblem:
     kind = str(error["type"])
     # Union members add their type name to loc (e.g. "int", "function-after[...]").
     loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_TAGS)))
-    # A key is echoed in the field path: never echo one shaped like an identity code.
-    loc = tuple(
-        "<redacted>" if isinstance(p, str) and looks_like_identity_code(p) else p for p in loc
-    )
+    typed = loc
+    # A key is echoed in the field path only when it cannot be an identity code or text.
+    loc = tuple(shown_key(p) if isinstance(p, str) else p for p in loc)
+    key = error.get("ctx", {}).get("key") if kind == "identity-code" else None
+    if isinstance(key, str):
+        loc = (*loc, key)  # the answer whose key or value holds the code
     field = _field_path(loc)
     if kind == "extra_forbidden":
-        parent, name = loc[:-1], str(loc[-1])
+        parent, name = typed[:-1], str(typed[-1])  # the name typed, for the suggestion
         known = _CLIENT_FIELDS if parent == ("client",) else _CONTACT_FIELDS if not parent else ()
         hint = did_you_mean(name, known)
         return ContactProblem(
@@ -276,17 +314,17 @@ def parse_contact(data: FirstContact | Mapping[str, Any] | str | bytes) -> First
     if isinstance(data, FirstContact):
         return data
     if isinstance(data, str | bytes):
+        # The errors are raised outside the handlers: json's errors hold the whole text.
+        problem = None
         try:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
             where = f"at line {exc.lineno} column {exc.colno}"
-            raise ContactError(
-                [ContactProblem("<json>", f"not valid JSON {where}", "json-invalid")]
-            ) from None
+            problem = ContactProblem("<json>", f"not valid JSON {where}", "json-invalid")
         except UnicodeDecodeError:
-            raise ContactError(
-                [ContactProblem("<json>", "not UTF-8 text", "json-invalid")]
-            ) from None
+            problem = ContactProblem("<json>", "not UTF-8 text", "json-invalid")
+        if problem is not None:
+            raise ContactError([problem])
     if not isinstance(data, Mapping):
         raise ContactError([ContactProblem("<contact>", "must be a JSON object", "contact-type")])
     return _validated(data if data.__class__ is dict else dict(data))
@@ -297,8 +335,10 @@ def _validated(data: dict[str, Any]) -> FirstContact:
         # FirstContact.model_validate(data), without its keyword handling on every call.
         return _validate_python(data)  # type: ignore[no-any-return]
     except ValidationError as exc:
-        problems = _dedupe(_problem_from_pydantic(e) for e in exc.errors())
-        raise ContactError(problems) from None
+        problems = _dedupe(_problem_from_pydantic(e) for e in exc.errors(include_input=False))
+    # Raised outside the handler: the error's __context__ is then not pydantic's
+    # ValidationError, which holds every input value.
+    raise ContactError(problems)
 
 
 def _dedupe(problems: Any) -> list[ContactProblem]:

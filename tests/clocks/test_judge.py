@@ -25,6 +25,7 @@ from oneContact.clocks import (
     judge_status,
     status_as_of,
 )
+from oneContact.errors import ArgumentError
 
 from .conftest import (
     ADULT,
@@ -318,9 +319,12 @@ def test_declined_ends_clock_must_be_true_or_false(tmp_path: Path) -> None:
 
 
 def test_events_must_be_datetimes(policies: Policies) -> None:
-    """An event is one aware datetime or a sequence of them."""
-    with pytest.raises(TypeError, match="sequence of datetimes"):
-        one(policies, "care", hki(2025, 2, 11), events={"need_assessed": "2025-02-11"})  # type: ignore[dict-item]
+    """An event is one aware datetime or a sequence of them; the value given is not
+    repeated (it may be anything a person typed)."""
+    with pytest.raises(ArgumentError, match="sequence of datetimes") as info:
+        one(policies, "care", hki(2025, 2, 11), events={"need_assessed": "131052-308T"})  # type: ignore[dict-item]
+    assert info.value.code == "bad-timestamp"
+    assert "131052" not in str(info.value)
     with pytest.raises(ValueError, match="naive"):
         one(policies, "care", hki(2025, 2, 11), events={"care_offered": [datetime(2025, 2, 12)]})
 

@@ -375,7 +375,7 @@ def test_record_is_idempotent_on_event_id(ledger: Ledger, ledger_url: str, asses
         # Pseudonymous keys only: no identity codes, no words.
         ("131052-308T", "need_assessed", hki(2025, 3, 4, 11), "e-2", "identity-code",
          "contact_id", "personal identity code"),
-        ("c-1", "need_assessed", hki(2025, 3, 4, 11), "x131052-308Tx", "identity-code",
+        ("c-1", "need_assessed", hki(2025, 3, 4, 11), "x-131052-308T.x", "identity-code",
          "event_id", "personal identity code"),
         ("c-1", "need_assessed", hki(2025, 3, 4, 11), "called back, chest pain", "bad-id",
          "event_id", "pseudonymous key, not text"),

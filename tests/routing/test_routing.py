@@ -407,3 +407,16 @@ def test_cli_check_also_checks_a_directory(capsys: pytest.CaptureFixture[str]) -
     assert 0 == code
     slots = sum(len(DIRECTORY.free_slots(m.id)) for m in DIRECTORY.all_members())
     assert f"{EXAMPLE}: OK: 8 units, 52 members, {slots} free slots" in out
+
+
+def test_a_municipality_the_directory_does_not_list_is_never_repeated() -> None:
+    """The municipality is free text: an explanation names the directory's municipalities
+    (the units', their neighbours) and calls any other "the client's municipality"."""
+    at = {"received_at": "2026-03-02T14:45:00+02:00"}
+    offline = {"can_use_digital_services": False}
+    typed = ENGINE.assess(contact(municipality="Kotikylä, Matti V", client=offline, **at))
+    said = json.dumps(typed.to_json(), ensure_ascii=False)
+    assert "Kotikylä" not in said
+    assert "nobody nearer to the client's municipality" in said
+    listed = ENGINE.assess(contact(municipality="ekby", client=offline, **at))
+    assert any("in ekby" in step for route in listed.routes for step in route.explanation or ())

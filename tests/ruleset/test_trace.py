@@ -115,3 +115,14 @@ def test_one_comparison_that_expands_keeps_its_column(text: str, field: str, exp
     assert len(trace.atoms) == expanded
     assert {a.column for a in trace.atoms} == {text.index(field) + 1}
     assert trace.matched
+
+
+def test_the_municipality_is_shown_only_when_the_comparison_names_it() -> None:
+    """The municipality is text the client typed: what a comparison saw is shown only when
+    it is the rule's own value, else "(not shown)"."""
+    rule = _rule("municipality == 'Vaasa' or municipality != 'Närpes'")
+    typed = trace_rule(rule, {"municipality": "Kotikylä, Matti V", "c__home_care": True})
+    assert ["(not shown)", "(not shown)"] == [a.actual for a in typed.atoms]
+    assert typed.matched
+    named = trace_rule(rule, {"municipality": "Vaasa"})
+    assert ["Vaasa", "(not shown)"] == [a.actual for a in named.atoms]

@@ -22,6 +22,7 @@ from .._problems import ProblemCollector
 from .._text import Untranslated, read_text
 from .._yaml import Located, item_position, value_position
 from ..errors import RuleError, RuleProblem, did_you_mean
+from ..identity_code import shown_name
 from ._policy import ClockPolicy, Region, Target
 from ._reading import Reader
 from .model import STANDARD_EVENTS
@@ -131,7 +132,7 @@ def unknown_region(region: str, files: Mapping[str, Path], regions_dir: Path) ->
     known = ", ".join(sorted(files)) or f"none: there are no files in {regions_dir}"
     return RuleProblem(
         "policy-unknown-region",
-        f"no region {region!r}: a region is the name of a file {regions_dir}/<region>.yaml "
+        f"no region {shown_name(region)}: a region is the name of a file {regions_dir}/<region>.yaml "
         f"without .yaml; regions here: {known}",
         path=regions_dir,
         suggestion=did_you_mean(region, files),

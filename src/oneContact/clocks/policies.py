@@ -29,6 +29,7 @@ from .._memo import BoundedMemo
 from .._messages import label as message_label
 from .._text import LANGUAGES, Label, Untranslated
 from ..errors import ArgumentError, RuleError, did_you_mean, require_aware
+from ..identity_code import shown_key, shown_name
 from ._policy import ClockPolicy, Region, basis_label
 from .calendar import Calendar, local_date, micros
 from .judge import Judged, Terms, judge_clock
@@ -184,15 +185,16 @@ class Policies:
         return frozenset() if self._region is None else self._region.language_rights
 
     def _policy(self, clock_id: str) -> ClockPolicy:
-        try:
-            return self._clocks[clock_id]
-        except KeyError:
+        policy = self._clocks.get(clock_id)
+        if policy is None:
+            # Not raised from a KeyError: that would keep the name, which may be anything.
             raise ArgumentError(
                 "unknown-clock",
                 "clock_id",
-                f"unknown clock {clock_id!r}",
+                f"unknown clock {shown_name(clock_id)}",
                 suggestion=did_you_mean(clock_id, self._clocks),
-            ) from None
+            )
+        return policy
 
     def starts_on(self, clock_id: str) -> str:
         """The event that starts clock *clock_id*."""
@@ -248,8 +250,10 @@ class Policies:
         """
         clocks = self._clocks
         try:
-            policies = [clocks[clock_id] for clock_id in clock_ids]
+            policies: list[ClockPolicy] | None = [clocks[clock_id] for clock_id in clock_ids]
         except KeyError:
+            policies = None  # raised below, not from the KeyError that holds the name
+        if policies is None:
             policies = [self._policy(clock_id) for clock_id in clock_ids]  # says which
         require_aware(received_at, "received_at")
         # The clocks are judged on integer instants (as the ledger stores them); the
@@ -260,8 +264,8 @@ class Policies:
             if name not in self._events:
                 raise ArgumentError(
                     "unknown-event",
-                    f"events.{name}",
-                    f"unknown event {name!r}",
+                    f"events.{shown_key(name)}",
+                    f"unknown event {shown_name(name)}",
                     suggestion=did_you_mean(name, self._events),
                 )
             times = _instants(name, value)
@@ -442,8 +446,9 @@ def _instants(name: str, value: datetime | Sequence[datetime]) -> tuple[datetime
     times: list[datetime] = []
     for ts in raw:
         if not isinstance(ts, datetime):
-            raise TypeError(
-                f"event {name!r}: give a datetime or a sequence of datetimes, got {ts!r}"
+            # The value is not repeated: it may be anything a person typed.
+            raise ArgumentError(
+                "bad-timestamp", f"events.{name}", "give a datetime or a sequence of datetimes"
             )
         require_aware(ts, f"events.{name}")
         times.append(ts)

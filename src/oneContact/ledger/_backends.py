@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import LedgerArgumentError, did_you_mean
+from ..identity_code import shown_name
 from ._postgres import postgres
 from ._sqlite import SQLite
 from ._store import Dialect
@@ -89,7 +90,7 @@ def dialect_for(url: object, busy_timeout: float, pool_size: int) -> Dialect:
     raise LedgerArgumentError(
         "bad-url",
         "url",
-        f"unknown ledger scheme {scheme[:20]!r}; use "
+        f"unknown ledger scheme {shown_name(scheme)}; use "
         '"sqlite:///ledger.db" or "postgresql://user@host:5432/dbname"',
         suggestion=hint,
     )

@@ -15,6 +15,7 @@ from collections.abc import Collection, Sequence
 from ..assessment import Assessment
 from ..clocks import ClockSubject, micros
 from ..errors import LedgerArgumentError, LedgerError, did_you_mean, require_supported_time
+from ..identity_code import shown_name
 from ..intake import looks_like_identity_code
 from ._history import CONTACT_RECEIVED, encode_clock_persons
 from ._store import Session, chunks, in_list
@@ -114,7 +115,8 @@ def check_event(name: object, field: str, recordable: Collection[str]) -> str:
     raise LedgerArgumentError(
         "unknown-event",
         field,
-        f"unknown event {name!r}{also}; a region adds events under 'events:' in its policy files",
+        f"unknown event {shown_name(name)}{also}; a region adds events under 'events:' in "
+        "its policy files",
         suggestion=hint,
     )
 

@@ -17,6 +17,7 @@ from types import MappingProxyType
 import attrs
 
 from ..errors import LedgerArgumentError, did_you_mean
+from ..identity_code import shown_name
 
 __all__ = [
     "AGE_GROUPS",
@@ -365,7 +366,7 @@ def check_by(by: object) -> tuple[str, ...]:
             raise LedgerArgumentError(
                 "bad-argument",
                 "by",
-                f"unknown dimension {str(item)[:40]!r}; a report splits by any of "
+                f"unknown dimension {shown_name(item)}; a report splits by any of "
                 f"{', '.join(DIMENSIONS)}",
                 suggestion=did_you_mean(item, DIMENSIONS) if isinstance(item, str) else None,
             )

@@ -78,6 +78,10 @@ class Ranking:
         self.near: tuple[str, ...] = (
             tuple(self.directory.neighbours(contact.municipality)) if contact.municipality else ()
         )
+        # The municipality is free text: an explanation names it only when the directory
+        # does (a unit's municipality, or one with neighbours), never what was typed.
+        listed = self.near or any(u.municipality == self.municipality for u in units.values())
+        self.here = self.municipality if listed else "the client's municipality"
         self.minor = client.age_on(local_date(contact.received_at)) < _MINOR_BELOW
         self.after = contact.received_at
         self.due = request.due_date
@@ -153,12 +157,12 @@ class Ranking:
         elif klass[1] == NEAR:
             steps.append(
                 f"place: neighbouring municipality ({unit.municipality}); none free"
-                f"{self.by_due} in {self.municipality}"
+                f"{self.by_due} in {self.here}"
             )
         else:
             steps.append(
                 f"place: another municipality ({unit.municipality}); nobody nearer to "
-                f"{self.municipality} is free{self.by_due}"
+                f"{self.here} is free{self.by_due}"
             )
         return steps
 

@@ -20,8 +20,9 @@ from .._messages import text
 from .._problems import ProblemCollector
 from .._text import Label, Untranslated
 from ..errors import ContactProblem, contact_messages, did_you_mean, suggestion_text
+from ..identity_code import shown_key
 from ..intake import FirstContact
-from ._reading import ID, entries, read_label
+from ._reading import entries, read_label
 from .condition import MAX_NUMBER, FieldInfo
 from .model import BUILTIN_FIELDS, Person
 
@@ -168,8 +169,8 @@ class Questionnaire:
             if not isinstance(qid, str):
                 continue
             question = self.questions.get(qid)
-            # Only well-formed ids are echoed: a key could hold anything, even an identity code.
-            field = f"answers.{qid}" if ID.match(qid) else "answers.<unknown key>"
+            # A key could hold anything, even an identity code: echoed only when it cannot.
+            field = f"answers.{shown_key(qid)}"
             if question is None:
                 hint = did_you_mean(qid, self.questions)
                 problems.append(

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .condition import All, Any_, Atom, Cond, Const, Missing, Present
+from ..identity_code import NOT_SHOWN
+from .condition import All, Any_, Atom, Cond, Const, Missing, Present, Test
 
 if TYPE_CHECKING:
     from .model import Rule
@@ -47,7 +48,9 @@ class AtomTrace:
     """1-based column of the comparison within the rule's ``when`` text, when known."""
     actual: Any
     """The value the fact holds: ``True``/``False`` for yes/no fields and concerns, the
-    answer for number and choice fields, ``None`` when the question is not answered."""
+    answer for number and choice fields, ``None`` when the question is not answered. The
+    municipality, text the client typed, is ``"(not shown)"`` unless it is the value the
+    comparison names."""
     outcome: bool
     """Whether the comparison holds for the fact."""
     key: str = ""
@@ -143,9 +146,18 @@ def atom_text(atom: Atom, questionnaire: Questionnaire | None = None) -> str:
     return f"{name} {atom.op} {_literal(atom.value)}"
 
 
-def _actual(key: str, fact: Mapping[str, Any], questionnaire: Questionnaire | None) -> Any:
+# Facts that hold text a person typed, checked against no closed vocabulary: a trace
+# shows the value only when it is the value the comparison itself names.
+_FREE_TEXT_FACTS = frozenset({"municipality"})
+
+
+def _actual(atom: Atom, fact: Mapping[str, Any], questionnaire: Questionnaire | None) -> Any:
+    key = atom.key
     if key in fact:
-        return fact[key]
+        value = fact[key]
+        if key in _FREE_TEXT_FACTS and not (isinstance(atom, Test) and atom.value == value):
+            return NOT_SHOWN
+        return value
     return False if _is_flag(key, questionnaire) else None
 
 
@@ -163,7 +175,7 @@ def trace_rule(
             text=atom_text(atom, questionnaire),
             line=rule.line,
             column=atom.column or None,
-            actual=_actual(atom.key, fact, questionnaire),
+            actual=_actual(atom, fact, questionnaire),
             outcome=atom_holds(atom, fact),
             key=atom.key,
         )
