@@ -11,7 +11,6 @@ an error message, a ``repr`` or any output.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -32,14 +31,27 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .clocks import age_on
-from .errors import ContactError, ContactProblem, contact_messages, did_you_mean, suggestion_text
+from ._contact_json import JsonPath, read_contact_json
+from .clocks import age_on, local_date
+from .errors import (
+    FIRST_SUPPORTED_YEAR,
+    LAST_SUPPORTED_YEAR,
+    ArgumentError,
+    ContactError,
+    ContactProblem,
+    contact_messages,
+    did_you_mean,
+    require_supported_time,
+    suggestion_text,
+)
 
 __all__ = [
     "CHANNELS",
+    "MAX_AGE",
     "Client",
     "FirstContact",
     "contact_json_schema",
+    "load_contact_json",
     "looks_like_identity_code",
     "parse_contact",
 ]
@@ -68,6 +80,15 @@ def _no_identity_code(value: str) -> str:
     return value
 
 
+#: The oldest age a contact may give (and the oldest a birth date may make the client on
+#: the day the contact was received).
+MAX_AGE = 130
+
+_SUPPORTED_YEARS = (
+    f"must fall in the years {FIRST_SUPPORTED_YEAR}-{LAST_SUPPORTED_YEAR} (UTC), the years "
+    "the working-day calendar supports"
+)
+
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
@@ -76,7 +97,7 @@ class Client(BaseModel):
 
     model_config = _STRICT
 
-    age: Annotated[int, Field(ge=0, le=130)] | None = None
+    age: Annotated[int, Field(ge=0, le=MAX_AGE)] | None = None
     birth_date: date | None = Field(default=None, repr=False)
     language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "fi"
     highest_care_allowance: bool = False
@@ -94,7 +115,12 @@ class Client(BaseModel):
         if isinstance(value, str):
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise PydanticCustomError("date-format", "must be a date written YYYY-MM-DD")
-            return date.fromisoformat(value)
+            try:
+                return date.fromisoformat(value)
+            except ValueError:  # 2025-02-30: the form is right, the day does not exist
+                raise PydanticCustomError(
+                    "date-format", "is no date of the calendar; write a real date YYYY-MM-DD"
+                ) from None
         return value
 
     @field_validator("named_professionals")
@@ -156,7 +182,24 @@ class FirstContact(BaseModel):
             raise PydanticCustomError(
                 "timezone-missing", "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00"
             )
-        return value
+        try:
+            # The years the working-day calendar and the ledger support (errors.py).
+            return require_supported_time(value, "received_at")
+        except ArgumentError as exc:
+            raise PydanticCustomError(exc.code, _SUPPORTED_YEARS) from None
+
+    @model_validator(mode="after")
+    def _born_before_contact(self) -> FirstContact:
+        born = self.client.birth_date
+        if born is not None:
+            day = local_date(self.received_at)
+            if born > day or age_on(born, day) > MAX_AGE:
+                raise PydanticCustomError(
+                    "date-out-of-range",
+                    f"must fall on or before the day the contact was received and at most "
+                    f"{MAX_AGE} years before it",
+                )
+        return self
 
     @field_validator("contact_id")
     @classmethod
@@ -215,6 +258,8 @@ _MESSAGES = {
 def _problem_from_pydantic(error: Mapping[str, Any]) -> ContactProblem:
     loc = tuple(error["loc"])
     kind = str(error["type"])
+    if kind == "date-out-of-range":  # the contact's check of the client's birth date
+        loc = ("client", "birth_date")
     # Union members add their type name to loc (e.g. "int", "function-after[...]").
     loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_TAGS)))
     # A key is echoed in the field path: never echo one shaped like an identity code.
@@ -269,27 +314,45 @@ def parse_contact(data: FirstContact | Mapping[str, Any] | str | bytes) -> First
     """Validate the shape of a first contact given as a model, a dict or JSON text.
 
     Raises :class:`ContactError` naming every offending field. Codes and answers are
-    checked against a questionnaire separately (the engine does both).
+    checked against a questionnaire separately (the engine does both). JSON text (``str``
+    or UTF-8 ``bytes``, a byte order mark allowed) is read within limits of size, depth
+    and numbers, and a key given twice is refused (docs/reference/contact-input.md).
     """
     if data.__class__ is dict:  # the usual case first: a dict as JSON gives it
         return _validated(data)
     if isinstance(data, FirstContact):
         return data
     if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            where = f"at line {exc.lineno} column {exc.colno}"
-            raise ContactError(
-                [ContactProblem("<json>", f"not valid JSON {where}", "json-invalid")]
-            ) from None
-        except UnicodeDecodeError:
-            raise ContactError(
-                [ContactProblem("<json>", "not UTF-8 text", "json-invalid")]
-            ) from None
+        data = load_contact_json(data)
     if not isinstance(data, Mapping):
         raise ContactError([ContactProblem("<contact>", "must be a JSON object", "contact-type")])
     return _validated(data if data.__class__ is dict else dict(data))
+
+
+def load_contact_json(data: str | bytes) -> Any:
+    """The value of a first contact's JSON text (``str`` or UTF-8 ``bytes``, a byte order
+    mark allowed), read within the limits of docs/reference/contact-input.md (size, depth,
+    numbers, no key twice); else a :class:`ContactError` naming the field. Not validated:
+    :func:`parse_contact` does that."""
+    return read_contact_json(data, _json_field)
+
+
+def _json_field(path: JsonPath) -> tuple[str, bool]:
+    """The field at *path* of a JSON document, as far as its keys may be shown: known
+    field names and indices; the path stops before any other key (a key could hold
+    anything a person typed)."""
+    shown: list[str | int] = []
+    known: tuple[str, ...] = _CONTACT_FIELDS
+    for part in path:
+        if isinstance(part, int) and not (shown and isinstance(shown[-1], int)):
+            shown.append(part)  # an item of a list; an item of an item is not shown
+            known = ()
+        elif part in known:
+            shown.append(part)
+            known = _CLIENT_FIELDS if shown == ["client"] else ()
+        else:
+            return _field_path(tuple(shown)), False
+    return _field_path(tuple(shown)), True
 
 
 def _validated(data: dict[str, Any]) -> FirstContact:

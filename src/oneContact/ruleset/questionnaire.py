@@ -191,7 +191,8 @@ class Questionnaire:
         if not isinstance(concerns, list) or not isinstance(answers, Mapping):
             return False
         known, questions = self.concerns, self.questions
-        if not all(code in known for code in concerns):
+        # A code of the wrong type (a list: unhashable) is the shape check's to report.
+        if not all(isinstance(code, str) and code in known for code in concerns):
             return False
         for qid, value in answers.items():
             question = questions.get(qid)
