@@ -8,9 +8,10 @@ The limits (docs/reference/contact-input.md):
 - at most :data:`MAX_JSON_DEPTH` arrays and objects inside each other (a contact needs
   3); code ``json-too-deep``: checked before parsing, so no depth can exhaust the stack;
 - no key twice in one object; code ``json-duplicate-key``;
-- numbers: at most :data:`MAX_NUMBER_DIGITS` digits in an integer and no float beyond
-  the float range (``1e400``); code ``number-too-large``; ``NaN`` and ``Infinity`` are
-  not JSON; code ``json-invalid``.
+- numbers: an integer longer than Python reads (4,300 digits) is refused as one of more
+  than :data:`MAX_NUMBER_DIGITS` digits, code ``number-too-large``; ``NaN`` and
+  ``Infinity`` are not JSON, code ``json-invalid``. A float beyond the range (``1e400``)
+  is read as infinity, which the validation of the contact refuses at its field.
 
 A problem names the field by the path of keys the caller may show (``field_of``): a key
 that is no known field name is never echoed.
@@ -19,9 +20,10 @@ that is no known field name is never echoed.
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
+from itertools import accumulate
 from typing import Any
 
 from .errors import ContactError, ContactProblem
@@ -35,15 +37,18 @@ __all__ = [
     "read_contact_json",
 ]
 
-#: The largest contact document read: 1 MiB (bytes of UTF-8; for text, characters). A
-#: contact with every field filled (free text of 10,000 characters) is under 100 KB.
-MAX_CONTACT_SIZE = 1_048_576
+#: The largest contact document read: 256 KiB (bytes of UTF-8; for text, characters). A
+#: contact at every limit of the form (10,000 characters of free text written as \u
+#: escapes, 500 answers, 100 concerns) is under 200 KB; most are under 2 KB.
+MAX_CONTACT_SIZE = 262_144
 #: Arrays and objects inside each other: a contact needs 3 (``client`` →
 #: ``named_professionals``); the margin is for forms that send more than they should.
 MAX_JSON_DEPTH = 32
-#: Digits of a JSON integer: every number a contact holds is below 10**9 (questions'
-#: bounds) or 130 (age); Python refuses to read more than 4,300 digits at all.
+#: Digits of a JSON integer said to be too many when one has more than Python reads at
+#: all (4,300): every number a contact holds is below 10**9 (questions' bounds) or 130
+#: (age), and a longer one, read, is refused by the bounds of its field.
 MAX_NUMBER_DIGITS = 100
+_PYTHON_DIGITS = 4300  # Python's default limit of digits in int(text)
 
 JsonPath = tuple[str | int, ...]
 #: Names the field at a path of keys and indices: ``(field, whole)``, where *whole* is
@@ -54,6 +59,9 @@ _BOM = "\ufeff"
 # A string (a key when followed by ':'), a bracket, a comma, or a lone quote: a string
 # never closed, where the scan stops and json says what is wrong.
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?|[\[\]{},]|"', re.DOTALL)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 class _Refused:
@@ -69,8 +77,7 @@ class _Refused:
 
 _TOO_LARGE = _Refused(
     "number-too-large",
-    f"a number too large to read (more than {MAX_NUMBER_DIGITS} digits, or beyond the range "
-    "of a float)",
+    f"a number too large to read (more than {MAX_NUMBER_DIGITS} digits)",
     "give a number the form allows",
 )
 _NOT_JSON = _Refused("json-invalid", "NaN or Infinity, which JSON does not allow", "give a number")
@@ -82,34 +89,43 @@ class _Duplicated(dict[str, Any]):
     duplicates: list[str]
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) == len(pairs):
-        return out
-    seen: set[str] = set()
-    twice = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
-    marked = _Duplicated(out)
-    marked.duplicates = list(dict.fromkeys(twice))
-    return marked
+class _Reading:
+    """The hooks of one JSON decoding: they mark what they refuse, and note that they did
+    (so that a document without any is not walked again)."""
 
+    def __init__(self, *, numbers: bool = False) -> None:
+        self.refused = False
+        # Numbers are read by json's own C code unless told: a Python call for each would
+        # double the time of a long document. An integer Python refuses to read (over
+        # 4,300 digits) raises ValueError; the reading is then repeated with *numbers*,
+        # which marks each integer too long. A float beyond the range (1e400) is read as
+        # infinity, which the contact's validation refuses where it stands.
+        self.decoder = json.JSONDecoder(
+            object_pairs_hook=self.pairs,
+            parse_int=self.integer if numbers else None,
+            parse_constant=self.constant,
+        )
 
-def _integer(text: str) -> int | _Refused:
-    digits = len(text) - (text[0] == "-")
-    return _TOO_LARGE if digits > MAX_NUMBER_DIGITS else int(text)
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) == len(pairs):
+            return out
+        seen: set[str] = set()
+        twice = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+        marked = _Duplicated(out)
+        marked.duplicates = list(dict.fromkeys(twice))
+        self.refused = True
+        return marked
 
+    def integer(self, text: str) -> int | _Refused:
+        if len(text) - (text[0] == "-") <= MAX_NUMBER_DIGITS:
+            return int(text)
+        self.refused = True
+        return _TOO_LARGE
 
-def _float(text: str) -> float | _Refused:
-    value = float(text)
-    return value if math.isfinite(value) else _TOO_LARGE
-
-
-def _constant(_text: str) -> _Refused:
-    return _NOT_JSON
-
-
-_DECODER = json.JSONDecoder(
-    object_pairs_hook=_pairs, parse_int=_integer, parse_float=_float, parse_constant=_constant
-)
+    def constant(self, _text: str) -> _Refused:
+        self.refused = True
+        return _NOT_JSON
 
 
 def _problem(field_of: FieldOf, path: JsonPath, code: str, what: str, fix: str) -> ContactProblem:
@@ -160,16 +176,21 @@ def read_contact_json(data: str | bytes, field_of: FieldOf) -> Any:
                 )
             ]
         )
+    # A host that lifted Python's limit of digits (0: none) gets the hook from the start.
+    limit = sys.get_int_max_str_digits()
+    reading = _Reading(numbers=not 0 < limit <= _PYTHON_DIGITS)
     try:
-        value = _DECODER.decode(text)
+        value = reading.decoder.decode(text)
     except json.JSONDecodeError as exc:
         where = f"at line {exc.lineno} column {exc.colno}"
         raise ContactError(
             [ContactProblem("<json>", f"not valid JSON {where}", "json-invalid")]
         ) from None
-    problems = _refusals(value, field_of)
-    if problems:
-        raise ContactError(problems)
+    except ValueError:  # an integer of more digits than Python reads: find where
+        reading = _Reading(numbers=True)
+        value = reading.decoder.decode(text)
+    if reading.refused:
+        raise ContactError(_refusals(value, field_of))
     return value
 
 
@@ -178,6 +199,16 @@ def _too_deep(text: str) -> JsonPath | None:
     :data:`MAX_JSON_DEPTH`, or None; without recursion, before json recurses."""
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
         return None  # the common case: too few brackets to nest that deep
+    # The depth of the brackets outside strings, in C loops; a string never closed leaves
+    # its brackets in, which at worst sends the text to the exact scan below.
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    if max(accumulate(map(_STEP.__getitem__, brackets)), default=0) <= MAX_JSON_DEPTH:
+        return None
+    return _deep_path(text)
+
+
+def _deep_path(text: str) -> JsonPath | None:
+    """The exact scan of :func:`_too_deep`: token by token, keeping the path."""
     path: list[str | int] = []  # per open container: its current key or index
     kinds: list[str] = []
     for match in _TOKEN.finditer(text):
@@ -208,28 +239,53 @@ def _too_deep(text: str) -> JsonPath | None:
     return None
 
 
+#: At most this many problems of values refused are listed: the first say what to fix.
+_MAX_LISTED = 20
+
+
 def _refusals(value: Any, field_of: FieldOf) -> list[ContactProblem]:
-    """Problems of the values read but refused and of keys given twice, by path."""
+    """Problems of the values read but refused and of keys given twice, by path (the
+    first :data:`_MAX_LISTED`)."""
+    if value.__class__ is _Refused:  # the document is one number refused
+        return [_problem(field_of, (), value.code, value.what, value.fix)]
     problems: list[ContactProblem] = []
-    stack: list[tuple[Any, JsonPath]] = [(value, ())]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, _Refused):
-            problems.append(_problem(field_of, path, item.code, item.what, item.fix))
-        elif isinstance(item, dict):
-            if isinstance(item, _Duplicated):
-                for key in item.duplicates:
-                    field, whole = field_of((*path, key))
-                    problems.append(
-                        ContactProblem(
-                            field,
-                            "is given more than once; give each field once"
-                            if whole
-                            else "gives a key (not shown) more than once; give each key once",
-                            "json-duplicate-key",
-                        )
+    # Containers only, as (container, key or index, parent entry): a path is built only
+    # for what is refused.
+    stack: list[tuple[Any, str | int, Any]] = [(value, "", None)]
+    while stack and len(problems) < _MAX_LISTED:
+        entry = stack.pop()
+        item = entry[0]
+        if isinstance(item, _Duplicated):
+            path = _path_of(entry)
+            for twice in item.duplicates:
+                field, whole = field_of((*path, twice))
+                problems.append(
+                    ContactProblem(
+                        field,
+                        "is given more than once; give each field once"
+                        if whole
+                        else "gives a key (not shown) more than once; give each key once",
+                        "json-duplicate-key",
                     )
-            stack.extend((v, (*path, k)) for k, v in reversed(item.items()))
-        elif isinstance(item, list):
-            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(item))))
-    return problems
+                )
+        pairs: Iterable[tuple[str | int, Any]] = (
+            item.items() if isinstance(item, dict) else enumerate(item)
+        )
+        for key, child in pairs:
+            if child.__class__ is _Refused:
+                where = _path_of((child, key, entry))
+                problems.append(_problem(field_of, where, child.code, child.what, child.fix))
+            elif child.__class__ in _CONTAINERS:
+                stack.append((child, key, entry))
+    return problems[:_MAX_LISTED]
+
+
+_CONTAINERS = frozenset({list, dict, _Duplicated})
+
+
+def _path_of(entry: tuple[Any, str | int, Any]) -> JsonPath:
+    parts: list[str | int] = []
+    while entry[2] is not None:  # the document's own entry has no parent
+        parts.append(entry[1])
+        entry = entry[2]
+    return tuple(reversed(parts))

@@ -193,6 +193,12 @@ class _Outcome:
         )
 
 
+#: Codes of a contact's JSON refused as a whole (docs/reference/contact-input.md).
+_UNREAD = frozenset(
+    {"json-invalid", "json-too-large", "json-too-deep", "json-duplicate-key", "number-too-large"}
+)
+
+
 def _no_field(_path: JsonPath) -> tuple[str, bool]:
     return "", True  # the engine rereads a refused contact for its codes only
 
@@ -366,7 +372,9 @@ class Engine:
         except ContactError as exc:
             problems = list(exc.problems)
             raw: object = contact
-            if isinstance(raw, str | bytes):
+            if any(p.code in _UNREAD for p in problems):
+                raw = None  # the JSON itself was refused: it is not read again
+            elif isinstance(raw, str | bytes):
                 try:
                     raw = read_contact_json(raw, _no_field)
                 except ContactError:

@@ -351,6 +351,11 @@ CONTACT_MESSAGES: Mapping[str, Label] = {
         "Denna uppgift får inte vara tom.",
         "This must not be empty.",
     ),
+    "too-long": Label(
+        "Tietoja on liian monta.",
+        "Det finns för många uppgifter.",
+        "There are too many entries.",
+    ),
     "string-too-long": Label(
         "Teksti on liian pitkä.", "Texten är för lång.", "The text is too long."
     ),

@@ -48,6 +48,8 @@ from .errors import (
 __all__ = [
     "CHANNELS",
     "MAX_AGE",
+    "MAX_CONTACT_ANSWERS",
+    "MAX_CONTACT_CONCERNS",
     "Client",
     "FirstContact",
     "contact_json_schema",
@@ -84,6 +86,12 @@ def _no_identity_code(value: str) -> str:
 #: the day the contact was received).
 MAX_AGE = 130
 
+#: The most concerns (and named professionals) one contact may list, and the most
+#: answers: more than any questionnaire holds (``ruleset.MAX_CONCERNS``,
+#: ``ruleset.MAX_QUESTIONS``), few enough that checking each stays instant.
+MAX_CONTACT_CONCERNS = 100
+MAX_CONTACT_ANSWERS = 500
+
 _SUPPORTED_YEARS = (
     f"must fall in the years {FIRST_SUPPORTED_YEAR}-{LAST_SUPPORTED_YEAR} (UTC), the years "
     "the working-day calendar supports"
@@ -106,7 +114,7 @@ class Client(BaseModel):
     named_professionals: dict[
         Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)],
         Annotated[str, Field(min_length=1, max_length=64)],
-    ] = Field(default_factory=dict, repr=False)
+    ] = Field(default_factory=dict, repr=False, max_length=MAX_CONTACT_CONCERNS)
 
     @field_validator("birth_date", mode="before")
     @classmethod
@@ -156,8 +164,13 @@ class FirstContact(BaseModel):
     channel: Channel
     municipality: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     client: Client
-    concerns: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1)]
-    answers: dict[Annotated[str, Field(max_length=64)], AnswerValue] = Field(default_factory=dict)
+    concerns: Annotated[
+        list[Annotated[str, Field(max_length=64)]],
+        Field(min_length=1, max_length=MAX_CONTACT_CONCERNS),
+    ]
+    answers: dict[Annotated[str, Field(max_length=64)], AnswerValue] = Field(
+        default_factory=dict, max_length=MAX_CONTACT_ANSWERS
+    )
     free_text: Annotated[str, Field(max_length=10_000)] | None = Field(default=None, repr=False)
 
     @field_validator("received_at", mode="before")
@@ -252,6 +265,7 @@ _MESSAGES = {
     "timezone_aware": "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00",
     "literal_error": "must be one of " + ", ".join(CHANNELS),
     "too_short": "must not be empty",
+    "too_long": "has too many entries",
 }
 
 
@@ -260,8 +274,10 @@ def _problem_from_pydantic(error: Mapping[str, Any]) -> ContactProblem:
     kind = str(error["type"])
     if kind == "date-out-of-range":  # the contact's check of the client's birth date
         loc = ("client", "birth_date")
-    # Union members add their type name to loc (e.g. "int", "function-after[...]").
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_TAGS)))
+    # Union members add their type name to loc (e.g. "int", "function-after[...]"); an
+    # unknown key is no union member, and may itself be called "[" or "int".
+    if kind != "extra_forbidden":
+        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_TAGS)))
     # A key is echoed in the field path: never echo one shaped like an identity code.
     loc = tuple(
         "<redacted>" if isinstance(p, str) and looks_like_identity_code(p) else p for p in loc
