@@ -134,11 +134,13 @@ def _directory_engine(args: argparse.Namespace) -> Engine:
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
-    engine = _directory_engine(args)
     try:
+        # The options and the file first: a bad one is refused before rules are loaded.
         events = _events(args.event)
         now = _timestamp(args.now, "--now") if args.now else None
-        assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
+        contact = _read_contact(args.contact)
+        engine = _directory_engine(args)
+        assessment = engine.assess(contact, events=events, now=now)
     except ContactError as exc:
         if args.format != "json":
             raise
@@ -154,12 +156,13 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _cmd_clocks(args: argparse.Namespace) -> int:
+    events = _events(args.event)
+    now = _timestamp(args.now, "--now") if args.now else None
+    contact = _read_contact(args.contact)
     engine = Engine.from_directory(
         args.rules or _default_rules(), backend=args.backend, region=args.region
     )
-    events = _events(args.event)
-    now = _timestamp(args.now, "--now") if args.now else None
-    assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
+    assessment = engine.assess(contact, events=events, now=now)
     _print_json([c.to_json() for c in assessment.clocks])
     return EXIT_OK
 
@@ -289,9 +292,10 @@ def _cmd_ledger_record(args: argparse.Namespace) -> int:
                 "give either --contact FILE, or --event NAME=TIMESTAMP with --contact-id "
                 "and --event-id, not both"
             )
+        contact = _read_contact(args.contact)
         ruleset = _ledger_rules(args)
         engine = Engine(ruleset, backend=args.backend)
-        assessment = engine.assess(_read_contact(args.contact))
+        assessment = engine.assess(contact)
         with Ledger.open(args.db, policies=ruleset.policies) as ledger:
             recorded = ledger.record_assessment(assessment)
         _print_json(
@@ -446,10 +450,11 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
 def _cmd_explain(args: argparse.Namespace) -> int:
     from .explain import explain, why_not  # noqa: PLC0415 -- only this command needs them
 
+    text = _read_contact(args.contact)
     engine = Engine.from_directory(
         args.rules or _default_rules(), backend=args.backend, region=args.region
     )
-    contact = engine.validate(_read_contact(args.contact))
+    contact = engine.validate(text)
     explanation = explain(engine, contact)
     answer = (
         why_not(engine, contact, args.why_not, max_changes=args.max_changes, limit=args.limit)
@@ -472,9 +477,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff_rules, read_contacts  # noqa: PLC0415 -- only this command needs them
 
+    contacts = read_contacts(args.contacts)
     old = Engine.from_directory(args.old, backend=args.backend, region=args.region)
     new = Engine.from_directory(args.new, backend=args.backend, region=args.region)
-    result = diff_rules(old, new, read_contacts(args.contacts), source=args.contacts)
+    result = diff_rules(old, new, contacts, source=args.contacts)
     if args.format == "json":
         _print_json(result.to_json(limit=args.limit))
     else:

@@ -219,7 +219,7 @@ def read_contacts(path: str | Path) -> list[tuple[int, Any]]:
                     _line_message(p) + "; each line holds one first contact as a JSON object",
                     p.code,
                 )
-                if p.field == "<json>"
+                if p.field in ("<json>", "<contact>")
                 else ContactProblem(f"{name}:{number}: {p.field}", p.message, p.code)
                 for p in exc.problems
             )
