@@ -378,3 +378,31 @@ def test_load_contact_json_reads_what_parse_contact_reads() -> None:
     assert {"a": [1, 2.5, None, True]} == load_contact_json(
         b'\xef\xbb\xbf{"a": [1, 2.5, null, true]}'
     )
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    seen: BaseException | None = error
+    while seen is not None:
+        found.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return found
+
+
+def test_a_refused_document_is_not_kept_in_the_error_chain(tmp_path: Path) -> None:
+    """json's and the decoder's errors hold the whole document (``doc``, ``object``): a
+    ContactError raised in their handler would carry what the client wrote along in its
+    ``__context__``. None of the errors of reading keeps them."""
+    written = "Äiti kaatui eikä pärjää 131052-308T"
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(f'{{"free_text": "{written}"}}'.encode("latin-1"))
+    for call in (
+        lambda: parse_contact(f'{{"free_text": "{written}"'),  # torn
+        lambda: parse_contact(f'{{"free_text": "{written}"}}'.encode("latin-1")),
+        lambda: parse_contact(f'{{"free_text": "{written}", "x": {"9" * 5_000}}}'),
+        lambda: read_text_file(latin, title="t"),
+    ):
+        for error in _chain(_refused(call)):
+            for value in vars(error).values():
+                assert written not in str(value)
+                assert written.encode("latin-1") not in (value if isinstance(value, bytes) else b"")

@@ -153,12 +153,11 @@ def read_contact_json(data: str | bytes, field_of: FieldOf) -> Any:
             ]
         )
     if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
+        text = _utf8(data)
+        if text is None:
             raise ContactError(
                 [ContactProblem("<json>", "not UTF-8 text; send JSON as UTF-8", "json-invalid")]
-            ) from None
+            )
     else:
         text = data
     if text.startswith(_BOM):
@@ -178,20 +177,36 @@ def read_contact_json(data: str | bytes, field_of: FieldOf) -> Any:
         )
     # A host that lifted Python's limit of digits (0: none) gets the hook from the start.
     limit = sys.get_int_max_str_digits()
-    reading = _Reading(numbers=not 0 < limit <= _PYTHON_DIGITS)
-    try:
-        value = reading.decoder.decode(text)
-    except json.JSONDecodeError as exc:
-        where = f"at line {exc.lineno} column {exc.colno}"
-        raise ContactError(
-            [ContactProblem("<json>", f"not valid JSON {where}", "json-invalid")]
-        ) from None
-    except ValueError:  # an integer of more digits than Python reads: find where
-        reading = _Reading(numbers=True)
-        value = reading.decoder.decode(text)
+    reading, value, where = _decoded(text, numbers=not 0 < limit <= _PYTHON_DIGITS)
+    if where is not None:
+        raise ContactError([ContactProblem("<json>", f"not valid JSON {where}", "json-invalid")])
     if reading.refused:
         raise ContactError(_refusals(value, field_of))
     return value
+
+
+# The errors of json and of decoding keep the whole document (``doc``, ``object``): a
+# ContactError is raised after the ``except`` block, so that its ``__context__`` does not
+# carry what a person wrote.
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _decoded(text: str, *, numbers: bool) -> tuple[_Reading, Any, str | None]:
+    """The reading of *text* and its value, or where *text* stops being JSON."""
+    reading = _Reading(numbers=numbers)
+    try:
+        return reading, reading.decoder.decode(text), None
+    except json.JSONDecodeError as exc:
+        return reading, None, f"at line {exc.lineno} column {exc.colno}"
+    except ValueError:  # an integer of more digits than Python reads: find where
+        pass
+    return _decoded(text, numbers=True)
 
 
 def _too_deep(text: str) -> JsonPath | None:

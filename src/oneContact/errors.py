@@ -110,9 +110,12 @@ def read_text_file(path: str | Path, *, title: str, limit: int = MAX_TEXT_FILE_S
     if len(data) > limit:
         refuse(f"larger than {limit:,} bytes")
     try:
-        return data.decode("utf-8")
+        text: str | None = data.decode("utf-8")
     except UnicodeDecodeError:
+        text = None  # refused outside the handler: the decoding error holds the whole file
+    if text is None:
         refuse("not UTF-8 text; save it as UTF-8")
+    return text
 
 
 def suggestion_text(suggestion: str | None) -> str:
