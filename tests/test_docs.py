@@ -31,6 +31,7 @@ def _run(path: Path) -> doctest.TestResults:
     [
         "docs/reference/python-api.md",
         "docs/reference/contact.md",
+        "docs/reference/contact-input.md",
         "docs/tutorial/embed-the-engine.md",
         "docs/how-to/explain-a-decision.md",
         "docs/how-to/measure-the-impact-of-a-rule-change.md",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ._bundled import bundled_rules_directory
+from ._contact_json import MAX_CONTACT_SIZE
 from ._text import LANGUAGES
 from .clocks import HELSINKI
 from .engine import Engine
@@ -28,8 +30,9 @@ from .errors import (
     RuleError,
     parse_timestamp,
     read_text_file,
+    require_supported_time,
 )
-from .identity_code import NOT_SHOWN, is_shown, redact, shown_key, shown_name
+from .identity_code import NOT_SHOWN, is_shown, redact, shown_key
 from .ledger import Ledger, LedgerError
 from .routing import Directory
 from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
@@ -40,6 +43,13 @@ EXIT_OK = 0
 EXIT_RULES = 1
 EXIT_INPUT = 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a closed pipe
+
+#: The largest ``--within``: weekdays ahead of ``--now``. About ten months: the worklist
+#: looks days ahead, and the working-day calendar ends with 2100.
+MAX_WITHIN_WEEKDAYS = 200
+#: The largest count any other whole-number option takes (``--limit``).
+MAX_COUNT = 1_000_000
+_WHOLE = re.compile(r"-?[0-9]+")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,12 +76,21 @@ def _timestamp(text: str, what: str) -> datetime:
     try:
         return parse_timestamp(text, what)
     except ArgumentError as exc:
-        problem = (
-            ContactProblem(what, "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00", "timezone")
-            if exc.code == "naive-timestamp"
-            else ContactProblem(what, "must be an RFC 3339 timestamp with an offset", "timestamp")
+        raise _option_error(exc, what) from None
+
+
+def _option_error(exc: ArgumentError, what: str) -> ContactError:
+    """The contact error of a refused timestamp option: no offset, out of the years
+    supported, or no timestamp at all; each with its own fix."""
+    if exc.code == "naive-timestamp":
+        problem = ContactProblem(
+            what, "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00", "timezone"
         )
-        raise ContactError([problem], title="invalid option") from None
+    elif exc.code == "timestamp-out-of-range":
+        problem = ContactProblem(what, str(exc).partition(": ")[2], exc.code)
+    else:
+        problem = ContactProblem(what, "must be an RFC 3339 timestamp with an offset", "timestamp")
+    return ContactError([problem], title="invalid option")
 
 
 def _events(pairs: Sequence[str]) -> dict[str, datetime]:
@@ -93,10 +112,17 @@ def _events(pairs: Sequence[str]) -> dict[str, datetime]:
     return out
 
 
-def _read_contact(path: str) -> str:
+def _read_contact(path: str) -> str | bytes:
+    """A contact file's text, or standard input's bytes for ``-``: at most one byte more
+    than a contact may have (the reading of the JSON refuses that byte), so neither a huge
+    file nor an endless stream is read whole; of a file, only a regular one."""
     if path == "-":
-        return sys.stdin.read()
-    return read_text_file(path, title="invalid input")
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:  # a text stream put in its place (a host, a test)
+            return sys.stdin.read(MAX_CONTACT_SIZE + 1)
+        data: bytes = stdin.read(MAX_CONTACT_SIZE + 1)
+        return data
+    return read_text_file(path, title="invalid input", limit=MAX_CONTACT_SIZE)
 
 
 def _print_json(data: Any) -> None:
@@ -115,11 +141,13 @@ def _directory_engine(args: argparse.Namespace) -> Engine:
 
 
 def _cmd_assess(args: argparse.Namespace) -> int:
-    engine = _directory_engine(args)
     try:
+        # The options and the file first: a bad one is refused before rules are loaded.
         events = _events(args.event)
         now = _timestamp(args.now, "--now") if args.now else None
-        assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
+        contact = _read_contact(args.contact)
+        engine = _directory_engine(args)
+        assessment = engine.assess(contact, events=events, now=now)
     except ContactError as exc:
         if args.format != "json":
             raise
@@ -135,12 +163,13 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _cmd_clocks(args: argparse.Namespace) -> int:
+    events = _events(args.event)
+    now = _timestamp(args.now, "--now") if args.now else None
+    contact = _read_contact(args.contact)
     engine = Engine.from_directory(
         args.rules or _default_rules(), backend=args.backend, region=args.region
     )
-    events = _events(args.event)
-    now = _timestamp(args.now, "--now") if args.now else None
-    assessment = engine.assess(_read_contact(args.contact), events=events, now=now)
+    assessment = engine.assess(contact, events=events, now=now)
     _print_json([c.to_json() for c in assessment.clocks])
     return EXIT_OK
 
@@ -224,14 +253,19 @@ def _ledger_error(message: str) -> int:
 
 
 def _ledger_instant(text: str, what: str) -> datetime:
-    """A timestamp with an offset, or a date (its midnight in Europe/Helsinki)."""
+    """A timestamp with an offset, or a date (its midnight in Europe/Helsinki); either in
+    the years supported."""
     if len(text) == 10:
         try:
             day = date.fromisoformat(text)
         except ValueError:
             pass
         else:
-            return datetime(day.year, day.month, day.day, tzinfo=HELSINKI)
+            midnight = datetime(day.year, day.month, day.day, tzinfo=HELSINKI)
+            try:
+                return require_supported_time(midnight, what)
+            except ArgumentError as exc:
+                raise _option_error(exc, what) from None
     return _timestamp(text, what)
 
 
@@ -265,9 +299,10 @@ def _cmd_ledger_record(args: argparse.Namespace) -> int:
                 "give either --contact FILE, or --event NAME=TIMESTAMP with --contact-id "
                 "and --event-id, not both"
             )
+        contact = _read_contact(args.contact)
         ruleset = _ledger_rules(args)
         engine = Engine(ruleset, backend=args.backend)
-        assessment = engine.assess(_read_contact(args.contact))
+        assessment = engine.assess(contact)
         with Ledger.open(args.db, policies=ruleset.policies) as ledger:
             recorded = ledger.record_assessment(assessment)
         _print_json(
@@ -439,10 +474,11 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
 def _cmd_explain(args: argparse.Namespace) -> int:
     from .explain import explain, why_not  # noqa: PLC0415 -- only this command needs them
 
+    text = _read_contact(args.contact)
     engine = Engine.from_directory(
         args.rules or _default_rules(), backend=args.backend, region=args.region
     )
-    contact = engine.validate(_read_contact(args.contact))
+    contact = engine.validate(text)
     explanation = explain(engine, contact)
     answer = (
         why_not(engine, contact, args.why_not, max_changes=args.max_changes, limit=args.limit)
@@ -465,9 +501,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff_rules, read_contacts  # noqa: PLC0415 -- only this command needs them
 
+    contacts = read_contacts(args.contacts)
     old = Engine.from_directory(args.old, backend=args.backend, region=args.region)
     new = Engine.from_directory(args.new, backend=args.backend, region=args.region)
-    result = diff_rules(old, new, read_contacts(args.contacts), source=args.contacts)
+    result = diff_rules(old, new, contacts, source=args.contacts)
     if args.format == "json":
         _print_json(result.to_json(limit=args.limit))
     else:
@@ -476,19 +513,13 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _positive(text: str) -> int:
-    value = _weekdays(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
+    return _whole(text, 1, MAX_COUNT)
 
 
 def _max_changes(text: str) -> int:
     from .explain import MAX_WHY_NOT_CHANGES  # noqa: PLC0415
 
-    value = _positive(text)
-    if value > MAX_WHY_NOT_CHANGES:
-        raise argparse.ArgumentTypeError(f"must be {MAX_WHY_NOT_CHANGES} or less")
-    return value
+    return _whole(text, 1, MAX_WHY_NOT_CHANGES)
 
 
 def _add_toolkit(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -545,12 +576,23 @@ def _add_toolkit(sub: Any, rules_option: Callable[[argparse.ArgumentParser], Non
 
 
 def _weekdays(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{shown_name(text)} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+    return _whole(text, 0, MAX_WITHIN_WEEKDAYS)
+
+
+def _whole(text: str, low: int, high: int) -> int:
+    """A whole-number option from *low* to *high*; refused (exit 2) without repeating
+    what was typed: it may be anything, of any length."""
+    digits = text.strip().removeprefix("+")
+    if not _WHOLE.fullmatch(digits):
+        raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}")
+    if digits.startswith("-") and digits != "-0":
+        raise argparse.ArgumentTypeError(f"must be {low} or more")
+    # Compared as text first: int() of thousands of digits is refused (and slow).
+    if len(digits.lstrip("0")) > len(str(high)) or int(digits) > high:
+        raise argparse.ArgumentTypeError(f"must be {high} or less")
+    value = int(digits)
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be {low} or more")
     return value
 
 
@@ -645,6 +687,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except ContactError as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    except ArgumentError as exc:  # an option the library refused: bad input, no traceback
+        print(f"onecontact: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except RuleError as exc:
         for problem in exc.problems:

@@ -28,6 +28,7 @@ import attrs
 from .assessment import Assessment
 from .errors import ContactError, ContactProblem, ReplayError, read_text_file
 from .explain import Assessor
+from .intake import load_contact_json
 from .ruleset import URGENCY_LEVELS, Urgency, urgency_rank
 
 __all__ = [
@@ -210,19 +211,26 @@ def read_contacts(path: str | Path) -> list[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            out.append((number, json.loads(line)))
-        except ValueError as exc:
-            problems.append(
+            out.append((number, load_contact_json(line)))
+        except ContactError as exc:
+            problems.extend(
                 ContactProblem(
                     f"{name}:{number}",
-                    f"not valid JSON at column {getattr(exc, 'colno', '?')}; each line holds "
-                    "one first contact as a JSON object",
-                    "json-invalid",
+                    _line_message(p) + "; each line holds one first contact as a JSON object",
+                    p.code,
                 )
+                if p.field in ("<json>", "<contact>")
+                else ContactProblem(f"{name}:{number}: {p.field}", p.message, p.code)
+                for p in exc.problems
             )
     if problems:
         raise ContactError(problems, title="invalid contacts file")
     return out
+
+
+def _line_message(problem: ContactProblem) -> str:
+    # A problem of the whole line: its column, not "line 1", says where.
+    return problem.message.replace("at line 1 column", "at column")
 
 
 def diff_rules(

@@ -8,7 +8,6 @@ applies the hit policy, routes the client and starts the care-guarantee clocks.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,9 +18,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ._contact_json import JsonPath, read_contact_json
 from .assessment import Assessment, Backend, FiredRule
 from .clocks import ClockSubject, local_day_of, micros
-from .errors import ContactError, ContactProblem, did_you_mean, suggestion_text
+from .errors import (
+    ArgumentError,
+    ContactError,
+    ContactProblem,
+    did_you_mean,
+    require_supported_time,
+    suggestion_text,
+)
 from .identity_code import shown_key
 from .intake import FirstContact, parse_contact
 from .routing import DirectorySource, Router, RouteRequest, RoutingStage, ServiceRequest
@@ -187,6 +194,28 @@ class _Outcome:
         )
 
 
+#: Codes of a contact's JSON refused as a whole (docs/reference/contact-input.md).
+_UNREAD = frozenset(
+    {"json-invalid", "json-too-large", "json-too-deep", "json-duplicate-key", "number-too-large"}
+)
+
+
+def _no_field(_path: JsonPath) -> tuple[str, bool]:
+    return "", True  # the engine rereads a refused contact for its codes only
+
+
+def _time_problems(when: object, field: str) -> list[ContactProblem]:
+    """The problem of an event's time or *now*: no UTC offset, or outside the years
+    supported (:func:`~oneContact.errors.require_supported_time`)."""
+    try:
+        require_supported_time(when, field)
+    except ArgumentError as exc:
+        if exc.code == "timestamp-out-of-range":
+            return [ContactProblem(field, str(exc).partition(": ")[2], exc.code)]
+        return [ContactProblem(field, "needs a timestamp with a UTC offset", "timezone")]
+    return []
+
+
 def _title(extra: Sequence[ContactProblem]) -> str:
     return "invalid input" if extra else "invalid first contact"
 
@@ -344,11 +373,13 @@ class Engine:
         except ContactError as exc:
             problems = list(exc.problems)
             raw: object = contact
-            if isinstance(raw, str | bytes):
+            if any(p.code in _UNREAD for p in problems):
+                raw = None  # the JSON itself was refused: it is not read again
+            elif isinstance(raw, str | bytes):
                 try:
-                    raw = json.loads(raw)
-                except ValueError:
-                    raw = None
+                    raw = read_contact_json(raw, _no_field)
+                except ContactError:
+                    raw = None  # not JSON oneContact reads: the problems say why
             if isinstance(raw, Mapping):
                 flagged = set(exc.fields)
                 problems.extend(
@@ -390,18 +421,10 @@ class Engine:
                         suggestion=hint,
                     )
                 )
-            elif not isinstance(when, datetime) or when.utcoffset() is None:
-                problems.append(
-                    ContactProblem(
-                        f"events.{shown_key(name)}",
-                        "needs a timestamp with a UTC offset",
-                        "timezone",
-                    )
-                )
-        if now is not None and (not isinstance(now, datetime) or now.utcoffset() is None):
-            problems.append(
-                ContactProblem("now", "needs a timestamp with a UTC offset", "timezone")
-            )
+            else:
+                problems.extend(_time_problems(when, f"events.{shown_key(name)}"))
+        if now is not None:
+            problems.extend(_time_problems(now, "now"))
         return problems
 
     # ------------------------------------------------------------ assessment

@@ -28,9 +28,12 @@ the problems), so a host service can show them in its own user interface. Driver
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import attrs
 
@@ -41,6 +44,7 @@ __all__ = [
     "CONTACT_MESSAGES",
     "FIRST_SUPPORTED_YEAR",
     "LAST_SUPPORTED_YEAR",
+    "MAX_TEXT_FILE_SIZE",
     "ArgumentError",
     "ContactError",
     "ContactProblem",
@@ -71,21 +75,47 @@ def location(file: str, line: int | None, column: int | None) -> str:
     return f"{file}:{line}" if column is None else f"{file}:{line}:{column}"
 
 
-def read_text_file(path: str | Path, *, title: str) -> str:
+#: The largest file :func:`read_text_file` reads unless told otherwise: 64 MiB.
+MAX_TEXT_FILE_SIZE = 64 * 1024 * 1024
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_text_file(path: str | Path, *, title: str, limit: int = MAX_TEXT_FILE_SIZE) -> str:
     """The UTF-8 text of a file a user named; a :class:`ContactError` titled *title*
-    that says why when it cannot be read, so a bad file changes nothing."""
+    (code ``file``) that says why when it cannot be read, so a bad file changes nothing.
+
+    Only a regular file is read (a directory, a FIFO, a device such as ``/dev/zero`` is
+    refused at once, never waited on), and at most *limit* bytes of it."""
     name = str(path)
+
+    def refuse(why: str) -> NoReturn:
+        raise ContactError(
+            [ContactProblem("<file>", f"cannot read {name}: {why}", "file")], title=title
+        )
+
     try:
-        return Path(path).read_text(encoding="utf-8")
+        # Non-blocking: opening a FIFO no one writes to returns at once (fstat refuses it).
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        raise ContactError(
-            [ContactProblem("<file>", f"cannot read {name}: {exc.strerror}", "file")],
-            title=title,
-        ) from None
+        refuse(exc.strerror or type(exc).__name__)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        refuse("not a regular file (a directory, a pipe or a device); give a file")
+    with os.fdopen(fd, "rb") as file:
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            refuse(exc.strerror or type(exc).__name__)
+    if len(data) > limit:
+        refuse(f"larger than {limit:,} bytes")
+    try:
+        text: str | None = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ContactError(
-            [ContactProblem("<file>", f"{name} is not UTF-8 text", "file")], title=title
-        ) from None
+        text = None  # refused outside the handler: the decoding error holds the whole file
+    if text is None:
+        refuse("not UTF-8 text; save it as UTF-8")
+    return text
 
 
 def suggestion_text(suggestion: str | None) -> str:
@@ -255,6 +285,31 @@ CONTACT_MESSAGES: Mapping[str, Label] = {
         "Uppgifterna kan inte läsas: de är inte i JSON-format.",
         "The data cannot be read: it is not valid JSON.",
     ),
+    "json-too-large": Label(
+        "Tiedot ovat liian suuret luettaviksi.",
+        "Uppgifterna är för stora för att läsas.",
+        "The data is too large to read.",
+    ),
+    "json-too-deep": Label(
+        "Tiedoissa on liian monta sisäkkäistä tasoa.",
+        "Uppgifterna har för många nivåer i varandra.",
+        "The data is nested too deeply.",
+    ),
+    "json-duplicate-key": Label(
+        "Sama tieto on annettu useammin kuin kerran.",
+        "Samma uppgift har angetts mer än en gång.",
+        "The same entry is given more than once.",
+    ),
+    "timestamp-out-of-range": Label(
+        f"Ajan on oltava vuosien {FIRST_SUPPORTED_YEAR}-{LAST_SUPPORTED_YEAR} välillä.",
+        f"Tiden måste ligga mellan åren {FIRST_SUPPORTED_YEAR} och {LAST_SUPPORTED_YEAR}.",
+        f"The time must fall in the years {FIRST_SUPPORTED_YEAR}-{LAST_SUPPORTED_YEAR}.",
+    ),
+    "date-out-of-range": Label(
+        "Päivämäärä ei ole mahdollinen; tarkista vuosi.",
+        "Datumet är inte möjligt; kontrollera året.",
+        "The date is not possible; check the year.",
+    ),
     "contact-type": Label(
         "Yhteydenoton tiedot puuttuvat tai ovat väärää muotoa.",
         "Kontaktuppgifterna saknas eller har fel form.",
@@ -301,6 +356,11 @@ CONTACT_MESSAGES: Mapping[str, Label] = {
         "Denna uppgift får inte vara tom.",
         "This must not be empty.",
     ),
+    "too-long": Label(
+        "Tietoja on liian monta.",
+        "Det finns för många uppgifter.",
+        "There are too many entries.",
+    ),
     "string-too-long": Label(
         "Teksti on liian pitkä.", "Texten är för lång.", "The text is too long."
     ),
@@ -346,6 +406,7 @@ _SAME_AS = {
     "dict-type": "wrong-form",
     "list-type": "wrong-form",
     "model-type": "wrong-form",
+    "number-too-large": "less-than-equal",
 }
 
 #: Every code a :class:`ContactProblem` of oneContact's own may carry, with the key of

@@ -11,7 +11,6 @@ an error message, a ``repr`` or any output.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -32,16 +31,31 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .clocks import age_on
-from .errors import ContactError, ContactProblem, contact_messages, did_you_mean, suggestion_text
+from ._contact_json import JsonPath, read_contact_json
+from .clocks import age_on, local_date
+from .errors import (
+    FIRST_SUPPORTED_YEAR,
+    LAST_SUPPORTED_YEAR,
+    ArgumentError,
+    ContactError,
+    ContactProblem,
+    contact_messages,
+    did_you_mean,
+    require_supported_time,
+    suggestion_text,
+)
 from .identity_code import contains_identity_code as looks_like_identity_code
 from .identity_code import contains_identity_code_shape, shown_key
 
 __all__ = [
     "CHANNELS",
+    "MAX_AGE",
+    "MAX_CONTACT_ANSWERS",
+    "MAX_CONTACT_CONCERNS",
     "Client",
     "FirstContact",
     "contact_json_schema",
+    "load_contact_json",
     "looks_like_identity_code",
     "parse_contact",
 ]
@@ -90,6 +104,21 @@ def _check_answers(value: Mapping[str, Any]) -> None:
             )
 
 
+#: The oldest age a contact may give (and the oldest a birth date may make the client on
+#: the day the contact was received).
+MAX_AGE = 130
+
+#: The most concerns (and named professionals) one contact may list, and the most
+#: answers: more than any questionnaire holds (``ruleset.MAX_CONCERNS``,
+#: ``ruleset.MAX_QUESTIONS``), few enough that checking each stays instant.
+MAX_CONTACT_CONCERNS = 100
+MAX_CONTACT_ANSWERS = 500
+
+_SUPPORTED_YEARS = (
+    f"must fall in the years {FIRST_SUPPORTED_YEAR}-{LAST_SUPPORTED_YEAR} (UTC), the years "
+    "the working-day calendar supports"
+)
+
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
@@ -98,7 +127,7 @@ class Client(BaseModel):
 
     model_config = _STRICT
 
-    age: Annotated[int, Field(ge=0, le=130)] | None = None
+    age: Annotated[int, Field(ge=0, le=MAX_AGE)] | None = None
     birth_date: date | None = Field(default=None, repr=False)
     language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "fi"
     highest_care_allowance: bool = False
@@ -107,7 +136,7 @@ class Client(BaseModel):
     named_professionals: dict[
         Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)],
         Annotated[str, Field(min_length=1, max_length=64)],
-    ] = Field(default_factory=dict, repr=False)
+    ] = Field(default_factory=dict, repr=False, max_length=MAX_CONTACT_CONCERNS)
 
     @field_validator("birth_date", mode="before")
     @classmethod
@@ -116,7 +145,12 @@ class Client(BaseModel):
         if isinstance(value, str):
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise PydanticCustomError("date-format", "must be a date written YYYY-MM-DD")
-            return date.fromisoformat(value)
+            try:
+                return date.fromisoformat(value)
+            except ValueError:  # 2025-02-30: the form is right, the day does not exist
+                raise PydanticCustomError(
+                    "date-format", "is no date of the calendar; write a real date YYYY-MM-DD"
+                ) from None
         return value
 
     @field_validator("named_professionals")
@@ -153,8 +187,13 @@ class FirstContact(BaseModel):
     channel: Channel
     municipality: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     client: Client
-    concerns: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1)]
-    answers: dict[Annotated[str, Field(max_length=64)], AnswerValue] = Field(default_factory=dict)
+    concerns: Annotated[
+        list[Annotated[str, Field(max_length=64)]],
+        Field(min_length=1, max_length=MAX_CONTACT_CONCERNS),
+    ]
+    answers: dict[Annotated[str, Field(max_length=64)], AnswerValue] = Field(
+        default_factory=dict, max_length=MAX_CONTACT_ANSWERS
+    )
     free_text: Annotated[str, Field(max_length=10_000)] | None = Field(default=None, repr=False)
 
     @field_validator("received_at", mode="before")
@@ -179,7 +218,24 @@ class FirstContact(BaseModel):
             raise PydanticCustomError(
                 "timezone-missing", "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00"
             )
-        return value
+        try:
+            # The years the working-day calendar and the ledger support (errors.py).
+            return require_supported_time(value, "received_at")
+        except ArgumentError as exc:
+            raise PydanticCustomError(exc.code, _SUPPORTED_YEARS) from None
+
+    @model_validator(mode="after")
+    def _born_before_contact(self) -> FirstContact:
+        born = self.client.birth_date
+        if born is not None:
+            day = local_date(self.received_at)
+            if born > day or age_on(born, day) > MAX_AGE:
+                raise PydanticCustomError(
+                    "date-out-of-range",
+                    f"must fall on or before the day the contact was received and at most "
+                    f"{MAX_AGE} years before it",
+                )
+        return self
 
     @field_validator("contact_id")
     @classmethod
@@ -245,14 +301,19 @@ _MESSAGES = {
     "timezone_aware": "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00",
     "literal_error": "must be one of " + ", ".join(CHANNELS),
     "too_short": "must not be empty",
+    "too_long": "has too many entries",
 }
 
 
 def _problem_from_pydantic(error: Mapping[str, Any]) -> ContactProblem:
     loc = tuple(error["loc"])
     kind = str(error["type"])
-    # Union members add their type name to loc (e.g. "int", "function-after[...]").
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_TAGS)))
+    if kind == "date-out-of-range":  # the contact's check of the client's birth date
+        loc = ("client", "birth_date")
+    # Union members add their type name to loc (e.g. "int", "function-after[...]"); an
+    # unknown key is no union member, and may itself be called "[" or "int".
+    if kind != "extra_forbidden":
+        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in _TYPE_TAGS)))
     typed = loc
     # A key is echoed in the field path only when it cannot be an identity code or text.
     loc = tuple(shown_key(p) if isinstance(p, str) else p for p in loc)
@@ -307,27 +368,45 @@ def parse_contact(data: FirstContact | Mapping[str, Any] | str | bytes) -> First
     """Validate the shape of a first contact given as a model, a dict or JSON text.
 
     Raises :class:`ContactError` naming every offending field. Codes and answers are
-    checked against a questionnaire separately (the engine does both).
+    checked against a questionnaire separately (the engine does both). JSON text (``str``
+    or UTF-8 ``bytes``, a byte order mark allowed) is read within limits of size, depth
+    and numbers, and a key given twice is refused (docs/reference/contact-input.md).
     """
     if data.__class__ is dict:  # the usual case first: a dict as JSON gives it
         return _validated(data)
     if isinstance(data, FirstContact):
         return data
     if isinstance(data, str | bytes):
-        # The errors are raised outside the handlers: json's errors hold the whole text.
-        problem = None
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            where = f"at line {exc.lineno} column {exc.colno}"
-            problem = ContactProblem("<json>", f"not valid JSON {where}", "json-invalid")
-        except UnicodeDecodeError:
-            problem = ContactProblem("<json>", "not UTF-8 text", "json-invalid")
-        if problem is not None:
-            raise ContactError([problem])
+        data = load_contact_json(data)
     if not isinstance(data, Mapping):
         raise ContactError([ContactProblem("<contact>", "must be a JSON object", "contact-type")])
     return _validated(data if data.__class__ is dict else dict(data))
+
+
+def load_contact_json(data: str | bytes) -> Any:
+    """The value of a first contact's JSON text (``str`` or UTF-8 ``bytes``, a byte order
+    mark allowed), read within the limits of docs/reference/contact-input.md (size, depth,
+    numbers, no key twice); else a :class:`ContactError` naming the field. Not validated:
+    :func:`parse_contact` does that."""
+    return read_contact_json(data, _json_field)
+
+
+def _json_field(path: JsonPath) -> tuple[str, bool]:
+    """The field at *path* of a JSON document, as far as its keys may be shown: known
+    field names and indices; the path stops before any other key (a key could hold
+    anything a person typed)."""
+    shown: list[str | int] = []
+    known: tuple[str, ...] = _CONTACT_FIELDS
+    for part in path:
+        if isinstance(part, int) and not (shown and isinstance(shown[-1], int)):
+            shown.append(part)  # an item of a list; an item of an item is not shown
+            known = ()
+        elif part in known:
+            shown.append(part)
+            known = _CLIENT_FIELDS if shown == ["client"] else ()
+        else:
+            return _field_path(tuple(shown)), False
+    return _field_path(tuple(shown)), True
 
 
 def _validated(data: dict[str, Any]) -> FirstContact:

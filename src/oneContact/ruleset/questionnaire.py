@@ -9,6 +9,7 @@ codes and answers (:meth:`Questionnaire.check_codes`) and gives their JSON Schem
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import islice
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from .._problems import ProblemCollector
 from .._text import Label, Untranslated
 from ..errors import ContactProblem, contact_messages, did_you_mean, suggestion_text
 from ..identity_code import shown_key
-from ..intake import FirstContact
+from ..intake import MAX_CONTACT_ANSWERS, MAX_CONTACT_CONCERNS, FirstContact
 from ._reading import entries, read_label
 from .condition import MAX_NUMBER, FieldInfo
 from .model import BUILTIN_FIELDS, Person
@@ -151,7 +152,10 @@ class Questionnaire:
         if self._all_valid(concerns, answers):
             return []  # the common case: no messages, hints or field names to build
         problems: list[ContactProblem] = []
-        for i, code in enumerate(concerns if isinstance(concerns, list) else []):
+        # As many as a contact may hold: a longer list is refused as too long, not
+        # checked item by item (each unknown code costs a search for the nearest).
+        listed = concerns[:MAX_CONTACT_CONCERNS] if isinstance(concerns, list) else []
+        for i, code in enumerate(listed):
             if not isinstance(code, str):
                 continue
             if code not in self.concerns:
@@ -165,7 +169,8 @@ class Questionnaire:
                         suggestion=hint,
                     )
                 )
-        for qid, value in answers.items() if isinstance(answers, Mapping) else ():
+        given = answers.items() if isinstance(answers, Mapping) else ()
+        for qid, value in islice(given, MAX_CONTACT_ANSWERS):
             if not isinstance(qid, str):
                 continue
             question = self.questions.get(qid)
@@ -192,7 +197,8 @@ class Questionnaire:
         if not isinstance(concerns, list) or not isinstance(answers, Mapping):
             return False
         known, questions = self.concerns, self.questions
-        if not all(code in known for code in concerns):
+        # A code of the wrong type (a list: unhashable) is the shape check's to report.
+        if not all(isinstance(code, str) and code in known for code in concerns):
             return False
         for qid, value in answers.items():
             question = questions.get(qid)
