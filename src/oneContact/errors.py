@@ -34,6 +34,7 @@ from pathlib import Path
 
 import attrs
 
+from ._files import MAX_DATA_FILE_BYTES, FileRefused, read_regular_file
 from ._text import Label
 
 __all__ = [
@@ -73,13 +74,16 @@ def location(file: str, line: int | None, column: int | None) -> str:
 
 def read_text_file(path: str | Path, *, title: str) -> str:
     """The UTF-8 text of a file a user named; a :class:`ContactError` titled *title*
-    that says why when it cannot be read, so a bad file changes nothing."""
+    that says why when it cannot be read, so a bad file changes nothing.
+
+    Only a regular file (or a link to one) of at most 64 MiB is read: a directory, a
+    FIFO or a device such as ``/dev/zero`` is refused before a byte is read."""
     name = str(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
+        return read_regular_file(Path(path), MAX_DATA_FILE_BYTES).decode("utf-8")
+    except FileRefused as exc:
         raise ContactError(
-            [ContactProblem("<file>", f"cannot read {name}: {exc.strerror}", "file")],
+            [ContactProblem("<file>", f"cannot read {name}: it {exc.reason}", "file")],
             title=title,
         ) from None
     except UnicodeDecodeError:
@@ -521,7 +525,22 @@ class ReplayError(OneContactError, ValueError):
 
 #: Codes of problems with a fixture file itself rather than its format (from the YAML
 #: reader): printed with the code, as every rules file problem is.
-_FILE_CODES = frozenset({"file-encoding", "yaml-syntax"})
+_FILE_CODES = frozenset(
+    {
+        "broken-symlink",
+        "control-character",
+        "file-encoding",
+        "file-too-large",
+        "file-unreadable",
+        "not-a-file",
+        "symlink-loop",
+        "yaml-alias-expansion",
+        "yaml-recursive-alias",
+        "yaml-syntax",
+        "yaml-too-deep",
+        "yaml-value",
+    }
+)
 
 
 class FixtureProblem(OneContactError, ValueError):
