@@ -13,6 +13,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import ScalarNode
 
 from ._files import MAX_DATA_FILE_BYTES, FileRefused, read_regular_file, read_rule_file
 from .errors import RuleError, RuleProblem
@@ -96,6 +97,12 @@ class _LimitedComposer(Composer):
         self._literal += 1
         node = super().compose_node(parent, index)
         size = self._open.pop()
+        if isinstance(node, ScalarNode) and isinstance(node.value, str):
+            found = _REFUSED.search(node.value)
+            if found is not None:  # written as an escape, e.g. "\\u202e"
+                raise _Refused(
+                    "control-character", _refused_character(found.group()), event.start_mark
+                )
         self._sizes[id(node)] = size
         self._open[-1] += size
         self._check_aliases(event)
@@ -120,17 +127,17 @@ def _character_problem(path: Path, text: str) -> RuleProblem | None:
     found = _REFUSED.search(text, 1 if text.startswith("\ufeff") else 0)
     if found is None:
         return None
-    char = found.group()
     line = text.count("\n", 0, found.start()) + 1
     column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    message = _refused_character(found.group())
+    return RuleProblem("control-character", message, path=path, line=line, column=column)
+
+
+def _refused_character(char: str) -> str:
     name = unicodedata.name(char, "a control character")
-    return RuleProblem(
-        "control-character",
-        f"U+{ord(char):04X} ({name}) is not allowed in a YAML file: it is invisible or "
-        "changes how the text shows; remove it",
-        path=path,
-        line=line,
-        column=column,
+    return (
+        f"U+{ord(char):04X} ({name}) is not allowed in a YAML file, nor written as an "
+        "escape: it is invisible or changes how the text shows; remove it"
     )
 
 

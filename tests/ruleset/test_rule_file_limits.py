@@ -309,6 +309,15 @@ def test_a_bidi_override_in_a_condition_is_refused() -> None:
     assert "RIGHT-TO-LEFT OVERRIDE" in str(caught.value)
 
 
+@pytest.mark.parametrize("escape", ["\\u202e", "\\x07", "\\e", "\\N", "\\L"])
+def test_a_control_character_written_as_an_escape_is_refused(escape: str) -> None:
+    text = f'rules:\n  - {{id: a, description: "ok {escape} ok"}}\n'
+    with pytest.raises(RuleError) as caught:
+        load_yaml(Path("x.yaml"), text.encode())
+    assert caught.value.code == "control-character"
+    assert caught.value.line == 2
+
+
 def test_tab_newline_carriage_return_and_a_leading_bom_are_read() -> None:
     text = "\ufeffrules:\r\n  - 'a\tb'\r\n"
     assert load_yaml(Path("x.yaml"), text.encode()) == {"rules": ["a\tb"]}
