@@ -239,7 +239,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(mutated=mutated_file(), rule_file=st.sampled_from(RULE_FILES))
 def test_a_mutated_file_read_alone_gives_only_rule_errors(
     workdir: Path, mutated: tuple[str, bytes], rule_file: str
@@ -271,7 +271,7 @@ def _load_whole(root: Path, name: str, text: bytes) -> None:
         (root / name).write_bytes(_TEXT[name])
 
 
-@settings(max_examples=6, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=3, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(mutated=mutated_file())
 def test_a_mutated_file_in_a_whole_rules_directory_gives_only_rule_errors(
     rules_copy: Path, mutated: tuple[str, bytes]

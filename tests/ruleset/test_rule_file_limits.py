@@ -318,6 +318,13 @@ def test_a_control_character_written_as_an_escape_is_refused(escape: str) -> Non
     assert caught.value.line == 2
 
 
+def test_a_folded_scalar_is_read_whole() -> None:
+    """ruamel marks a folded scalar's folds with BEL inside; that is not a character of
+    the file."""
+    doc = load_yaml(Path("x.yaml"), b"when: >-\n  a\n  and b\n")
+    assert doc["when"] == "a and b"
+
+
 def test_tab_newline_carriage_return_and_a_leading_bom_are_read() -> None:
     text = "\ufeffrules:\r\n  - 'a\tb'\r\n"
     assert load_yaml(Path("x.yaml"), text.encode()) == {"rules": ["a\tb"]}
