@@ -128,7 +128,8 @@ def read_regular_file(path: Path, limit: int) -> bytes:
         before = os.stat(path)
         if not stat.S_ISREG(before.st_mode):
             raise _not_regular(before.st_mode)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
     except OSError as exc:
         raise _refused_by_os(path, exc) from None
     try:

@@ -68,7 +68,10 @@ class _LimitedComposer(Composer):
 
     def __init__(self, loader: Any = None) -> None:
         super().__init__(loader=loader)
-        self._sizes: dict[int, int] = {}  # id(node) -> its size, aliases expanded
+        # YAML lets a later anchor of the same name replace the first; ruamel's warning
+        # would be an exception where warnings are errors, not a RuleError.
+        self.warn_double_anchors = False
+        self._sizes: dict[int, int] = {}  # id(anchored node) -> its size, aliases expanded
         self._open: list[int] = [0]  # the size so far of each node being composed
         self._literal = 0  # nodes written out (not through an alias)
 
@@ -106,7 +109,8 @@ class _LimitedComposer(Composer):
                 raise _Refused(
                     "control-character", _refused_character(found.group()), event.start_mark
                 )
-        self._sizes[id(node)] = size
+        if event.anchor is not None:  # only an anchored node can be named by an alias
+            self._sizes[id(node)] = size
         self._open[-1] += size
         self._check_aliases(event)
         return node
