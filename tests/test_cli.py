@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -112,6 +113,39 @@ def test_unreadable_and_non_json_input_exit_2(
     code, _, err = run(capsys, "assess", str(broken), "--rules", str(rules_dir))
     assert 2 == code
     assert "not valid JSON" in err
+
+
+_GUARDED_MAIN = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from oneContact.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder"])
+def test_a_contact_file_that_is_no_regular_file_exits_2_at_once(
+    rules_dir: Path, tmp_path: Path, kind: str
+) -> None:
+    """A FIFO is not waited on, /dev/zero not read without end (a child process with
+    1 GiB of memory and 60 s, so a regression fails instead of hanging the run)."""
+    path = tmp_path / "contact.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", _GUARDED_MAIN, "assess", str(path), "--rules", str(rules_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-500:]
+    assert "not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_check_passes_on_bundled_rules(capsys: pytest.CaptureFixture[str]) -> None:

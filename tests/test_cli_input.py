@@ -160,10 +160,10 @@ def test_contact_files_that_cannot_be_read_exit_2(
     big = tmp_path / "big.json"
     big.write_bytes(b" " * 300_000 + b"{}")
     for path, says in (
-        (tmp_path / "dir.json", "not a regular file"),
-        (tmp_path / "missing.json", "No such file"),
+        (tmp_path / "dir.json", "it is a directory, not a regular file"),
+        (tmp_path / "missing.json", "it does not exist"),
         (latin, "not UTF-8"),
-        (big, "larger than"),
+        (big, "it is larger than 256 KiB"),
     ):
         err = _refused(capsys, "assess", str(path), "--backend", "python", "--format", "text")
         assert f"cannot read {path}: {says}" in err

@@ -66,6 +66,20 @@ def test_a_file_that_is_not_yaml_names_the_loader_code(tmp_path: Path) -> None:
     assert ": yaml-syntax: " in str(info.value)
 
 
+def test_a_fixture_path_that_is_no_regular_file_is_a_fixture_problem(tmp_path: Path) -> None:
+    """A folder named like a fixture file, or a recursive alias: the problem, with its
+    code, never an OSError or a RecursionError."""
+    folder = tmp_path / "folder.yaml"
+    folder.mkdir()
+    with pytest.raises(FixtureProblem) as info:
+        load_fixture_file(folder)
+    assert ": not-a-file: " in str(info.value)
+    looped = _file(tmp_path, "base_contact: &b {answers: *b}\ncases: []\n")
+    with pytest.raises(FixtureProblem) as info:
+        load_fixture_file(looped)
+    assert ": yaml-recursive-alias: " in str(info.value)
+
+
 def test_a_region_that_is_no_file_name_is_refused(tmp_path: Path) -> None:
     """``region`` is a region file's name: fixture-bad-region at its line."""
     path = _file(tmp_path, BASE + "region: Etelä Pohjanmaa\ncases: []\n")

@@ -64,7 +64,7 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
-class _Refused:
+class _JsonRefusal:
     """A value read but refused (a huge number, NaN), kept in its place to find its path."""
 
     __slots__ = ("code", "fix", "what")
@@ -75,12 +75,14 @@ class _Refused:
         self.fix = fix
 
 
-_TOO_LARGE = _Refused(
+_TOO_LARGE = _JsonRefusal(
     "number-too-large",
     f"a number too large to read (more than {MAX_NUMBER_DIGITS} digits)",
     "give a number the form allows",
 )
-_NOT_JSON = _Refused("json-invalid", "NaN or Infinity, which JSON does not allow", "give a number")
+_NOT_JSON = _JsonRefusal(
+    "json-invalid", "NaN or Infinity, which JSON does not allow", "give a number"
+)
 
 
 class _Duplicated(dict[str, Any]):
@@ -117,13 +119,13 @@ class _Reading:
         self.refused = True
         return marked
 
-    def integer(self, text: str) -> int | _Refused:
+    def integer(self, text: str) -> int | _JsonRefusal:
         if len(text) - (text[0] == "-") <= MAX_NUMBER_DIGITS:
             return int(text)
         self.refused = True
         return _TOO_LARGE
 
-    def constant(self, _text: str) -> _Refused:
+    def constant(self, _text: str) -> _JsonRefusal:
         self.refused = True
         return _NOT_JSON
 
@@ -261,7 +263,7 @@ _MAX_LISTED = 20
 def _refusals(value: Any, field_of: FieldOf) -> list[ContactProblem]:
     """Problems of the values read but refused and of keys given twice, by path (the
     first :data:`_MAX_LISTED`)."""
-    if value.__class__ is _Refused:  # the document is one number refused
+    if value.__class__ is _JsonRefusal:  # the document is one number refused
         return [_problem(field_of, (), value.code, value.what, value.fix)]
     problems: list[ContactProblem] = []
     # Containers only, as (container, key or index, parent entry): a path is built only
@@ -287,7 +289,7 @@ def _refusals(value: Any, field_of: FieldOf) -> list[ContactProblem]:
             item.items() if isinstance(item, dict) else enumerate(item)
         )
         for key, child in pairs:
-            if child.__class__ is _Refused:
+            if child.__class__ is _JsonRefusal:
                 where = _path_of((child, key, entry))
                 problems.append(_problem(field_of, where, child.code, child.what, child.fix))
             elif child.__class__ in _CONTAINERS:

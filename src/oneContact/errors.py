@@ -28,8 +28,6 @@ the problems), so a host service can show them in its own user interface. Driver
 from __future__ import annotations
 
 import difflib
-import os
-import stat
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +35,7 @@ from typing import NoReturn
 
 import attrs
 
+from ._files import MAX_DATA_FILE_BYTES, FileRefused, read_regular_file
 from ._text import Label
 
 __all__ = [
@@ -76,17 +75,16 @@ def location(file: str, line: int | None, column: int | None) -> str:
 
 
 #: The largest file :func:`read_text_file` reads unless told otherwise: 64 MiB.
-MAX_TEXT_FILE_SIZE = 64 * 1024 * 1024
-
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+MAX_TEXT_FILE_SIZE = MAX_DATA_FILE_BYTES
 
 
 def read_text_file(path: str | Path, *, title: str, limit: int = MAX_TEXT_FILE_SIZE) -> str:
     """The UTF-8 text of a file a user named; a :class:`ContactError` titled *title*
     (code ``file``) that says why when it cannot be read, so a bad file changes nothing.
 
-    Only a regular file is read (a directory, a FIFO, a device such as ``/dev/zero`` is
-    refused at once, never waited on), and at most *limit* bytes of it."""
+    Only a regular file (or a link to one) of at most *limit* bytes is read: a directory,
+    a FIFO or a device such as ``/dev/zero`` is refused before a byte is read, never
+    waited on."""
     name = str(path)
 
     def refuse(why: str) -> NoReturn:
@@ -94,25 +92,19 @@ def read_text_file(path: str | Path, *, title: str, limit: int = MAX_TEXT_FILE_S
             [ContactProblem("<file>", f"cannot read {name}: {why}", "file")], title=title
         )
 
+    # Each refusal is raised outside its handler: a decoding error holds the whole file.
+    why: str | None = None
+    data = b""
     try:
-        # Non-blocking: opening a FIFO no one writes to returns at once (fstat refuses it).
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        refuse(exc.strerror or type(exc).__name__)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        refuse("not a regular file (a directory, a pipe or a device); give a file")
-    with os.fdopen(fd, "rb") as file:
-        try:
-            data = file.read(limit + 1)
-        except OSError as exc:
-            refuse(exc.strerror or type(exc).__name__)
-    if len(data) > limit:
-        refuse(f"larger than {limit:,} bytes")
+        data = read_regular_file(Path(path), limit)
+    except FileRefused as exc:
+        why = f"it {exc.reason}"
+    if why is not None:
+        refuse(why)
     try:
         text: str | None = data.decode("utf-8")
     except UnicodeDecodeError:
-        text = None  # refused outside the handler: the decoding error holds the whole file
+        text = None
     if text is None:
         refuse("not UTF-8 text; save it as UTF-8")
     return text
@@ -584,7 +576,22 @@ class ReplayError(OneContactError, ValueError):
 
 #: Codes of problems with a fixture file itself rather than its format (from the YAML
 #: reader): printed with the code, as every rules file problem is.
-_FILE_CODES = frozenset({"file-encoding", "yaml-syntax"})
+_FILE_CODES = frozenset(
+    {
+        "broken-symlink",
+        "control-character",
+        "file-encoding",
+        "file-too-large",
+        "file-unreadable",
+        "not-a-file",
+        "symlink-loop",
+        "yaml-alias-expansion",
+        "yaml-recursive-alias",
+        "yaml-syntax",
+        "yaml-too-deep",
+        "yaml-value",
+    }
+)
 
 
 class FixtureProblem(OneContactError, ValueError):

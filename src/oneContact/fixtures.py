@@ -96,7 +96,7 @@ def load_fixture_file(path: Path) -> list[FixtureCase]:
     its file:line when the file is malformed."""
     problems = ProblemCollector()
     try:
-        doc = _yaml.load_yaml(path)
+        doc = _yaml.load_yaml(path, _yaml.read_data_file(path))
     except RuleError as exc:
         raise FixtureProblem(exc.problems) from None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("cases"), list):

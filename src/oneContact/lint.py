@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._files import FileRefused, read_rule_file
 from .errors import ContactError, FixtureProblem, location
 from .fixtures import load_fixture_file, unknown_names
 from .ruleset import URGENT_OR_MORE, Rule, RuleSet, load_ruleset, urgency_rank
@@ -117,7 +118,10 @@ def _places(ruleset: RuleSet) -> _Places:
     entries: dict[tuple[str, str], tuple[int | None, int | None]] = {}
     for name in ("questionnaire.yaml", "catalogue.yaml"):
         section = ""
-        text = (ruleset.path / name).read_text(encoding="utf-8")
+        try:
+            text = read_rule_file(ruleset.path / name).decode("utf-8")
+        except (FileRefused, UnicodeDecodeError):
+            continue  # replaced since it was loaded: its findings name the file only
         for number, line in enumerate(text.splitlines(), 1):
             top = _SECTION.match(line)
             if top:

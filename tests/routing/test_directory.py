@@ -300,3 +300,32 @@ def test_neighbours_are_symmetric(tmp_path: Path) -> None:
     assert {"beta"} == set(d.neighbours("alpha"))
     assert {"alpha"} == set(d.neighbours("beta"))
     assert set() == set(d.neighbours("nowhere"))
+
+
+def test_a_directory_file_that_is_no_regular_file_is_a_clear_error(tmp_path: Path) -> None:
+    """A folder, a dangling link or a link to /dev/zero given as the directory file: a
+    RuleError naming it, before a byte is read."""
+    folder = tmp_path / "folder.yaml"
+    folder.mkdir()
+    dangling = tmp_path / "dangling.yaml"
+    dangling.symlink_to(tmp_path / "nothing.yaml")
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    assert ["not-a-file"] == [c for c, _, _ in problems(folder)]
+    assert ["broken-symlink"] == [c for c, _, _ in problems(dangling)]
+    assert ["not-a-file"] == [c for c, _, _ in problems(zero)]
+
+
+def test_deeply_nested_json_is_a_rule_error_not_a_recursion_error(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    path.write_text('{"units": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    assert [("yaml-too-deep", 1, None)] == problems(path)
+
+
+def test_an_alias_bomb_in_a_directory_file_is_refused(tmp_path: Path) -> None:
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)
+    )
+    path = tmp_path / "d.yaml"
+    path.write_text(HEAD.replace("members:\n", "") + bomb, encoding="utf-8")
+    assert ["yaml-alias-expansion"] == [c for c, _, _ in problems(path)]

@@ -168,7 +168,9 @@ def _codes_in_source() -> set[str]:
     for path in (REPO / "src" / "oneContact").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         codes |= set(
-            re.findall(r'(?:add|problem|RuleProblem)\(\s*"([a-z0-9]+(?:-[a-z0-9]+)+)"', text)
+            re.findall(
+                r'(?:add|problem|RuleProblem|Refused)\(\s*"([a-z0-9]+(?:-[a-z0-9]+)+)"', text
+            )
         )
         codes |= set(re.findall(r'code="([a-z0-9]+(?:-[a-z0-9]+)+)"', text))
         codes |= (

@@ -9,7 +9,6 @@ made from them.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,9 +17,10 @@ from typing import Any
 
 import attrs
 
+from .._files import FileRefused, FileSet, digest_of, reading_once
 from .._problems import ProblemCollector
 from .._text import Untranslated, read_text
-from .._yaml import Located, item_position, value_position
+from .._yaml import Located, file_problem, item_position, value_position
 from ..errors import RuleError, RuleProblem, did_you_mean
 from ..identity_code import shown_name
 from ._policy import ClockPolicy, Region, Target
@@ -86,6 +86,11 @@ def read_policy_directory(path: Path | str, *, region: str | None = None) -> Pol
                 )
             ]
         )
+    with reading_once() as read:
+        return _read_policy_directory(path, region, read)
+
+
+def _read_policy_directory(path: Path, region: str | None, read: FileSet) -> PolicyFiles:
     loader = PolicyLoader(ProblemCollector())
     regions_dir = path / REGIONS_DIRECTORY
     for stray in sorted([*path.glob("*.yml"), *regions_dir.glob("*.yml")]):
@@ -110,21 +115,25 @@ def read_policy_directory(path: Path | str, *, region: str | None = None) -> Pol
         events,
         str(path),
         MappingProxyType(dict(loader.regions)),
-        files_digest(path, [*path.glob("*.yaml"), *regions_dir.glob("*.yaml")]),
+        # Of the bytes parsed: each file was read once.
+        read.digest(path),
         tuple(loader.c.untranslated),
     )
 
 
 def files_digest(root: Path, files: Iterable[Path], prefix: str = "") -> str:
     """SHA-256 of *prefix*, then each file's name relative to *root* and its contents, in
-    name order: what a ruleset's and a policies' digest are made of."""
-    h = hashlib.sha256(prefix.encode())
-    for file in sorted(files):
-        h.update(file.relative_to(root).as_posix().encode())
-        h.update(b"\0")
-        h.update(file.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
+    name order: what a ruleset's and a policies' digest are made of. Each file is read
+    as the loaders read it (a regular file of at most 4 MiB, or the bytes the current
+    load already read); a file that cannot be read raises RuleError."""
+    contents: dict[Path, bytes] = {}
+    with reading_once() as read:
+        for file in files:
+            try:
+                contents[file] = read.read(file)
+            except FileRefused as exc:
+                raise file_problem(file, exc) from None
+    return digest_of(root, contents, prefix)
 
 
 def unknown_region(region: str, files: Mapping[str, Path], regions_dir: Path) -> RuleProblem:

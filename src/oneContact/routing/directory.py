@@ -70,22 +70,23 @@ class Directory:
         """
         file = Path(path)
         catalogue = catalogue_of(rules)
-        if not file.is_file():
+        if not file.exists() and not file.is_symlink():
             raise RuleError(
                 [RuleProblem("missing-file", "directory file not found; check the path", file)]
             )
+        data = _yaml.read_data_file(file)  # read once: a regular file of at most 64 MiB
         if file.suffix == ".json":
-            # JSON is fast to read but has no positions: on a problem, read it again
+            # JSON is fast to read but has no positions: on a problem, parse it again
             # with the YAML reader (JSON is YAML) so every problem names its line.
             try:
-                doc = json.loads(file.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError):
-                doc = _yaml.load_yaml(file)
+                doc = json.loads(data.decode("utf-8"))
+            except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+                doc = _yaml.load_yaml(file, data)
             try:
                 return cls._build(doc, file, catalogue, slot_provider)
             except RuleError:
                 pass
-        return cls._build(_yaml.load_yaml(file), file, catalogue, slot_provider)
+        return cls._build(_yaml.load_yaml(file, data), file, catalogue, slot_provider)
 
     @classmethod
     def from_data(

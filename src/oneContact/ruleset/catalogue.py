@@ -82,7 +82,7 @@ def read_catalogue(root: Path, c: ProblemCollector) -> Catalogue:
     """``catalogue.yaml`` of the rules directory *root*, its problems noted in *c*."""
     path = root / "catalogue.yaml"
     empty = Catalogue({}, {}, "non_urgent", "")
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         c.add("missing-file", "every rules directory needs catalogue.yaml", path)
         return empty
     doc = _yaml.load_yaml(path)

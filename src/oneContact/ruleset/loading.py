@@ -12,14 +12,14 @@ Each file is read by the module named after it: :mod:`.questionnaire`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import attrs
 
+from .._files import MAX_RULE_FILES, reading_once
 from .._problems import ProblemCollector
 from .._text import Untranslated
-from ..clocks import Policies, files_digest
+from ..clocks import Policies
 from ..errors import RuleError, RuleProblem
 from .catalogue import Catalogue, check_treatment_clocks, read_catalogue
 from .model import Rule
@@ -60,10 +60,6 @@ class RuleSet:
         return load_ruleset(path)
 
 
-def _digest(root: Path, files: Iterable[Path], region: str | None = None) -> str:
-    return files_digest(root, files, "" if region is None else f"region={region}\0")
-
-
 def _untranslated_message(u: Untranslated) -> str:
     missing = u.label.missing
     if not u.label.en and not u.label.fi and not u.label.sv:
@@ -84,8 +80,21 @@ def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
     *region* selects a regional target file ``policies/regions/<region>.yaml`` (e.g.
     ``"etela-pohjanmaa"``): clocks then also carry the region's target due date. The
     default selects none. Every region file is checked either way.
+
+    Each file is read once (docs/reference/rule-file-limits.md): the rules are parsed
+    from the bytes the digest is made of, so the digest names exactly the files loaded
+    even while a deployment replaces them.
     """
     root = Path(path)
+    with reading_once() as files:
+        ruleset = _load(root, region)
+        # Exactly the bytes read, so the digest says what the engine was built from; the
+        # selected region changes due dates, so it is part of what the digest names.
+        digest = files.digest(root, "" if region is None else f"region={region}\0")
+    return attrs.evolve(ruleset, digest=digest)
+
+
+def _load(root: Path, region: str | None) -> RuleSet:
     if not root.is_dir():
         raise RuleError(
             [
@@ -104,11 +113,18 @@ def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
             f"{stray.name} would be ignored: rule files end in .yaml; rename it",
             stray,
         )
-    # Exactly the files that are read, so the digest says what the engine was built from.
-    files = [
-        *(p for p in root.glob("*.yaml") if p.is_file()),
-        *(p for d in policy_dirs for p in d.glob("*.yaml") if p.is_file()),
-    ]
+    count = len([*root.glob("*.yaml"), *(p for d in policy_dirs for p in d.glob("*.yaml"))])
+    if count > MAX_RULE_FILES:
+        raise RuleError(
+            [
+                RuleProblem(
+                    "too-many-files",
+                    f"{count} .yaml files; a rules directory (with policies/ and regions/) "
+                    f"holds at most {MAX_RULE_FILES}: remove files that are not rules",
+                    root,
+                )
+            ]
+        )
     problems_from_files: list[RuleProblem] = []
     questionnaire = catalogue = None
     try:
@@ -144,8 +160,7 @@ def load_ruleset(path: str | Path, *, region: str | None = None) -> RuleSet:
     assert policies is not None
     return RuleSet(
         path=root,
-        # The selected region changes due dates, so it is part of what the digest names.
-        digest=_digest(root, files, region),
+        digest="",  # made by load_ruleset from the bytes read
         questionnaire=questionnaire,
         catalogue=catalogue,
         policies=policies,

@@ -236,7 +236,7 @@ class Questionnaire:
 def read_questionnaire(root: Path, c: ProblemCollector) -> Questionnaire:
     """``questionnaire.yaml`` of the rules directory *root*, its problems noted in *c*."""
     path = root / "questionnaire.yaml"
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         c.add("missing-file", "every rules directory needs questionnaire.yaml", path)
         return Questionnaire({}, {})
     doc = _yaml.load_yaml(path)
