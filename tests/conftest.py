@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +21,43 @@ settings.register_profile("onecontact", deadline=None)
 settings.load_profile("onecontact")
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def durable_unavailable() -> str | None:
+    """Why the durable_rules C engine cannot be used here, or None when it can."""
+    from oneContact.ruleset._durable import DurableUnavailable, import_engine
+
+    try:
+        import_engine()
+    except DurableUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``durable`` needs the C engine: from Python 3.13, where durable_rules
+    is not installed (pyproject's marker) and does not import, it skips and says why;
+    on 3.11 and 3.12 it is a dependency, so not importing it fails the test."""
+    if item.get_closest_marker("durable") is None:
+        return
+    reason = durable_unavailable()
+    if reason is None:
+        return
+    if sys.version_info < (3, 13):
+        pytest.fail(
+            f"durable_rules is a dependency on Python {sys.version_info.major}."
+            f"{sys.version_info.minor} but cannot be imported ({reason}); "
+            "reinstall with pip install -e '.[test]'",
+            pytrace=False,
+        )
+    pytest.skip(
+        f"needs the durable_rules C engine, which does not import on Python "
+        f"{sys.version_info.major}.{sys.version_info.minor} ({reason}); "
+        "oneContact uses its Python evaluator there"
+    )
+
+
 BUNDLED_RULES = REPO / "rules"
 
 QUESTIONNAIRE = """\

@@ -19,19 +19,23 @@ from hypothesis import strategies as st
 
 from oneContact import ContactError, Engine, RuleError
 from oneContact.clocks import HELSINKI, ClockSubject
+from oneContact.ruleset import DEFAULT_BACKEND, Backend
 from oneContact.ruleset import _durable as durable_adapter
 from oneContact.ruleset import program as program_module
 
 from .conftest import PERSONS_RULES, write_person_rules, write_rules
 from .strategies import person_answers
 
-BACKENDS = ["durable", "python"]
+# The durable variant needs the C engine: it skips from Python 3.13 (tests/conftest.py).
+BACKENDS = [pytest.param("durable", marks=pytest.mark.durable), "python"]
 Make = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, rules_dir: Path) -> Engine:
-    return Engine.from_directory(rules_dir, backend=request.param)
+    built = Engine.from_directory(rules_dir, backend=request.param)
+    assert request.param == built.backend  # never the other evaluator in its place
+    return built
 
 
 def test_every_matching_rule_fires_and_the_most_urgent_wins(
@@ -223,7 +227,10 @@ def test_broken_directory_is_refused_whole(tmp_path: Path) -> None:
     assert err.path.name == "home.yaml"
 
 
-def test_eight_threads_agree_with_one(rules_dir: Path, make_contact: Make) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_eight_threads_agree_with_one(
+    rules_dir: Path, make_contact: Make, backend: Backend
+) -> None:
     """One engine shared by 8 threads gives exactly the answers of one thread."""
     contacts = []
     for i in range(200):
@@ -235,26 +242,29 @@ def test_eight_threads_agree_with_one(rules_dir: Path, make_contact: Make) -> No
                 answers={"chest_pain": i % 7 == 0, "pain_score": i % 11},
             )
         )
-    for backend in BACKENDS:
-        engine = Engine.from_directory(rules_dir, backend=backend)
-        expected = [engine.assess(c) for c in contacts]
-        results: dict[int, list[Any]] = {}
+    engine = Engine.from_directory(rules_dir, backend=backend)
+    assert backend == engine.backend
+    expected = [engine.assess(c) for c in contacts]
+    results: dict[int, list[Any]] = {}
 
-        def work(n: int, engine: Engine = engine, results: dict[int, list[Any]] = results) -> None:
-            results[n] = [engine.assess(c) for c in contacts]
+    def work(n: int) -> None:
+        results[n] = [engine.assess(c) for c in contacts]
 
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert all(expected == got for got in results.values()), backend
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 8 == len(results)
+    assert all(expected == got for got in results.values())
 
 
+@pytest.mark.durable
 def test_backends_agree_on_the_test_rules(rules_dir: Path, make_contact: Make) -> None:
     """Both evaluators give the same assessment for the same contacts."""
     durable = Engine.from_directory(rules_dir, backend="durable")
     python = Engine.from_directory(rules_dir, backend="python")
+    assert ("durable", "python") == (durable.backend, python.backend)
     for age in (18, 74, 75, 90):
         for answers in ({}, {"chest_pain": True}, {"pain_score": 3}, {"pain_score": 4}):
             contact = make_contact(
@@ -275,14 +285,31 @@ def test_python_evaluator_takes_over_where_durable_cannot_import(
     monkeypatch.setattr(durable_adapter, "import_engine", unavailable)
     monkeypatch.setattr(program_module, "_fallback_warned", threading.Event())
     with pytest.warns(RuntimeWarning, match="uses its Python evaluator"):
-        engine = Engine.from_directory(rules_dir)
+        engine = Engine.from_directory(rules_dir, backend="durable")
     assert "python" == engine.backend
     assert "emergency" == engine.assess(make_contact(answers={"chest_pain": True})).urgency
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        Engine.from_directory(rules_dir)  # said once only
+        Engine.from_directory(rules_dir, backend="durable")  # said once only
+
+
+def test_the_default_evaluator_is_the_one_this_python_can_run(
+    rules_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """durable_rules on Python 3.11 and 3.12 (where pyproject installs it), the Python
+    evaluator from 3.13 (where it does not import): chosen without a warning either way."""
+    import sys
+    import warnings
+
+    expected = "durable" if sys.version_info < (3, 13) else "python"
+    assert expected == DEFAULT_BACKEND
+    monkeypatch.setattr(program_module, "_fallback_warned", threading.Event())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        engine = Engine.from_directory(rules_dir)
+    assert expected == engine.backend
 
 
 def test_engine_is_immutable(rules_dir: Path) -> None:
@@ -322,6 +349,7 @@ def test_identity_code_as_a_key_is_never_echoed(engine: Engine, make_contact: Ma
     assert "unknown field" in text
 
 
+@pytest.mark.durable
 def test_dropping_an_engine_deletes_its_c_rulesets(
     rules_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -358,7 +386,9 @@ def test_dropping_an_engine_deletes_its_c_rulesets(
 
 @pytest.fixture(params=BACKENDS)
 def persons_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
-    return Engine.from_directory(write_person_rules(tmp_path / "rules"), backend=request.param)
+    built = Engine.from_directory(write_person_rules(tmp_path / "rules"), backend=request.param)
+    assert request.param == built.backend
+    return built
 
 
 def carer_contact(client_age: int, answers: dict[str, Any]) -> dict[str, Any]:

@@ -111,6 +111,7 @@ DOCUMENTED_PATHS = (
     "oneContact.lint.lint_rules",
     "oneContact.lint.lint_ruleset",
     "oneContact.report.Report",
+    "oneContact.ruleset.DEFAULT_BACKEND",
     "oneContact.ruleset.REQUIRE_ALL_LANGUAGES",
     "oneContact.ruleset.RuleSet",
     "oneContact.ruleset.load_ruleset",

@@ -35,7 +35,7 @@ from .errors import (
 from .identity_code import NOT_SHOWN, is_shown, redact, shown_key
 from .ledger import Ledger, LedgerError
 from .routing import Directory
-from .ruleset import URGENCY_LEVELS, RuleSet, load_ruleset
+from .ruleset import DEFAULT_BACKEND, URGENCY_LEVELS, RuleSet, load_ruleset
 
 __all__ = ["main"]
 
@@ -565,7 +565,7 @@ def _add_toolkit(sub: Any, rules_option: Callable[[argparse.ArgumentParser], Non
     diff.add_argument("--old", required=True, metavar="DIR", help="rules directory before")
     diff.add_argument("--new", required=True, metavar="DIR", help="rules directory after")
     diff.add_argument(
-        "--backend", choices=("durable", "python"), default="durable", help="rule evaluator"
+        "--backend", choices=("durable", "python"), default=DEFAULT_BACKEND, help="rule evaluator"
     )
     diff.add_argument("--region", metavar="NAME", help="regional targets for both sides")
     diff.add_argument(
@@ -621,7 +621,10 @@ def _parser() -> argparse.ArgumentParser:
             help="rules directory (default: ./rules, else the bundled rules)",
         )
         p.add_argument(
-            "--backend", choices=("durable", "python"), default="durable", help="rule evaluator"
+            "--backend",
+            choices=("durable", "python"),
+            default=DEFAULT_BACKEND,
+            help="rule evaluator",
         )
         p.add_argument(
             "--region",
@@ -655,7 +658,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate a rules directory; exit 1 on problems")
     check.add_argument("rules", nargs="?", metavar="DIR")
-    check.add_argument("--backend", choices=("durable", "python"), default="durable")
+    check.add_argument("--backend", choices=("durable", "python"), default=DEFAULT_BACKEND)
     check.add_argument(
         "--directory", metavar="FILE", help="also check a directory file against these rules"
     )

@@ -33,6 +33,7 @@ from .identity_code import shown_key
 from .intake import FirstContact, parse_contact
 from .routing import DirectorySource, Router, RouteRequest, RoutingStage, ServiceRequest
 from .ruleset import (
+    DEFAULT_BACKEND,
     Catalogue,
     Person,
     Question,
@@ -279,7 +280,7 @@ class Engine:
         self,
         ruleset: RuleSet,
         *,
-        backend: Backend = "durable",
+        backend: Backend = DEFAULT_BACKEND,
         router: Router | None = None,
         directory: DirectorySource | None = None,
     ) -> None:
@@ -329,17 +330,19 @@ class Engine:
         cls,
         path: str | Path,
         *,
-        backend: Backend = "durable",
+        backend: Backend = DEFAULT_BACKEND,
         router: Router | None = None,
         region: str | None = None,
         directory: DirectorySource | None = None,
     ) -> Engine:
         """Load, check and compile a rules directory; raise RuleError if anything is wrong.
 
-        ``backend="durable"`` (the default) evaluates the rules in the durable_rules
-        engine; ``backend="python"`` in generated Python (faster; the oracle in tests).
-        Where durable_rules cannot be imported, the Python evaluator is used and a
-        warning says so once. *region* selects a regional target file
+        ``backend="durable"`` evaluates the rules in the durable_rules engine;
+        ``backend="python"`` in generated Python (faster; the oracle in tests). The default,
+        :data:`~oneContact.ruleset.DEFAULT_BACKEND`, is ``"durable"`` on Python 3.11 and
+        3.12 and ``"python"`` from 3.13, where durable_rules does not import. Where
+        ``"durable"`` is asked for and cannot be imported, the Python evaluator is used and
+        a warning says so once. *region* selects a regional target file
         (``policies/regions/<region>.yaml``): clocks then also carry its target due date.
         *directory* (a :class:`~oneContact.routing.Directory` or any
         :class:`~oneContact.routing.DirectorySource`) routes to team members, units and

@@ -8,18 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from oneContact.ruleset import _durable as durable
 from oneContact.ruleset.condition import compile_condition
 from oneContact.ruleset.python_evaluator import compile_python
 
 from ..strategies import CONCERNS, FIELDS, conditions, facts
 
-durable = pytest.importorskip(
-    "oneContact.ruleset._durable", reason="needs the durable_rules adapter"
-)
-try:
-    durable.import_engine()
-except durable.DurableUnavailable as exc:  # pragma: no cover - Python >= 3.13
-    pytest.skip(f"durable_rules cannot be imported here: {exc}", allow_module_level=True)
+# Every test here runs the C engine: from Python 3.13 they skip and say why (conftest.py).
+pytestmark = pytest.mark.durable
 
 
 @settings(

@@ -20,6 +20,7 @@ from oneContact.ruleset import (
 from ..conftest import write_rules
 
 
+@pytest.mark.durable
 def test_compile_gives_a_program_per_backend_that_fire_alike(tmp_path: Path) -> None:
     """Both backends compile the same rules to programs that fire the same indices."""
     rules = load_ruleset(write_rules(tmp_path / "rules"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, reject, settings
 
 from oneContact import Engine, bundled_rules_directory, parse_contact
 from oneContact.engine import flatten
-from oneContact.ruleset import Rule, load_ruleset
+from oneContact.ruleset import Backend, Rule, load_ruleset
 from oneContact.ruleset.condition import ConditionTypeError, compile_condition
 from oneContact.ruleset.python_evaluator import compile_python
 from oneContact.ruleset.trace import trace_rule
@@ -18,7 +19,15 @@ from oneContact.testing.strategies import first_contacts
 from ..strategies import CONCERNS, FIELDS, conditions, facts
 
 BUNDLED = load_ruleset(bundled_rules_directory())
-ENGINE = Engine(BUNDLED, backend="durable")
+BACKENDS = [pytest.param("durable", marks=pytest.mark.durable), "python"]
+
+
+@functools.cache
+def bundled_engine(backend: Backend) -> Engine:
+    """The bundled rules on *backend*, built once (durable only where the C engine runs)."""
+    engine = Engine(BUNDLED, backend=backend)
+    assert backend == engine.backend
+    return engine
 
 
 def _rule(text: str) -> Rule:
@@ -54,13 +63,15 @@ def test_trace_matches_exactly_when_the_python_evaluator_fires(
     assert trace.matched == fired, (text, fact)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(contact=first_contacts(BUNDLED.questionnaire))
-def test_trace_of_every_bundled_rule_agrees_with_the_durable_engine(
-    contact: dict[str, Any],
+def test_trace_of_every_bundled_rule_agrees_with_each_evaluator(
+    backend: Backend, contact: dict[str, Any]
 ) -> None:
-    """Generated valid contacts: a bundled rule's trace matches iff the C engine fired it."""
-    fired = {rule.id for rule in ENGINE.fired_rules(contact)}
+    """Generated valid contacts: a bundled rule's trace matches iff the evaluator (the C
+    engine, the generated Python) fired it."""
+    fired = {rule.id for rule in bundled_engine(backend).fired_rules(contact)}
     fact = flatten(parse_contact(contact), BUNDLED.questionnaire)
     traced = {
         rule.id for rule in BUNDLED.rules if trace_rule(rule, fact, BUNDLED.questionnaire).matched

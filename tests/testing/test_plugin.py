@@ -42,7 +42,7 @@ def _project(pytester: pytest.Pytester, fixtures: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text), encoding="utf-8")
 
 
-@pytest.mark.parametrize("backend", ["durable", "python"])
+@pytest.mark.parametrize("backend", [pytest.param("durable", marks=pytest.mark.durable), "python"])
 def test_each_case_is_one_passing_item(pytester: pytest.Pytester, backend: str) -> None:
     """Two cases in one file: two items, both pass, on either evaluator."""
     _project(pytester, {"acute/red_flags.yaml": CASES})

@@ -13,7 +13,8 @@ Where each part lives:
   :data:`REQUIRE_ALL_LANGUAGES`;
 * :mod:`.condition`: the condition language (parser, type checker, intermediate form);
 * :mod:`.program`: :func:`compile` (a rule set to a :class:`Program`) over the two
-  evaluators, :mod:`.python_evaluator` and the durable_rules adapter :mod:`._durable`;
+  evaluators, :mod:`.python_evaluator` and the durable_rules adapter :mod:`._durable`,
+  and :data:`DEFAULT_BACKEND` (durable_rules on Python 3.11 and 3.12, Python from 3.13);
 * :mod:`.sat`: exact satisfiability of conditions (for the lint);
 * :mod:`.trace`: one rule traced comparison by comparison (for explanations).
 
@@ -40,7 +41,7 @@ from .model import (
     Urgency,
     urgency_rank,
 )
-from .program import Backend, Program, compile
+from .program import DEFAULT_BACKEND, Backend, Program, compile
 from .questionnaire import MAX_CONCERNS, MAX_QUESTIONS, Concern, Question, Questionnaire
 from .rule_files import MAX_RULES
 
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_FIELDS",
+    "DEFAULT_BACKEND",
     "LANGUAGES",
     "MAX_CONCERNS",
     "MAX_QUESTIONS",

@@ -4,14 +4,18 @@ out that tells which rules a flat fact fires.
 ``"durable"`` compiles to the durable_rules C engine (:mod:`._durable`, the one module
 that touches it); ``"python"`` to one generated Python function
 (:mod:`.python_evaluator`, the fast path and the oracle the other is proven against).
-Where durable_rules cannot be imported (e.g. Python >= 3.13) ``"durable"`` falls back to
-the Python evaluator, says so once (a log record and a ``RuntimeWarning``), and the
-program's :attr:`~Program.backend` tells which evaluator decides.
+durable_rules is installed on Python 3.11 and 3.12 only (it does not import on 3.13 or
+newer), so :data:`DEFAULT_BACKEND`, the evaluator used when none is named, is ``"durable"``
+there and ``"python"`` from 3.13 on. Where ``"durable"`` is asked for and durable_rules
+cannot be imported, it falls back to the Python evaluator, says so once (a log record and
+a ``RuntimeWarning``), and the program's :attr:`~Program.backend` tells which evaluator
+decides.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import warnings
 from collections.abc import Mapping
@@ -23,10 +27,17 @@ from .python_evaluator import compile_python
 if TYPE_CHECKING:
     from .loading import RuleSet
 
-__all__ = ["Backend", "Program", "compile"]
+__all__ = ["DEFAULT_BACKEND", "Backend", "Program", "compile"]
 
 Backend = Literal["durable", "python"]
 """The evaluator that decides: the durable_rules C engine or the generated Python one."""
+
+# The same line as the dependency marker in pyproject.toml
+# (``durable-rules>=2.0.28; python_version < '3.13'``): the C engine is installed, and
+# imports, on Python 3.11 and 3.12 only.
+DEFAULT_BACKEND: Backend = "durable" if sys.version_info < (3, 13) else "python"
+"""The evaluator used when none is named: ``"durable"`` on Python 3.11 and 3.12,
+``"python"`` on 3.13 and newer, where durable_rules does not import."""
 
 log = logging.getLogger("oneContact")
 _fallback_warned = threading.Event()

@@ -8,7 +8,8 @@ rules. Settings (``pyproject.toml`` ``[tool.pytest.ini_options]`` or ``pytest.in
   ``fixtures``);
 * ``onecontact_region`` — regional targets to apply (``policies/regions/<name>.yaml``);
   default none;
-* ``--onecontact-backend durable|python`` — the evaluator (default ``durable``);
+* ``--onecontact-backend durable|python`` — the evaluator (default ``durable`` on Python
+  3.11 and 3.12, ``python`` from 3.13, where durable_rules does not import);
 * ``--onecontact-coverage`` — report rule coverage of the fixture cases (see
   :mod:`oneContact.testing.coverage`); ``--onecontact-coverage-fail-under N`` also fails
   the run when coverage is below N percent.
@@ -32,6 +33,7 @@ from typing import Any
 import pytest
 
 from ..fixtures import FixtureCase, FixtureProblem, check_case, load_fixture_file
+from ..ruleset import DEFAULT_BACKEND
 
 __all__ = [
     "FixtureFile",
@@ -64,8 +66,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--onecontact-backend",
         choices=("durable", "python"),
-        default="durable",
-        help="evaluator for fixture cases (default: durable)",
+        default=DEFAULT_BACKEND,
+        help=f"evaluator for fixture cases (default here: {DEFAULT_BACKEND})",
     )
     group.addoption(
         "--onecontact-coverage",
@@ -371,7 +373,8 @@ class PropertyItem(pytest.Item):
         engine = _rules_engine(self.config)
         # The twin is built from the files again, with the other evaluator: same digest,
         # same output is then a claim about the files, not about one object in memory.
-        other: Backend = "python" if engine.backend == "durable" else "durable"
+        # (Where durable_rules does not import, from Python 3.13, both are Python.)
+        other: Backend = "python" if engine.backend == "durable" else DEFAULT_BACKEND
         region = str(self.config.getini("onecontact_region")) or None
         twin = Engine.from_directory(engine.ruleset.path, backend=other, region=region)
         try:
