@@ -409,13 +409,16 @@ def test_an_old_ledgers_contact_received_outside_the_supported_years(
 
 
 def test_a_ledger_opened_read_only_reads_and_refuses_writes(filled: Path, engine: Engine) -> None:
-    """``?mode=ro``: SQLite's own read-only mode. Opening writes nothing (not even the
-    index a build dropped); reads give what the writable
+    """``?mode=ro``: SQLite's own read-only mode. Opening writes nothing (not the index a
+    build dropped, the guard an older version lacked, or a stale projection format); reads give what the writable
     ledger gives; a write is a clear LedgerError."""
     policies = engine.ruleset.policies
     with Ledger.open(f"sqlite:///{filled}", policies=policies) as ledger:
         expected = views(ledger)
     raw(filled, "DROP INDEX ledger_clock_rows_due")
+    # As a copy made by a version of another projection format, before ledger_meta's guard.
+    raw(filled, "DROP TRIGGER ledger_meta_no_update")
+    raw(filled, "UPDATE ledger_meta SET value = '2' WHERE key = 'projection_format'")
     before = (snapshot(filled), raw(filled, "SELECT name FROM sqlite_master ORDER BY name"))
     with Ledger.open(f"sqlite:///{filled}?mode=ro", policies=policies) as ledger:
         assert expected == views(ledger)

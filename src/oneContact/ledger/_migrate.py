@@ -8,7 +8,10 @@
   :class:`LedgerStoreError` (code ``needs-migrate``) that gives the command to run; a
   store of a newer schema version is refused (``schema-version``) by both.
 - So a running service needs only SELECT and INSERT, and a read-only store (a read-only
-  file, a SELECT-only PostgreSQL role) is never written by opening it.
+  file, a SELECT-only PostgreSQL role) is never written by opening it. An SQLite store
+  this process only reads is read as it is when every table it reads is there, of this
+  schema version: a missing guard or index, or an old clock projection, does not stop
+  reading.
 - :func:`migrate` is idempotent: a ledger that lacks nothing is not touched (no DDL, no
   lock), and the report says so.
 """
@@ -165,6 +168,15 @@ def _refuse_newer(found: Inspection, where: str) -> None:
         )
 
 
+def _readable(found: Inspection) -> bool:
+    """Whether every table and column a read needs is there, of this schema version."""
+    return (
+        found.version == str(SCHEMA_VERSION)
+        and not found.column_missing
+        and not any(what.startswith("table ") for what in found.missing)
+    )
+
+
 def opened(session: Session, backend: str, where: str, command_url: str) -> None:
     """What opening a ledger checks: its schema is this version's, complete. A new
     SQLite file gets its schema here; anything else that lacks something is refused with
@@ -174,6 +186,11 @@ def opened(session: Session, backend: str, where: str, command_url: str) -> None
         migrate(session, backend, where)
         return
     _refuse_newer(found, where)
+    if found.missing and getattr(session, "read_only", False) and _readable(found):
+        # A store this process only reads (a copy, a read-only mount) is read as it is:
+        # a missing guard or index guards or speeds writes it cannot make, and a clock
+        # projection of another format is not used (the clocks are judged from events).
+        return
     if found.missing:
         what = "has no ledger tables" if found.empty else f"lacks {'; '.join(found.missing)}"
         raise LedgerStoreError(
