@@ -7,7 +7,7 @@ control characters, a bidi override, invalid UTF-8, a 5,000-digit integer, YAML 
 anchors), then read.
 
 The default run reads the mutated file the way the loader does, against the bundled
-questionnaire, catalogue and policies (about 10 ms an example); a run under the ``slow``
+questionnaire, catalogue and policies (tens of milliseconds an example); a run under the ``slow``
 marker loads a whole copy of the bundled rules each time, as ``onecontact check`` does.
 """
 
@@ -281,7 +281,7 @@ def test_a_mutated_file_in_a_whole_rules_directory_gives_only_rule_errors(
 
 
 @pytest.mark.slow
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(mutated=mutated_file())
 def test_many_mutated_files_in_a_whole_rules_directory_give_only_rule_errors(
     rules_copy: Path, mutated: tuple[str, bytes]
@@ -290,7 +290,7 @@ def test_many_mutated_files_in_a_whole_rules_directory_give_only_rule_errors(
 
 
 @pytest.mark.slow
-@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(mutated=mutated_file(), rule_file=st.sampled_from(RULE_FILES))
 def test_many_mutated_files_read_alone_give_only_rule_errors(
     workdir: Path, mutated: tuple[str, bytes], rule_file: str
