@@ -33,7 +33,7 @@ from .errors import (
     require_supported_time,
 )
 from .identity_code import NOT_SHOWN, is_shown, redact, shown_key
-from .ledger import Ledger, LedgerError
+from .ledger import MAX_WITHIN_WEEKDAYS, Ledger, LedgerError
 from .routing import Directory
 from .ruleset import DEFAULT_BACKEND, URGENCY_LEVELS, RuleSet, load_ruleset
 
@@ -44,9 +44,6 @@ EXIT_RULES = 1
 EXIT_INPUT = 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a closed pipe
 
-#: The largest ``--within``: weekdays ahead of ``--now``. About ten months: the worklist
-#: looks days ahead, and the working-day calendar ends with 2100.
-MAX_WITHIN_WEEKDAYS = 200
 #: The largest count any other whole-number option takes (``--limit``).
 MAX_COUNT = 1_000_000
 _WHOLE = re.compile(r"-?[0-9]+")

@@ -182,6 +182,14 @@ def finnish_closed_days(
                 closed.update(found)
                 break
         else:
+            first = getattr(default, "start_year", year)
+            last = getattr(default, "end_year", year)
+            if not first <= year <= last:
+                raise OneContactError(
+                    f"the installed holidays package knows Finland's holidays for {first}-"
+                    f"{last}, not {year}: working days cannot be counted in {year} (a due "
+                    "date that far is beyond the years oneContact supports)"
+                )
             raise OneContactError(
                 f"the installed holidays package has no {english} ({eve}) for {year} in any "
                 "category; working days cannot be counted. Install holidays>=0.50."

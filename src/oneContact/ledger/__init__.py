@@ -91,7 +91,14 @@ backend provides).
 """
 
 from ..errors import LedgerError
-from ._facade import Ledger
+from ._facade import MAX_WITHIN_WEEKDAYS, Ledger
 from ._values import LedgerClock, LedgerContact, LedgerEvent
 
-__all__ = ["Ledger", "LedgerClock", "LedgerContact", "LedgerError", "LedgerEvent"]
+__all__ = [
+    "MAX_WITHIN_WEEKDAYS",
+    "Ledger",
+    "LedgerClock",
+    "LedgerContact",
+    "LedgerError",
+    "LedgerEvent",
+]

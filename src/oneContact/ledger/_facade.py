@@ -61,7 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..assessment import Assessment
     from ..ruleset import Catalogue
 
-__all__ = ["Ledger"]
+__all__ = ["MAX_WITHIN_WEEKDAYS", "Ledger"]
 
 _RUNNING = ("open", "breached")  # the statuses of a started, unstopped clock
 # PostgreSQL: a concurrent writer may insert the same event_id between our check and our
@@ -72,6 +72,11 @@ _CONTACT_ID = attrgetter("contact_id")
 
 class _Local(threading.local):
     session: Session | None = None
+
+
+#: The most weekdays ahead :meth:`Ledger.due` looks: about ten months. The worklist looks
+#: days ahead, and the working-day calendar ends with 2100.
+MAX_WITHIN_WEEKDAYS = 200
 
 
 class Ledger:
@@ -334,10 +339,12 @@ class Ledger:
         if (
             not isinstance(within_weekdays, int)
             or isinstance(within_weekdays, bool)
-            or within_weekdays < 0
+            or not 0 <= within_weekdays <= MAX_WITHIN_WEEKDAYS
         ):
             raise LedgerArgumentError(
-                "bad-argument", "within_weekdays", "must be a whole number of weekdays >= 0"
+                "bad-argument",
+                "within_weekdays",
+                f"must be a whole number of weekdays from 0 to {MAX_WITHIN_WEEKDAYS}",
             )
         today = local_date(now)
         horizon = self._calendar.add_weekdays(today, within_weekdays)
