@@ -174,6 +174,10 @@ def _process(url: str, tag: str, threads: int, rounds: int, queue: Any) -> None:
     queue.put(errors)
 
 
+# fork() is the point: a pre-fork web server (gunicorn's 4 workers) forks a parent whose
+# psycopg_pool has threads; Python 3.12+ warns of that in general, and the ledger's
+# pid-keyed pools are what make it safe here.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_four_processes_of_forty_threads_share_the_server(url: str) -> None:
     """A 4-worker service with 160 concurrent callers (the issue's "too many clients"):
     every call succeeds, and the server holds at most 4 x pool_size of its
@@ -207,6 +211,10 @@ def _child_work(ledger: Ledger, engine: Engine, queue: Any) -> None:
     queue.put(errors)
 
 
+# fork() is the point: a pre-fork web server (gunicorn's 4 workers) forks a parent whose
+# psycopg_pool has threads; Python 3.12+ warns of that in general, and the ledger's
+# pid-keyed pools are what make it safe here.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_pool_made_before_fork_is_not_used_by_the_child(url: str, engine: Engine) -> None:
     """A ledger used, then inherited through fork(): the child makes a pool of its own
     (sharing the parent's sockets would mix both sessions' messages), and the parent's
