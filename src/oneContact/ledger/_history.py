@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from .._memo import BoundedMemo
 from ..clocks import Clock, ClockSubject, from_micros, micros
 from ..errors import (
     FIRST_SUPPORTED_YEAR,
@@ -77,17 +78,16 @@ _LOG = logging.getLogger("oneContact.ledger")
 # The stored instants of the supported years: [_FIRST_US, _END_US).
 _FIRST_US = micros(datetime(FIRST_SUPPORTED_YEAR, 1, 1, tzinfo=UTC))
 _END_US = micros(datetime(LAST_SUPPORTED_YEAR + 1, 1, 1, tzinfo=UTC))
-_REPORTED: set[tuple[str, str, int]] = set()
-_REPORTED_KEPT = 10_000  # bounded: past this many, each is logged again when read
+# Bounded (the project's one memo): past 10,000, each is logged again when read.
+_REPORTED: BoundedMemo[tuple[str, str, int], bool] = BoundedMemo(10_000)
 
 
 def _left_out(contact_id: str, event: str, at_us: int) -> None:
     """Log (once per process) that an event stored at an unsupported instant is left out."""
     key = (contact_id, event, at_us)
-    if key in _REPORTED:
+    if _REPORTED.get(key):
         return
-    if len(_REPORTED) < _REPORTED_KEPT:
-        _REPORTED.add(key)
+    _REPORTED.put(key, True)
     what = "was received" if event == CONTACT_RECEIVED else f"has a {event} event"
     _LOG.warning(
         "ledger: contact %r %s at %s, outside the years %d-%d (stored by an earlier "

@@ -78,6 +78,8 @@ class Inspection:
     meta_triggers: tuple[str, ...]
     """The triggers on ``ledger_meta`` now (SQLite drops them for a moment to update it)."""
     column_missing: bool
+    tables_missing: bool = False
+    """Some, not all, of the ledger's tables are absent."""
 
 
 def _catalogue(session: Session, backend: str, tables: Sequence[str]) -> tuple[
@@ -154,7 +156,9 @@ def inspect(session: Session, backend: str) -> Inspection:
     if unguarded:
         missing.append(f"append-only trigger {', '.join(unguarded)}")
     meta_triggers = tuple(sorted(name for name, table in have_triggers if table == "ledger_meta"))
-    return Inspection(False, version, projection, tuple(missing), meta_triggers, column_missing)
+    return Inspection(
+        False, version, projection, tuple(missing), meta_triggers, column_missing, bool(absent)
+    )
 
 
 def _refuse_newer(found: Inspection, where: str) -> None:
@@ -173,7 +177,7 @@ def _readable(found: Inspection) -> bool:
     return (
         found.version == str(SCHEMA_VERSION)
         and not found.column_missing
-        and not any(what.startswith("table ") for what in found.missing)
+        and not found.tables_missing
     )
 
 
