@@ -63,6 +63,21 @@ class Assessment:
     """The client's language as the contact gives it (``client.language``): the default
     language of :meth:`Engine.to_text`."""
 
+    def decision(self) -> dict[str, Any]:
+        """What was decided, without its explanation: the urgency, the needs, the routes
+        (without the rule each names as its ``reason``) and the clocks, as in
+        :meth:`to_json`. Two assessments with equal decisions send the client to the same
+        places under the same clocks; :meth:`Engine.next_questions` asks only what can
+        change this."""
+        return {
+            "urgency": self.urgency,
+            "needs": list(self.needs),
+            "routes": [
+                {k: v for k, v in r.to_json().items() if k != "reason"} for r in self.routes
+            ],
+            "clocks": [c.to_json() for c in self.clocks],
+        }
+
     def to_json(self) -> dict[str, Any]:
         """The public JSON contract of ``onecontact assess``."""
         data: dict[str, Any] = {

@@ -48,6 +48,7 @@ from .ruleset import compile as compile_rules
 
 if TYPE_CHECKING:
     from .explain import Explanation, WhyNot
+    from .next_questions import NextQuestions, Planner
 
 __all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten", "one_treatment_clock"]
 
@@ -267,6 +268,7 @@ class Engine:
     """
 
     __slots__ = (
+        "_asking_planner",
         "_backend",
         "_outcomes",
         "_positions",
@@ -303,6 +305,7 @@ class Engine:
         self._positions = positions
         self._outcomes = tuple(_Outcome.of(ruleset.rules[index]) for index in order)
         self._reader = _Reader(ruleset.questionnaire)
+        self._asking_planner: Planner | None = None
 
     @property
     def ruleset(self) -> RuleSet:
@@ -464,28 +467,8 @@ class Engine:
         valid, fact = self._read(contact, self._event_problems(events, now))
         fired = self._fired_outcomes(fact)
         catalogue = self._ruleset.catalogue
-        # Fired outcomes come most urgent first (hit-policy order), so the first urgency
-        # set is the most urgent; the default applies only when no fired rule sets one.
-        urgency: Urgency | None = None
-        needs: dict[str, None] = {}
-        services: dict[str, ServiceRequest] = {}
-        # Clock id -> whose right it follows. A clock two fired rules start for different
-        # persons follows the person of the first rule in hit-policy order.
-        clock_ids: dict[str, str | None] = {}
-        for outcome in fired:
-            if urgency is None:
-                urgency = outcome.urgency
-            needs.update(outcome.needs)
-            for wanted in outcome.services:
-                services.setdefault(wanted.service, wanted)
-            for clock_id, person in outcome.clocks:
-                clock_ids.setdefault(clock_id, person)
-        if urgency is None:
-            urgency = catalogue.default_urgency
         policies = self._ruleset.policies
-        clock_ids = one_treatment_clock(
-            urgency, clock_ids, services.values(), catalogue, policies.treatment_clocks
-        )
+        urgency, needs, services, clock_ids = combine(fired, catalogue, policies.treatment_clocks)
         # Clocks come before routing: a router books against their due dates.
         subject = _clock_subject(valid)
         person_subjects: dict[str, ClockSubject] = {}
@@ -565,6 +548,30 @@ class Engine:
 
         return explain(self, contact, events=events, now=now)
 
+    def next_questions(
+        self,
+        partial: FirstContact | Mapping[str, Any] | str | bytes,
+        *,
+        declined: Iterable[str] = (),
+    ) -> NextQuestions:
+        """The unanswered questions of *partial* whose answer can still change the
+        decision, in a safe asking order (red flags first), whether the form can stop
+        (``done``) and the assessment as it stands (``outcome``). *declined*: questions
+        the client chose to leave unanswered. See :mod:`oneContact.next_questions`."""
+        from .next_questions import next_questions  # noqa: PLC0415 -- builds on this module
+
+        return next_questions(self, partial, declined=declined)
+
+    def _asking(self) -> Planner:
+        """What this engine prepares once for :meth:`next_questions` (built on first use;
+        two threads racing build two equal planners, and one is kept)."""
+        planner = self._asking_planner
+        if planner is None:
+            from .next_questions import Planner  # noqa: PLC0415
+
+            planner = self._asking_planner = Planner(self, self._outcomes)
+        return planner
+
     def why_not(
         self,
         contact: FirstContact | Mapping[str, Any] | str | bytes,
@@ -578,6 +585,43 @@ class Engine:
         from .explain import why_not  # noqa: PLC0415
 
         return why_not(self, contact, level, max_changes=max_changes, limit=limit)
+
+
+def combine(
+    fired: Iterable[_Outcome], catalogue: Catalogue, treatment: frozenset[str]
+) -> tuple[Urgency, dict[str, None], dict[str, ServiceRequest], dict[str, str | None]]:
+    """What the fired rules decide together: the urgency, the needs, the services asked
+    for (by the first rule asking, in hit-policy order) and the clocks started (each with
+    the person whose right it follows; None: the client's), treatment clocks made right
+    (:func:`one_treatment_clock`). *fired* must be in hit-policy order.
+
+    The one place the hit policy is applied: ``Engine.assess`` and the search for the
+    next questions (:mod:`oneContact.next_questions`) both ask it.
+    """
+    # Fired outcomes come most urgent first (hit-policy order), so the first urgency
+    # set is the most urgent; the default applies only when no fired rule sets one.
+    urgency: Urgency | None = None
+    needs: dict[str, None] = {}
+    services: dict[str, ServiceRequest] = {}
+    # Clock id -> whose right it follows. A clock two fired rules start for different
+    # persons follows the person of the first rule in hit-policy order.
+    clock_ids: dict[str, str | None] = {}
+    for outcome in fired:
+        if urgency is None:
+            urgency = outcome.urgency
+        needs.update(outcome.needs)
+        for wanted in outcome.services:
+            services.setdefault(wanted.service, wanted)
+        for clock_id, person in outcome.clocks:
+            clock_ids.setdefault(clock_id, person)
+    if urgency is None:
+        urgency = catalogue.default_urgency
+    return (
+        urgency,
+        needs,
+        services,
+        one_treatment_clock(urgency, clock_ids, services.values(), catalogue, treatment),
+    )
 
 
 def one_treatment_clock(

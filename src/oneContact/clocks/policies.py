@@ -30,7 +30,7 @@ from .._messages import label as message_label
 from .._text import LANGUAGES, Label, Untranslated
 from ..errors import ArgumentError, RuleError, did_you_mean, require_aware
 from ..identity_code import shown_key, shown_name
-from ._policy import ClockPolicy, Region, basis_label
+from ._policy import ClockPolicy, Region, ages_named, basis_label
 from .calendar import Calendar, local_date, micros
 from .judge import Judged, Terms, judge_clock
 from .loading import REGIONS_DIRECTORY, read_policy_directory, unknown_region
@@ -183,6 +183,19 @@ class Policies:
         services county). Empty without a region, or when the region declares none: the
         client's language is then a preference the router honours when it can."""
         return frozenset() if self._region is None else self._region.language_rights
+
+    def ages_compared(self) -> frozenset[int]:
+        """Every age a variant of a clock or of the region's targets compares with: the
+        ages at which a person's limit can change."""
+        versions = [v for p in self._clocks.values() for v in p.versions]
+        if self._region is not None:
+            versions.extend(v for t in self._region.targets.values() for v in t.versions)
+        return frozenset(
+            age
+            for version in versions
+            for variant in version.variants
+            for age in ages_named(variant.condition)
+        )
 
     def _policy(self, clock_id: str) -> ClockPolicy:
         policy = self._clocks.get(clock_id)

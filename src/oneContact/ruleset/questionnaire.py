@@ -8,7 +8,7 @@ codes and answers (:meth:`Questionnaire.check_codes`) and gives their JSON Schem
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from itertools import islice
 from pathlib import Path
 from types import MappingProxyType
@@ -135,6 +135,15 @@ class Questionnaire:
     def red_flags(self) -> tuple[str, ...]:
         """Ids of the red-flag questions."""
         return tuple(q.id for q in self.questions.values() if q.red_flag)
+
+    def form(self, concerns: Iterable[str]) -> tuple[Question, ...]:
+        """The questions a form asks a client with *concerns*, in questionnaire order: those
+        whose ``concerns`` name one of them, and those that name no concern (asked under
+        every concern)."""
+        chosen = set(concerns)
+        return tuple(
+            q for q in self.questions.values() if not q.concerns or chosen.intersection(q.concerns)
+        )
 
     def fields(self) -> dict[str, FieldInfo]:
         """Every field a condition may name: the built-in ones and the questions."""

@@ -32,7 +32,16 @@ import attrs
 from ..intake import CHANNELS
 from .condition import MAX_NUMBER, All, Any_, Atom, Cond, Const, Missing, Present, Test, dnf
 
-__all__ = ["Domain", "Unknown", "domains", "key_satisfiable", "negate", "satisfy", "solve"]
+__all__ = [
+    "Domain",
+    "Unknown",
+    "domains",
+    "key_satisfiable",
+    "negate",
+    "number_in",
+    "satisfy",
+    "solve",
+]
 
 Kind = Literal["flag", "number", "choice", "string"]
 #: Expansions and search steps beyond which a question is left undecided.
@@ -178,6 +187,14 @@ def _number_value(domain: Domain, tests: Sequence[Test], present: bool) -> tuple
             high, high_open = _tighter_high(high, high_open, v, t.op == "<")
     value = _pick(low, low_open, high, high_open, differ, integer=domain.integer)
     return value is not None, value
+
+
+def number_in(
+    domain: Domain, low: float, low_open: bool, high: float, high_open: bool
+) -> int | float | None:
+    """A number of *domain* (whole when it is) between *low* and *high* (each bound
+    excluded when open), or None when there is none."""
+    return _pick(low, low_open, high, high_open, set(), integer=domain.integer)
 
 
 def _tighter_low(low: float, is_open: bool, v: float, v_open: bool) -> tuple[float, bool]:

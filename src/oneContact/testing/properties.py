@@ -14,7 +14,14 @@ and checks one promise of oneContact:
 * ``one-treatment-clock`` — an assessment starts at most one treatment clock for each
   person, none in an emergency, and one when a non-urgent contact is routed to care under
   the care guarantee (Terveydenhuoltolaki 1326/2010 § 51: every such wait is counted);
-* ``infant-never-self-care`` — a client under one year old never ends at ``self_care``.
+* ``infant-never-self-care`` — a client under one year old never ends at ``self_care``;
+* ``next-questions-sound`` — a question of the form ``Engine.next_questions`` does not
+  return cannot change the decision, answered otherwise in a random completion of the
+  form; when it says ``done``, no completion changes it;
+* ``next-questions-witnessed`` — each question it returns has a witness: two answers to
+  it, the other open questions answered as the witness says, decide differently;
+* ``next-questions-follow`` — a client who answers only what it asks, one question at a
+  time, until it says ``done``, ends with the decision of all their answers.
 
 ``check_property(engine, prop)`` raises :class:`PropertyFailed` with the smallest
 contact hypothesis found; ``check_properties(engine)`` runs them all. The pytest plugin
@@ -35,7 +42,7 @@ from hypothesis import strategies as st
 from ..clocks import local_date
 from ..errors import ArgumentError
 from ..ruleset import URGENT_OR_MORE, Questionnaire, urgency_rank
-from .strategies import first_contacts
+from .strategies import first_contacts, form_contacts
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -261,6 +268,111 @@ def _infant_never_self_care(c: _Check, drawn: dict[str, Any]) -> str | None:
     return "a client under one year old is sent to self-care" if urgency == "self_care" else None
 
 
+def _forms(questionnaire: Questionnaire) -> list[st.SearchStrategy[dict[str, Any]]]:
+    return [form_contacts(questionnaire)]
+
+
+def _so_far(engine: Engine, drawn: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The drawn contact with only the answers given "so far" (``kept``, and those outside
+    its form), and the open questions of its form in questionnaire order."""
+    contact = drawn["contact"]
+    form = [q.id for q in engine.ruleset.questionnaire.form(contact["concerns"])]
+    kept = set(drawn.get("kept", ())) | (set(contact["answers"]) - set(form))
+    partial = {**contact, "answers": {k: v for k, v in contact["answers"].items() if k in kept}}
+    return partial, [q for q in form if q not in partial["answers"]]
+
+
+def _with(contact: dict[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """*contact* with *answers* added; an answer None leaves its question unanswered."""
+    merged = {**contact["answers"], **answers}
+    return {**contact, "answers": {k: v for k, v in merged.items() if v is not None}}
+
+
+def _changed(one: Mapping[str, Any], two: Mapping[str, Any]) -> str:
+    return ", ".join(k for k in one if one[k] != two.get(k))
+
+
+def _next_questions_sound(c: _Check, drawn: dict[str, Any]) -> str | None:
+    partial, open_ = _so_far(c.engine, drawn)
+    step = c.engine.next_questions(partial)
+    asked = {q.id for q in step.questions}
+    answers = drawn["contact"]["answers"]
+    completion = _with(partial, {q: answers.get(q) for q in open_})
+    decided = c.engine.assess(completion).decision()
+    if step.done and step.outcome.decision() != decided:
+        return (
+            "next_questions said done, but answering the open questions as in the full "
+            f"contact changes the {_changed(decided, step.outcome.decision())}"
+        )
+    for qid in open_:
+        if qid in asked or qid not in drawn["alternatives"]:
+            continue
+        other = _with(completion, {qid: drawn["alternatives"][qid]})
+        if other["answers"] == completion["answers"]:
+            continue
+        switched = c.engine.assess(other).decision()
+        if switched != decided:
+            return (
+                f"{qid} was not asked, but answering it {answers.get(qid)!r} or "
+                f"{drawn['alternatives'][qid]!r} changes the {_changed(decided, switched)}"
+            )
+    return None
+
+
+def _next_questions_witnessed(c: _Check, drawn: dict[str, Any]) -> str | None:
+    partial, open_ = _so_far(c.engine, drawn)
+    step = c.engine.next_questions(partial)
+    for q in step.questions:
+        if q.id not in open_:
+            return f"{q.id} was asked, but it is not an open question of the form"
+        witness = q.witness
+        if witness is None:
+            if step.exact:
+                return f"{q.id} was asked without a witness in an exact step"
+            continue
+        strays = set(witness.answers) - set(open_)
+        if q.id in witness.answers or strays:
+            return f"the witness of {q.id} answers questions that are not open: {sorted(strays)}"
+        base = _with(partial, witness.answers)
+        one = c.engine.assess(_with(base, {q.id: witness.answer})).decision()
+        two = c.engine.assess(_with(base, {q.id: witness.other_answer})).decision()
+        if one == two:
+            return (
+                f"{q.id} was asked, but its witness ({witness.answer!r} or "
+                f"{witness.other_answer!r}) gives one decision"
+            )
+        if tuple(k for k in one if one[k] != two[k]) != witness.changes:
+            return f"the witness of {q.id} says it changes {witness.changes}, not {_changed(one, two)}"
+    return None
+
+
+def _next_questions_follow(c: _Check, drawn: dict[str, Any]) -> str | None:
+    contact = drawn["contact"]
+    partial, open_ = _so_far(c.engine, {**drawn, "kept": ()})
+    declined: set[str] = set()
+    for _ in range(len(open_) + 1):
+        step = c.engine.next_questions(partial, declined=declined)
+        if step.done:
+            break
+        qid = step.questions[0].id
+        if qid in declined or qid in partial["answers"]:
+            return f"{qid} was asked again after it was answered or declined"
+        if qid in contact["answers"]:
+            partial = _with(partial, {qid: contact["answers"][qid]})
+        else:
+            declined.add(qid)
+    else:
+        return f"next_questions never said done in {len(open_) + 1} steps"
+    final = c.engine.assess(partial).decision()
+    full = c.engine.assess(contact).decision()
+    if final != full:
+        return (
+            "a client answering only what next_questions asked ended with another "
+            f"decision than all their answers give: the {_changed(full, final)} differ"
+        )
+    return None
+
+
 def _contacts(questionnaire: Questionnaire) -> list[st.SearchStrategy[dict[str, Any]]]:
     return [first_contacts(questionnaire).map(lambda c: {"contact": c, "flag": None})]
 
@@ -308,6 +420,24 @@ PROPERTIES: tuple[Property, ...] = (
         "a client under one year old never ends at self_care",
         _infants,
         _infant_never_self_care,
+    ),
+    Property(
+        "next-questions-sound",
+        "a question next_questions does not ask cannot change the decision",
+        _forms,
+        _next_questions_sound,
+    ),
+    Property(
+        "next-questions-witnessed",
+        "each question next_questions asks changes the decision in its witness",
+        _forms,
+        _next_questions_witnessed,
+    ),
+    Property(
+        "next-questions-follow",
+        "answering only what next_questions asks ends with the decision of all answers",
+        _forms,
+        _next_questions_follow,
     ),
 )
 

@@ -18,7 +18,7 @@ from ..intake import CHANNELS, looks_like_identity_code
 from ..ruleset import Question, Questionnaire
 from ..ruleset.condition import MAX_DECIMALS, MAX_NUMBER
 
-__all__ = ["first_contacts"]
+__all__ = ["first_contacts", "form_contacts"]
 
 _BOUNDARY_AGES = (0, 6, 7, 17, 18, 22, 23, 64, 65, 74, 75, 100)
 _OFFSETS = (timezone(timedelta(hours=2)), timezone(timedelta(hours=3)), UTC)
@@ -114,3 +114,33 @@ def first_contacts(draw: st.DrawFn, questionnaire: Questionnaire) -> dict[str, A
             st.sampled_from(("Jyväskylä", "Vaasa", "Närpes", "Seinäjoki"))
         )
     return contact
+
+
+def _form_answer(question: Question) -> st.SearchStrategy[Any]:
+    """An answer to one question of a form, or None (left unanswered); a yes/no question
+    is answered yes one time in four, so that red flags do not decide every contact."""
+    if question.type == "boolean":
+        return st.sampled_from((False, None, False, True))
+    return st.none() | _answer(question) | _answer(question)
+
+
+@st.composite
+def form_contacts(draw: st.DrawFn, questionnaire: Questionnaire) -> dict[str, Any]:
+    """A first contact whose answers cover the form of its concerns
+    (:meth:`Questionnaire.form`), for the properties of adaptive forms. Draws
+    ``{"contact", "flag": None, "alternatives", "kept"}``: ``contact`` answers each question
+    of the form or leaves it unanswered; ``alternatives`` gives every question of the form
+    a second answer (None: unanswered); ``kept`` names the questions answered "so far"."""
+    contact = draw(first_contacts(questionnaire))
+    form = [q for q in questionnaire.form(contact["concerns"]) if _answerable(q)]
+    on_form = {q.id for q in questionnaire.form(contact["concerns"])}
+    answers = {k: v for k, v in contact["answers"].items() if k not in on_form}
+    alternatives: dict[str, Any] = {}
+    for question in form:
+        value = draw(_form_answer(question))
+        if value is not None:
+            answers[question.id] = value
+        alternatives[question.id] = draw(_form_answer(question))
+    contact["answers"] = answers
+    kept = draw(st.lists(st.sampled_from([q.id for q in form]), unique=True)) if form else []
+    return {"contact": contact, "flag": None, "alternatives": alternatives, "kept": kept}
