@@ -9,16 +9,14 @@ applies the hit policy, routes the client and starts the care-guarantee clocks.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import attrs
+from typing import TYPE_CHECKING, Any
 
 from ._contact_json import JsonPath, read_contact_json
+from ._decide import Outcome, clock_subject, combine, one_treatment_clock, person_subject
 from .assessment import Assessment, Backend, FiredRule
 from .clocks import ClockSubject, local_day_of, micros
 from .errors import (
@@ -31,11 +29,9 @@ from .errors import (
 )
 from .identity_code import shown_key
 from .intake import FirstContact, parse_contact
-from .routing import DirectorySource, Router, RouteRequest, RoutingStage, ServiceRequest
+from .routing import DirectorySource, Router, RouteRequest, RoutingStage
 from .ruleset import (
     DEFAULT_BACKEND,
-    Catalogue,
-    Person,
     Question,
     Questionnaire,
     Rule,
@@ -48,14 +44,13 @@ from .ruleset import compile as compile_rules
 
 if TYPE_CHECKING:
     from .explain import Explanation, WhyNot
-    from .next_questions import NextQuestions, Planner
+    from .next_questions import NextQuestions
+    from .next_questions._search import Planner
 
 __all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten", "one_treatment_clock"]
 
 log = logging.getLogger("oneContact")
 
-_P = TypeVar("_P")
-_OLDEST = 150  # the oldest age a ClockSubject holds
 _NO_PERSONS: Mapping[str, ClockSubject] = MappingProxyType({})
 
 
@@ -171,31 +166,6 @@ class _Reader:
         return fact
 
 
-@attrs.frozen
-class _Outcome:
-    """What one rule contributes when it fires, prepared when the engine is built."""
-
-    rule: Rule
-    urgency: Urgency | None
-    fired: FiredRule
-    needs: Mapping[str, None]
-    services: tuple[ServiceRequest, ...]
-    clocks: tuple[tuple[str, str | None], ...]
-    """Each clock the rule starts and the person whose right it follows (None: the
-    client's)."""
-
-    @classmethod
-    def of(cls, rule: Rule) -> _Outcome:
-        return cls(
-            rule=rule,
-            urgency=rule.urgency,
-            fired=FiredRule(rule.id, rule.file, rule.line, rule.urgency),
-            needs=dict.fromkeys(rule.needs),
-            services=tuple(ServiceRequest(s, rule.id, rule.urgency) for s in rule.services),
-            clocks=tuple((c, rule.clock_for.get(c)) for c in rule.clocks),
-        )
-
-
 #: Codes of a contact's JSON refused as a whole (docs/reference/contact-input.md).
 _UNREAD = frozenset(
     {"json-invalid", "json-too-large", "json-too-deep", "json-duplicate-key", "number-too-large"}
@@ -220,40 +190,6 @@ def _time_problems(when: object, field: str) -> list[ContactProblem]:
 
 def _title(extra: Sequence[ContactProblem]) -> str:
     return "invalid input" if extra else "invalid first contact"
-
-
-def _clock_subject(contact: FirstContact) -> ClockSubject:
-    client = contact.client
-    # By position: age, birth_date, highest_care_allowance, special_support_child.
-    return ClockSubject(
-        client.age,
-        client.birth_date,
-        client.highest_care_allowance,
-        client.special_support_child,
-    )
-
-
-def _person_subject(person: Person, answers: Mapping[str, Any]) -> ClockSubject:
-    """What the policies read of *person*: the age from their number question, in whole
-    years rounded down (unanswered, or outside 0-150: unknown, so a policy's
-    ``otherwise`` variant applies), and each flag true only when its boolean question is
-    answered true."""
-    value = answers.get(person.age)
-    age: int | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        whole = math.floor(value)
-        age = whole if 0 <= whole <= _OLDEST else None
-    return ClockSubject(
-        age=age,
-        highest_care_allowance=(
-            person.highest_care_allowance is not None
-            and answers.get(person.highest_care_allowance) is True
-        ),
-        special_support_child=(
-            person.special_support_child is not None
-            and answers.get(person.special_support_child) is True
-        ),
-    )
 
 
 def _sort_key(rule: Rule) -> tuple[int, int, str, int]:
@@ -303,7 +239,7 @@ class Engine:
         for position, index in enumerate(order):
             positions[index] = position
         self._positions = positions
-        self._outcomes = tuple(_Outcome.of(ruleset.rules[index]) for index in order)
+        self._outcomes = tuple(Outcome.of(ruleset.rules[index]) for index in order)
         self._reader = _Reader(ruleset.questionnaire)
         self._asking_planner: Planner | None = None
 
@@ -444,7 +380,7 @@ class Engine:
     def _fired(self, contact: FirstContact | Mapping[str, Any] | str | bytes) -> tuple[Rule, ...]:
         return tuple(o.rule for o in self._fired_outcomes(self._read(contact, ())[1]))
 
-    def _fired_outcomes(self, fact: Mapping[str, Any]) -> list[_Outcome]:
+    def _fired_outcomes(self, fact: Mapping[str, Any]) -> list[Outcome]:
         """What the rules that hold for *fact* contribute, in hit-policy order."""
         outcomes = self._outcomes
         positions = self._positions
@@ -470,7 +406,7 @@ class Engine:
         policies = self._ruleset.policies
         urgency, needs, services, clock_ids = combine(fired, catalogue, policies.treatment_clocks)
         # Clocks come before routing: a router books against their due dates.
-        subject = _clock_subject(valid)
+        subject = clock_subject(valid)
         person_subjects: dict[str, ClockSubject] = {}
         others: dict[str, tuple[str, ClockSubject]] = {}
         for clock_id, person in clock_ids.items():
@@ -478,9 +414,7 @@ class Engine:
                 found = person_subjects.get(person)
                 if found is None:
                     persons = self._ruleset.questionnaire.persons
-                    found = person_subjects[person] = _person_subject(
-                        persons[person], valid.answers
-                    )
+                    found = person_subjects[person] = person_subject(persons[person], valid.answers)
                 others[clock_id] = (person, found)
         clocks = policies.compute(
             tuple(clock_ids),
@@ -558,18 +492,23 @@ class Engine:
         decision, in a safe asking order (red flags first), whether the form can stop
         (``done``) and the assessment as it stands (``outcome``). *declined*: questions
         the client chose to leave unanswered. See :mod:`oneContact.next_questions`."""
-        from .next_questions import next_questions  # noqa: PLC0415 -- builds on this module
+        return self._asking().step(partial, frozenset(declined))
 
-        return next_questions(self, partial, declined=declined)
+    def _read_one(
+        self, contact: FirstContact | Mapping[str, Any] | str | bytes
+    ) -> tuple[FirstContact, dict[str, Any]]:
+        return self._read(contact, ())
 
     def _asking(self) -> Planner:
         """What this engine prepares once for :meth:`next_questions` (built on first use;
         two threads racing build two equal planners, and one is kept)."""
         planner = self._asking_planner
         if planner is None:
-            from .next_questions import Planner  # noqa: PLC0415
+            from .next_questions._search import Planner  # noqa: PLC0415
 
-            planner = self._asking_planner = Planner(self, self._outcomes)
+            planner = self._asking_planner = Planner(
+                self._ruleset, self._outcomes, self._read_one, self.assess
+            )
         return planner
 
     def why_not(
@@ -585,93 +524,3 @@ class Engine:
         from .explain import why_not  # noqa: PLC0415
 
         return why_not(self, contact, level, max_changes=max_changes, limit=limit)
-
-
-def combine(
-    fired: Iterable[_Outcome], catalogue: Catalogue, treatment: frozenset[str]
-) -> tuple[Urgency, dict[str, None], dict[str, ServiceRequest], dict[str, str | None]]:
-    """What the fired rules decide together: the urgency, the needs, the services asked
-    for (by the first rule asking, in hit-policy order) and the clocks started (each with
-    the person whose right it follows; None: the client's), treatment clocks made right
-    (:func:`one_treatment_clock`). *fired* must be in hit-policy order.
-
-    The one place the hit policy is applied: ``Engine.assess`` and the search for the
-    next questions (:mod:`oneContact.next_questions`) both ask it.
-    """
-    # Fired outcomes come most urgent first (hit-policy order), so the first urgency
-    # set is the most urgent; the default applies only when no fired rule sets one.
-    urgency: Urgency | None = None
-    needs: dict[str, None] = {}
-    services: dict[str, ServiceRequest] = {}
-    # Clock id -> whose right it follows. A clock two fired rules start for different
-    # persons follows the person of the first rule in hit-policy order.
-    clock_ids: dict[str, str | None] = {}
-    for outcome in fired:
-        if urgency is None:
-            urgency = outcome.urgency
-        needs.update(outcome.needs)
-        for wanted in outcome.services:
-            services.setdefault(wanted.service, wanted)
-        for clock_id, person in outcome.clocks:
-            clock_ids.setdefault(clock_id, person)
-    if urgency is None:
-        urgency = catalogue.default_urgency
-    return (
-        urgency,
-        needs,
-        services,
-        one_treatment_clock(urgency, clock_ids, services.values(), catalogue, treatment),
-    )
-
-
-def one_treatment_clock(
-    urgency: Urgency,
-    clock_ids: Mapping[str, _P | None],
-    services: Iterable[ServiceRequest],
-    catalogue: Catalogue,
-    treatment: frozenset[str],
-) -> dict[str, _P | None]:
-    """The clocks an assessment starts, with its treatment clocks made right.
-
-    A treatment clock (``treatment: true`` in its policy: ``care``, ``planned_care``,
-    ``oral_care``, ``therapy_guarantee``, ...) counts one person's wait for one treatment
-    after the need assessment, and a contact is one such wait for each person it concerns:
-
-    - an ``emergency`` starts none: the client goes to 112 or the emergency department now,
-      and a non-urgent care clock beside it would only be a false breach;
-    - at most one for each person (the client, or a person a clock is started ``for``): the
-      first in hit-policy order (most urgent rule, then priority, file, line) of those the
-      fired rules start for that person;
-    - a ``non_urgent`` assessment that routes to care under the care guarantee (a service
-      not marked ``care_guarantee: false``) starts at least one: when no fired rule starts
-      one, the ``treatment_clock`` of the first such service in route order (the
-      catalogue's default ``care`` unless the service names its own), for the client.
-
-    *clock_ids* maps each clock to the person whose right it follows (None: the client);
-    the result keeps that order. The lint finding ``no-treatment-clock`` names the rules
-    that rely on the last default.
-    """
-    if urgency == "emergency":
-        return {c: p for c, p in clock_ids.items() if c not in treatment}
-    kept: dict[str, _P | None] = {}
-    treated: set[_P | None] = set()
-    for clock, person in clock_ids.items():
-        if clock in treatment:
-            if person in treated:
-                continue
-            treated.add(person)
-        kept[clock] = person
-    if treated or urgency != "non_urgent":
-        return kept
-    offered = catalogue.services
-    default = next(
-        (
-            offered[wanted.service].treatment_clock
-            for wanted in services
-            if offered[wanted.service].care_guarantee
-        ),
-        None,
-    )
-    if default is not None:
-        kept[default] = None
-    return kept

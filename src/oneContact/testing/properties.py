@@ -342,7 +342,9 @@ def _next_questions_witnessed(c: _Check, drawn: dict[str, Any]) -> str | None:
                 f"{witness.other_answer!r}) gives one decision"
             )
         if tuple(k for k in one if one[k] != two[k]) != witness.changes:
-            return f"the witness of {q.id} says it changes {witness.changes}, not {_changed(one, two)}"
+            return (
+                f"the witness of {q.id} says it changes {witness.changes}, not {_changed(one, two)}"
+            )
     return None
 
 

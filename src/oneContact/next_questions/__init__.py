@@ -1,0 +1,202 @@
+"""Ask only what matters: the questions that can still change the decision, computed
+exactly from the rules.
+
+``engine.next_questions(partial)`` takes a first contact with its concerns and the
+answers so far and returns a :class:`NextQuestions`: the unanswered questions whose answer
+can still change the decision, in a safe asking order, whether the form can stop
+(``done``) and the assessment as it stands (``outcome``).
+
+What is decided, and how
+------------------------
+
+The *decision* of an assessment is what :meth:`Assessment.decision` holds: the urgency,
+the needs, the routes (without the rule id each names as its reason) and the clocks. The
+rules that fired are its explanation, not part of it: a question whose only effect is one
+more fired rule that changes nothing decided is not asked.
+
+The *form* of a contact is the questions of its concerns (a question without concerns
+belongs to every form). A question of the form not yet answered, and not declined, is
+*open*. An open question **matters** when two answers to it (leaving it unanswered is one
+answer) give two different decisions for at least one way of answering the other open
+questions. :func:`next_questions` returns exactly the open questions that matter:
+
+* **sound** — a question not returned cannot change the decision, whatever the open
+  questions are answered; when none is returned (``done``), the decision as it stands is
+  the decision of every way of answering the rest;
+* **minimal** — each returned question carries a :class:`Witness`: answers to the other
+  open questions and two answers to it that give two different decisions.
+
+The search is exact, not sampled. Every rule's condition is read in disjunctive normal
+form and evaluated as far as the answers given decide it: a rule holds, cannot hold, or
+is *open* on some open questions. The values of each open question fall into finitely many
+classes that no condition tells apart (the choices a condition names, the intervals
+between the numbers it compares with, unanswered; for the age of a person a clock follows,
+also the ages the clock policies compare with), so a class's one representative stands for
+all its values. Open questions that share an open rule form a *group*; groups are
+independent of each other, so each group's combinations of classes are enumerated alone
+(at most :data:`MAX_COMBINATIONS`), and a question of one group is tried against the
+states the other groups can be in, the least eventful first, until two decisions differ
+(at most :data:`MAX_DECISIONS` decisions worked out in one call). Beyond either bound the
+search gives up honestly: ``exact`` is False, ``note`` says why, and every open question
+some open rule or clock reads is returned (never fewer than the exact answer).
+
+The asking order
+----------------
+
+1. red-flag questions that can change the urgency, most urgent first;
+2. the other questions that can change the urgency, most urgent first;
+3. the questions that change needs, services, routes or clocks only;
+
+and within each, the questionnaire's order.
+
+Routes are decided by the engine's router from the urgency, the services and the clocks;
+a custom router (``Engine(router=...)``) that reads answers itself is outside what this
+module can see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+from .._text import Label
+from ..assessment import Assessment
+from ..ruleset import Question, Urgency
+
+__all__ = [
+    "MAX_COMBINATIONS",
+    "MAX_DECISIONS",
+    "Change",
+    "NextQuestion",
+    "NextQuestions",
+    "Witness",
+]
+
+#: Steps (diagram nodes and pairs of nodes) worked out for one group of questions that
+#: share rules, beyond which the group's questions are asked without proof.
+MAX_COMBINATIONS = 20_000
+#: Decisions worked out to prove one question cannot matter, beyond which it is asked.
+MAX_DECISIONS = 400
+
+Change = Literal["urgency", "needs", "routes", "clocks"]
+"""A part of the decision (:meth:`Assessment.decision`) an answer can change."""
+CHANGES: tuple[Change, ...] = ("urgency", "needs", "routes", "clocks")
+
+
+@attrs.frozen
+class Witness:
+    """Why a question matters: with the other open questions answered as in ``answers``
+    (a question not named there left unanswered), answering the question ``answer`` or
+    ``other_answer`` (None: left unanswered) gives two decisions that differ in
+    ``changes``."""
+
+    answers: Mapping[str, Any]
+    answer: Any
+    other_answer: Any
+    changes: tuple[Change, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answers": dict(self.answers),
+            "answer": self.answer,
+            "other_answer": self.other_answer,
+            "changes": list(self.changes),
+        }
+
+
+@attrs.frozen
+class NextQuestion:
+    """One question to ask next, with why it matters."""
+
+    question: Question
+    rules: tuple[str, ...]
+    """The rules its answer switches in the witness (they hold for one of its two
+    answers and not for the other), by id in file order."""
+    changes: tuple[Change, ...]
+    """What its answer can change: always what the witness shows changing, and
+    ``urgency`` whenever it can change the urgency."""
+    urgency_up_to: Urgency | None
+    """The most urgent level an answer to it can lead to, when it can change the
+    urgency; else None."""
+    witness: Witness | None
+    """Answers that show it matters; None only when the search gave up (``exact`` False)."""
+
+    @property
+    def id(self) -> str:
+        return self.question.id
+
+    @property
+    def type(self) -> str:
+        return self.question.type
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.question.choices
+
+    @property
+    def label(self) -> Label:
+        return self.question.label
+
+    @property
+    def red_flag(self) -> bool:
+        return self.question.red_flag
+
+    def to_json(self) -> dict[str, Any]:
+        """The question as ``onecontact next-questions --format json`` gives it."""
+        q = self.question
+        data: dict[str, Any] = {
+            "id": q.id,
+            "type": q.type,
+            "label": _label_json(q.label),
+            "red_flag": q.red_flag,
+        }
+        if q.type == "choice":
+            data["choices"] = [
+                {"id": c, "label": _label_json(q.choice_labels[c])}
+                if c in q.choice_labels
+                else {"id": c}
+                for c in q.choices
+            ]
+        if q.type == "number":
+            data.update(minimum=q.minimum, maximum=q.maximum, integer=q.integer)
+        data["why"] = {
+            "rules": list(self.rules),
+            "changes": list(self.changes),
+            "urgency_up_to": self.urgency_up_to,
+            "witness": None if self.witness is None else self.witness.to_json(),
+        }
+        return data
+
+
+@attrs.frozen
+class NextQuestions:
+    """One step of an adaptive form: what to ask next, and the decision so far."""
+
+    questions: tuple[NextQuestion, ...]
+    """The open questions whose answer can still change the decision, in asking order."""
+    outcome: Assessment
+    """The assessment of the contact as it stands, if the client stops now."""
+    exact: bool = True
+    """False when the search exceeded its bounds and returned every open question the
+    rules read instead (``note`` says which bound)."""
+    note: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """True when no open question can change the decision: the form can stop."""
+        return not self.questions
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "done": self.done,
+            "exact": self.exact,
+            "note": self.note,
+            "questions": [q.to_json() for q in self.questions],
+            "outcome": self.outcome.to_json(),
+        }
+
+
+def _label_json(label: Label) -> dict[str, str]:
+    return {"fi": label.fi, "sv": label.sv, "en": label.en}
