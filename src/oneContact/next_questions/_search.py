@@ -414,7 +414,17 @@ class _Search:
                     found[g.vars[i].qid] = exact
         # 4. Which of them can change the urgency, and to what at most.
         asking = set(found) | set(unproven)
-        up_to = self._urgency_reach({v.key for g in self.groups for v in g.vars if v.qid in asking})
+        try:
+            up_to = self._urgency_reach(
+                {v.key for g in self.groups for v in g.vars if v.qid in asking}
+            )
+        except GiveUp as exc:
+            # Over the bounds: each question is taken to lead as far as the most urgent
+            # rule that reads it (asked early rather than late), and the step says so.
+            up_to = self._urgency_read(asking)
+            unproven_order = f"the urgency each can lead to is not proven ({exc})"
+        else:
+            unproven_order = ""
         asked: list[NextQuestion] = []
         for qid, (witness, rules) in found.items():
             rank = up_to.get(f"q__{qid}")
@@ -441,10 +451,11 @@ class _Search:
                     None,
                 )
             )
-        if not unproven:
-            return asked, None
-        names = ", ".join(sorted(unproven, key=self.p._order.__getitem__))
-        return asked, f"asked without proof that they matter ({reason}): {names}"
+        notes = [unproven_order] if unproven_order else []
+        if unproven:
+            names = ", ".join(sorted(unproven, key=self.p._order.__getitem__))
+            notes.insert(0, f"asked without proof that they matter ({reason}): {names}")
+        return asked, "; ".join(notes) or None
 
     def _exactly(
         self,
@@ -666,36 +677,50 @@ class _Search:
     def _urgency_reach(self, keys: set[str]) -> dict[str, int]:
         """For each question of *keys* that can change the urgency, the rank of the most
         urgent level it can lead to. Exact: the urgency is the most urgent level of the
-        rules that hold, so the least urgent state of every other group shows any change."""
+        rules that hold (the catalogue's default when none sets one), so only the most
+        urgent level the other groups and the rules that surely hold reach matters, and
+        each level they can reach is tried. Raises GiveUp over the bounds."""
         ranks = self.p._ranks
         default = self.p._default_rank
         diagrams: list[UrgencyDiagram] = []
-        calm: list[int] = []
+        reachable: list[set[int]] = []
         for group in self.groups:
             diagram = UrgencyDiagram(group, self.open_rules, ranks)
             diagram.build()
             diagrams.append(diagram)
-            calm.append(max(k[0] for k in diagram.leaf_keys))
+            reachable.append({k[0] for k in diagram.leaf_keys})
         definite = min((ranks[p] for p in self.definite), default=NO_URGENCY_RANK)
         reach: dict[str, int] = {}
         for g_index, (group, diagram) in enumerate(zip(self.groups, diagrams, strict=True)):
             levels = {i for i, v in enumerate(group.vars) if v.key in keys}
             if not levels:
                 continue
-            context = min(
-                [definite, *(c for i, c in enumerate(calm) if i != g_index)],
-            )
+            others = [r for i, r in enumerate(reachable) if i != g_index]
+            contexts = {min(definite, level) for level in _least_levels(others)}
             flips = diagram.flips(levels)
             for i in levels:
                 for a, b in flips[i]:
-                    ra = min(diagram.leaf_keys[a][0], context)
-                    rb = min(diagram.leaf_keys[b][0], context)
-                    fa = ra if ra != NO_URGENCY_RANK else default
-                    fb = rb if rb != NO_URGENCY_RANK else default
-                    if fa != fb:
-                        key = group.vars[i].key
-                        reach[key] = min(reach.get(key, NO_URGENCY_RANK), fa, fb)
+                    for context in contexts:
+                        ra = min(diagram.leaf_keys[a][0], context)
+                        rb = min(diagram.leaf_keys[b][0], context)
+                        fa = ra if ra != NO_URGENCY_RANK else default
+                        fb = rb if rb != NO_URGENCY_RANK else default
+                        if fa != fb:
+                            key = group.vars[i].key
+                            reach[key] = min(reach.get(key, NO_URGENCY_RANK), fa, fb)
         return reach
+
+    def _urgency_read(self, qids: set[str]) -> dict[str, int]:
+        """For each question of *qids*, the most urgent level of the open rules that read
+        it (an upper bound on what its answer can lead to)."""
+        ranks = self.p._ranks
+        out: dict[str, int] = {}
+        for position, terms in self.open_rules.items():
+            for key in {a.key for t in terms for a in t}:
+                qid = self.open_keys[key]
+                if qid in qids and ranks[position] < NO_URGENCY_RANK:
+                    out[key] = min(out.get(key, NO_URGENCY_RANK), ranks[position])
+        return out
 
     def _try(
         self,
@@ -793,3 +818,21 @@ def _put(answers: dict[str, Any], planner: Planner, qid: str, value: Any) -> Non
 
 def _differences(one: tuple[Any, ...], two: tuple[Any, ...]) -> tuple[Change, ...]:
     return tuple(c for c, x, y in zip(CHANGES, one, two, strict=True) if x != y)
+
+
+def _least_levels(groups: Sequence[set[int]]) -> set[int]:
+    """Every most urgent rank the groups can reach together, each group in one of its
+    states (*groups*: the ranks each can reach; none: the rank of no urgency)."""
+    if not groups:
+        return {NO_URGENCY_RANK}
+    out: set[int] = set()
+    for level in set().union(*groups) | {NO_URGENCY_RANK}:
+        # *level* is the least when one group is at it and every other can stay at it
+        # or less urgent.
+        if any(
+            level in own
+            and all(any(r >= level for r in other) for other in groups if other is not own)
+            for own in groups
+        ):
+            out.add(level)
+    return out
