@@ -1,4 +1,5 @@
-"""An assessment as a person reads it, in Finnish, Swedish or English.
+"""An assessment, and a step of an adaptive form (next questions), as a person reads
+them, in Finnish, Swedish or English.
 
 The words are the engine's own (:mod:`oneContact._messages`) and the rule authors'
 (the catalogue's names, the rules' descriptions, the policies' clock descriptions and

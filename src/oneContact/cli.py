@@ -467,7 +467,7 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
     migrate.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_migrate)
 
 
-# --------------------------------------------------------------------------- explain, diff, next-questions
+# ------------------------------------------------------------- explain, diff, next-questions
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -538,7 +538,7 @@ def _known_questions(ids: Sequence[str], ruleset: RuleSet) -> None:
     """Refuse a ``--declined`` id the questionnaire does not have: a typo would
     otherwise ask the question again without a word."""
     questions = ruleset.questionnaire.questions
-    problems = []
+    problems: list[ContactProblem] = []
     for qid in dict.fromkeys(ids):
         if qid not in questions:
             hint = did_you_mean(qid, questions) if is_shown(qid) else None
