@@ -189,7 +189,7 @@ def _onecontact(*argv: str, stdin: bytes | None = None) -> subprocess.CompletedP
 
 def test_a_fifo_or_a_device_is_refused_at_once(tmp_path: Path) -> None:
     """A FIFO no one writes to (the command waited forever) and /dev/zero (it read until
-    memory ran out): exit 2 at once, for assess, ledger record and diff."""
+    memory ran out): exit 2 at once, for assess, ledger record, diff and next-questions."""
     fifo = tmp_path / "contact.json"
     os.mkfifo(fifo)
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
@@ -198,6 +198,7 @@ def test_a_fifo_or_a_device_is_refused_at_once(tmp_path: Path) -> None:
         ("clocks", "/dev/zero", "--backend", "python"),
         ("ledger", "record", "--db", db, "--backend", "python", "--contact", str(fifo)),
         ("diff", "/dev/zero", "--old", "rules", "--new", "rules", "--backend", "python"),
+        ("next-questions", str(fifo), "--backend", "python"),
     ):
         result = _onecontact(*argv)
         assert 2 == result.returncode, result.stderr

@@ -34,8 +34,10 @@ def _run(path: Path) -> doctest.TestResults:
         "docs/reference/contact-input.md",
         "docs/tutorial/embed-the-engine.md",
         "docs/how-to/explain-a-decision.md",
+        "docs/how-to/build-an-adaptive-contact-form.md",
         "docs/how-to/measure-the-impact-of-a-rule-change.md",
         "docs/reference/directory.md",
+        "docs/reference/next-questions.md",
     ],
 )
 def test_doc_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -229,6 +229,8 @@ CLI_RUNS = [
     ["ledger", "report", "--db", "{db}", "--since", "2025-01-01", "--until", "2025-02-01",
      "--by", "service,{code}"],
     ["ledger", "report", "--db", "{db}", "--since", "{code}", "--until", "2025-02-01"],
+    ["next-questions", "{contact}", "--declined", "{code}"],
+    ["next-questions", "{contact}", "--declined", "x_{code}", "--format", "json"],
 ]  # fmt: skip
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "kind_name",
     "label",
     "limit_label",
+    "number_text",
     "placeholders",
     "reading_language",
     "status_name",
@@ -179,6 +180,73 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
             " (ensimmäiset {shown} näytetään)",
             " (de första {shown} visas)",
             " (first {shown} shown)",
+        ),
+        # -- next questions (onecontact next-questions --format text)
+        "next.count.1": _m(
+            "{n} kysymys voi vielä muuttaa päätöstä; kysy se:",
+            "{n} fråga kan ännu ändra beslutet; ställ den:",
+            "{n} question can still change the decision; ask it:",
+        ),
+        "next.count": _m(
+            "{n} kysymystä voi vielä muuttaa päätöstä; kysy ne tässä järjestyksessä:",
+            "{n} frågor kan ännu ändra beslutet; ställ dem i den här ordningen:",
+            "{n} questions can still change the decision; ask them in this order:",
+        ),
+        "next.done": _m(
+            "valmis: mikään jäljellä oleva kysymys ei voi muuttaa päätöstä",
+            "klart: ingen fråga som återstår kan ändra beslutet",
+            "done: nothing left can change the decision",
+        ),
+        "next.not_exact": _m(
+            "ei tarkka: haku ylitti rajansa, joten mukana on jokainen avoin kysymys, jota "
+            "säännöt lukevat ({note})",
+            "inte exakt: sökningen nådde sina gränser, så varje öppen fråga som reglerna "
+            "läser är med ({note})",
+            "not exact: the search reached its bounds, so every open question the rules "
+            "read is listed ({note})",
+        ),
+        "next.red_flag": _m("hälytysmerkki", "varningstecken", "red flag"),
+        "next.answer": _m("vastaus", "svar", "answer"),
+        "next.yes": _m("kyllä", "ja", "yes"),
+        "next.no": _m("ei", "nej", "no"),
+        "next.number": _m("luku", "ett tal", "a number"),
+        "next.whole": _m("kokonaisluku", "ett heltal", "a whole number"),
+        "next.between": _m(
+            "{kind} {low}–{high}", "{kind} {low}–{high}", "{kind} from {low} to {high}"
+        ),
+        "next.at_least": _m(
+            "{kind}, vähintään {low}", "{kind}, minst {low}", "{kind}, at least {low}"
+        ),
+        "next.at_most": _m(
+            "{kind}, enintään {high}", "{kind}, högst {high}", "{kind}, at most {high}"
+        ),
+        "next.why": _m("voi muuttaa", "kan ändra", "can change"),
+        "next.urgency_up_to": _m(
+            "kiireellisyys (kiireellisimmillään: {level})",
+            "brådskandegrad (som mest: {level})",
+            "urgency (up to {level})",
+        ),
+        "next.unknown": _m(
+            "ei selvitetty (haku ylitti rajansa)",
+            "inte utrett (sökningen nådde sina gränser)",
+            "not worked out (the search reached its bounds)",
+        ),
+        "next.rules": _m("säännöt", "regler", "rules"),
+        "next.example": _m(
+            "esimerkiksi vastaukset ”{answer}” ja ”{other}” antavat eri päätöksen",
+            "till exempel ger svaren ”{answer}” och ”{other}” olika beslut",
+            'for example, the answers "{answer}" and "{other}" give different decisions',
+        ),
+        "next.example_given": _m(
+            "esimerkiksi vastaukset ”{answer}” ja ”{other}” antavat eri päätöksen, kun {given}",
+            "till exempel ger svaren ”{answer}” och ”{other}” olika beslut när {given}",
+            'for example, the answers "{answer}" and "{other}" give different decisions '
+            "when {given}",
+        ),
+        "next.outcome": _m(
+            "päätös nyt, jos asiakas ei vastaa enempää:",
+            "beslutet nu, om klienten inte svarar mer:",
+            "the decision as it stands, if the client answers nothing more:",
         ),
         # -- the access report
         "report.title": _m(
@@ -466,6 +534,15 @@ def limit_label(
             found.en.format(start=f"{start:%H:%M}", end=f"{end:%H:%M}"),
         )
     return label(f"limit.{kind}.1" if amount == 1 else f"limit.{kind}", n=amount)
+
+
+def number_text(value: float, language: str) -> str:
+    """A number of the form (a bound, never client input) as *language* writes it: in
+    Finnish and Swedish a space between thousands and a decimal comma."""
+    shown = f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+    if reading_language(language) == "en":
+        return shown
+    return shown.replace(",", " ").replace(".", ",")
 
 
 def placeholders(message: str) -> frozenset[str]:

@@ -28,9 +28,11 @@ from .errors import (
     ContactError,
     ContactProblem,
     RuleError,
+    did_you_mean,
     parse_timestamp,
     read_text_file,
     require_supported_time,
+    suggestion_text,
 )
 from .identity_code import NOT_SHOWN, is_shown, redact, shown_key
 from .ledger import MAX_WITHIN_WEEKDAYS, Ledger, LedgerError
@@ -465,7 +467,7 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
     migrate.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_migrate)
 
 
-# --------------------------------------------------------------------------- explain, diff
+# ------------------------------------------------------------- explain, diff, next-questions
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -509,6 +511,49 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_next_questions(args: argparse.Namespace) -> int:
+    from ._render import next_questions_text  # noqa: PLC0415 -- only this command needs it
+
+    try:
+        contact = _read_contact(args.contact)
+        engine = Engine.from_directory(
+            args.rules or _default_rules(), backend=args.backend, region=args.region
+        )
+        _known_questions(args.declined, engine.ruleset)
+        step = engine.next_questions(contact, declined=args.declined)
+    except ContactError as exc:
+        if args.format != "json":
+            raise
+        # As for assess: a form reads the codes and the client's messages from JSON.
+        print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2), file=sys.stderr)
+        return EXIT_INPUT
+    if args.format == "json":
+        _print_json(step.to_json())
+    else:
+        print(next_questions_text(step, engine.ruleset, args.language))
+    return EXIT_OK
+
+
+def _known_questions(ids: Sequence[str], ruleset: RuleSet) -> None:
+    """Refuse a ``--declined`` id the questionnaire does not have: a typo would
+    otherwise ask the question again without a word."""
+    questions = ruleset.questionnaire.questions
+    problems: list[ContactProblem] = []
+    for qid in dict.fromkeys(ids):
+        if qid not in questions:
+            hint = did_you_mean(qid, questions) if is_shown(qid) else None
+            problems.append(
+                ContactProblem(
+                    f"--declined {shown_key(qid)}",
+                    "unknown question" + suggestion_text(hint),
+                    "unknown-question",
+                    suggestion=hint,
+                )
+            )
+    if problems:
+        raise ContactError(problems, title="invalid option")
+
+
 def _positive(text: str) -> int:
     return _whole(text, 1, MAX_COUNT)
 
@@ -520,7 +565,8 @@ def _max_changes(text: str) -> int:
 
 
 def _add_toolkit(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None]) -> None:
-    """``onecontact explain`` and ``onecontact diff``: the rule author's view of decisions."""
+    """``onecontact explain`` and ``onecontact diff``: the rule author's view of decisions;
+    ``onecontact next-questions``: what an adaptive form asks next."""
     explain = sub.add_parser(
         "explain",
         help="every rule, matched or not, with the values it saw; --why-not LEVEL",
@@ -570,6 +616,27 @@ def _add_toolkit(sub: Any, rules_option: Callable[[argparse.ArgumentParser], Non
     )
     diff.add_argument("--format", choices=("text", "json"), default="text")
     diff.set_defaults(run=_cmd_diff)
+
+    asking = sub.add_parser(
+        "next-questions",
+        help="the unanswered questions that can still change the decision",
+        description="For a contact with its concerns and the answers so far: the questions "
+        "of its form whose answer can still change the urgency, needs, routes or clocks, "
+        "in a safe asking order, each with why; done when none can.",
+    )
+    asking.add_argument("contact", help="a first contact (JSON file, or - for stdin)")
+    rules_option(asking)
+    asking.add_argument("--format", choices=("text", "json"), default="text")
+    _language_option(asking)
+    asking.add_argument(
+        "--declined",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="ID",
+        help="questions the client was asked and chose to leave unanswered",
+    )
+    asking.set_defaults(run=_cmd_next_questions)
 
 
 def _weekdays(text: str) -> int:
