@@ -206,20 +206,24 @@ def test_a_search_past_its_bounds_says_so(
 ) -> None:
     """exact False: the text says the list is every open question the rules read, with
     the note, and what each can change is 'not worked out'; the JSON has exact false."""
-    monkeypatch.setattr(oneContact.next_questions, "MAX_DECISIONS", 1)
-    path = write(tmp_path, contact(["acute_symptom"], {"chest_pain": False, "pain_score": 6}))
+    monkeypatch.setattr(oneContact.next_questions, "MAX_COMBINATIONS", 1)
+    path = write(
+        tmp_path,
+        contact(["acute_symptom"], {"chest_pain": False, "severe_breathing_difficulty": True}),
+    )
     code, out, _ = run(capsys, "next-questions", path, *FAST, "--language", "en")
     assert 0 == code
     assert "not exact: the search reached its bounds" in out
-    assert "more than 1 decisions" in out  # the note
+    assert "asked without proof that they matter" in out  # the note
     assert "can change: not worked out (the search reached its bounds)" in out
     out = run(capsys, "next-questions", path, *FAST, "--language", "sv")[1]
     assert "inte exakt: sökningen nådde sina gränser" in out
     data = json.loads(run(capsys, "next-questions", path, *FAST, "--format", "json")[1])
     assert data["exact"] is False
     assert data["note"]
-    assert data["questions"]
-    assert all(q["why"]["witness"] is None for q in data["questions"])
+    unproven = [q for q in data["questions"] if q["why"]["witness"] is None]
+    assert unproven
+    assert all(q["id"] in data["note"] for q in unproven)
 
 
 # ---------------------------------------------------------------- JSON

@@ -198,12 +198,12 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
             "done: nothing left can change the decision",
         ),
         "next.not_exact": _m(
-            "ei tarkka: haku ylitti rajansa, joten mukana on jokainen avoin kysymys, jota "
-            "säännöt lukevat ({note})",
-            "inte exakt: sökningen nådde sina gränser, så varje öppen fråga som reglerna "
-            "läser är med ({note})",
-            "not exact: the search reached its bounds, so every open question the rules "
-            "read is listed ({note})",
+            "ei tarkka: haku ylitti rajansa, joten mukana on myös kysymyksiä, joiden "
+            "merkitystä se ei ehtinyt todistaa ({note})",
+            "inte exakt: sökningen nådde sina gränser, så frågor vars betydelse den inte "
+            "hann bevisa är också med ({note})",
+            "not exact: the search reached its bounds, so questions it could not prove "
+            "matter are listed too ({note})",
         ),
         "next.red_flag": _m("hälytysmerkki", "varningstecken", "red flag"),
         "next.answer": _m("vastaus", "svar", "answer"),

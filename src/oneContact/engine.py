@@ -45,7 +45,7 @@ from .ruleset import compile as compile_rules
 if TYPE_CHECKING:
     from .explain import Explanation, WhyNot
     from .next_questions import NextQuestions
-    from .next_questions._search import Planner
+    from .next_questions._planner import Planner
 
 __all__ = ["Assessment", "Backend", "Engine", "FiredRule", "flatten", "one_treatment_clock"]
 
@@ -504,7 +504,7 @@ class Engine:
         two threads racing build two equal planners, and one is kept)."""
         planner = self._asking_planner
         if planner is None:
-            from .next_questions._search import Planner  # noqa: PLC0415
+            from .next_questions._planner import Planner  # noqa: PLC0415
 
             planner = self._asking_planner = Planner(
                 self._ruleset, self._outcomes, self._read_one, self.assess

@@ -28,17 +28,32 @@ questions. :func:`next_questions` returns exactly the open questions that matter
 
 The search is exact, not sampled. Every rule's condition is read in disjunctive normal
 form and evaluated as far as the answers given decide it: a rule holds, cannot hold, or
-is *open* on some open questions. The values of each open question fall into finitely many
-classes that no condition tells apart (the choices a condition names, the intervals
-between the numbers it compares with, unanswered; for the age of a person a clock follows,
-also the ages the clock policies compare with), so a class's one representative stands for
-all its values. Open questions that share an open rule form a *group*; groups are
-independent of each other, so each group's combinations of classes are enumerated alone
-(at most :data:`MAX_COMBINATIONS`), and a question of one group is tried against the
-states the other groups can be in, the least eventful first, until two decisions differ
-(at most :data:`MAX_DECISIONS` decisions worked out in one call). Beyond either bound the
-search gives up honestly: ``exact`` is False, ``note`` says why, and every open question
-some open rule or clock reads is returned (never fewer than the exact answer).
+is *open* on some open questions. A decision depends on the rules that hold only through
+what each contributes and where in hit-policy order (its *signature*: the first place
+each need, service, clock and the urgency comes from), so the search reasons about
+those. For each open question, in turn and stopping at the first that settles it:
+
+1. it is answered alone, the other open questions left open; then each term of each rule
+   that reads it is made to hold but for it. Two decisions that differ are its witness.
+2. A question whose rules contribute only what rules that surely hold contribute, with
+   no other part of the same kind able to come in between, cannot matter (*shadowed*).
+3. Otherwise the answers of the questions that share open rules with it (a *group*) are
+   worked out as a diagram: the values of each question fall into finitely many classes
+   no condition tells apart (the choices named, the intervals between the numbers
+   compared with, unanswered; for the age of a person a clock follows, also the ages the
+   clock policies compare with), and ways of answering that leave the same rules to
+   decide are merged. The pairs of the group's states its answers switch between are
+   kept unless shadowed; the rest are tried against every state of the other groups,
+   the least eventful first, until two decisions differ or none can.
+
+Two bounds keep a call short: :data:`MAX_COMBINATIONS` steps of one group's diagram and
+:data:`MAX_DECISIONS` decisions to settle one question. A question the search cannot
+settle within them is asked anyway, without a witness: ``exact`` is then False and
+``note`` names the questions and the bound (never fewer questions than the exact answer).
+Whether a question can change the urgency, and to what at most, is worked out exactly for
+the asking order (each level the other groups can reach is tried, since the catalogue's
+default urgency can hide a change); past the bounds the order takes the most urgent rule
+that reads each question, and ``note`` says so.
 
 The asking order
 ----------------
@@ -116,7 +131,8 @@ class NextQuestion:
     answers and not for the other), by id in file order."""
     changes: tuple[Change, ...]
     """What its answer can change: always what the witness shows changing, and
-    ``urgency`` whenever it can change the urgency."""
+    ``urgency`` whenever it can change the urgency; empty for a question asked without
+    proof (``witness`` None)."""
     urgency_up_to: Urgency | None
     """The most urgent level an answer to it can lead to, when it can change the
     urgency; else None."""

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .. import next_questions as bounds
-from .._decide import Outcome, clock_subject, combine, person_subject
-from ..assessment import Assessment
-from ..clocks import Clock, ClockSubject
-from ..routing import CatalogueRouter, RouteRequest
-from ..ruleset import NO_URGENCY_RANK, URGENCY_LEVELS, Person, RuleSet, urgency_rank
-from ..ruleset.condition import MAX_TERMS, Atom, dnf
-from ..ruleset.sat import Domain, domains
-from . import CHANGES, Change, NextQuestion, NextQuestions, Witness
+from .._decide import clock_subject, person_subject
+from ..clocks import Clock
+from ..ruleset import NO_URGENCY_RANK, URGENCY_LEVELS
+from ..ruleset.condition import Atom
+from . import CHANGES, Change, NextQuestion, Witness
 from ._diagram import (
     ABSENT,
     SCALE,
@@ -29,118 +26,18 @@ from ._diagram import (
     by_events,
     cells_of,
     consistent,
-    contributions,
     holds,
     person_ids,
 )
 
 if TYPE_CHECKING:
     from ..intake import FirstContact
+    from ._planner import Planner
 
-__all__ = ["Planner"]
-
-
-class Planner:
-    """What an engine prepares once to find next questions: the rules' conditions in
-    disjunctive normal form, in hit-policy order. Read-only after construction."""
-
-    def __init__(
-        self,
-        ruleset: RuleSet,
-        outcomes: Sequence[Outcome],
-        read: Callable[[Any], tuple[FirstContact, Mapping[str, Any]]],
-        assess: Callable[[FirstContact], Assessment],
-    ) -> None:
-        """*outcomes*: what each rule contributes, in hit-policy order; *read*: the
-        engine's check of a contact (the contact and its flat fact, or ContactError);
-        *assess*: the engine's assessment."""
-        self._read = read
-        self._assess = assess
-        self._ruleset = ruleset
-        self._outcomes = tuple(outcomes)
-        questionnaire = ruleset.questionnaire
-        self._questions = questionnaire.questions
-        self._order = {qid: i for i, qid in enumerate(questionnaire.questions)}
-        self._space: Mapping[str, Domain] = domains(questionnaire)
-        terms: list[tuple[tuple[Atom, ...], ...]] = []
-        for outcome in self._outcomes:
-            found = dnf(outcome.rule.condition, limit=MAX_TERMS)
-            assert found is not None  # a checked condition expands to at most MAX_TERMS
-            terms.append(found)
-        self._terms = tuple(terms)
-        self._ranks = tuple(urgency_rank(o.urgency) for o in self._outcomes)
-        self._default_rank = urgency_rank(ruleset.catalogue.default_urgency)
-        self._parts = tuple(contributions(o, p) for p, o in enumerate(self._outcomes))
-        self._persons: Mapping[str, Person] = questionnaire.persons
-        person_keys: dict[str, str] = {}
-        for person in self._persons.values():
-            for qid in (person.age, person.highest_care_allowance, person.special_support_child):
-                if qid is not None:
-                    person_keys[f"q__{qid}"] = person.id
-        self._person_keys = MappingProxyType(person_keys)
-        self._person_ages = tuple(
-            sorted({*ruleset.policies.ages_compared(), 0, 151})  # _person_subject: 0-150
-        )
-        self._router = CatalogueRouter()
-
-    # -------------------------------------------------------------- one step
-
-    def step(
-        self, partial: FirstContact | Mapping[str, Any] | str | bytes, declined: frozenset[str]
-    ) -> NextQuestions:
-        contact, fact = self._read(partial)
-        outcome = self._assess(contact)
-        open_keys = {
-            f"q__{q.id}": q.id
-            for q in self._ruleset.questionnaire.form(contact.concerns)
-            if q.id not in contact.answers and q.id not in declined
-        }
-        search = _Search(self, contact, fact, open_keys)
-        found, unproven = search.run()
-        ordered = sorted(found, key=self._asking_key)
-        if not unproven:
-            return NextQuestions(tuple(ordered), outcome)
-        return NextQuestions(tuple(ordered), outcome, exact=False, note=unproven)
-
-    def _asking_key(self, q: NextQuestion) -> tuple[int, int, int]:
-        can_raise = q.urgency_up_to is not None
-        group = (0 if q.red_flag else 1) if can_raise else 2
-        return (group, urgency_rank(q.urgency_up_to), self._order[q.id])
-
-    # -------------------------------------------------------------- decisions
-
-    def decision(
-        self, contact: FirstContact, fired: frozenset[int], persons: Mapping[str, Any]
-    ) -> tuple[Any, ...]:
-        """The decision of *contact* when exactly the rules at *fired* hold and the
-        persons' questions are answered as in *persons* (question id -> answer)."""
-        ruleset = self._ruleset
-        catalogue = ruleset.catalogue
-        policies = ruleset.policies
-        outcomes = self._outcomes
-        urgency, needs, services, clock_ids = combine(
-            [outcomes[p] for p in sorted(fired)], catalogue, policies.treatment_clocks
-        )
-        others: dict[str, tuple[str, ClockSubject]] = {}
-        for clock_id, person in clock_ids.items():
-            if person is not None:
-                others[clock_id] = (person, person_subject(self._persons[person], persons))
-        clocks: tuple[Clock, ...] = policies.compute(
-            tuple(clock_ids),
-            subject=clock_subject(contact),
-            received_at=contact.received_at,
-            others=others,
-        )
-        routes = self._router.route(
-            RouteRequest(contact, urgency, tuple(services.values()), catalogue)
-        )
-        return (urgency, tuple(needs), tuple((r.kind, r.service) for r in routes), clocks)
+__all__ = ["Search"]
 
 
-# ---------------------------------------------------------------- the search
-
-
-class _Search:
+class Search:
     """The search of one step."""
 
     def __init__(
@@ -168,8 +65,8 @@ class _Search:
     def _residuals(self) -> None:
         fact = self.fact
         open_keys = self.open_keys
-        space = self.p._space
-        for position, terms in enumerate(self.p._terms):
+        space = self.p.space
+        for position, terms in enumerate(self.p.terms):
             residual: list[tuple[Atom, ...]] = []
             for term in terms:
                 rest: list[Atom] = []
@@ -189,7 +86,7 @@ class _Search:
                 self.open_rules[position] = residual
         # The person questions the decision can read: of a person some rule that holds
         # or may hold starts a clock for.
-        outcomes = self.p._outcomes
+        outcomes = self.p.outcomes
         followed = {
             person
             for position in (*self.definite, *self.open_rules)
@@ -203,7 +100,7 @@ class _Search:
                     clocks_for.setdefault(person, set()).add(clock)
         followed = {p for p in followed if self._subject_matters(p, clocks_for[p])}
         answers = self.contact.answers
-        for key, person in self.p._person_keys.items():
+        for key, person in self.p.person_keys.items():
             qid = key[3:]
             if person not in followed:
                 continue
@@ -217,7 +114,7 @@ class _Search:
         """Whether the answers to *person_id*'s questions can change one of *clocks*
         started for them: each clock worked out for every class of those answers (the
         ages the policies compare with, each flag), the answers given kept."""
-        person = self.p._persons[person_id]
+        person = self.p.persons[person_id]
         answers = self.contact.answers
         fields = [
             q
@@ -230,11 +127,11 @@ class _Search:
             if qid in answers:
                 options.append((answers[qid],))
             elif key in self.open_keys:
-                ages = self.p._person_ages if qid == person.age else ()
-                options.append(cells_of(self.p._space[key], (), ages))
+                ages = self.p.person_ages if qid == person.age else ()
+                options.append(cells_of(self.p.space[key], (), ages))
             else:
                 options.append((ABSENT,))
-        policies = self.p._ruleset.policies
+        policies = self.p.ruleset.policies
         subject = clock_subject(self.contact)
         for clock in sorted(clocks):
             seen: set[Clock] = set()
@@ -258,7 +155,7 @@ class _Search:
 
     def rules_reading(self, qid: str) -> tuple[str, ...]:
         key = f"q__{qid}"
-        outcomes = self.p._outcomes
+        outcomes = self.p.outcomes
         found = [
             outcomes[p].rule
             for p, terms in self.open_rules.items()
@@ -294,7 +191,7 @@ class _Search:
         rules_of: dict[str, list[int]] = {}
         for position, keys in keys_of.items():
             rules_of.setdefault(find(next(iter(keys))), []).append(position)
-        order = self.p._order
+        order = self.p.order
         for root, group_keys in members.items():
             group_keys.sort(key=lambda k: order[self.open_keys[k]])
             self.groups.append(
@@ -313,11 +210,11 @@ class _Search:
             if a.key == key
         ]
         person = key in self.person_vars
-        domain = self.p._space[key]
+        domain = self.p.space[key]
         return Var(
             self.open_keys[key],
             key,
-            cells_of(domain, atoms, self.p._person_ages if person else ()),
+            cells_of(domain, atoms, self.p.person_ages if person else ()),
             person,
         )
 
@@ -326,7 +223,7 @@ class _Search:
         states one answer apart (with the answers that show it)."""
         inside = set(group.rules)
         outside = sorted(p * SCALE for p in {*self.definite, *self.open_rules} if p not in inside)
-        diagram = Diagram(group, self.open_rules, self.p._parts, outside)
+        diagram = Diagram(group, self.open_rules, self.p.parts, outside)
         diagram.build()
         group.states = list(diagram.leaves)
         group.examples = list(diagram.leaf_examples)
@@ -347,9 +244,9 @@ class _Search:
 
     def _urgency_rank(self, fired: Iterable[int]) -> int:
         """The rank of the urgency decided when the rules at *fired* hold."""
-        ranks = self.p._ranks
+        ranks = self.p.ranks
         rank = min((ranks[p] for p in fired), default=NO_URGENCY_RANK)
-        return rank if rank != NO_URGENCY_RANK else self.p._default_rank
+        return rank if rank != NO_URGENCY_RANK else self.p.default_rank
 
     # -------------------------------------------------------------- run
 
@@ -433,7 +330,7 @@ class _Search:
                 changes = ("urgency", *changes)
             asked.append(
                 NextQuestion(
-                    self.p._questions[qid],
+                    self.p.questions[qid],
                     rules,
                     changes,
                     None if rank is None else URGENCY_LEVELS[rank],
@@ -444,16 +341,16 @@ class _Search:
             rank = up_to.get(f"q__{qid}")
             asked.append(
                 NextQuestion(
-                    self.p._questions[qid],
+                    self.p.questions[qid],
                     self.rules_reading(qid),
-                    ("urgency",) if rank is not None else (),
+                    (),  # not worked out
                     None if rank is None else URGENCY_LEVELS[rank],
                     None,
                 )
             )
         notes = [unproven_order] if unproven_order else []
         if unproven:
-            names = ", ".join(sorted(unproven, key=self.p._order.__getitem__))
+            names = ", ".join(sorted(unproven, key=self.p.order.__getitem__))
             notes.insert(0, f"asked without proof that they matter ({reason}): {names}")
         return asked, "; ".join(notes) or None
 
@@ -514,7 +411,7 @@ class _Search:
         (fired_a, persons_a), (fired_b, persons_b) = group.states[pair[0]], group.states[pair[1]]
         if persons_a != persons_b:
             return False
-        parts = self.p._parts
+        parts = self.p.parts
         first, places = shadows
 
         def firsts(fired: frozenset[int]) -> dict[tuple[str, str], tuple[int, Any]]:
@@ -548,7 +445,7 @@ class _Search:
     ) -> bool:
         """Whether no other part of *part*'s kind can come strictly between the places
         *low* and *high*, except from a rule that brings *part* before it too."""
-        parts = self.p._parts
+        parts = self.p.parts
         kind = places[part[0]]
         start = bisect.bisect_right(kind, (low, "\uffff", 0))
         stop = bisect.bisect_left(kind, (high, "", 0))
@@ -610,7 +507,7 @@ class _Search:
         return None
 
     def _in_order(self, answers: Mapping[str, Any]) -> dict[str, Any]:
-        order = self.p._order
+        order = self.p.order
         return dict(sorted(answers.items(), key=lambda kv: order[kv[0]]))
 
     def _shadows(
@@ -619,7 +516,7 @@ class _Search:
         """Where the rules that surely hold first contribute each part, and every place a
         rule that holds or may hold contributes a part of each kind, with the part's id
         (for :meth:`_shadowed`)."""
-        parts = self.p._parts
+        parts = self.p.parts
         first: dict[tuple[str, str], tuple[int, Any]] = {}
         places: dict[str, list[tuple[int, str, int]]] = {}
         for position in sorted(self.definite):
@@ -648,7 +545,7 @@ class _Search:
         if var.person:
             return False  # its answer also decides whose right a clock follows
         first, places = shadows
-        parts = self.p._parts
+        parts = self.p.parts
         for position, terms in self.open_rules.items():
             if not any(a.key == var.key for t in terms for a in t):
                 continue
@@ -670,7 +567,7 @@ class _Search:
         return True
 
     def _rule_ids(self, positions: Iterable[int]) -> tuple[str, ...]:
-        outcomes = self.p._outcomes
+        outcomes = self.p.outcomes
         rules = sorted((outcomes[p].rule for p in positions), key=lambda r: (r.file, r.line))
         return tuple(r.id for r in rules)
 
@@ -680,8 +577,8 @@ class _Search:
         rules that hold (the catalogue's default when none sets one), so only the most
         urgent level the other groups and the rules that surely hold reach matters, and
         each level they can reach is tried. Raises GiveUp over the bounds."""
-        ranks = self.p._ranks
-        default = self.p._default_rank
+        ranks = self.p.ranks
+        default = self.p.default_rank
         diagrams: list[UrgencyDiagram] = []
         reachable: list[set[int]] = []
         for group in self.groups:
@@ -713,7 +610,7 @@ class _Search:
     def _urgency_read(self, qids: set[str]) -> dict[str, int]:
         """For each question of *qids*, the most urgent level of the open rules that read
         it (an upper bound on what its answer can lead to)."""
-        ranks = self.p._ranks
+        ranks = self.p.ranks
         out: dict[str, int] = {}
         for position, terms in self.open_rules.items():
             for key in {a.key for t in terms for a in t}:
@@ -734,7 +631,7 @@ class _Search:
         """A witness that the question at *v_index* of *group* matters, None when no
         answers to the other open questions make two of its answers decide apart, or
         ``"unproven"`` when telling would take more than :data:`~oneContact.next_questions.MAX_DECISIONS` decisions."""
-        ranks = self.p._ranks
+        ranks = self.p.ranks
         orders = [by_events(g, ranks) for g in others]
         budget = len(self.decisions) + bounds.MAX_DECISIONS
         for choice in itertools.product(*orders):
@@ -806,7 +703,7 @@ def _shown(planner: Planner, qid: str, value: Any) -> Any:
     """An answer of a witness as a contact holds it: None for unanswered, False for a
     yes/no question left unanswered (the same to the rules)."""
     if value is ABSENT:
-        return False if planner._questions[qid].type == "boolean" else None
+        return False if planner.questions[qid].type == "boolean" else None
     return value
 
 

@@ -1,0 +1,124 @@
+"""What an engine prepares once to find next questions, and one step (see the package
+docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .._decide import Outcome, clock_subject, combine, person_subject
+from ..assessment import Assessment
+from ..clocks import Clock, ClockSubject
+from ..routing import CatalogueRouter, RouteRequest
+from ..ruleset import Person, RuleSet, urgency_rank
+from ..ruleset.condition import MAX_TERMS, Atom, dnf
+from ..ruleset.sat import Domain, domains
+from . import NextQuestion, NextQuestions
+from ._diagram import contributions
+from ._search import Search
+
+if TYPE_CHECKING:
+    from ..intake import FirstContact
+
+__all__ = ["Planner"]
+
+
+class Planner:
+    """What an engine prepares once to find next questions: the rules' conditions in
+    disjunctive normal form, in hit-policy order. Read-only after construction."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        outcomes: Sequence[Outcome],
+        read: Callable[[Any], tuple[FirstContact, Mapping[str, Any]]],
+        assess: Callable[[FirstContact], Assessment],
+    ) -> None:
+        """*outcomes*: what each rule contributes, in hit-policy order; *read*: the
+        engine's check of a contact (the contact and its flat fact, or ContactError);
+        *assess*: the engine's assessment."""
+        self._read = read
+        self._assess = assess
+        self.ruleset = ruleset
+        self.outcomes = tuple(outcomes)
+        questionnaire = ruleset.questionnaire
+        self.questions = questionnaire.questions
+        self.order = {qid: i for i, qid in enumerate(questionnaire.questions)}
+        self.space: Mapping[str, Domain] = domains(questionnaire)
+        terms: list[tuple[tuple[Atom, ...], ...]] = []
+        for outcome in self.outcomes:
+            found = dnf(outcome.rule.condition, limit=MAX_TERMS)
+            assert found is not None  # a checked condition expands to at most MAX_TERMS
+            terms.append(found)
+        self.terms = tuple(terms)
+        self.ranks = tuple(urgency_rank(o.urgency) for o in self.outcomes)
+        self.default_rank = urgency_rank(ruleset.catalogue.default_urgency)
+        self.parts = tuple(contributions(o, p) for p, o in enumerate(self.outcomes))
+        self.persons: Mapping[str, Person] = questionnaire.persons
+        person_keys: dict[str, str] = {}
+        for person in self.persons.values():
+            for qid in (person.age, person.highest_care_allowance, person.special_support_child):
+                if qid is not None:
+                    person_keys[f"q__{qid}"] = person.id
+        self.person_keys = MappingProxyType(person_keys)
+        self.person_ages = tuple(
+            sorted({*ruleset.policies.ages_compared(), 0, 151})  # _person_subject: 0-150
+        )
+        self.router = CatalogueRouter()
+
+    # -------------------------------------------------------------- one step
+
+    def step(
+        self, partial: FirstContact | Mapping[str, Any] | str | bytes, declined: frozenset[str]
+    ) -> NextQuestions:
+        contact, fact = self._read(partial)
+        outcome = self._assess(contact)
+        open_keys = {
+            f"q__{q.id}": q.id
+            for q in self.ruleset.questionnaire.form(contact.concerns)
+            if q.id not in contact.answers and q.id not in declined
+        }
+        search = Search(self, contact, fact, open_keys)
+        found, unproven = search.run()
+        ordered = sorted(found, key=self._asking_key)
+        if not unproven:
+            return NextQuestions(tuple(ordered), outcome)
+        return NextQuestions(tuple(ordered), outcome, exact=False, note=unproven)
+
+    def _asking_key(self, q: NextQuestion) -> tuple[int, int, int]:
+        can_raise = q.urgency_up_to is not None
+        group = (0 if q.red_flag else 1) if can_raise else 2
+        return (group, urgency_rank(q.urgency_up_to), self.order[q.id])
+
+    # -------------------------------------------------------------- decisions
+
+    def decision(
+        self, contact: FirstContact, fired: frozenset[int], persons: Mapping[str, Any]
+    ) -> tuple[Any, ...]:
+        """The decision of *contact* when exactly the rules at *fired* hold and the
+        persons' questions are answered as in *persons* (question id -> answer)."""
+        ruleset = self.ruleset
+        catalogue = ruleset.catalogue
+        policies = ruleset.policies
+        outcomes = self.outcomes
+        urgency, needs, services, clock_ids = combine(
+            [outcomes[p] for p in sorted(fired)], catalogue, policies.treatment_clocks
+        )
+        others: dict[str, tuple[str, ClockSubject]] = {}
+        for clock_id, person in clock_ids.items():
+            if person is not None:
+                others[clock_id] = (person, person_subject(self.persons[person], persons))
+        clocks: tuple[Clock, ...] = policies.compute(
+            tuple(clock_ids),
+            subject=clock_subject(contact),
+            received_at=contact.received_at,
+            others=others,
+        )
+        routes = self.router.route(
+            RouteRequest(contact, urgency, tuple(services.values()), catalogue)
+        )
+        return (urgency, tuple(needs), tuple((r.kind, r.service) for r in routes), clocks)
+
+
+# ---------------------------------------------------------------- the search
