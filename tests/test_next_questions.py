@@ -56,7 +56,10 @@ def _oracle(engine: Engine, partial: dict, open_: list[Question]) -> set[str]:
     ids = [q.id for q in open_]
     decided: dict[tuple[Any, ...], Any] = {}
     for combo in itertools.product(*(_values(q) for q in open_)):
-        answers = {**partial["answers"], **{k: v for k, v in zip(ids, combo) if v is not None}}
+        answers = {
+            **partial["answers"],
+            **{k: v for k, v in zip(ids, combo, strict=True) if v is not None},
+        }
         decided[combo] = engine.assess({**partial, "answers": answers}).decision()
     matter: set[str] = set()
     for i, qid in enumerate(ids):
@@ -98,7 +101,8 @@ def test_a_red_flag_comes_first_and_once_it_is_yes_the_flags_that_add_nothing_st
 ) -> None:
     first = engine.next_questions(contact(["acute_symptom"]))
     flags = [q for q in first.questions if q.red_flag]
-    assert flags and first.questions[: len(flags)] == tuple(flags)
+    assert flags
+    assert first.questions[: len(flags)] == tuple(flags)
     assert {q.urgency_up_to for q in flags} <= {"emergency", "urgent"}
     assert "chest_pain" in {q.id for q in flags}
     after = engine.next_questions(contact(["acute_symptom"], {"chest_pain": True}))
@@ -121,7 +125,9 @@ def test_the_order_is_red_flags_then_urgency_then_the_rest(engine: Engine) -> No
         for a, b in itertools.pairwise(step.questions):
             if groups[step.questions.index(a)] == groups[step.questions.index(b)] < 2:
                 assert urgency_rank(a.urgency_up_to) <= urgency_rank(b.urgency_up_to)
-        assert all(("urgency" in q.changes) == (q.urgency_up_to is not None) for q in step.questions)
+        assert all(
+            ("urgency" in q.changes) == (q.urgency_up_to is not None) for q in step.questions
+        )
 
 
 def test_each_witness_shows_two_decisions(engine: Engine) -> None:
@@ -134,8 +140,9 @@ def test_each_witness_shows_two_decisions(engine: Engine) -> None:
         one = {**base, q.id: q.witness.answer}
         two = {**base, q.id: q.witness.other_answer}
         decisions = [
-            engine.assess({**partial, "answers": {k: v for k, v in a.items() if v is not None}})
-            .decision()
+            engine.assess(
+                {**partial, "answers": {k: v for k, v in a.items() if v is not None}}
+            ).decision()
             for a in (one, two)
         ]
         assert decisions[0] != decisions[1], q.id
@@ -175,11 +182,13 @@ def test_over_its_bounds_it_asks_without_proof_and_says_so(
     monkeypatch.setattr(nq, "MAX_COMBINATIONS", 1)
     step = engine.next_questions(partial)
     assert not step.exact
-    assert step.note is not None and "without proof" in step.note
+    assert step.note is not None
+    assert "without proof" in step.note
     asked = {q.id for q in step.questions}
     assert exact <= asked  # never fewer
     unproven = [q for q in step.questions if q.witness is None]
-    assert unproven and all(q.id in step.note for q in unproven)
+    assert unproven
+    assert all(q.id in step.note for q in unproven)
 
 
 def test_the_decision_leaves_out_the_explanation(engine: Engine) -> None:
@@ -215,6 +224,6 @@ def test_a_small_rules_directory_of_ones_own(tmp_path: Path) -> None:
     )
     own = Engine.from_directory(tmp_path / "rules", backend="python")
     partial = contact(["housing"])
-    open_ = [q for q in own.ruleset.questionnaire.form(["housing"])]
+    open_ = list(own.ruleset.questionnaire.form(["housing"]))
     step = own.next_questions(partial)
     assert {q.id for q in step.questions} == _oracle(own, partial, open_)
