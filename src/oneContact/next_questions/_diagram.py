@@ -159,6 +159,9 @@ class Diagram:
         self.parts = parts
         self.outside = outside
         self.open_rules = open_rules
+        # The questions each rule reads: a rule that does not read a question is left as
+        # it is when that question is answered.
+        self.reads = [frozenset(a.key for t in open_rules[p] for a in t) for p in self.positions]
         self.root: _Node = (
             tuple(frozenset(open_rules[p]) for p in self.positions),
             self._start(),
@@ -193,9 +196,12 @@ class Diagram:
         key = var.key
         rules: list[Residual] = []
         signature = node[1]
-        for position, residual in zip(self.positions, node[0], strict=True):
+        for position, residual, reads in zip(self.positions, node[0], self.reads, strict=True):
             if residual is False or self._spent(signature, position):
                 rules.append(False)
+                continue
+            if key not in reads:
+                rules.append(residual)
                 continue
             assert not isinstance(residual, bool)
             terms: set[tuple[Atom, ...]] = set()
