@@ -227,3 +227,53 @@ def test_a_small_rules_directory_of_ones_own(tmp_path: Path) -> None:
     open_ = list(own.ruleset.questionnaire.form(["housing"]))
     step = own.next_questions(partial)
     assert {q.id for q in step.questions} == _oracle(own, partial, open_)
+
+
+def _generated(tmp_path: Path) -> Engine:
+    """The generated 200-rule set of the benchmark (bench/workload.py, its fixed seed)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "workload", RULES.parent / "bench" / "workload.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    workload = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(workload)
+    directory = workload.write_ruleset(tmp_path / "gen", policies=RULES / "policies")
+    return Engine.from_directory(directory, backend="python")
+
+
+def test_a_group_over_its_bounds_fails_every_question_of_it_honestly(tmp_path: Path) -> None:
+    """Regression: a group whose diagram went past MAX_COMBINATIONS while its pairs were
+    worked out left it half built, and its next question raised IndexError."""
+    engine = _generated(tmp_path)
+    partial = {
+        "contact_id": "nq-000134",
+        "received_at": "2025-01-17T08:14:10+03:00",
+        "channel": "referral",
+        "client": {
+            "language": "ru",
+            "highest_care_allowance": False,
+            "special_support_child": True,
+            "can_use_digital_services": False,
+            "age": 107,
+        },
+        "concerns": ["work_ability", "informal_carer", "diabetes_type2"],
+        "answers": {},
+    }
+    step = engine.next_questions(partial)
+    assert not step.exact
+    unproven = [q.id for q in step.questions if q.witness is None]
+    assert len(unproven) >= 2
+    assert all(qid in (step.note or "") for qid in unproven)
+
+
+@pytest.mark.parametrize(
+    "name", ["next-questions-sound", "next-questions-witnessed", "next-questions-follow"]
+)
+def test_the_properties_hold_on_the_generated_200_rule_set(tmp_path: Path, name: str) -> None:
+    from oneContact.testing.properties import PROPERTIES, check_property
+
+    prop = next(p for p in PROPERTIES if p.name == name)
+    check_property(_generated(tmp_path), prop, examples=15)

@@ -91,6 +91,9 @@ class Group:
     flips: list[dict[tuple[int, int], tuple[tuple[Any, ...], tuple[Any, ...]]]] = attrs.field(
         factory=list
     )
+    given_up: str | None = None
+    """Why its diagram could not be worked out within the bounds (then nothing above is
+    set), once tried."""
 
 
 class GiveUp(Exception):

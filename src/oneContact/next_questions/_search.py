@@ -224,10 +224,16 @@ class Search:
         inside = set(group.rules)
         outside = sorted(p * SCALE for p in {*self.definite, *self.open_rules} if p not in inside)
         diagram = Diagram(group, self.open_rules, self.p.parts, outside)
-        diagram.build()
+        try:
+            diagram.build()
+            flips = diagram.flips(levels)
+        except GiveUp as exc:
+            group.given_up = str(exc)
+            raise
+        # Set together, only once the whole diagram is worked out.
         group.states = list(diagram.leaves)
         group.examples = list(diagram.leaf_examples)
-        group.flips = diagram.flips(levels)
+        group.flips = flips
 
     # -------------------------------------------------------------- decisions
 
@@ -393,6 +399,9 @@ class Search:
         return self._try(group, v_index, flips, others, fixed, fixed_person)
 
     def _enumerated(self, group: Group, levels: set[int]) -> None:
+        """:meth:`_enumerate` once per group; GiveUp again for a group over the bounds."""
+        if group.given_up is not None:
+            raise GiveUp(group.given_up)
         if not group.states:
             self._enumerate(group, levels)
 
