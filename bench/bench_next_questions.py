@@ -158,6 +158,8 @@ class Step:
     declined: tuple[str, ...]
     ns: int
     note: str | None  # None: exact
+    index: int  # 0: the first call, before any question of the form is asked
+    open: int  # questions of the form neither answered nor declined
 
 
 @attrs.frozen
@@ -166,6 +168,7 @@ class Followed:
 
     steps: tuple[Step, ...]
     asked: int
+    declined: int  # of those asked, left unanswered
     form: int
     same: bool
 
@@ -183,11 +186,13 @@ def follow(engine: Engine, contact: dict[str, Any]) -> Followed:
     partial = {**contact, "answers": {k: v for k, v in answers.items() if k not in form}}
     declined: list[str] = []
     steps: list[Step] = []
-    for _ in range(len(form) + 1):
+    for index in range(len(form) + 1):
         t0 = clock()
         step = engine.next_questions(partial, declined=declined)
         ns = clock() - t0
-        steps.append(Step(partial, tuple(declined), ns, None if step.exact else step.note or "?"))
+        note = None if step.exact else step.note or "?"
+        open_ = len(form) - index
+        steps.append(Step(partial, tuple(declined), ns, note, index, open_))
         if step.done:
             break
         qid = step.questions[0].id
@@ -200,7 +205,7 @@ def follow(engine: Engine, contact: dict[str, Any]) -> Followed:
     else:
         raise RuntimeError(f"next_questions never said done in {len(form) + 1} steps")
     same = engine.assess(partial).decision() == engine.assess(contact).decision()
-    return Followed(tuple(steps), len(steps) - 1, len(form), same)
+    return Followed(tuple(steps), len(steps) - 1, len(declined), len(form), same)
 
 
 def fixed_form(engine: Engine, contact: dict[str, Any]) -> bool:
@@ -315,7 +320,8 @@ def measure(
     print(text_table(lines, left=1))
     print(
         f"asked per contact: median {statistics.median(r.asked for r in runs):g}, "
-        f"most {max(r.asked for r in runs)}; form: median "
+        f"most {max(r.asked for r in runs)}, declined (left unanswered) "
+        f"{sum(r.declined for r in runs) / n:.2f} a contact; form: median "
         f"{statistics.median(r.form for r in runs):g}, most {max(r.form for r in runs)}; "
         f"contacts with a step not exact: {touched}/{n}"
     )
@@ -331,6 +337,12 @@ def measure(
     if exact and inexact:
         rows.append(("exact steps", _latency(exact)))
         rows.append(("steps not exact", _latency(inexact)))
+    later = [s for s in steps if s.index > 0]
+    if later:
+        rows.append(
+            ("first steps (nothing asked yet)", _latency([s for s in steps if not s.index]))
+        )
+        rows.append(("later steps", _latency(later)))
     if repeats > 1:
         rows.append((f"every step, fastest of {repeats}", fastest_of(engine, steps, repeats)))
     lines = [("next_questions, a step", "calls", "p50 ms", "p99 ms", "max ms", "mean ms")]
@@ -340,12 +352,26 @@ def measure(
             (name, f"{t.calls:,}", ms(t.p50_ns), ms(t.p99_ns), ms(latency.max_ns), ms(t.mean_ns))
         )
     print(text_table(lines, left=1))
+    within = sum(s.ns <= MAX_P99_MS * 1e6 for s in steps) / len(steps)
+    print(f"steps within {MAX_P99_MS:g} ms: {within * 100:.1f} %; the slowest:")
+    slowest = sorted(steps, key=lambda s: -s.ns)[:5]
+    for s in slowest:
+        print(
+            f"  {s.ns / 1e6:,.0f} ms  {s.partial['contact_id']} step {s.index}: "
+            f"{s.open} open question(s), {'exact' if s.note is None else 'not exact'}"
+        )
     return {
         "case": case,
+        "steps_within_target": round(within, 4),
+        "slowest": [
+            {"contact_id": s.partial["contact_id"], "step": s.index, "ms": s.ns / 1e6}
+            for s in slowest
+        ],
         "rules": len(engine.ruleset.rules),
         "contacts": len(contacts),
         "followed": n,
         "asked_mean": round(asked / n, 3),
+        "declined_mean": round(sum(r.declined for r in runs) / n, 3),
         "form_mean": round(form / n, 3),
         "reduction": round(reduction, 4),
         "same_decision": same,
