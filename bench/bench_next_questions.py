@@ -296,7 +296,7 @@ def measure(
     same = sum(r.same for r in runs)
     reduction = 1 - asked / form if form else 0.0
     n = len(runs)
-    lines = [
+    lines: list[tuple[str, ...]] = [
         ("asking", "mean asked", "mean form", "fewer", "same decision", "steps", "not exact"),
         (
             "next_questions",
@@ -345,7 +345,8 @@ def measure(
         rows.append(("later steps", _latency(later)))
     if repeats > 1:
         rows.append((f"every step, fastest of {repeats}", fastest_of(engine, steps, repeats)))
-    lines = [("next_questions, a step", "calls", "p50 ms", "p99 ms", "max ms", "mean ms")]
+    header = ("next_questions, a step", "calls", "p50 ms", "p99 ms", "max ms", "mean ms")
+    lines = [header]
     for name, latency in rows:
         t = latency.timing
         lines.append(
