@@ -171,6 +171,7 @@ class Followed:
     declined: int  # of those asked, left unanswered
     form: int
     same: bool
+    why: tuple[int, int, int]  # asked: can change the urgency, only the rest, step not exact
 
 
 def follow(engine: Engine, contact: dict[str, Any]) -> Followed:
@@ -186,6 +187,7 @@ def follow(engine: Engine, contact: dict[str, Any]) -> Followed:
     partial = {**contact, "answers": {k: v for k, v in answers.items() if k not in form}}
     declined: list[str] = []
     steps: list[Step] = []
+    why = [0, 0, 0]
     for index in range(len(form) + 1):
         t0 = clock()
         step = engine.next_questions(partial, declined=declined)
@@ -196,6 +198,7 @@ def follow(engine: Engine, contact: dict[str, Any]) -> Followed:
         if step.done:
             break
         qid = step.questions[0].id
+        why[2 if note else 0 if "urgency" in step.questions[0].changes else 1] += 1
         if qid in declined or qid in partial["answers"]:
             raise RuntimeError(f"{qid} was asked again after it was answered or declined")
         if qid in answers:
@@ -205,7 +208,9 @@ def follow(engine: Engine, contact: dict[str, Any]) -> Followed:
     else:
         raise RuntimeError(f"next_questions never said done in {len(form) + 1} steps")
     same = engine.assess(partial).decision() == engine.assess(contact).decision()
-    return Followed(tuple(steps), len(steps) - 1, len(declined), len(form), same)
+    return Followed(
+        tuple(steps), len(steps) - 1, len(declined), len(form), same, (why[0], why[1], why[2])
+    )
 
 
 def fixed_form(engine: Engine, contact: dict[str, Any]) -> bool:
@@ -325,6 +330,11 @@ def measure(
         f"{statistics.median(r.form for r in runs):g}, most {max(r.form for r in runs)}; "
         f"contacts with a step not exact: {touched}/{n}"
     )
+    why = [sum(r.why[i] for r in runs) / n for i in range(3)]
+    print(
+        f"asked a contact, by what its answer can change: the urgency {why[0]:.2f}; only "
+        f"needs, routes or clocks {why[1]:.2f}; (in a step not exact) {why[2]:.2f}"
+    )
     notes = Counter(_shape(s.note) for s in inexact if s.note is not None)
     for note, times in notes.most_common():
         print(f"not exact x{times}: {note}")
@@ -373,6 +383,11 @@ def measure(
         "followed": n,
         "asked_mean": round(asked / n, 3),
         "declined_mean": round(sum(r.declined for r in runs) / n, 3),
+        "asked_mean_by_change": {
+            "urgency": round(why[0], 3),
+            "needs_routes_or_clocks_only": round(why[1], 3),
+            "step_not_exact": round(why[2], 3),
+        },
         "form_mean": round(form / n, 3),
         "reduction": round(reduction, 4),
         "same_decision": same,
