@@ -20,7 +20,8 @@ leaves it unanswered, ``declined``. It stops at ``step.done``. Measured:
 
 * questions asked (answered or declined) against the size of the form, which is what a
   fixed form asking every question in questionnaire order asks, and the reduction;
-* the steps that were not exact (the search hit ``MAX_COMBINATIONS``/``MAX_DECISIONS``);
+* the steps that were not exact (a bound, ``MAX_COMBINATIONS`` or ``MAX_DECISIONS``, left a
+  question asked without proof or the asking order unproven), and which bound;
 * that the final decision equals the full contact's (``Assessment.decision``). The bench
   exits 1, printing the contact, when one differs, when next_questions raises, asks a
   question again, or never says done: a wrong answer, not a slow one;
@@ -171,7 +172,7 @@ class Followed:
     declined: int  # of those asked, left unanswered
     form: int
     same: bool
-    why: tuple[int, int, int]  # asked: can change the urgency, only the rest, step not exact
+    why: tuple[int, int, int]  # asked: can change the urgency, only the rest, no witness
 
 
 def follow(engine: Engine, contact: dict[str, Any]) -> Followed:
@@ -198,7 +199,8 @@ def follow(engine: Engine, contact: dict[str, Any]) -> Followed:
         if step.done:
             break
         qid = step.questions[0].id
-        why[2 if note else 0 if "urgency" in step.questions[0].changes else 1] += 1
+        first = step.questions[0]
+        why[2 if first.witness is None else 0 if "urgency" in first.changes else 1] += 1
         if qid in declined or qid in partial["answers"]:
             raise RuntimeError(f"{qid} was asked again after it was answered or declined")
         if qid in answers:
@@ -333,7 +335,7 @@ def measure(
     why = [sum(r.why[i] for r in runs) / n for i in range(3)]
     print(
         f"asked a contact, by what its answer can change: the urgency {why[0]:.2f}; only "
-        f"needs, routes or clocks {why[1]:.2f}; (in a step not exact) {why[2]:.2f}"
+        f"needs, routes or clocks {why[1]:.2f}; not worked out (no witness) {why[2]:.2f}"
     )
     notes = Counter(_shape(s.note) for s in inexact if s.note is not None)
     for note, times in notes.most_common():
@@ -386,7 +388,7 @@ def measure(
         "asked_mean_by_change": {
             "urgency": round(why[0], 3),
             "needs_routes_or_clocks_only": round(why[1], 3),
-            "step_not_exact": round(why[2], 3),
+            "no_witness": round(why[2], 3),
         },
         "form_mean": round(form / n, 3),
         "reduction": round(reduction, 4),
@@ -405,12 +407,26 @@ def _latency(steps: Sequence[Step]) -> Latency:
 
 
 def _shape(note: str) -> str:
-    """Which bound a note says the search hit, so notes of one kind count together."""
-    if "combinations" in note:
-        return "MAX_COMBINATIONS (a group of questions sharing rules has too many combinations)"
-    if "decisions" in note:
-        return "MAX_DECISIONS (too many decisions to work out)"
-    return re.sub(r"\d[\d,]*", "N", note)
+    """What a note says was not proven, and at which bound, so notes of one kind count
+    together (the questions it names left out)."""
+    kinds = []
+    for part in note.split("; "):
+        what = (
+            "questions asked without proof"
+            if part.startswith("asked without proof")
+            else "urgency order not proven"
+            if part.startswith("the urgency each")
+            else re.sub(r"\d[\d,]*", "N", part)
+        )
+        bound = (
+            "MAX_COMBINATIONS"
+            if "combinations" in part
+            else "MAX_DECISIONS"
+            if "decisions" in part
+            else "bound not named"
+        )
+        kinds.append(f"{what} ({bound})")
+    return "; ".join(kinds)
 
 
 # ----------------------------------------------------------------------- main
