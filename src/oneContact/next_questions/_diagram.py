@@ -109,7 +109,7 @@ hit-policy order that contributes it: ``((kind, id), position, extra)`` sorted b
 where kind is ``u`` (the urgency; extra: the level), ``n`` (a need), ``s`` (a service)
 or ``c`` (a clock; extra: the person whose right it follows). ``combine`` reads nothing
 else of the rules that hold, so two sets of rules with one signature decide alike."""
-_Node = tuple[tuple[Residual, ...], Signature, tuple[Any, ...]]
+_Node = tuple[tuple[Residual, ...], Any, tuple[Any, ...]]
 """The group's rules as far as the answers so far decide them, the signature of those
 that hold, and the answers so far to the person questions among them."""
 
@@ -132,13 +132,20 @@ def contributions(outcome: Outcome, position: int) -> Signature:
     return tuple(sorted(parts, key=lambda part: part[0]))
 
 
-def _merge(signature: Signature, added: Signature) -> Signature:
-    first = {part: (position, extra) for part, position, extra in signature}
+Held = frozenset[tuple[tuple[str, str], tuple[int, Any]]]
+"""A node's signature: each part and (its first place, its extra), in no order."""
+
+
+def _merge(held: Held, added: Signature) -> Held:
+    """*held* with the parts of one more rule that holds."""
+    first = dict(held)
+    changed = False
     for part, position, extra in added:
-        held = first.get(part)
-        if held is None or position < held[0]:
+        found = first.get(part)
+        if found is None or position < found[0]:
             first[part] = (position, extra)
-    return tuple(sorted((part, pe[0], pe[1]) for part, pe in first.items()))
+            changed = True
+    return frozenset(first.items()) if changed else held
 
 
 class Diagram:
@@ -244,7 +251,7 @@ class Diagram:
             self._leaf(node, path)
 
     def _start(self) -> Any:
-        return ()
+        return frozenset()
 
     def _fold(self, signature: Any, position: int) -> Any:
         """The signature with the rule at *position* holding too."""
@@ -258,7 +265,10 @@ class Diagram:
         """What a leaf can decide next to any rules outside the group: its signature with
         each position replaced by its order among the group's parts and its place among
         the outside positions (the only places other rules can contribute at)."""
-        ordered = sorted(node[1], key=lambda part: part[1])
+        ordered = sorted(
+            ((part, position, extra) for part, (position, extra) in node[1]),
+            key=lambda part: (part[1], part[0]),
+        )
         return (
             tuple(
                 (part, bisect.bisect_left(self.outside, position), extra)
