@@ -94,10 +94,17 @@ class Planner:
     # -------------------------------------------------------------- decisions
 
     def decision(
-        self, contact: FirstContact, fired: frozenset[int], persons: Mapping[str, Any]
+        self,
+        contact: FirstContact,
+        fired: frozenset[int],
+        persons: Mapping[str, Any],
+        memo: dict[Any, Any],
     ) -> tuple[Any, ...]:
         """The decision of *contact* when exactly the rules at *fired* hold and the
-        persons' questions are answered as in *persons* (question id -> answer)."""
+        persons' questions are answered as in *persons* (question id -> answer).
+
+        *memo* keeps, for one contact, the clocks of each set of clocks started and the
+        routes of each urgency and services asked for: many sets of rules share them."""
         ruleset = self.ruleset
         catalogue = ruleset.catalogue
         policies = ruleset.policies
@@ -109,16 +116,22 @@ class Planner:
         for clock_id, person in clock_ids.items():
             if person is not None:
                 others[clock_id] = (person, person_subject(self.persons[person], persons))
-        clocks: tuple[Clock, ...] = policies.compute(
-            tuple(clock_ids),
-            subject=clock_subject(contact),
-            received_at=contact.received_at,
-            others=others,
-        )
-        routes = self.router.route(
-            RouteRequest(contact, urgency, tuple(services.values()), catalogue)
-        )
-        return (urgency, tuple(needs), tuple((r.kind, r.service) for r in routes), clocks)
+        clocks_key = ("clocks", tuple(clock_ids), tuple(others.items()))
+        clocks: tuple[Clock, ...] | None = memo.get(clocks_key)
+        if clocks is None:
+            clocks = memo[clocks_key] = policies.compute(
+                tuple(clock_ids),
+                subject=clock_subject(contact),
+                received_at=contact.received_at,
+                others=others,
+            )
+        wanted = tuple(services.values())
+        routes_key = ("routes", urgency, wanted)
+        routes: tuple[tuple[str, str], ...] | None = memo.get(routes_key)
+        if routes is None:
+            routed = self.router.route(RouteRequest(contact, urgency, wanted, catalogue))
+            routes = memo[routes_key] = tuple((r.kind, r.service) for r in routed)
+        return (urgency, tuple(needs), routes, clocks)
 
 
 # ---------------------------------------------------------------- the search

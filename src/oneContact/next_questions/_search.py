@@ -56,6 +56,7 @@ class Search:
         self.person_vars: set[str] = set()
         self.decisions: dict[tuple[frozenset[int], tuple[Any, ...]], tuple[Any, ...]] = {}
         self.groups: list[Group] = []
+        self.memo: dict[Any, Any] = {}  # clocks and routes already worked out (Planner.decision)
         self.fixed_persons: dict[str, Any] = {}
         self.person_order: list[str] = []  # question ids of the person questions in the search
         self._residuals()
@@ -245,7 +246,7 @@ class Search:
             answers.update(
                 (q, v) for q, v in zip(self.person_order, persons, strict=True) if v is not ABSENT
             )
-            found = self.decisions[key] = self.p.decision(self.contact, fired, answers)
+            found = self.decisions[key] = self.p.decision(self.contact, fired, answers, self.memo)
         return found
 
     def _urgency_rank(self, fired: Iterable[int]) -> int:
