@@ -91,9 +91,9 @@ __all__ = [
 
 #: Steps (diagram nodes and pairs of nodes) worked out for one group of questions that
 #: share rules, beyond which the group's questions are asked without proof.
-MAX_COMBINATIONS = 20_000
+MAX_COMBINATIONS = 5_000
 #: Decisions worked out to prove one question cannot matter, beyond which it is asked.
-MAX_DECISIONS = 400
+MAX_DECISIONS = 200
 
 Change = Literal["urgency", "needs", "routes", "clocks"]
 """A part of the decision (:meth:`Assessment.decision`) an answer can change."""
