@@ -1,6 +1,6 @@
 """next_questions: how long one step takes, and how many questions an adaptive form asks.
 
-    python bench/bench_next_questions.py            # 300 contacts a rules set, ~2 min
+    python bench/bench_next_questions.py            # 300 contacts a rules set, ~30 s
     python bench/bench_next_questions.py --quick    # 3 contacts a rules set, ~15 s (CI)
 
 For each rules directory (the bundled rules; the generated 200-rule directory of
