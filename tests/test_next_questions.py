@@ -277,3 +277,17 @@ def test_the_properties_hold_on_the_generated_200_rule_set(tmp_path: Path, name:
 
     prop = next(p for p in PROPERTIES if p.name == name)
     check_property(_generated(tmp_path), prop, examples=15)
+
+
+def test_a_declined_id_the_questionnaire_does_not_have_is_refused(engine: Engine) -> None:
+    from oneContact.errors import ArgumentError, ContactError
+
+    with pytest.raises(ContactError) as refused:
+        engine.next_questions(contact(["acute_symptom"]), declined=["chest_pian"])
+    (problem,) = refused.value.problems
+    assert problem.field == "declined.chest_pian"
+    assert problem.code == "unknown-question"
+    assert problem.suggestion == "chest_pain"
+    with pytest.raises(ArgumentError) as one_text:
+        engine.next_questions(contact(["acute_symptom"]), declined="chest_pain")
+    assert one_text.value.code == "bad-argument"

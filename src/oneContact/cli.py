@@ -28,11 +28,9 @@ from .errors import (
     ContactError,
     ContactProblem,
     RuleError,
-    did_you_mean,
     parse_timestamp,
     read_text_file,
     require_supported_time,
-    suggestion_text,
 )
 from .identity_code import NOT_SHOWN, is_shown, redact, shown_key
 from .ledger import MAX_WITHIN_WEEKDAYS, Ledger, LedgerError
@@ -537,19 +535,9 @@ def _cmd_next_questions(args: argparse.Namespace) -> int:
 def _known_questions(ids: Sequence[str], ruleset: RuleSet) -> None:
     """Refuse a ``--declined`` id the questionnaire does not have: a typo would
     otherwise ask the question again without a word."""
-    questions = ruleset.questionnaire.questions
-    problems: list[ContactProblem] = []
-    for qid in dict.fromkeys(ids):
-        if qid not in questions:
-            hint = did_you_mean(qid, questions) if is_shown(qid) else None
-            problems.append(
-                ContactProblem(
-                    f"--declined {shown_key(qid)}",
-                    "unknown question" + suggestion_text(hint),
-                    "unknown-question",
-                    suggestion=hint,
-                )
-            )
+    from .next_questions import declined_problems  # noqa: PLC0415
+
+    problems = declined_problems(ids, ruleset.questionnaire.questions, "--declined ")
     if problems:
         raise ContactError(problems, title="invalid option")
 

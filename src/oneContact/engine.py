@@ -491,7 +491,15 @@ class Engine:
         """The unanswered questions of *partial* whose answer can still change the
         decision, in a safe asking order (red flags first), whether the form can stop
         (``done``) and the assessment as it stands (``outcome``). *declined*: questions
-        the client chose to leave unanswered. See :mod:`oneContact.next_questions`."""
+        the client chose to leave unanswered (an id the questionnaire does not have
+        raises ContactError, code ``unknown-question``). See
+        :mod:`oneContact.next_questions`."""
+        if isinstance(declined, str | bytes):
+            raise ArgumentError(
+                "bad-argument",
+                "declined",
+                "must be a list of question ids, not one text: write declined=[...]",
+            )
         return self._asking().step(partial, frozenset(declined))
 
     def _read_one(

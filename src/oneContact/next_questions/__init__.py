@@ -71,13 +71,15 @@ module can see.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import attrs
 
 from .._text import Label
 from ..assessment import Assessment
+from ..errors import ContactProblem, did_you_mean, suggestion_text
+from ..identity_code import is_shown, shown_key
 from ..ruleset import Question, Urgency
 
 __all__ = [
@@ -87,6 +89,7 @@ __all__ = [
     "NextQuestion",
     "NextQuestions",
     "Witness",
+    "declined_problems",
 ]
 
 #: Steps (diagram nodes and pairs of nodes) worked out for one group of questions that
@@ -216,3 +219,24 @@ class NextQuestions:
 
 def _label_json(label: Label) -> dict[str, str]:
     return {"fi": label.fi, "sv": label.sv, "en": label.en}
+
+
+def declined_problems(
+    declined: Iterable[str], questions: Mapping[str, Question], field: str = "declined."
+) -> list[ContactProblem]:
+    """A problem (code ``unknown-question``, with the nearest id) for each id of
+    *declined* the questionnaire does not have: a typo would otherwise ask the question
+    again without a word. *field* prefixes the id in the problem's field."""
+    problems: list[ContactProblem] = []
+    for qid in dict.fromkeys(declined):
+        if qid not in questions:
+            hint = did_you_mean(qid, questions) if is_shown(qid) else None
+            problems.append(
+                ContactProblem(
+                    f"{field}{shown_key(qid)}",
+                    "unknown question" + suggestion_text(hint),
+                    "unknown-question",
+                    suggestion=hint,
+                )
+            )
+    return problems

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 from .._decide import Outcome, clock_subject, combine, person_subject
 from ..assessment import Assessment
 from ..clocks import Clock, ClockSubject
+from ..errors import ContactError
 from ..routing import CatalogueRouter, RouteRequest
 from ..ruleset import Person, RuleSet, urgency_rank
 from ..ruleset.condition import MAX_TERMS, Atom, dnf
 from ..ruleset.sat import Domain, domains
-from . import NextQuestion, NextQuestions
+from . import NextQuestion, NextQuestions, declined_problems
 from ._diagram import contributions
 from ._search import Search
 
@@ -72,6 +73,9 @@ class Planner:
     def step(
         self, partial: FirstContact | Mapping[str, Any] | str | bytes, declined: frozenset[str]
     ) -> NextQuestions:
+        unknown = declined_problems(declined, self.questions, "declined.")
+        if unknown:
+            raise ContactError(unknown, title="invalid input")
         contact, fact = self._read(partial)
         outcome = self._assess(contact)
         open_keys = {
