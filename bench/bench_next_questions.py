@@ -61,7 +61,8 @@ from workload import write_ruleset
 from oneContact import Engine, bundled_rules_directory
 from oneContact.intake import CHANNELS
 from oneContact.ruleset import Question, Questionnaire
-from oneContact.ruleset.condition import MAX_DECIMALS, MAX_NUMBER
+from oneContact.ruleset.condition import MAX_DECIMALS
+from oneContact.testing.strategies import answer_range
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -80,16 +81,6 @@ _SPAN_S = int((datetime(2027, 12, 31) - _FIRST).total_seconds())
 # ----------------------------------------------------------------------- contacts
 
 
-def _number_range(question: Question) -> tuple[float, float]:
-    """The bounds of a number question's answers (those of ``form_contacts``)."""
-    low, high = question.minimum, question.maximum
-    if low is None:
-        low = min(-1_000.0, high - 1_000.0) if high is not None else -1_000.0
-    if high is None:
-        high = max(1_000.0, low + 1_000.0)
-    return max(low, -MAX_NUMBER), min(high, MAX_NUMBER)
-
-
 def _answer(rng: random.Random, question: Question) -> Any:
     """An answer to *question* of a form, or None (left unanswered)."""
     if question.type == "boolean":
@@ -98,7 +89,7 @@ def _answer(rng: random.Random, question: Question) -> Any:
         return None
     if question.type == "choice":
         return rng.choice(question.choices)
-    low, high = _number_range(question)
+    low, high = answer_range(question)
     whole = math.ceil(low) <= math.floor(high)
     if question.integer or (whole and rng.random() < 0.5):
         return rng.randint(math.ceil(low), math.floor(high)) if whole else None

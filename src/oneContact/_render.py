@@ -8,6 +8,7 @@ legal bases). Ids stay beside the words, so a professional can find the rule or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ._messages import (
@@ -84,13 +85,11 @@ def _directory_lines(route: Route, language: str) -> list[str]:
     return [*([f"     {head}"] if head else []), *(f"     - {e}" for e in route.explanation)]
 
 
-def assessment_text(assessment: Assessment, ruleset: RuleSet, language: str | None) -> str:
-    """The text output of ``onecontact assess --format text`` (see Engine.to_text)."""
-    lang = reading_language(assessment.language if language is None else language)
+def _namers(ruleset: RuleSet, lang: str) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """The catalogue's name of a service and of a need in *lang* (the code when the
+    catalogue has none)."""
     services = ruleset.catalogue.services
     needs = ruleset.catalogue.needs
-    rules = {rule.id: rule for rule in ruleset.rules}
-    rule_word = text("rule", lang)
 
     def service_name(service: str) -> str:
         found = services.get(service)
@@ -99,6 +98,16 @@ def assessment_text(assessment: Assessment, ruleset: RuleSet, language: str | No
     def need_name(need: str) -> str:
         found = needs.get(need)
         return found.get(lang) if found is not None else need
+
+    return service_name, need_name
+
+
+def assessment_text(assessment: Assessment, ruleset: RuleSet, language: str | None) -> str:
+    """The text output of ``onecontact assess --format text`` (see Engine.to_text)."""
+    lang = reading_language(assessment.language if language is None else language)
+    rules = {rule.id: rule for rule in ruleset.rules}
+    rule_word = text("rule", lang)
+    service_name, need_name = _namers(ruleset, lang)
 
     def fired_line(rule_id: str, file: str, line: int) -> str:
         rule = rules.get(rule_id)
@@ -228,16 +237,7 @@ def next_questions_text(step: NextQuestions, ruleset: RuleSet, language: str | N
         lines.append(text("next.not_exact", lang, note=step.note or ""))
     for number, asked in enumerate(step.questions, 1):
         lines.extend(_question_lines(number, asked, ruleset, lang))
-    services = ruleset.catalogue.services
-    needs = ruleset.catalogue.needs
-
-    def service_name(service: str) -> str:
-        found = services.get(service)
-        return found.name.get(lang) if found is not None else service
-
-    def need_name(need: str) -> str:
-        found = needs.get(need)
-        return found.get(lang) if found is not None else need
+    service_name, need_name = _namers(ruleset, lang)
 
     lines += [
         text("next.outcome", lang),

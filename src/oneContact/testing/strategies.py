@@ -18,13 +18,13 @@ from ..intake import CHANNELS, looks_like_identity_code
 from ..ruleset import Question, Questionnaire
 from ..ruleset.condition import MAX_DECIMALS, MAX_NUMBER
 
-__all__ = ["first_contacts", "form_contacts"]
+__all__ = ["answer_range", "first_contacts", "form_contacts"]
 
 _BOUNDARY_AGES = (0, 6, 7, 17, 18, 22, 23, 64, 65, 74, 75, 100)
 _OFFSETS = (timezone(timedelta(hours=2)), timezone(timedelta(hours=3)), UTC)
 
 
-def _number_range(question: Question) -> tuple[float, float]:
+def answer_range(question: Question) -> tuple[float, float]:
     """The bounds answers are drawn from: the question's own, else ±1,000 around the other."""
     low, high = question.minimum, question.maximum
     if low is None:
@@ -35,7 +35,7 @@ def _number_range(question: Question) -> tuple[float, float]:
 
 
 def _has_whole_number(question: Question) -> bool:
-    low, high = _number_range(question)
+    low, high = answer_range(question)
     return math.ceil(low) <= math.floor(high)
 
 
@@ -49,7 +49,7 @@ def _answer(question: Question) -> st.SearchStrategy[Any]:
         return st.booleans()
     if question.type == "choice":
         return st.sampled_from(question.choices)
-    low, high = _number_range(question)
+    low, high = answer_range(question)
     whole = st.integers(math.ceil(low), math.floor(high))
     if question.integer:
         return whole
