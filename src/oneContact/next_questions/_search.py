@@ -149,11 +149,6 @@ class Search:
                     return True
         return False
 
-    def candidates(self) -> set[str]:
-        """Every open question an open rule reads or a followed person's clock reads."""
-        keys = {a.key for terms in self.open_rules.values() for t in terms for a in t}
-        return {self.open_keys[k] for k in keys | self.person_vars if k in self.open_keys}
-
     def rules_reading(self, qid: str) -> tuple[str, ...]:
         key = f"q__{qid}"
         outcomes = self.p.outcomes
@@ -248,12 +243,6 @@ class Search:
             )
             found = self.decisions[key] = self.p.decision(self.contact, fired, answers, self.memo)
         return found
-
-    def _urgency_rank(self, fired: Iterable[int]) -> int:
-        """The rank of the urgency decided when the rules at *fired* hold."""
-        ranks = self.p.ranks
-        rank = min((ranks[p] for p in fired), default=NO_URGENCY_RANK)
-        return rank if rank != NO_URGENCY_RANK else self.p.default_rank
 
     # -------------------------------------------------------------- run
 
