@@ -27,6 +27,7 @@ __all__ = [
     "Outcome",
     "clock_subject",
     "combine",
+    "followed",
     "one_treatment_clock",
     "person_subject",
 ]
@@ -92,6 +93,23 @@ def person_subject(person: Person, answers: Mapping[str, Any]) -> ClockSubject:
             and answers.get(person.special_support_child) is True
         ),
     )
+
+
+def followed(
+    clock_ids: Mapping[str, str | None], persons: Mapping[str, Person], answers: Mapping[str, Any]
+) -> tuple[dict[str, ClockSubject], dict[str, tuple[str, ClockSubject]]]:
+    """Whose right each clock of *clock_ids* follows, for the clocks started for a person:
+    each such person's subject (:func:`person_subject`, read once from *answers*), and
+    clock id -> (person id, subject) as ``Policies.compute(others=...)`` takes it."""
+    subjects: dict[str, ClockSubject] = {}
+    others: dict[str, tuple[str, ClockSubject]] = {}
+    for clock_id, person in clock_ids.items():
+        if person is not None:
+            found = subjects.get(person)
+            if found is None:
+                found = subjects[person] = person_subject(persons[person], answers)
+            others[clock_id] = (person, found)
+    return subjects, others
 
 
 def combine(

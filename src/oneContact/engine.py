@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._contact_json import JsonPath, read_contact_json
-from ._decide import Outcome, clock_subject, combine, one_treatment_clock, person_subject
+from ._decide import Outcome, clock_subject, combine, followed, one_treatment_clock
 from .assessment import Assessment, Backend, FiredRule
 from .clocks import ClockSubject, local_day_of, micros
 from .errors import (
@@ -407,15 +407,9 @@ class Engine:
         urgency, needs, services, clock_ids = combine(fired, catalogue, policies.treatment_clocks)
         # Clocks come before routing: a router books against their due dates.
         subject = clock_subject(valid)
-        person_subjects: dict[str, ClockSubject] = {}
-        others: dict[str, tuple[str, ClockSubject]] = {}
-        for clock_id, person in clock_ids.items():
-            if person is not None:
-                found = person_subjects.get(person)
-                if found is None:
-                    persons = self._ruleset.questionnaire.persons
-                    found = person_subjects[person] = person_subject(persons[person], valid.answers)
-                others[clock_id] = (person, found)
+        person_subjects, others = followed(
+            clock_ids, self._ruleset.questionnaire.persons, valid.answers
+        )
         clocks = policies.compute(
             tuple(clock_ids),
             subject=subject,

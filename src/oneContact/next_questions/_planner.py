@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .._decide import Outcome, clock_subject, combine, person_subject
+from .._decide import Outcome, clock_subject, combine, followed
 from ..assessment import Assessment
-from ..clocks import Clock, ClockSubject
+from ..clocks import Clock
 from ..errors import ContactError
 from ..routing import CatalogueRouter, RouteRequest
 from ..ruleset import Person, RuleSet, urgency_rank
@@ -64,7 +64,7 @@ class Planner:
                     person_keys[f"q__{qid}"] = person.id
         self.person_keys = MappingProxyType(person_keys)
         self.person_ages = tuple(
-            sorted({*ruleset.policies.ages_compared(), 0, 151})  # _person_subject: 0-150
+            sorted({*ruleset.policies.ages_compared(), 0, 151})  # person_subject: 0-150
         )
         self.router = CatalogueRouter()
 
@@ -116,10 +116,7 @@ class Planner:
         urgency, needs, services, clock_ids = combine(
             [outcomes[p] for p in sorted(fired)], catalogue, policies.treatment_clocks
         )
-        others: dict[str, tuple[str, ClockSubject]] = {}
-        for clock_id, person in clock_ids.items():
-            if person is not None:
-                others[clock_id] = (person, person_subject(self.persons[person], persons))
+        _, others = followed(clock_ids, self.persons, persons)
         clocks_key = ("clocks", tuple(clock_ids), tuple(others.items()))
         clocks: tuple[Clock, ...] | None = memo.get(clocks_key)
         if clocks is None:
