@@ -53,6 +53,7 @@ class Search:
         self.open_keys = open_keys
         self.definite: set[int] = set()
         self.open_rules: dict[int, list[tuple[Atom, ...]]] = {}
+        self.reads: dict[int, frozenset[str]] = {}  # open rule -> the open questions it reads
         self.person_vars: set[str] = set()
         self.decisions: dict[tuple[frozenset[int], tuple[Any, ...]], tuple[Any, ...]] = {}
         self.groups: list[Group] = []
@@ -85,21 +86,16 @@ class Search:
                         residual.append(tuple(rest))
             if residual and position not in self.definite:
                 self.open_rules[position] = residual
+                self.reads[position] = frozenset(a.key for t in residual for a in t)
         # The person questions the decision can read: of a person some rule that holds
         # or may hold starts a clock for.
         outcomes = self.p.outcomes
-        followed = {
-            person
-            for position in (*self.definite, *self.open_rules)
-            for _, person in outcomes[position].clocks
-            if person is not None
-        }
         clocks_for: dict[str, set[str]] = {}
         for position in (*self.definite, *self.open_rules):
             for clock, person in outcomes[position].clocks:
                 if person is not None:
                     clocks_for.setdefault(person, set()).add(clock)
-        followed = {p for p in followed if self._subject_matters(p, clocks_for[p])}
+        followed = {p for p, clocks in clocks_for.items() if self._subject_matters(p, clocks)}
         answers = self.contact.answers
         for key, person in self.p.person_keys.items():
             qid = key[3:]
@@ -150,14 +146,9 @@ class Search:
         return False
 
     def rules_reading(self, qid: str) -> tuple[str, ...]:
+        """The ids of the open rules that read *qid*, in file order."""
         key = f"q__{qid}"
-        outcomes = self.p.outcomes
-        found = [
-            outcomes[p].rule
-            for p, terms in self.open_rules.items()
-            if any(a.key == key for t in terms for a in t)
-        ]
-        return tuple(r.id for r in sorted(found, key=lambda r: (r.file, r.line)))
+        return self._rule_ids(p for p, reads in self.reads.items() if key in reads)
 
     # -------------------------------------------------------------- groups
 
@@ -170,10 +161,7 @@ class Search:
                 k = parent[k]
             return k
 
-        keys_of: dict[int, set[str]] = {}
-        for position, terms in self.open_rules.items():
-            keys = {a.key for t in terms for a in t}
-            keys_of[position] = keys
+        for keys in self.reads.values():
             for k in keys:
                 parent.setdefault(k, k)
             first, *rest = sorted(keys)
@@ -185,7 +173,7 @@ class Search:
         for k in parent:
             members.setdefault(find(k), []).append(k)
         rules_of: dict[str, list[int]] = {}
-        for position, keys in keys_of.items():
+        for position, keys in self.reads.items():
             rules_of.setdefault(find(next(iter(keys))), []).append(position)
         order = self.p.order
         for root, group_keys in members.items():
@@ -545,8 +533,8 @@ class Search:
             return False  # its answer also decides whose right a clock follows
         first, places = shadows
         parts = self.p.parts
-        for position, terms in self.open_rules.items():
-            if not any(a.key == var.key for t in terms for a in t):
+        for position, reads in self.reads.items():
+            if var.key not in reads:
                 continue
             for part, at, extra in parts[position]:
                 held = first.get(part)
@@ -611,8 +599,8 @@ class Search:
         it (an upper bound on what its answer can lead to)."""
         ranks = self.p.ranks
         out: dict[str, int] = {}
-        for position, terms in self.open_rules.items():
-            for key in {a.key for t in terms for a in t}:
+        for position, reads in self.reads.items():
+            for key in reads:
                 qid = self.open_keys[key]
                 if qid in qids and ranks[position] < NO_URGENCY_RANK:
                     out[key] = min(out.get(key, NO_URGENCY_RANK), ranks[position])
