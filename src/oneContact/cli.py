@@ -137,6 +137,16 @@ def _directory_engine(args: argparse.Namespace) -> Engine:
     )
 
 
+def _refused_as_json(exc: ContactError, output: str) -> int:
+    """A refused contact with ``--format json``: its problems as JSON on stderr, so a form
+    or script reads the codes and the client's messages (fi/sv/en); stdout stays empty, as
+    for every refused input. With text output the error goes on as it is."""
+    if output != "json":
+        raise exc
+    print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2), file=sys.stderr)
+    return EXIT_INPUT
+
+
 def _cmd_assess(args: argparse.Namespace) -> int:
     try:
         # The options and the file first: a bad one is refused before rules are loaded.
@@ -146,12 +156,7 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         engine = _directory_engine(args)
         assessment = engine.assess(contact, events=events, now=now)
     except ContactError as exc:
-        if args.format != "json":
-            raise
-        # A form or script reads the codes and the client's messages (fi/sv/en) from
-        # JSON; stdout stays empty, as for every refused input.
-        print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2), file=sys.stderr)
-        return EXIT_INPUT
+        return _refused_as_json(exc, args.format)
     if args.format == "text":
         print(engine.to_text(assessment, language=args.language))
     else:
@@ -520,11 +525,7 @@ def _cmd_next_questions(args: argparse.Namespace) -> int:
         _known_questions(args.declined, engine.ruleset)
         step = engine.next_questions(contact, declined=args.declined)
     except ContactError as exc:
-        if args.format != "json":
-            raise
-        # As for assess: a form reads the codes and the client's messages from JSON.
-        print(json.dumps(exc.to_json(), ensure_ascii=False, indent=2), file=sys.stderr)
-        return EXIT_INPUT
+        return _refused_as_json(exc, args.format)
     if args.format == "json":
         _print_json(step.to_json())
     else:
