@@ -122,6 +122,30 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
         "route.slot": _m("aika {at}", "tid {at}", "slot {at}"),
         "route.at_risk": _m("HOITOTAKUU VAARASSA", "VÅRDGARANTIN I FARA", "GUARANTEE AT RISK"),
         "route.case": _m("asia {id}", "ärende {id}", "case {id}"),
+        # -- CDS Hooks cards (oneContact.cds_hooks): what a professional reads in the record
+        "cds.urgency_summary": _m(
+            "Kiireellisyys: {urgency}", "Brådskandegrad: {urgency}", "Urgency: {urgency}"
+        ),
+        "cds.accept_urgency": _m(
+            "Hyväksy kiireellisyys: {urgency}",
+            "Godkänn brådskandegraden: {urgency}",
+            "Accept the urgency: {urgency}",
+        ),
+        "cds.route_summary": _m("Ohjaus: {service}", "Hänvisning: {service}", "Route: {service}"),
+        "cds.create_request": _m(
+            "Tee palvelupyyntö: {service}",
+            "Skapa en tjänstebegäran: {service}",
+            "Create a service request: {service}",
+        ),
+        "cds.asked_by": _m("ohjauksen peruste", "grund för hänvisningen", "routed by"),
+        "cds.explain": _m(
+            "Perusteet: säännöt ja tiedot",
+            "Grunder: regler och uppgifter",
+            "Why: the rules and the facts",
+        ),
+        "cds.rules": _m(
+            "oneContact-säännöt {digest}", "oneContact-regler {digest}", "oneContact rules {digest}"
+        ),
         # -- clock limits; the singular and plural forms of each unit
         "limit.weekdays.1": _m("{n} arkipäivä", "{n} vardag", "{n} weekday"),
         "limit.weekdays": _m("{n} arkipäivää", "{n} vardagar", "{n} weekdays"),

@@ -1,0 +1,263 @@
+"""CDS Hooks 2.0: oneContact's decision in a record system, and the professional's answer.
+
+Pure functions a web framework mounts (HL7 CDS Hooks 2.0, https://cds-hooks.hl7.org):
+
+- :func:`discovery` is the body of ``GET {base}/cds-services``: one service,
+  :data:`SERVICE_ID`, offered on the hooks of :data:`HOOKS`;
+- :func:`service` answers ``POST {base}/cds-services/onecontact-first-contact``: it reads
+  the prefetched QuestionnaireResponse (the client's first-contact form) and Patient,
+  assesses the contact, records it in the ledger when given one, and returns the cards;
+- :func:`feedback` takes ``POST {base}/cds-services/onecontact-first-contact/feedback``
+  and records each accepted or overridden suggestion in the ledger.
+
+Why two hooks: ``encounter-start`` is the moment a first contact is handled (the
+client checks in, or the phone call or chat begins), so the professional sees the
+proposal when they decide what happens in the encounter; ``patient-view`` (mature in
+the specification, supported by every CDS Client) covers record systems that lack
+``encounter-start`` and a professional who opens the record to handle a form sent
+online. Both are offered under one service id, which CDS Hooks allows, so a client that
+calls both replaces the older cards. The cards carry the suggestion ids of
+:mod:`oneContact.suggestions`; a refused request raises :class:`CdsHooksError`, whose
+``status`` is the HTTP status to answer (400, or 412 when the prefetch is missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
+
+from .._messages import reading_language
+from .._text import LANGUAGES
+from ..errors import ArgumentError, ContactError
+from ..fhir import DEFAULT_BASE_URL, contact_from_response
+from ..suggestions import Feedback
+from ._cards import INDICATORS, SOURCE_LABEL, cards_of, override_reason_system, ruleset_system
+from ._error import BAD_REQUEST, PRECONDITION_FAILED, CdsHooksError
+from ._feedback import MAX_FEEDBACK, feedback_event_id, read_feedback
+from ._request import (
+    HOOK_CONTEXT,
+    PATIENT_ELEMENTS,
+    PREFETCH_PATIENT,
+    PREFETCH_RESPONSE,
+    read_request,
+)
+
+if TYPE_CHECKING:
+    from ..assessment import Assessment
+    from ..engine import Engine
+
+__all__ = [
+    "BAD_REQUEST",
+    "HOOKS",
+    "HOOK_CONTEXT",
+    "INDICATORS",
+    "MAX_FEEDBACK",
+    "PATIENT_ELEMENTS",
+    "PRECONDITION_FAILED",
+    "PREFETCH_PATIENT",
+    "PREFETCH_RESPONSE",
+    "QUESTIONNAIRE_NAME",
+    "SERVICE_ID",
+    "SOURCE_LABEL",
+    "AssessmentRecorder",
+    "CdsHooksError",
+    "FeedbackRecorder",
+    "cards",
+    "discovery",
+    "feedback",
+    "feedback_event_id",
+    "override_reason_system",
+    "read_feedback",
+    "ruleset_system",
+    "service",
+]
+
+#: The id of the service: its endpoint is ``{base}/cds-services/onecontact-first-contact``.
+SERVICE_ID = "onecontact-first-contact"
+#: The hooks the service is offered on (see the module's docstring for why these two).
+HOOKS: tuple[str, ...] = ("encounter-start", "patient-view")
+#: The last path segment of the questionnaire's canonical URL under the base URL.
+QUESTIONNAIRE_NAME = "Questionnaire/onecontact-first-contact"
+
+
+class AssessmentRecorder(Protocol):
+    """What :func:`service` needs of a ledger: :meth:`Ledger.record_assessment`."""
+
+    def record_assessment(self, assessment: Assessment) -> bool: ...
+
+
+class FeedbackRecorder(Protocol):
+    """What :func:`feedback` needs of a ledger: ``Ledger.record_feedback``."""
+
+    def record_feedback(self, feedback: Feedback) -> bool: ...
+
+
+def _questionnaire_url(base_url: str) -> str:
+    return f"{base_url}/{QUESTIONNAIRE_NAME}"
+
+
+def discovery(
+    *, hooks: Collection[str] = HOOKS, base_url: str = DEFAULT_BASE_URL
+) -> dict[str, Any]:
+    """The discovery document (``GET {base}/cds-services``): the first-contact service
+    once for each hook of *hooks*, with the prefetch templates of the Patient and of the
+    client's latest finished first-contact form (a QuestionnaireResponse of the
+    questionnaire ``{base_url}/Questionnaire/onecontact-first-contact``)."""
+    chosen = _hooks(hooks)
+    response_query = (
+        "QuestionnaireResponse?patient={{context.patientId}}"
+        f"&questionnaire={quote(_questionnaire_url(base_url), safe=':/')}"
+        "&status=completed&_sort=-authored&_count=1"
+    )
+    return {
+        "services": [
+            {
+                "hook": hook,
+                "title": "oneContact first contact",
+                "description": (
+                    "Proposes the urgency, the services and the care-guarantee clocks of a "
+                    "client's first contact from their first-contact form, with the rules "
+                    "that made each proposal; the professional decides."
+                ),
+                "id": SERVICE_ID,
+                "prefetch": {
+                    PREFETCH_PATIENT: "Patient/{{context.patientId}}",
+                    PREFETCH_RESPONSE: response_query,
+                },
+                "usageRequirements": (
+                    "Needs the prefetched QuestionnaireResponse of the oneContact "
+                    "questionnaire (without it the service answers 412) and the Patient "
+                    "(birth date, language, municipality; identifiers, names and contact "
+                    "details are dropped on arrival). Send feedback to "
+                    f"cds-services/{SERVICE_ID}/feedback: overrides teach the rules."
+                ),
+            }
+            for hook in chosen
+        ]
+    }
+
+
+def _hooks(hooks: Collection[str]) -> tuple[str, ...]:
+    if isinstance(hooks, str) or not hooks or any(h not in HOOK_CONTEXT for h in hooks):
+        raise ArgumentError(
+            "bad-argument", "hooks", f"must be a non-empty list of {', '.join(HOOKS)}"
+        )
+    return tuple(h for h in HOOKS if h in hooks)
+
+
+def _language(language: str | None, assessment: Assessment) -> str:
+    if language is None:
+        return reading_language(assessment.language)
+    if language not in LANGUAGES:
+        raise ArgumentError("bad-argument", "language", f"must be one of {', '.join(LANGUAGES)}")
+    return language
+
+
+def _explain_url(template: str | None) -> str | None:
+    if template is None:
+        return None
+    if (
+        not isinstance(template, str)
+        or not template.startswith(("https://", "http://"))
+        or template.count("{contact_id}") != 1
+        or template.replace("{contact_id}", "").count("{")
+    ):
+        raise ArgumentError(
+            "bad-argument",
+            "explain_url",
+            "must be an absolute http(s) URL with one {contact_id} placeholder, e.g. "
+            "https://host/explain/{contact_id}",
+        )
+    return template
+
+
+def cards(
+    engine: Engine,
+    assessment: Assessment,
+    *,
+    language: str | None = None,
+    subject: dict[str, Any] | None = None,
+    explain_url: str | None = None,
+    base_url: str = DEFAULT_BASE_URL,
+) -> list[dict[str, Any]]:
+    """The CDS Hooks cards of *assessment* (made by *engine*): a card for the urgency, one
+    for each route (its suggestion's action creates the route's ServiceRequest, with
+    *subject* as its subject), one information card for each clock. The texts are in
+    *language* (fi, sv or en; by default the client's, Finnish for another language).
+    *explain_url* (``https://host/explain/{contact_id}``) adds a link to the
+    explanation to the urgency and route cards."""
+    return cards_of(
+        assessment,
+        engine.ruleset,
+        language=_language(language, assessment),
+        subject=subject,
+        explain_url=_explain_url(explain_url),
+        base_url=base_url,
+    )
+
+
+def service(
+    engine: Engine,
+    request: Mapping[str, Any],
+    *,
+    ledger: AssessmentRecorder | None = None,
+    language: str | None = None,
+    now: datetime | None = None,
+    explain_url: str | None = None,
+    hooks: Collection[str] = HOOKS,
+    base_url: str = DEFAULT_BASE_URL,
+) -> dict[str, Any]:
+    """The CDS Hooks response (``{"cards": [...]}``) to the hook call *request*.
+
+    The prefetched QuestionnaireResponse becomes a first contact
+    (``oneContact.fhir.contact_from_response``, with the Patient beside it), *engine*
+    assesses it as of *now*, *ledger* (when given) records the assessment so that
+    feedback can name its suggestions, and :func:`cards` answers. A client with no
+    finished form (the prefetch is null, or holds none) gets ``{"cards": []}``.
+
+    Raises :class:`CdsHooksError` (a :class:`~oneContact.ContactError`) naming every
+    problem of the request or of the form (by ``linkId``), with ``status`` 400, or 412
+    when the form was not prefetched; a ledger that refuses raises its LedgerError.
+    """
+    explain = _explain_url(explain_url)
+    read = read_request(request, _hooks(hooks))
+    if read.response is None:
+        return {"cards": []}
+    try:
+        contact = contact_from_response(
+            read.response, questionnaire=engine.ruleset.questionnaire, patient=read.patient
+        )
+        assessment = engine.assess(contact, now=now)
+    except CdsHooksError:
+        raise
+    except ContactError as error:
+        raise CdsHooksError(error.problems, title="invalid first-contact form") from None
+    if ledger is not None:
+        ledger.record_assessment(assessment)
+    return {
+        "cards": cards_of(
+            assessment,
+            engine.ruleset,
+            language=_language(language, assessment),
+            subject={"reference": f"Patient/{read.patient_id}"},
+            explain_url=explain,
+            base_url=base_url,
+        )
+    }
+
+
+def feedback(
+    ledger: FeedbackRecorder, request: Mapping[str, Any], *, base_url: str = DEFAULT_BASE_URL
+) -> int:
+    """Record the feedback POST *request* in *ledger*; return how many feedback values
+    were new (a retried POST records nothing again and returns 0).
+
+    Each accepted suggestion is a ``suggestion_accepted`` event, each overridden card a
+    ``suggestion_overridden`` event with its coded reason; ``userComment`` is never read.
+    Raises :class:`CdsHooksError` (status 400) naming every problem; nothing is recorded
+    then.
+    """
+    values = read_feedback(request, override_reason_system(base_url))
+    return sum(1 for value in values if ledger.record_feedback(value))
