@@ -1,0 +1,752 @@
+"""CDS Hooks 2.0 (oneContact.cds_hooks): discovery, the hook call, the cards and the
+feedback, checked against the specification's examples and field rules
+(https://cds-hooks.hl7.org/2.0/, the cds-hooks/docs repository)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oneContact import ContactError, Engine, bundled_rules_directory, parse_contact
+from oneContact.cds_hooks import (
+    HOOK_CONTEXT,
+    HOOKS,
+    INDICATORS,
+    PREFETCH_PATIENT,
+    PREFETCH_RESPONSE,
+    SERVICE_ID,
+    CdsHooksError,
+    cards,
+    discovery,
+    feedback,
+    feedback_event_id,
+    override_reason_system,
+    read_feedback,
+    service,
+)
+from oneContact.fhir import DEFAULT_BASE_URL
+from oneContact.suggestions import OVERRIDE_REASONS, Feedback, suggestions_of
+
+REPO = Path(__file__).resolve().parents[1]
+IDENTITY_CODE = "131052-308T"
+SECRET = "salainen kommentti hemlig kommentar"  # noqa: S105 -- free text, not a password
+REASONS = override_reason_system(DEFAULT_BASE_URL)
+
+#: One contact of each urgency level, from examples/contacts.jsonl.
+BY_URGENCY = {
+    json.loads(line)["contact_id"]: json.loads(line)
+    for line in (REPO / "examples" / "contacts.jsonl").read_text("utf-8").splitlines()[:4]
+}
+EMERGENCY, SELF_CARE, URGENT, NON_URGENT = "ex-001", "ex-002", "ex-003", "ex-004"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.from_directory(bundled_rules_directory(), backend="python")
+
+
+# --------------------------------------------------------------------------- the spec's rules
+
+
+def _no_null_or_empty(value: object, where: str = "") -> Iterator[str]:
+    """CDS Hooks: "JSON elements SHALL NOT be null or empty" (an OPTIONAL one is omitted);
+    the top-level ``cards`` may be empty, FHIR resources follow FHIR's own rules."""
+    if value is None or value in ("", [], {}):
+        yield f"{where}: null or empty"
+    elif isinstance(value, Mapping):
+        if value.get("resourceType"):
+            return
+        for key, item in value.items():
+            yield from _no_null_or_empty(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _no_null_or_empty(item, f"{where}[{index}]")
+
+
+def _is_uuid(value: object) -> bool:
+    return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
+
+
+def _coding_problems(coding: object, where: str, *, display: bool) -> list[str]:
+    if not isinstance(coding, Mapping):
+        return [f"{where}: not an object"]
+    found = [f"{where}.{k}: required" for k in ("code", "system") if not coding.get(k)]
+    if display and not coding.get("display"):
+        found.append(f"{where}.display: required for an override reason")
+    return found
+
+
+def response_problems(response: Mapping[str, Any]) -> list[str]:
+    """Every way *response* breaks the field rules of a CDS Hooks 2.0 service response."""
+    found = [] if isinstance(response.get("cards"), list) else ["cards: required array"]
+    for i, card in enumerate(response.get("cards", [])):
+        at = f"cards[{i}]"
+        found.extend(_no_null_or_empty(card, at))
+        if not isinstance(card.get("summary"), str) or len(card["summary"]) >= 140:
+            found.append(f"{at}.summary: a string of fewer than 140 characters")
+        if card.get("indicator") not in ("info", "warning", "critical"):
+            found.append(f"{at}.indicator: info, warning or critical")
+        if not isinstance(card.get("source"), Mapping) or not card["source"].get("label"):
+            found.append(f"{at}.source.label: required")
+        elif "topic" in card["source"]:
+            found.extend(
+                _coding_problems(card["source"]["topic"], f"{at}.source.topic", display=False)
+            )
+        if "uuid" in card and not _is_uuid(card["uuid"]):
+            found.append(f"{at}.uuid: a UUID")
+        suggestions = card.get("suggestions", [])
+        if suggestions and card.get("selectionBehavior") not in ("at-most-one", "any"):
+            found.append(f"{at}.selectionBehavior: at-most-one or any with suggestions")
+        for j, suggestion in enumerate(suggestions):
+            if not suggestion.get("label"):
+                found.append(f"{at}.suggestions[{j}].label: required")
+            if "uuid" in suggestion and not _is_uuid(suggestion["uuid"]):
+                found.append(f"{at}.suggestions[{j}].uuid: a UUID")
+            for k, action in enumerate(suggestion.get("actions", [])):
+                where = f"{at}.suggestions[{j}].actions[{k}]"
+                if action.get("type") not in ("create", "update", "delete"):
+                    found.append(f"{where}.type: create, update or delete")
+                if not action.get("description"):
+                    found.append(f"{where}.description: required")
+                if action.get("type") == "create" and not isinstance(
+                    action.get("resource"), Mapping
+                ):
+                    found.append(f"{where}.resource: a FHIR resource for create")
+        for j, reason in enumerate(card.get("overrideReasons", [])):
+            found.extend(_coding_problems(reason, f"{at}.overrideReasons[{j}]", display=True))
+        for j, link in enumerate(card.get("links", [])):
+            where = f"{at}.links[{j}]"
+            if not link.get("label") or not link.get("url"):
+                found.append(f"{where}: label and url required")
+            if link.get("type") not in ("absolute", "smart"):
+                found.append(f"{where}.type: absolute or smart")
+            if link.get("type") == "absolute" and "appContext" in link:
+                found.append(f"{where}.appContext: only for smart links")
+    return found
+
+
+#: The example response of the specification ("CDS Service Response", Example).
+SPEC_RESPONSE = {
+    "cards": [
+        {
+            "uuid": "4e0a3a1e-3283-4575-ab82-028d55fe2719",
+            "summary": "Example Card",
+            "indicator": "info",
+            "detail": "This is an example card.",
+            "source": {
+                "label": "Static CDS Service Example",
+                "url": "https://example.com",
+                "icon": "https://example.com/img/icon-100px.png",
+            },
+            "links": [
+                {"label": "Google", "url": "https://google.com", "type": "absolute"},
+                {"label": "Github", "url": "https://github.com", "type": "absolute"},
+                {
+                    "label": "SMART Example App",
+                    "url": "https://smart.example.com/launch",
+                    "type": "smart",
+                    "appContext": '{"session":3456356,"settings":{"module":4235}}',
+                },
+            ],
+        },
+        {
+            "summary": "Another card",
+            "indicator": "warning",
+            "source": {"label": "Static CDS Service Example"},
+            "overrideReasons": [
+                {
+                    "code": "reason-code-provided-by-service",
+                    "system": "http://example.org/cds-services/fhir/CodeSystem/override-reasons",
+                    "display": "Patient refused",
+                },
+                {
+                    "code": "12354",
+                    "system": "http://example.org/cds-services/fhir/CodeSystem/override-reasons",
+                    "display": "Contraindicated",
+                },
+            ],
+        },
+    ]
+}
+
+
+def test_the_rule_checker_accepts_the_specs_example_and_finds_planted_breaks() -> None:
+    """The checker below is the specification's: its own example passes, and each kind of
+    break is found."""
+    assert [] == response_problems(SPEC_RESPONSE)
+    broken = copy.deepcopy(SPEC_RESPONSE)
+    card = broken["cards"][1]
+    card["indicator"] = "urgent"
+    card["summary"] = "x" * 140
+    card["overrideReasons"][0].pop("display")
+    card["suggestions"] = [{"label": "Do it", "actions": [{"type": "insert"}]}]
+    broken["cards"][0]["links"][0]["type"] = "web"
+    broken["cards"][0]["detail"] = ""
+    assert {p.split(":")[0] for p in response_problems(broken)} == {
+        "cards[1].indicator",
+        "cards[1].summary",
+        "cards[1].overrideReasons[0].display",
+        "cards[1].selectionBehavior",
+        "cards[1].suggestions[0].actions[0].type",
+        "cards[1].suggestions[0].actions[0].description",
+        "cards[0].links[0].type",
+        "cards[0].detail",
+    }
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def test_discovery_offers_the_service_on_each_hook_with_valid_prefetch_tokens() -> None:
+    document = discovery()
+    assert [] == list(_no_null_or_empty(document["services"], "services"))
+    services = document["services"]
+    assert [s["hook"] for s in services] == list(HOOKS)
+    for entry in services:
+        # REQUIRED: hook, description, id; RECOMMENDED: title.
+        assert entry["id"] == SERVICE_ID
+        assert entry["description"]
+        assert entry["title"]
+        assert isinstance(entry["usageRequirements"], str)
+        assert set(entry["prefetch"]) == {PREFETCH_PATIENT, PREFETCH_RESPONSE}
+        assert entry["prefetch"][PREFETCH_PATIENT] == "Patient/{{context.patientId}}"
+        fields = {name for name, _ in HOOK_CONTEXT[entry["hook"]]}
+        for template in entry["prefetch"].values():
+            # A token is a root-level field of the hook's context (or a user token).
+            for token in re.findall(r"\{\{(.*?)\}\}", template):
+                assert token.startswith("context.")
+                assert token.removeprefix("context.") in fields
+        query = entry["prefetch"][PREFETCH_RESPONSE]
+        assert query.startswith("QuestionnaireResponse?patient={{context.patientId}}&")
+        assert "_sort=-authored" in query
+        assert "status=completed" in query
+
+
+def test_discovery_offers_one_hook_when_asked_and_refuses_an_unknown_one() -> None:
+    assert [s["hook"] for s in discovery(hooks=["patient-view"])["services"]] == ["patient-view"]
+    with pytest.raises(ValueError, match="hooks: must be a non-empty list"):
+        discovery(hooks=["order-sign"])
+    with pytest.raises(ValueError, match="hooks"):
+        discovery(hooks="patient-view")
+
+
+# --------------------------------------------------------------------------- the hook call
+
+PATIENT_ID = "1288992"
+
+
+def response_of(contact: Mapping[str, Any], *, patient_id: str = PATIENT_ID) -> dict[str, Any]:
+    """The client's first-contact form as the record system stores it."""
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": "qr-1",
+        "status": "completed",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "authored": contact["received_at"],
+        "_contact": dict(contact),
+    }
+
+
+def patient() -> dict[str, Any]:
+    """A Patient as a Finnish record system sends it: with the identity code and a name."""
+    return {
+        "resourceType": "Patient",
+        "id": PATIENT_ID,
+        "identifier": [{"system": "urn:oid:1.2.246.21", "value": IDENTITY_CODE}],
+        "name": [{"family": "Virtanen", "given": ["Aino"]}],
+    }
+
+
+def hook_request(
+    contact: Mapping[str, Any] | None = None, *, hook: str = "patient-view", **over: Any
+) -> dict[str, Any]:
+    """A hook call as the specification's example makes it, with our prefetch."""
+    context = {"userId": "Practitioner/example", "patientId": PATIENT_ID, "encounterId": "89284"}
+    request: dict[str, Any] = {
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "fhirServer": "http://hooks.smarthealthit.org:9080",
+        "hook": hook,
+        "context": context,
+        "prefetch": {
+            PREFETCH_PATIENT: patient(),
+            PREFETCH_RESPONSE: response_of(contact or BY_URGENCY[URGENT]),
+        },
+    }
+    request.update(over)
+    return request
+
+
+@pytest.mark.parametrize(
+    ("contact_id", "indicator"),
+    [(EMERGENCY, "critical"), (URGENT, "warning"), (NON_URGENT, "info"), (SELF_CARE, "info")],
+)
+def test_the_urgency_is_the_indicator_and_each_suggestion_a_card(
+    engine: Engine, contact_id: str, indicator: str
+) -> None:
+    contact = BY_URGENCY[contact_id]
+    answer = service(engine, hook_request(contact))
+    assert [] == response_problems(answer)
+    assessment = engine.assess(contact)
+    suggested = suggestions_of(assessment)
+    decided = [c for c in answer["cards"] if "uuid" in c]
+    # One card per suggestion, in order; the card's and its suggestion's uuid are its id.
+    assert [c["uuid"] for c in decided] == [s.id for s in suggested]
+    assert all(c["suggestions"][0]["uuid"] == c["uuid"] for c in decided)
+    assert {c["indicator"] for c in decided} == {indicator}
+    assert INDICATORS[assessment.urgency] == indicator
+    # Every clock is an information card of its own, with no uuid: nothing to override.
+    clocks = [c for c in answer["cards"] if "uuid" not in c]
+    assert len(clocks) == len(assessment.clocks) > 0
+    assert {c["indicator"] for c in clocks} == {"info"}
+    assert all("suggestions" not in c and "overrideReasons" not in c for c in clocks)
+
+
+def test_a_route_card_suggests_creating_its_service_request(engine: Engine) -> None:
+    from fhirclient.models.servicerequest import ServiceRequest
+
+    contact = BY_URGENCY[NON_URGENT]
+    answer = service(engine, hook_request(contact), language="en")
+    assessment = engine.assess(contact)
+    services = engine.ruleset.catalogue.services
+    routes = [c for c in answer["cards"] if c.get("suggestions", [{}])[0].get("actions")]
+    assert len(routes) == len(suggestions_of(assessment)) - 1 > 0
+    for card, route in zip(
+        routes, dict.fromkeys(r.service for r in assessment.routes), strict=True
+    ):
+        (suggestion,) = card["suggestions"]
+        assert suggestion["label"] == services[route].name.en
+        assert card["selectionBehavior"] == "at-most-one"
+        (action,) = suggestion["actions"]
+        assert action["type"] == "create"
+        assert services[route].name.en in action["description"]
+        resource = action["resource"]
+        assert resource["resourceType"] == "ServiceRequest"
+        assert resource["subject"] == {"reference": f"Patient/{PATIENT_ID}"}
+        ServiceRequest(copy.deepcopy(resource), strict=True)  # raises on an invalid resource
+
+
+def test_cards_speak_the_clients_language_unless_told(engine: Engine) -> None:
+    swedish = BY_URGENCY[URGENT]
+    assert swedish["client"]["language"] == "sv"
+    answer = service(engine, hook_request(swedish))
+    assert answer["cards"][0]["summary"] == "Brådskandegrad: brådskande"
+    english = service(engine, hook_request(swedish), language="en")
+    assert english["cards"][0]["summary"] == "Urgency: urgent"
+    # A clock card names its due date and its legal basis.
+    assessment = engine.assess(swedish)
+    clock = assessment.clocks[0]
+    last = english["cards"][len(suggestions_of(assessment))]
+    assert clock.due_date is not None
+    assert clock.due_date.isoformat() in last["summary"]
+    assert "legal basis" in last["detail"]
+    with pytest.raises(ValueError, match="language: must be one of fi, sv, en"):
+        service(engine, hook_request(swedish), language="de")
+
+
+def test_override_reasons_source_and_the_explanation_link(engine: Engine) -> None:
+    contact = BY_URGENCY[EMERGENCY]
+    url = "https://host.example/explain/{contact_id}"
+    answer = service(engine, hook_request(contact), explain_url=url, language="fi")
+    decided = [c for c in answer["cards"] if "uuid" in c]
+    for card in answer["cards"]:
+        assert card["source"]["label"] == "oneContact"
+        assert card["source"]["topic"]["code"] == engine.digest
+    for card in decided:
+        assert [r["code"] for r in card["overrideReasons"]] == list(OVERRIDE_REASONS)
+        assert {r["system"] for r in card["overrideReasons"]} == {REASONS}
+        assert [r["display"] for r in card["overrideReasons"]] == [
+            label.fi for label in OVERRIDE_REASONS.values()
+        ]
+        (link,) = card["links"]
+        assert link == {
+            "label": link["label"],
+            "url": f"https://host.example/explain/{contact['contact_id']}",
+            "type": "absolute",
+        }
+    # No link without a URL to the explanation.
+    assert all("links" not in c for c in service(engine, hook_request(contact))["cards"])
+    for bad in ("/explain/{contact_id}", "https://host/explain", "https://h/{contact_id}/{x}"):
+        with pytest.raises(ValueError, match="explain_url: must be an absolute"):
+            service(engine, hook_request(contact), explain_url=bad)
+
+
+def test_no_free_text_and_no_identity_code_reaches_a_card(engine: Engine) -> None:
+    contact = json.loads((REPO / "examples" / "contact.json").read_text("utf-8"))
+    assert contact["free_text"]
+    shown = json.dumps(service(engine, hook_request(contact)), ensure_ascii=False)
+    assert contact["free_text"] not in shown
+    assert IDENTITY_CODE not in shown
+    assert "Virtanen" not in shown
+
+
+def test_the_cards_of_an_assessment_need_no_hook_call(engine: Engine) -> None:
+    """A host with an assessment of its own (a plain first contact) gets the same cards."""
+    contact = BY_URGENCY[URGENT]
+    subject = {"reference": f"Patient/{PATIENT_ID}"}
+    made = cards(engine, engine.assess(parse_contact(contact)), subject=subject)
+    assert made == service(engine, hook_request(contact))["cards"]
+
+
+# --------------------------------------------------------------------------- refusals
+
+#: The example hook call of the specification ("Calling a CDS Service", Example): it
+#: prefetches only what another service asked for.
+SPEC_REQUEST = {
+    "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    "fhirServer": "http://hooks.smarthealthit.org:9080",
+    "hook": "patient-view",
+    "fhirAuthorization": {
+        "access_token": "some-opaque-fhir-access-token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/Patient.read user/Observation.read",
+        "subject": "cds-service4",
+    },
+    "context": {"userId": "Practitioner/example", "patientId": "1288992", "encounterId": "89284"},
+    "prefetch": {
+        "patientToGreet": {
+            "resourceType": "Patient",
+            "gender": "male",
+            "birthDate": "1925-12-23",
+            "id": "1288992",
+            "active": True,
+        }
+    },
+}
+
+
+def _refused(engine: Engine, request: object, **options: Any) -> CdsHooksError:
+    with pytest.raises(CdsHooksError) as caught:
+        service(engine, request, **options)  # type: ignore[arg-type]
+    error = caught.value
+    assert isinstance(error, ContactError)
+    return error
+
+
+def _codes(error: CdsHooksError) -> dict[str, str]:
+    return {p.field: p.code for p in error.problems}
+
+
+def test_the_specs_request_without_our_prefetch_is_a_precondition_failure(engine: Engine) -> None:
+    """CDS Hooks: a service that cannot get the data it needs answers 412."""
+    error = _refused(engine, SPEC_REQUEST)
+    assert error.status == 412
+    assert _codes(error) == {f"prefetch.{PREFETCH_RESPONSE}": "prefetch-missing"}
+    assert "some-opaque-fhir-access-token" not in str(error)
+
+
+def test_every_problem_of_a_request_is_named_at_once(engine: Engine) -> None:
+    request = hook_request(
+        hookInstance="not-a-uuid",
+        hook="encounter-start",
+        context={"userId": "Patient/123", "patientId": IDENTITY_CODE},
+        fhirServer=None,
+        fhirAuthorization={"access_token": "secret-token"},
+    )
+    error = _refused(engine, request)
+    assert error.status == 400
+    assert _codes(error) == {
+        "hookInstance": "not-a-uuid",
+        "fhirServer": "missing",
+        "context.userId": "bad-reference",
+        "context.patientId": "identity-code",
+        "context.encounterId": "missing",
+    }
+    shown = json.dumps(error.to_json(), ensure_ascii=False) + str(error)
+    assert IDENTITY_CODE not in shown
+    assert "secret-token" not in shown
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"hook": "patient-veiw"}, "hook", "unknown-hook"),
+        ({"hook": None}, "hook", "missing"),
+        ({"context": "1288992"}, "context", "dict-type"),
+        ({"context": {"userId": "Practitioner/a"}}, "context.patientId", "missing"),
+        ({"fhirServer": "ftp://x"}, "fhirServer", "bad-url"),
+        ({"prefetch": []}, "prefetch", "dict-type"),
+    ],
+)
+def test_a_malformed_request_is_a_bad_request(
+    engine: Engine, change: dict[str, Any], field: str, code: str
+) -> None:
+    request = {k: v for k, v in {**hook_request(), **change}.items() if v is not None}
+    error = _refused(engine, request)
+    assert error.status == 400
+    assert _codes(error)[field] == code
+    if code == "unknown-hook":
+        assert error.problems[0].suggestion == "patient-view"
+
+
+def test_a_request_that_is_no_object_is_refused(engine: Engine) -> None:
+    assert _codes(_refused(engine, ["hook"])) == {"<request>": "dict-type"}
+
+
+def test_a_prefetch_the_client_could_not_fetch_is_a_precondition_failure(engine: Engine) -> None:
+    outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error"}]}
+    request = hook_request()
+    request["prefetch"][PREFETCH_RESPONSE] = outcome
+    error = _refused(engine, request)
+    assert (error.status, _codes(error)) == (
+        412,
+        {f"prefetch.{PREFETCH_RESPONSE}": "prefetch-failed"},
+    )
+    # A malformed request beside it is a 400: that is what to fix first.
+    request["hookInstance"] = "x"
+    assert _refused(engine, request).status == 400
+
+
+def test_another_patients_data_is_never_assessed(engine: Engine) -> None:
+    request = hook_request()
+    request["prefetch"][PREFETCH_RESPONSE] = response_of(BY_URGENCY[URGENT], patient_id="999")
+    assert _codes(_refused(engine, request)) == {
+        f"prefetch.{PREFETCH_RESPONSE}.subject": "patient-mismatch"
+    }
+    request = hook_request()
+    request["prefetch"][PREFETCH_PATIENT]["id"] = "999"
+    assert _codes(_refused(engine, request)) == {
+        f"prefetch.{PREFETCH_PATIENT}.id": "patient-mismatch"
+    }
+
+
+def test_no_finished_form_is_no_guidance(engine: Engine) -> None:
+    """A null prefetch (the client has no form), an in-progress form or an empty search
+    give the empty list of cards the specification shows for no guidance."""
+    for value in (
+        None,
+        {**response_of(BY_URGENCY[URGENT]), "status": "in-progress"},
+        {"resourceType": "Bundle", "type": "searchset", "entry": []},
+    ):
+        request = hook_request()
+        request["prefetch"][PREFETCH_RESPONSE] = value
+        assert service(engine, request) == {"cards": []}
+
+
+def test_of_a_searchset_the_form_authored_last_is_assessed(engine: Engine) -> None:
+    older = response_of(BY_URGENCY[EMERGENCY])
+    newer = response_of(BY_URGENCY[SELF_CARE])
+    older["authored"], newer["authored"] = "2025-03-04T09:00:00+02:00", "2025-03-04T08:00:00Z"
+    for entries in ([older, newer], [newer, older]):
+        request = hook_request()
+        request["prefetch"][PREFETCH_RESPONSE] = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": r} for r in entries],
+        }
+        first = service(engine, request)["cards"][0]
+        assert first["uuid"] == suggestions_of(engine.assess(BY_URGENCY[SELF_CARE]))[0].id
+
+
+def test_the_patient_is_cut_down_before_anything_reads_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import oneContact.cds_hooks as module
+
+    given: list[Mapping[str, Any] | None] = []
+    real = module.contact_from_response
+
+    def spy(response: Mapping[str, Any], **options: Any) -> Any:
+        given.append(options["patient"])
+        return real(response, **options)
+
+    monkeypatch.setattr(module, "contact_from_response", spy)
+    service(engine, hook_request())
+    assert given == [{"resourceType": "Patient", "id": PATIENT_ID}]
+
+
+# --------------------------------------------------------------------------- feedback
+
+#: The specification's feedback examples ("Feedback").
+SPEC_ACCEPTED = {
+    "feedback": [
+        {
+            "card": "4e0a3a1e-3283-4575-ab82-028d55fe2719",
+            "outcome": "accepted",
+            "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}],
+            "outcomeTimestamp": "2021-12-11T10:05:31Z",
+        }
+    ]
+}
+SPEC_OVERRIDDEN = {
+    "feedback": [
+        {
+            "card": "f6b95768-b1c8-40dc-8385-bf3504b82ffb",
+            "outcome": "overridden",
+            "outcomeTimestamp": "2020-12-11T00:00:00Z",
+        }
+    ]
+}
+SPEC_OVERRIDDEN_WITH_REASON = {
+    "feedback": [
+        {
+            "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+            "outcome": "overridden",
+            "overrideReason": {
+                "reason": {
+                    "code": "d7ecf885",
+                    "system": "https://example.com/cds-hooks/override-reason-system",
+                },
+                "userComment": "A comment entered by the clinician.",
+            },
+            "outcomeTimestamp": "2020-12-11T00:00:00Z",
+        }
+    ]
+}
+
+
+def test_the_specs_feedback_examples_become_feedback_values() -> None:
+    (accepted,) = read_feedback(SPEC_ACCEPTED, REASONS)
+    assert accepted == Feedback(
+        "e56e1945-20b3-4393-8503-a1a20fd73152",
+        "accepted",
+        datetime(2021, 12, 11, 10, 5, 31, tzinfo=UTC),
+        accepted.event_id,
+    )
+    assert accepted.event == "suggestion_accepted"
+    (overridden,) = read_feedback(SPEC_OVERRIDDEN, REASONS)
+    assert (overridden.suggestion_id, overridden.outcome, overridden.reason) == (
+        "f6b95768-b1c8-40dc-8385-bf3504b82ffb",
+        "overridden",
+        None,
+    )
+    assert overridden.event == "suggestion_overridden"
+    # A reason of the client's own system counts as an override without a coded reason;
+    # the comment is never read.
+    (commented,) = read_feedback(SPEC_OVERRIDDEN_WITH_REASON, REASONS)
+    assert commented.reason is None
+    assert "A comment" not in repr(commented)
+
+
+def test_an_override_reason_of_the_cards_is_recorded_by_its_code() -> None:
+    request = copy.deepcopy(SPEC_OVERRIDDEN_WITH_REASON)
+    request["feedback"][0]["overrideReason"]["reason"] = {
+        "system": REASONS,
+        "code": "client_choice",
+        "display": "The client's own choice",
+    }
+    request["feedback"][0]["overrideReason"]["userComment"] = SECRET
+    (value,) = read_feedback(request, REASONS)
+    assert value.reason == "client_choice"
+    assert SECRET not in repr(value)
+    request["feedback"][0]["overrideReason"]["reason"]["code"] = "client_choise"
+    with pytest.raises(CdsHooksError) as caught:
+        read_feedback(request, REASONS)
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.code, problem.suggestion) == (
+        "feedback[0].overrideReason.reason.code",
+        "unknown-override-reason",
+        "client_choice",
+    )
+    assert SECRET not in str(caught.value)
+
+
+def test_the_event_id_is_the_same_for_the_same_feedback_only() -> None:
+    card, other = str(uuid.uuid4()), str(uuid.uuid4())
+    at = datetime(2021, 12, 11, 10, 5, 31, tzinfo=UTC)
+    same = feedback_event_id(card, "accepted", at, card)
+    helsinki = datetime.fromisoformat("2021-12-11T12:05:31+02:00")
+    assert feedback_event_id(card.upper(), "accepted", helsinki, card) == same
+    assert _is_uuid(same)
+    assert (
+        len(
+            {
+                same,
+                feedback_event_id(card, "overridden", at, card),
+                feedback_event_id(card, "accepted", at.replace(second=32), card),
+                feedback_event_id(card, "accepted", at, other),
+                feedback_event_id(other, "accepted", at, card),
+            }
+        )
+        == 5
+    )
+    # Parsing the same POST twice gives the same ids: a retry records nothing twice.
+    assert read_feedback(SPEC_ACCEPTED, REASONS) == read_feedback(
+        copy.deepcopy(SPEC_ACCEPTED), REASONS
+    )
+
+
+def test_every_problem_of_a_feedback_post_is_named_at_once() -> None:
+    request = {
+        "feedback": [
+            {"card": "x", "outcome": "acepted", "outcomeTimestamp": "2021-12-11T10:05:31"},
+            {
+                "card": str(uuid.uuid4()),
+                "outcome": "accepted",
+                "outcomeTimestamp": "2021-12-11T10:05:31Z",
+            },
+            {
+                "card": str(uuid.uuid4()),
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": IDENTITY_CODE}],
+                "outcomeTimestamp": "1900-01-01T00:00:00Z",
+            },
+            "no object",
+        ]
+    }
+    with pytest.raises(CdsHooksError) as caught:
+        read_feedback(request, REASONS)
+    error = caught.value
+    assert error.status == 400
+    assert _codes(error) == {
+        "feedback[0].card": "not-a-uuid",
+        "feedback[0].outcome": "unknown-outcome",
+        "feedback[0].outcomeTimestamp": "timestamp-format",
+        "feedback[1].acceptedSuggestions": "missing",
+        "feedback[2].acceptedSuggestions[0].id": "not-a-uuid",
+        "feedback[2].outcomeTimestamp": "timestamp-out-of-range",
+        "feedback[3]": "dict-type",
+    }
+    assert next(p for p in error.problems if p.code == "unknown-outcome").suggestion == "accepted"
+    assert IDENTITY_CODE not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("request_", "code"),
+    [
+        ([], "dict-type"),
+        ({}, "missing"),
+        ({"feedback": {}}, "list-type"),
+        ({"feedback": []}, "too-short"),
+        ({"feedback": SPEC_OVERRIDDEN["feedback"] * 1001}, "too-long"),
+    ],
+)
+def test_a_feedback_post_without_entries_is_refused(request_: object, code: str) -> None:
+    with pytest.raises(CdsHooksError) as caught:
+        read_feedback(request_, REASONS)
+    assert [p.code for p in caught.value.problems] == [code]
+
+
+class _Recorder:
+    """Stands in for a ledger: records each event id once."""
+
+    def __init__(self) -> None:
+        self.recorded: dict[str, Feedback] = {}
+
+    def record_feedback(self, value: Feedback) -> bool:
+        if value.event_id in self.recorded:
+            return False
+        self.recorded[value.event_id] = value
+        return True
+
+
+def test_feedback_records_each_value_and_a_retry_nothing() -> None:
+    recorder = _Recorder()
+    request = {"feedback": SPEC_ACCEPTED["feedback"] + SPEC_OVERRIDDEN["feedback"]}
+    assert feedback(recorder, request) == 2
+    assert feedback(recorder, copy.deepcopy(request)) == 0
+    assert [v.event for v in recorder.recorded.values()] == [
+        "suggestion_accepted",
+        "suggestion_overridden",
+    ]
+    with pytest.raises(CdsHooksError):
+        feedback(recorder, {"feedback": [{"card": "x"}]})
+    assert len(recorder.recorded) == 2
