@@ -140,9 +140,7 @@ def _risk_assessment(
         "subject": subject,
         "occurrenceDateTime": assessment.received_at.isoformat(),
         "method": {
-            "coding": [
-                {"system": system(base_url, "id-ruleset"), "code": assessment.ruleset_digest}
-            ]
+            "coding": [{"system": system(base_url, "ruleset"), "code": assessment.ruleset_digest}]
         },
         "prediction": [
             {
