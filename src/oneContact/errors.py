@@ -377,6 +377,26 @@ CONTACT_MESSAGES: Mapping[str, Label] = {
         "Skriv händelsen i formen NAMN=TID.",
         "Write the event as NAME=TIME.",
     ),
+    "fhir-resource": Label(
+        "Tiedot eivät ole odotettua FHIR-resurssia.",
+        "Uppgifterna är inte den FHIR-resurs som väntades.",
+        "The data is not the FHIR resource expected.",
+    ),
+    "unknown-questionnaire": Label(
+        "Vastaukset on annettu toiselle lomakkeelle.",
+        "Svaren gäller ett annat formulär.",
+        "The answers are to another form.",
+    ),
+    "too-many-answers": Label(
+        "Tähän kysymykseen voi antaa vain yhden vastauksen.",
+        "Den här frågan kan bara ha ett svar.",
+        "This question takes only one answer.",
+    ),
+    "answer-value": Label(
+        "Vastauksesta puuttuu arvo, tai arvoja on useita.",
+        "Svaret saknar ett värde, eller har flera.",
+        "The answer has no value, or several.",
+    ),
     "invalid": Label("Tarkista tämä tieto.", "Kontrollera denna uppgift.", "Check this entry."),
 }
 
