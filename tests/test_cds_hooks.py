@@ -32,7 +32,7 @@ from oneContact.cds_hooks import (
     read_feedback,
     service,
 )
-from oneContact.fhir import DEFAULT_BASE_URL
+from oneContact.fhir import DEFAULT_BASE_URL, canonical_url
 from oneContact.suggestions import OVERRIDE_REASONS, Feedback, suggestions_of
 
 REPO = Path(__file__).resolve().parents[1]
@@ -243,15 +243,51 @@ def test_discovery_offers_one_hook_when_asked_and_refuses_an_unknown_one() -> No
 PATIENT_ID = "1288992"
 
 
+def _answer(value: object) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"valueBoolean": value}
+    if isinstance(value, int):
+        return {"valueInteger": value}
+    if isinstance(value, float):
+        return {"valueDecimal": value}
+    return {"valueCoding": {"code": value}}
+
+
 def response_of(contact: Mapping[str, Any], *, patient_id: str = PATIENT_ID) -> dict[str, Any]:
-    """The client's first-contact form as the record system stores it."""
+    """*contact* (a plain first-contact record) as the client's first-contact form, a
+    QuestionnaireResponse to the questionnaire of ``oneContact.fhir``, stored in the
+    record system for the patient (its free text is no item of the form)."""
+    client = dict(contact["client"])
+    items: list[dict[str, Any]] = [
+        {
+            "linkId": "concerns",
+            "answer": [
+                {"valueCoding": {"system": f"{DEFAULT_BASE_URL}/CodeSystem/concern", "code": c}}
+                for c in contact["concerns"]
+            ],
+        }
+    ]
+    if "language" in client:
+        language = {"system": "urn:ietf:bcp:47", "code": client.pop("language")}
+        items.append({"linkId": "client.language", "answer": [{"valueCoding": language}]})
+    items.extend(
+        {"linkId": f"client.{name}", "answer": [_answer(value)]} for name, value in client.items()
+    )
+    if "municipality" in contact:
+        items.append(
+            {"linkId": "municipality", "answer": [{"valueString": contact["municipality"]}]}
+        )
+    items.extend(
+        {"linkId": name, "answer": [_answer(value)]} for name, value in contact["answers"].items()
+    )
     return {
         "resourceType": "QuestionnaireResponse",
-        "id": "qr-1",
+        "id": contact["contact_id"],
+        "questionnaire": canonical_url(),
         "status": "completed",
         "subject": {"reference": f"Patient/{patient_id}"},
         "authored": contact["received_at"],
-        "_contact": dict(contact),
+        "item": items,
     }
 
 
@@ -546,21 +582,68 @@ def test_of_a_searchset_the_form_authored_last_is_assessed(engine: Engine) -> No
         assert first["uuid"] == suggestions_of(engine.assess(BY_URGENCY[SELF_CARE]))[0].id
 
 
-def test_the_patient_is_cut_down_before_anything_reads_it(
+def test_the_patient_gives_birth_date_language_and_municipality_and_nothing_else(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import oneContact.cds_hooks as module
+    from oneContact.fhir import contact_from_response
 
-    given: list[Mapping[str, Any] | None] = []
-    real = module.contact_from_response
+    contact = copy.deepcopy(BY_URGENCY[URGENT])
+    del contact["client"]["age"], contact["client"]["language"]
+    request = hook_request(contact)
+    given = request["prefetch"][PREFETCH_PATIENT]
+    given.update(
+        birthDate="1984-01-01",
+        communication=[
+            {
+                "language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "sv-FI"}]},
+                "preferred": True,
+            }
+        ],
+        address=[{"use": "home", "line": ["Kotikatu 1"], "postalCode": "65100", "city": "Vaasa"}],
+        telecom=[{"system": "phone", "value": "+358401234567"}],
+    )
+    # Read as the record system sends it, the Patient's identity code refuses the form...
+    with pytest.raises(ContactError, match="identity code"):
+        contact_from_response(request["prefetch"][PREFETCH_RESPONSE], engine.ruleset, patient=given)
+    # ...so the service cuts it down first, and reads the birth date and the language.
+    seen: list[object] = []
 
-    def spy(response: Mapping[str, Any], **options: Any) -> Any:
-        given.append(options["patient"])
-        return real(response, **options)
+    def spy(response: Mapping[str, Any], ruleset: Any, **options: Any) -> Any:
+        seen.append(options["patient"])
+        return contact_from_response(response, ruleset, **options)
 
     monkeypatch.setattr(module, "contact_from_response", spy)
-    service(engine, hook_request())
-    assert given == [{"resourceType": "Patient", "id": PATIENT_ID}]
+    answer = service(engine, request)
+    assert seen == [
+        {
+            "resourceType": "Patient",
+            "id": PATIENT_ID,
+            "birthDate": "1984-01-01",
+            "communication": given["communication"],
+            "address": [{"use": "home", "city": "Vaasa"}],
+        }
+    ]
+    assert answer["cards"][0]["summary"] == "Brådskandegrad: brådskande"
+    shown = json.dumps(answer, ensure_ascii=False)
+    for private in (IDENTITY_CODE, "Kotikatu", "+358401234567", "Virtanen"):
+        assert private not in shown
+
+
+def test_a_bad_form_is_refused_by_its_link_id(engine: Engine) -> None:
+    from oneContact.fhir import operation_outcome
+
+    request = hook_request(BY_URGENCY[URGENT])
+    items = request["prefetch"][PREFETCH_RESPONSE]["item"]
+    items.append({"linkId": "pain_scroe", "answer": [{"valueInteger": 3}]})
+    items.append({"linkId": "free", "answer": [{"valueString": f"hetu {IDENTITY_CODE}"}]})
+    error = _refused(engine, request)
+    assert error.status == 400
+    assert "item[pain_scroe]" in error.fields
+    outcome = operation_outcome(error)
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert len(outcome["issue"]) == len(error.problems)
+    assert IDENTITY_CODE not in json.dumps(outcome) + str(error)
 
 
 # --------------------------------------------------------------------------- feedback

@@ -31,7 +31,7 @@ from urllib.parse import quote
 from .._messages import reading_language
 from .._text import LANGUAGES
 from ..errors import ArgumentError, ContactError
-from ..fhir import DEFAULT_BASE_URL, contact_from_response
+from ..fhir import DEFAULT_BASE_URL, canonical_url, contact_from_response
 from ..suggestions import Feedback
 from ._cards import INDICATORS, SOURCE_LABEL, cards_of, override_reason_system, ruleset_system
 from ._error import BAD_REQUEST, PRECONDITION_FAILED, CdsHooksError
@@ -58,7 +58,6 @@ __all__ = [
     "PRECONDITION_FAILED",
     "PREFETCH_PATIENT",
     "PREFETCH_RESPONSE",
-    "QUESTIONNAIRE_NAME",
     "SERVICE_ID",
     "SOURCE_LABEL",
     "AssessmentRecorder",
@@ -78,8 +77,6 @@ __all__ = [
 SERVICE_ID = "onecontact-first-contact"
 #: The hooks the service is offered on (see the module's docstring for why these two).
 HOOKS: tuple[str, ...] = ("encounter-start", "patient-view")
-#: The last path segment of the questionnaire's canonical URL under the base URL.
-QUESTIONNAIRE_NAME = "Questionnaire/onecontact-first-contact"
 
 
 class AssessmentRecorder(Protocol):
@@ -94,21 +91,17 @@ class FeedbackRecorder(Protocol):
     def record_feedback(self, feedback: Feedback) -> bool: ...
 
 
-def _questionnaire_url(base_url: str) -> str:
-    return f"{base_url}/{QUESTIONNAIRE_NAME}"
-
-
 def discovery(
     *, hooks: Collection[str] = HOOKS, base_url: str = DEFAULT_BASE_URL
 ) -> dict[str, Any]:
     """The discovery document (``GET {base}/cds-services``): the first-contact service
     once for each hook of *hooks*, with the prefetch templates of the Patient and of the
     client's latest finished first-contact form (a QuestionnaireResponse of the
-    questionnaire ``{base_url}/Questionnaire/onecontact-first-contact``)."""
+    questionnaire ``oneContact.fhir.canonical_url(base_url)``)."""
     chosen = _hooks(hooks)
     response_query = (
         "QuestionnaireResponse?patient={{context.patientId}}"
-        f"&questionnaire={quote(_questionnaire_url(base_url), safe=':/')}"
+        f"&questionnaire={quote(canonical_url(base_url), safe=':/')}"
         "&status=completed&_sort=-authored&_count=1"
     )
     return {
@@ -227,7 +220,7 @@ def service(
         return {"cards": []}
     try:
         contact = contact_from_response(
-            read.response, questionnaire=engine.ruleset.questionnaire, patient=read.patient
+            read.response, engine.ruleset, patient=read.patient, base_url=base_url
         )
         assessment = engine.assess(contact, now=now)
     except CdsHooksError:

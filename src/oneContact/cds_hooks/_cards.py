@@ -192,7 +192,7 @@ def _route(
         lines.append(_md(route.language_notice.get(language)))
     lines.append(f"{text('cds.asked_by', language)}: `{route.reason}`")
     resource = service_request(
-        assessment, route, language=language, subject=subject, base_url=base_url
+        assessment, route, ruleset, language=language, subject=subject, base_url=base_url
     )
     option = {
         "label": name,

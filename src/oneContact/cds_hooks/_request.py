@@ -50,9 +50,17 @@ PREFETCH_RESPONSE = "questionnaireResponse"
 #: The prefetch key of the Patient.
 PREFETCH_PATIENT = "patient"
 
-#: The Patient elements the service reads (birth date, language, municipality); every
-#: other element (``identifier``, ``name``, ``telecom``, ...) is dropped on arrival.
-PATIENT_ELEMENTS = ("resourceType", "id", "birthDate", "communication", "address", "extension")
+#: The Patient elements the service reads, and of each the parts it reads: the birth
+#: date, the languages (``communication``: ``language``, ``preferred``) and the home
+#: municipality (``address``: ``use``, ``city``). Every other element (``identifier``
+#: with the identity code, ``name``, ``telecom``, street addresses) is dropped on arrival.
+PATIENT_ELEMENTS: Mapping[str, tuple[str, ...]] = {
+    "resourceType": (),
+    "id": (),
+    "birthDate": (),
+    "communication": ("language", "preferred"),
+    "address": ("use", "city"),
+}
 
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 # The statuses of a response a client finished; an in-progress or withdrawn form is no
@@ -312,4 +320,21 @@ def _patient(value: object, patient_id: str | None, p: Problems) -> Mapping[str,
             "patient-mismatch",
         )
         return None
-    return {key: value[key] for key in PATIENT_ELEMENTS if key in value}
+    return _minimised(value)
+
+
+def _minimised(patient: Mapping[str, Any]) -> dict[str, Any]:
+    """*patient* with only :data:`PATIENT_ELEMENTS` (and of a list element, only its
+    listed parts)."""
+    kept: dict[str, Any] = {}
+    for key, parts in PATIENT_ELEMENTS.items():
+        if key not in patient:
+            continue
+        value = patient[key]
+        if parts and isinstance(value, list):
+            value = [
+                {k: v for k, v in item.items() if k in parts} if isinstance(item, Mapping) else item
+                for item in value
+            ]
+        kept[key] = value
+    return kept
