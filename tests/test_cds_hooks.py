@@ -8,7 +8,7 @@ import copy
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -814,11 +814,10 @@ class _Recorder:
     def __init__(self) -> None:
         self.recorded: dict[str, Feedback] = {}
 
-    def record_feedback(self, value: Feedback) -> bool:
-        if value.event_id in self.recorded:
-            return False
-        self.recorded[value.event_id] = value
-        return True
+    def record_feedback_many(self, values: Iterable[Feedback]) -> int:
+        new = {v.event_id: v for v in values if v.event_id not in self.recorded}
+        self.recorded.update(new)
+        return len(new)
 
 
 def test_feedback_records_each_value_and_a_retry_nothing() -> None:

@@ -23,19 +23,26 @@ calls both replaces the older cards. The cards carry the suggestion ids of
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from .._messages import reading_language
 from .._text import LANGUAGES
-from ..errors import ArgumentError, ContactError
+from ..errors import (
+    ArgumentError,
+    ContactError,
+    ContactProblem,
+    LedgerArgumentError,
+    LedgerError,
+)
 from ..fhir import DEFAULT_BASE_URL, canonical_url, contact_from_response
 from ..suggestions import Feedback
 from ._cards import INDICATORS, SOURCE_LABEL, cards_of, override_reason_system, ruleset_system
 from ._error import BAD_REQUEST, PRECONDITION_FAILED, CdsHooksError
-from ._feedback import MAX_FEEDBACK, feedback_event_id, read_feedback
+from ._feedback import MAX_FEEDBACK, feedback_event_id, read_feedback, read_located
 from ._request import (
     HOOK_CONTEXT,
     PATIENT_ELEMENTS,
@@ -86,9 +93,10 @@ class AssessmentRecorder(Protocol):
 
 
 class FeedbackRecorder(Protocol):
-    """What :func:`feedback` needs of a ledger: ``Ledger.record_feedback``."""
+    """What :func:`feedback` needs of a ledger: ``Ledger.record_feedback_many`` (all of
+    one POST in one transaction, or none)."""
 
-    def record_feedback(self, feedback: Feedback) -> bool: ...
+    def record_feedback_many(self, feedback: Iterable[Feedback]) -> int: ...
 
 
 def discovery(
@@ -249,8 +257,45 @@ def feedback(
 
     Each accepted suggestion is a ``suggestion_accepted`` event, each overridden card a
     ``suggestion_overridden`` event with its coded reason; ``userComment`` is never read.
-    Raises :class:`CdsHooksError` (status 400) naming every problem; nothing is recorded
-    then.
+    All of the POST is recorded in one transaction, or nothing. Raises
+    :class:`CdsHooksError` (status 400) naming every problem of the request, or the
+    entry the ledger refused (a card no recorded assessment made: ``unknown-suggestion``);
+    a ledger that cannot be used now raises its ``LedgerUnavailableError`` (answer 503).
     """
-    values = read_feedback(request, override_reason_system(base_url))
-    return sum(1 for value in values if ledger.record_feedback(value))
+    located = read_located(request, override_reason_system(base_url))
+    try:
+        return ledger.record_feedback_many([value for value, _ in located])
+    except LedgerError as error:
+        if not isinstance(error, LedgerArgumentError) and error.code != "event-id-conflict":
+            raise
+        refused = error
+    raise CdsHooksError(
+        [_ledger_problem(refused, [where for _, where in located])],
+        title="invalid CDS Hooks feedback",
+    )
+
+
+_POSITION = re.compile(r"feedback\[(\d+)\]")
+
+#: What the client is told when the ledger refuses an entry, by the ledger's code.
+_REFUSED = {
+    "unknown-suggestion": (
+        "is no card or suggestion of an assessment this service recorded; send the uuid "
+        "of a card (or suggestion) it returned"
+    ),
+    "event-id-conflict": (
+        "is already recorded with another override reason at the same outcomeTimestamp; "
+        "send a new outcomeTimestamp for a changed answer"
+    ),
+}
+
+
+def _ledger_problem(error: LedgerError, fields: Sequence[str]) -> ContactProblem:
+    """The ledger's refusal of ``feedback[i]`` (a value) as a problem of the request's
+    field that value came from."""
+    found = _POSITION.match(error.field)
+    field = (
+        fields[int(found.group(1))] if found and int(found.group(1)) < len(fields) else "feedback"
+    )
+    message = _REFUSED.get(error.code, str(error).partition(": ")[2])
+    return ContactProblem(field, message, error.code, suggestion=error.suggestion)

@@ -19,7 +19,7 @@ from ..suggestions import OVERRIDE_REASONS, Feedback, Outcome
 from ._error import Problems
 from ._request import is_uuid
 
-__all__ = ["MAX_FEEDBACK", "feedback_event_id", "read_feedback"]
+__all__ = ["MAX_FEEDBACK", "feedback_event_id", "read_feedback", "read_located"]
 
 #: The most feedback entries one POST may hold.
 MAX_FEEDBACK = 1000
@@ -44,6 +44,13 @@ def read_feedback(request: object, reason_system: str) -> tuple[Feedback, ...]:
     every problem. *reason_system* is the CodeSystem of the override reasons the cards
     offered: a reason of another system (a CDS Client may add its own) is recorded as an
     override without a reason."""
+    return tuple(value for value, _ in read_located(request, reason_system))
+
+
+def read_located(request: object, reason_system: str) -> list[tuple[Feedback, str]]:
+    """:func:`read_feedback`, each value with the field of the request it comes from
+    (``feedback[0].card``, ``feedback[1].acceptedSuggestions[0].id``), so that a refusal
+    of the ledger names what the client sent."""
     p = Problems()
     entries = request.get("feedback") if isinstance(request, Mapping) else None
     if not isinstance(request, Mapping):
@@ -56,16 +63,18 @@ def read_feedback(request: object, reason_system: str) -> tuple[Feedback, ...]:
         p.add("feedback", "must hold at least one entry (CDS Hooks: no empty arrays)", "too-short")
     elif len(entries) > MAX_FEEDBACK:
         p.add("feedback", f"holds more than {MAX_FEEDBACK} entries; send them in parts", "too-long")
-    found: list[Feedback] = []
+    found: list[tuple[Feedback, str]] = []
     if not p.found:
         assert isinstance(entries, list)
         for index, entry in enumerate(entries):
             found.extend(_entry(entry, f"feedback[{index}]", reason_system, p))
     p.raise_if_any("invalid CDS Hooks feedback")
-    return tuple(found)
+    return found
 
 
-def _entry(entry: object, where: str, reason_system: str, p: Problems) -> list[Feedback]:
+def _entry(
+    entry: object, where: str, reason_system: str, p: Problems
+) -> list[tuple[Feedback, str]]:
     if not isinstance(entry, Mapping):
         p.add(where, "must be a JSON object", "dict-type")
         return []
@@ -86,20 +95,24 @@ def _entry(entry: object, where: str, reason_system: str, p: Problems) -> list[F
             suggestion=did_you_mean(outcome, _OUTCOMES) if isinstance(outcome, str) else None,
         )
     at = _timestamp(entry.get("outcomeTimestamp"), f"{where}.outcomeTimestamp", p)
-    suggestions = _accepted(entry, where, p) if outcome == "accepted" else []
+    accepted = _accepted(entry, where, p) if outcome == "accepted" else []
     reason = _reason(entry.get("overrideReason"), where, reason_system, p)
     if len(p.found) > before or at is None:
         return []
     assert isinstance(card, str)
-    assert isinstance(outcome, str)
     if outcome == "accepted":
         return [
-            Feedback(s.lower(), "accepted", at, feedback_event_id(card, outcome, at, s))
-            for s in suggestions
+            (
+                Feedback(s, "accepted", at, feedback_event_id(card, "accepted", at, s)),
+                f"{where}.acceptedSuggestions[{index}].id",
+            )
+            for index, s in accepted
         ]
-    return [
-        Feedback(card.lower(), "overridden", at, feedback_event_id(card, outcome, at, card), reason)
-    ]
+    # An override answers the whole card: its one suggestion (the card's uuid is its id).
+    value = Feedback(
+        card.lower(), "overridden", at, feedback_event_id(card, "overridden", at, card), reason
+    )
+    return [(value, f"{where}.card")]
 
 
 def _timestamp(value: object, field: str, p: Problems) -> datetime | None:
@@ -125,7 +138,8 @@ def _timestamp(value: object, field: str, p: Problems) -> datetime | None:
     return when
 
 
-def _accepted(entry: Mapping[str, Any], where: str, p: Problems) -> list[str]:
+def _accepted(entry: Mapping[str, Any], where: str, p: Problems) -> list[tuple[int, str]]:
+    """The accepted suggestion ids (lower case, each once), each with its index."""
     field = f"{where}.acceptedSuggestions"
     accepted = entry.get("acceptedSuggestions")
     if accepted is None:
@@ -134,7 +148,7 @@ def _accepted(entry: Mapping[str, Any], where: str, p: Problems) -> list[str]:
     if not isinstance(accepted, list) or not accepted:
         p.add(field, 'must be a non-empty list of {"id": <suggestion uuid>}', "list-type")
         return []
-    ids: list[str] = []
+    ids: dict[str, int] = {}
     for index, item in enumerate(accepted):
         value = item.get("id") if isinstance(item, Mapping) else None
         if not is_uuid(value):
@@ -143,9 +157,8 @@ def _accepted(entry: Mapping[str, Any], where: str, p: Problems) -> list[str]:
             )
             continue
         assert isinstance(value, str)
-        if value.lower() not in ids:
-            ids.append(value.lower())
-    return ids
+        ids.setdefault(value.lower(), index)
+    return [(index, value) for value, index in ids.items()]
 
 
 def _reason(value: object, where: str, reason_system: str, p: Problems) -> str | None:
