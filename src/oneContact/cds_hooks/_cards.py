@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._messages import kind_name, status_name, text, urgency_name
 from .._render import person_note
 from ..fhir import service_request
+from ..fhir._codes import system
 from ..suggestions import OVERRIDE_REASONS, Suggestion, suggestions_of
 
 if TYPE_CHECKING:
@@ -56,12 +57,13 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~])")
 
 def override_reason_system(base_url: str) -> str:
     """The CodeSystem of the override reasons (:data:`OVERRIDE_REASONS`) under *base_url*."""
-    return f"{base_url}/CodeSystem/override-reason"
+    return system(base_url, "override-reason")
 
 
 def ruleset_system(base_url: str) -> str:
-    """The CodeSystem whose codes are ruleset digests (a card's ``source.topic``)."""
-    return f"{base_url}/CodeSystem/ruleset-digest"
+    """The CodeSystem whose codes are ruleset digests (a card's ``source.topic``; the
+    system the Bundle's RiskAssessment names its ruleset in)."""
+    return system(base_url, "ruleset")
 
 
 def _summary(words: str) -> str:
