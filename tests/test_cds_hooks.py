@@ -32,8 +32,11 @@ from oneContact.cds_hooks import (
     read_feedback,
     service,
 )
-from oneContact.fhir import DEFAULT_BASE_URL, canonical_url
+from oneContact.fhir import DEFAULT_BASE_URL
 from oneContact.suggestions import OVERRIDE_REASONS, Feedback, suggestions_of
+
+from .fhir_r4 import validate
+from .test_fhir import response_of as fhir_response_of
 
 REPO = Path(__file__).resolve().parents[1]
 IDENTITY_CODE = "131052-308T"
@@ -243,52 +246,19 @@ def test_discovery_offers_one_hook_when_asked_and_refuses_an_unknown_one() -> No
 PATIENT_ID = "1288992"
 
 
-def _answer(value: object) -> dict[str, Any]:
-    if isinstance(value, bool):
-        return {"valueBoolean": value}
-    if isinstance(value, int):
-        return {"valueInteger": value}
-    if isinstance(value, float):
-        return {"valueDecimal": value}
-    return {"valueCoding": {"code": value}}
-
-
 def response_of(contact: Mapping[str, Any], *, patient_id: str = PATIENT_ID) -> dict[str, Any]:
-    """*contact* (a plain first-contact record) as the client's first-contact form, a
-    QuestionnaireResponse to the questionnaire of ``oneContact.fhir``, stored in the
-    record system for the patient (its free text is no item of the form)."""
-    client = dict(contact["client"])
-    items: list[dict[str, Any]] = [
-        {
-            "linkId": "concerns",
-            "answer": [
-                {"valueCoding": {"system": f"{DEFAULT_BASE_URL}/CodeSystem/concern", "code": c}}
-                for c in contact["concerns"]
-            ],
-        }
-    ]
-    if "language" in client:
-        language = {"system": "urn:ietf:bcp:47", "code": client.pop("language")}
-        items.append({"linkId": "client.language", "answer": [{"valueCoding": language}]})
-    items.extend(
-        {"linkId": f"client.{name}", "answer": [_answer(value)]} for name, value in client.items()
-    )
-    if "municipality" in contact:
-        items.append(
-            {"linkId": "municipality", "answer": [{"valueString": contact["municipality"]}]}
-        )
-    items.extend(
-        {"linkId": name, "answer": [_answer(value)]} for name, value in contact["answers"].items()
-    )
-    return {
-        "resourceType": "QuestionnaireResponse",
-        "id": contact["contact_id"],
-        "questionnaire": canonical_url(),
-        "status": "completed",
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "authored": contact["received_at"],
-        "item": items,
-    }
+    """*contact* as the client's first-contact form (built as a form filler would, by the
+    FHIR tests' helper), stored in the record system for the patient."""
+    response, _ = fhir_response_of(copy.deepcopy(dict(contact)))
+    response["subject"] = {"reference": f"Patient/{patient_id}"}
+    return response
+
+
+def _without_client_items(response: dict[str, Any], *links: str) -> None:
+    """Drop the answers *links* of the form's client group (left to the Patient)."""
+    for item in response["item"]:
+        if item["linkId"] == "client":
+            item["item"] = [i for i in item["item"] if i["linkId"] not in links]
 
 
 def patient() -> dict[str, Any]:
@@ -367,6 +337,7 @@ def test_a_route_card_suggests_creating_its_service_request(engine: Engine) -> N
         assert resource["resourceType"] == "ServiceRequest"
         assert resource["subject"] == {"reference": f"Patient/{PATIENT_ID}"}
         ServiceRequest(copy.deepcopy(resource), strict=True)  # raises on an invalid resource
+        validate(resource)  # and the required bindings the models leave out
 
 
 def test_cards_speak_the_clients_language_unless_told(engine: Engine) -> None:
@@ -588,9 +559,8 @@ def test_the_patient_gives_birth_date_language_and_municipality_and_nothing_else
     import oneContact.cds_hooks as module
     from oneContact.fhir import contact_from_response
 
-    contact = copy.deepcopy(BY_URGENCY[URGENT])
-    del contact["client"]["age"], contact["client"]["language"]
-    request = hook_request(contact)
+    request = hook_request(BY_URGENCY[URGENT])
+    _without_client_items(request["prefetch"][PREFETCH_RESPONSE], "client.age", "client.language")
     given = request["prefetch"][PREFETCH_PATIENT]
     given.update(
         birthDate="1984-01-01",
