@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from oneContact import ContactError, Engine, bundled_rules_directory, parse_contact
 from oneContact.cds_hooks import (
@@ -34,6 +36,7 @@ from oneContact.cds_hooks import (
 )
 from oneContact.fhir import DEFAULT_BASE_URL
 from oneContact.suggestions import OVERRIDE_REASONS, Feedback, suggestions_of
+from oneContact.testing.strategies import first_contacts
 
 from .fhir_r4 import validate
 from .test_fhir import response_of as fhir_response_of
@@ -392,6 +395,37 @@ def test_no_free_text_and_no_identity_code_reaches_a_card(engine: Engine) -> Non
     assert contact["free_text"] not in shown
     assert IDENTITY_CODE not in shown
     assert "Virtanen" not in shown
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_contact_gives_cards_by_the_rules_of_the_specification(
+    engine: Engine, data: st.DataObject
+) -> None:
+    """Any valid contact, as a form prefetched beside a record system's Patient, gives
+    cards that keep every field rule, one per suggestion (its uuid the suggestion's id)
+    and one per clock, each suggestion's ServiceRequest valid FHIR R4."""
+    contact = data.draw(first_contacts(engine.ruleset.questionnaire))
+    response, birth = fhir_response_of(contact)
+    response["subject"] = {"reference": f"Patient/{PATIENT_ID}"}
+    request = hook_request(hook=data.draw(st.sampled_from(HOOKS)))
+    request["prefetch"][PREFETCH_RESPONSE] = response
+    request["prefetch"][PREFETCH_PATIENT].update(birth or {})
+    answer = service(engine, request, language=data.draw(st.sampled_from((None, "fi", "sv", "en"))))
+    assert [] == response_problems(answer)
+    assessment = engine.assess(parse_contact({**contact, "channel": "digital"}))
+    with_uuid = [c["uuid"] for c in answer["cards"] if "uuid" in c]
+    assert with_uuid == [s.id for s in suggestions_of(assessment)]
+    assert len(answer["cards"]) == len(with_uuid) + len(assessment.clocks)
+    for card in answer["cards"]:
+        for suggestion in card.get("suggestions", []):
+            for action in suggestion.get("actions", []):
+                validate(action["resource"])
+    assert IDENTITY_CODE not in json.dumps(answer)
 
 
 def test_the_cards_of_an_assessment_need_no_hook_call(engine: Engine) -> None:

@@ -148,12 +148,15 @@ def _hooks(hooks: Collection[str]) -> tuple[str, ...]:
     return tuple(h for h in HOOKS if h in hooks)
 
 
-def _language(language: str | None, assessment: Assessment) -> str:
-    if language is None:
-        return reading_language(assessment.language)
-    if language not in LANGUAGES:
+def _language(language: str | None) -> str | None:
+    """*language* when it is one of fi, sv and en (None: the client's, chosen later)."""
+    if language is not None and language not in LANGUAGES:
         raise ArgumentError("bad-argument", "language", f"must be one of {', '.join(LANGUAGES)}")
     return language
+
+
+def _reading(language: str | None, assessment: Assessment) -> str:
+    return reading_language(assessment.language) if language is None else language
 
 
 def _explain_url(template: str | None) -> str | None:
@@ -192,7 +195,7 @@ def cards(
     return cards_of(
         assessment,
         engine.ruleset,
-        language=_language(language, assessment),
+        language=_reading(_language(language), assessment),
         subject=subject,
         explain_url=_explain_url(explain_url),
         base_url=base_url,
@@ -223,6 +226,7 @@ def service(
     when the form was not prefetched; a ledger that refuses raises its LedgerError.
     """
     explain = _explain_url(explain_url)
+    chosen = _language(language)  # the host's arguments first: nothing is recorded then
     read = read_request(request, _hooks(hooks))
     if read.response is None:
         return {"cards": []}
@@ -241,7 +245,7 @@ def service(
         "cards": cards_of(
             assessment,
             engine.ruleset,
-            language=_language(language, assessment),
+            language=_reading(chosen, assessment),
             subject={"reference": f"Patient/{read.patient_id}"},
             explain_url=explain,
             base_url=base_url,
