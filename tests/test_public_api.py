@@ -79,6 +79,12 @@ PUBLIC_NAMES = (
 DOCUMENTED_PATHS = (
     "oneContact.__version__",
     "oneContact.bundled_rules_directory",
+    "oneContact.cds_hooks.CdsHooksError",
+    "oneContact.cds_hooks.cards",
+    "oneContact.cds_hooks.discovery",
+    "oneContact.cds_hooks.feedback",
+    "oneContact.cds_hooks.read_feedback",
+    "oneContact.cds_hooks.service",
     "oneContact.clocks.Calendar",
     "oneContact.clocks.ClockSubject",
     "oneContact.clocks.HELSINKI",
