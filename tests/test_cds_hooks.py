@@ -559,6 +559,19 @@ def test_another_patients_data_is_never_assessed(engine: Engine) -> None:
     }
 
 
+def test_a_form_of_the_patients_version_is_theirs_and_a_form_without_status_refused(
+    engine: Engine,
+) -> None:
+    request = hook_request()
+    versioned = f"https://ehr.example/fhir/Patient/{PATIENT_ID}/_history/3"
+    request["prefetch"][PREFETCH_RESPONSE]["subject"] = {"reference": versioned}
+    assert service(engine, request)["cards"]
+    del request["prefetch"][PREFETCH_RESPONSE]["status"]
+    assert _codes(_refused(engine, request)) == {
+        f"prefetch.{PREFETCH_RESPONSE}.status": "unknown-status"
+    }
+
+
 def test_no_finished_form_is_no_guidance(engine: Engine) -> None:
     """A null prefetch (the client has no form), an in-progress form or an empty search
     give the empty list of cards the specification shows for no guidance."""

@@ -66,6 +66,8 @@ _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 # The statuses of a response a client finished; an in-progress or withdrawn form is no
 # first contact yet.
 _FINISHED = ("completed", "amended")
+# QuestionnaireResponse.status (required binding, questionnaire-answers-status).
+_STATUSES = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 
 
 def is_uuid(value: object) -> bool:
@@ -237,7 +239,9 @@ def _prefetch(
 
 
 def _names_patient(reference: str, patient_id: str) -> bool:
-    """Whether *reference* (relative or absolute) is ``Patient/<patient_id>``."""
+    """Whether *reference* (relative or absolute, perhaps of a version) is
+    ``Patient/<patient_id>``."""
+    reference = reference.split("/_history/", 1)[0]
     return reference == f"Patient/{patient_id}" or reference.endswith(f"/Patient/{patient_id}")
 
 
@@ -252,6 +256,9 @@ def _response(value: object, field: str, p: Problems) -> Mapping[str, Any] | Non
         return None
     if kind == "QuestionnaireResponse":
         assert isinstance(value, Mapping)
+        if value.get("status") not in _STATUSES:
+            p.add(f"{field}.status", f"must be one of {', '.join(_STATUSES)}", "unknown-status")
+            return None
         return value if value.get("status") in _FINISHED else None
     if kind == "Bundle":
         assert isinstance(value, Mapping)
