@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from ._bundled import bundled_rules_directory
 from ._contact_json import MAX_CONTACT_SIZE
+from ._fhir_cli import add_fhir_commands
 from ._text import LANGUAGES
 from .clocks import HELSINKI
 from .engine import Engine
@@ -733,6 +734,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.set_defaults(run=_cmd_schema)
     _add_ledger(sub, rules_option)
     _add_toolkit(sub, rules_option)
+    add_fhir_commands(sub, _Parser, read_input=_read_contact, default_rules=_default_rules)
     return parser
 
 

@@ -260,6 +260,13 @@ def _located(
 ) -> ContactProblem:
     """*problem* of the first-contact record, named by where the response holds it."""
     field = problem.field
+    if problem.code == "age-or-birth-date":  # the response's age wins: it is neither
+        return ContactProblem(
+            "item[client.age]",
+            "the client's age is needed: answer client.age, or pass a Patient with its "
+            "birthDate",
+            "missing",
+        )
     if field in renamed:
         where = renamed[field]
     elif field in from_patient:
