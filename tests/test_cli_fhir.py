@@ -57,6 +57,10 @@ def test_assess_a_response_with_its_patient_in_swedish(capsys: pytest.CaptureFix
     requests = [r for r in resources if r["resourceType"] == "ServiceRequest"]
     # The Patient's preferred language (sv-FI) and the response's own (sv): Swedish names.
     assert requests[0]["code"]["text"] == "sjukskötare"
+    # The record system's own Patient is the subject of every resource.
+    assert {json.dumps(r.get("subject", r.get("for"))) for r in resources[:-1]} == {
+        json.dumps({"reference": "Patient/omaks-patient-8841"})
+    }
     assert resources[-1]["recorded"] == "2025-04-18T10:00:00+03:00"
 
 

@@ -25,6 +25,7 @@ from .fhir import (
     next_question,
     operation_outcome,
     questionnaire,
+    subject_reference,
 )
 from .intake import load_contact_json
 from .routing import Directory
@@ -175,10 +176,12 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         data = _json_object(args.input, "<input>")
         patient = _json_object(args.patient, "--patient") if args.patient else None
         engine = _engine(args)
+        subject = None
         if data.get("resourceType") == "QuestionnaireResponse":
             contact: Any = contact_from_response(
                 data, engine.ruleset, patient=patient, channel=args.channel, base_url=args.base_url
             )
+            subject = subject_reference(data, patient)
         else:
             contact = engine.validate(data)
         assessment = engine.assess(contact, now=now)
@@ -190,6 +193,7 @@ def _cmd_assess(args: argparse.Namespace) -> int:
             assessment,
             engine.ruleset,
             language=args.language,
+            subject=subject,
             base_url=args.base_url,
             type=args.type,
             recorded=recorded,

@@ -13,7 +13,7 @@ from ._bundle import BundleType, bundle, service_request
 from ._codes import DEFAULT_BASE_URL, PRIORITY, QUALITATIVE_RISK
 from ._next import next_question
 from ._questionnaire import QUESTIONNAIRE_ID, canonical_url, questionnaire
-from ._response import contact_from_response, operation_outcome
+from ._response import contact_from_response, operation_outcome, subject_reference
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -28,4 +28,5 @@ __all__ = [
     "operation_outcome",
     "questionnaire",
     "service_request",
+    "subject_reference",
 ]

@@ -33,7 +33,13 @@ from ..ruleset import RuleSet
 from ._codes import DEFAULT_BASE_URL, system
 from ._questionnaire import CLIENT_ITEMS, CONCERNS_ITEM, LANGUAGE_SYSTEM, canonical_url
 
-__all__ = ["Answers", "contact_from_response", "operation_outcome", "read_answers"]
+__all__ = [
+    "Answers",
+    "contact_from_response",
+    "operation_outcome",
+    "read_answers",
+    "subject_reference",
+]
 
 _VALUE_KEYS = (
     "valueBoolean",
@@ -263,8 +269,7 @@ def _located(
     if problem.code == "age-or-birth-date":  # the response's age wins: it is neither
         return ContactProblem(
             "item[client.age]",
-            "the client's age is needed: answer client.age, or pass a Patient with its "
-            "birthDate",
+            "the client's age is needed: answer client.age, or pass a Patient with its birthDate",
             "missing",
         )
     if field in renamed:
@@ -446,6 +451,22 @@ def contact_from_response(
     if problems:
         raise ContactError(_unique(problems), title="invalid QuestionnaireResponse")
     return parsed
+
+
+def subject_reference(
+    response: Mapping[str, Any], patient: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The client as the record system knows them, for the Bundle's ``subject``: the
+    response's ``subject`` reference, else ``Patient/<id>`` of *patient*; None when
+    neither is given (the Bundle then refers to the contact's pseudonym). Call it after
+    :func:`contact_from_response` accepted the pair: that refuses an identity code in
+    either."""
+    subject = response.get("subject")
+    if isinstance(subject, Mapping) and isinstance(subject.get("reference"), str):
+        return {"reference": subject["reference"]}
+    if patient is not None and isinstance(patient.get("id"), str):
+        return {"reference": f"Patient/{patient['id']}"}
+    return None
 
 
 def _unique(problems: Sequence[ContactProblem]) -> list[ContactProblem]:
