@@ -117,13 +117,24 @@ def cards_of(
             summary, detail, option = _route(
                 assessment, routes[suggestion.value], ruleset, language, subject, base_url
             )
-        card = _card(suggestion, summary, detail, indicator, source, option)
-        card["overrideReasons"] = reasons
+        card = _card(suggestion, summary, detail, indicator, _copy(source), option)
+        card["overrideReasons"] = _copy(reasons)
         if links:
-            card["links"] = links
+            card["links"] = _copy(links)
         cards.append(card)
-    cards.extend(_card_of_clock(clock, ruleset, language, source) for clock in assessment.clocks)
+    cards.extend(
+        _card_of_clock(clock, ruleset, language, _copy(source)) for clock in assessment.clocks
+    )
     return cards
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of a JSON value, so that a host changing one card changes no other."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _card(
