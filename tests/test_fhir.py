@@ -419,6 +419,17 @@ def test_not_a_response_and_another_questionnaire_are_refused(engine: Engine) ->
     assert [p.code for p in error.problems] == ["unknown-questionnaire"]
 
 
+def test_age_and_birth_date_both_given_are_refused(engine: Engine) -> None:
+    response, _ = response_of(json.loads(EXAMPLE.read_text("utf-8")))
+    response["item"][0]["item"].append(
+        {"linkId": "client.birth_date", "answer": [{"valueDate": "1947-01-02"}]}
+    )
+    error = _refused(engine, response)
+    assert [(p.field, p.code) for p in error.problems] == [
+        ("item[client.age]", "age-or-birth-date")
+    ]
+
+
 def test_a_missing_time_and_age_name_their_elements(engine: Engine) -> None:
     response, _ = response_of(json.loads(EXAMPLE.read_text("utf-8")))
     del response["authored"]

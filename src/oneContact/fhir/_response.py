@@ -255,7 +255,7 @@ _FROM_ITEM = {
     "client.highest_care_allowance": "item[client.highest_care_allowance]",
     "client.special_support_child": "item[client.special_support_child]",
     "client.can_use_digital_services": "item[client.can_use_digital_services]",
-    "client.birth_date": "Patient.birthDate",
+    "client.birth_date": "item[client.birth_date]",
     "contact_id": "QuestionnaireResponse.id",
     "received_at": "QuestionnaireResponse.authored",
 }
@@ -266,16 +266,18 @@ def _located(
 ) -> ContactProblem:
     """*problem* of the first-contact record, named by where the response holds it."""
     field = problem.field
-    if problem.code == "age-or-birth-date":  # the response's age wins: it is neither
-        return ContactProblem(
+    if problem.code == "age-or-birth-date" and "client.birth_date" not in renamed:
+        return ContactProblem(  # neither given (both: the response's own answers)
             "item[client.age]",
-            "the client's age is needed: answer client.age, or pass a Patient with its birthDate",
+            "the client's age is needed: answer client.age or client.birth_date, or pass "
+            "a Patient with its birthDate",
             "missing",
         )
     if field in renamed:
         where = renamed[field]
     elif field in from_patient:
         where = {
+            "client.birth_date": "Patient.birthDate",
             "client.language": "Patient.communication",
             "municipality": "Patient.address.city",
         }.get(field, _FROM_ITEM.get(field, field))
@@ -346,6 +348,7 @@ def contact_from_response(
             )
         )
     form = ruleset.questionnaire
+    renamed: dict[str, str] = {}
     client: dict[str, Any] = {}
     contact: dict[str, Any] = {"channel": channel, "client": client, "answers": {}}
     for link, values in answers.values.items():
@@ -402,17 +405,18 @@ def contact_from_response(
                     suggestion=hint,
                 )
             )
+    if "age" in client and "birth_date" in client:
+        renamed["client.birth_date"] = "item[client.birth_date]"
     from_patient: set[str] = set()
     if patient is not None:
         for key, value in _patient_facts(patient, problems).items():
             name = key.removeprefix("client.")
             target = contact if key == "municipality" else client
-            if name == "birth_date" and "age" in client:
+            if name == "birth_date" and ("age" in client or "birth_date" in client):
                 continue  # the response's own answer wins
             if name not in target:
                 target[name] = value
                 from_patient.add(key)
-    renamed: dict[str, str] = {}
     if contact_id is not None:
         contact["contact_id"] = contact_id
         renamed["contact_id"] = "contact_id"
