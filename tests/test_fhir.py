@@ -22,6 +22,7 @@ from oneContact.fhir import (
     next_question,
     operation_outcome,
     questionnaire,
+    response_from_contact,
     service_request,
 )
 from oneContact.testing.strategies import first_contacts, form_contacts
@@ -300,6 +301,12 @@ def test_round_trip_questionnaire_response_contact_bundle(
         response, engine.ruleset, patient=patient, channel=contact["channel"]
     )
     assert back == parse_contact(contact)
+    # oneContact's own export reads back the same too, nested as the Questionnaire's groups.
+    exported = response_from_contact(contact, engine.ruleset)
+    validate(exported)
+    groups = {item["linkId"] for item in questionnaire(engine.ruleset)["item"]}
+    assert {item["linkId"] for item in exported["item"]} <= groups
+    assert contact_from_response(exported, engine.ruleset, channel=contact["channel"]) == back
     assessment = engine.assess(back)
     kind = data.draw(st.sampled_from(("collection", "transaction")))
     found = bundle(assessment, engine.ruleset, type=kind, recorded=RECORDED)
@@ -495,6 +502,29 @@ def test_the_first_step_asks_who_and_what(engine: Engine) -> None:
     assert step["status"] == "in-progress"
     assert step["questionnaire"] == "#" + step["contained"][0]["id"]
     assert [i["linkId"] for i in step["contained"][0]["item"]] == ["client", "concerns"]
+
+
+@pytest.mark.parametrize("age", ["client.age", "client.birth_date", "Patient.birthDate"])
+def test_once_concerns_and_age_are_known_the_questions_come(engine: Engine, age: str) -> None:
+    contact = json.loads(EXAMPLE.read_text("utf-8"))
+    patient = None
+    if age != "client.age":
+        del contact["client"]["age"]
+        contact["client"]["birth_date"] = "1947-03-02"
+    response = response_from_contact(
+        {**contact, "answers": {}}, engine.ruleset, status="in-progress"
+    )
+    if age == "Patient.birthDate":
+        response["item"][0]["item"] = [
+            i for i in response["item"][0]["item"] if i["linkId"] != "client.birth_date"
+        ]
+        patient = {"resourceType": "Patient", "birthDate": "1947-03-02"}
+    step = next_question(engine, response, patient=patient)
+    validate(step)
+    asked = [i["linkId"] for i in step["contained"][0]["item"][2:]]
+    expected = engine.next_questions({**contact, "answers": {}})
+    assert asked == [q.id for q in expected.questions]
+    assert asked
 
 
 def test_a_parameters_request_is_read_too(engine: Engine) -> None:

@@ -79,7 +79,9 @@ def next_question(
     if answers.problems and answers.problems[0].code == "fhir-resource":
         raise ContactError(answers.problems, title="invalid $next-question request")
     form = engine.ruleset.questionnaire
-    has_age = "client.age" in answers.values or (patient is not None and "birthDate" in patient)
+    has_age = bool({"client.age", "client.birth_date"} & answers.values.keys()) or (
+        patient is not None and "birthDate" in patient
+    )
     out: dict[str, Any] = {k: v for k, v in response.items() if k != "contained"}
     out["questionnaire"] = "#" + STEP_ID
     items = [client_items(base_url), concerns_item(engine.ruleset, base_url)]
