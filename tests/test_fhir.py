@@ -225,7 +225,10 @@ def response_of(contact: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
         items.append({"linkId": qid, "answer": [answer]})
     response = {
         "resourceType": "QuestionnaireResponse",
-        "id": contact["contact_id"],
+        "identifier": {
+            "system": "https://onecontact.fi/fhir/NamingSystem/contact",
+            "value": contact["contact_id"],
+        },
         "questionnaire": canonical_url(),
         "status": "completed",
         "authored": contact["received_at"],
@@ -638,6 +641,7 @@ def test_the_validator_catches_what_it_should() -> None:
             "_title": {"extension": [{"valueString": "x"}]},
         },
     ]
+    bad.append({"resourceType": "Patient", "id": "omaks_2025:1"})
     for resource in bad:
         with pytest.raises(FhirInvalid):
             validate(resource)

@@ -9,18 +9,22 @@ free text never leaves oneContact; ``named_professionals`` is routing data, not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from ..errors import ContactError
 from ..intake import FirstContact, parse_contact
 from ..ruleset import Question, RuleSet
-from ._codes import DEFAULT_BASE_URL, coding
+from ._codes import DEFAULT_BASE_URL, coding, system
 from ._questionnaire import CONCERNS_ITEM, LANGUAGE_SYSTEM, canonical_url, questionnaire
 
 __all__ = ["response_from_contact"]
 
 ResponseStatus = Literal["in-progress", "completed"]
+# A FHIR id: a contact id with '_' or ':' (allowed in oneContact's ids) is not one, and
+# travels only as the identifier.
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 def _answer(question: Question, value: object, base_url: str) -> dict[str, Any]:
@@ -101,9 +105,12 @@ def response_from_contact(
         ]
         if answered:
             items.append({"linkId": group["linkId"], "item": answered})
+    out: dict[str, Any] = {"resourceType": "QuestionnaireResponse"}
+    if _FHIR_ID.fullmatch(parsed.contact_id):
+        out["id"] = parsed.contact_id
     return {
-        "resourceType": "QuestionnaireResponse",
-        "id": parsed.contact_id,
+        **out,
+        "identifier": {"system": system(base_url, "id-contact"), "value": parsed.contact_id},
         "questionnaire": f"{canonical_url(base_url)}|{ruleset.digest}",
         "status": status,
         "authored": parsed.received_at.isoformat(),

@@ -31,7 +31,7 @@ from ._questionnaire import (
     concerns_item,
     question_item,
 )
-from ._response import contact_from_response, read_answers
+from ._response import contact_from_response, contact_identifier, read_answers
 
 __all__ = ["STEP_ID", "next_question", "response_of"]
 
@@ -93,7 +93,7 @@ def next_question(
         {**response, "questionnaire": canonical_url(base_url) + "-adaptive"},
         engine.ruleset,
         patient=patient,
-        contact_id=response.get("id") if isinstance(response.get("id"), str) else _PENDING_ID,
+        contact_id=_contact_id(response, base_url),
         received_at=response.get("authored") or (now or datetime.now(UTC)).isoformat(),
         base_url=base_url,
     )
@@ -106,6 +106,15 @@ def next_question(
     out["status"] = "completed" if step.done else "in-progress"
     out["contained"] = [_step(engine, items, base_url)]
     return out
+
+
+def _contact_id(response: Mapping[str, Any], base_url: str) -> str:
+    """The contact's id as the response gives it (checked by contact_from_response), or a
+    placeholder while the form is being filled in without one."""
+    found = contact_identifier(response, base_url)
+    if not isinstance(found, str):
+        found = response.get("id")
+    return found if isinstance(found, str) else _PENDING_ID
 
 
 def _step(engine: Engine, items: list[dict[str, Any]], base_url: str) -> dict[str, Any]:

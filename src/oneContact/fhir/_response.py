@@ -36,6 +36,7 @@ from ._questionnaire import CLIENT_ITEMS, CONCERNS_ITEM, LANGUAGE_SYSTEM, canoni
 __all__ = [
     "Answers",
     "contact_from_response",
+    "contact_identifier",
     "operation_outcome",
     "read_answers",
     "subject_reference",
@@ -298,6 +299,16 @@ def _located(
     )
 
 
+def contact_identifier(response: Mapping[str, Any], base_url: str) -> object:
+    """The value of the response's identifier in oneContact's contact naming system."""
+    identifier = response.get("identifier")
+    if isinstance(identifier, Mapping) and identifier.get("system") == system(
+        base_url, "id-contact"
+    ):
+        return identifier.get("value")
+    return None
+
+
 def _known_questionnaire(reference: object, base_url: str) -> bool:
     if reference is None:
         return True
@@ -322,8 +333,9 @@ def contact_from_response(
 ) -> FirstContact:
     """The first contact a QuestionnaireResponse to :func:`questionnaire` holds.
 
-    ``contact_id`` is *contact_id*, else the response's ``id``, else its first
-    ``identifier.value`` (a pseudonymous id: an identity code is refused);
+    ``contact_id`` is *contact_id*, else the response's ``identifier`` in oneContact's
+    ``contact`` naming system, else its ``id`` (a pseudonymous id: an identity code is
+    refused);
     ``received_at`` is *received_at*, else the response's ``authored``; ``channel`` is
     *channel* (a FHIR form is a digital door by default). The client's age is the
     ``client.age`` answer, else the *patient*'s ``birthDate``; the language and
@@ -420,14 +432,11 @@ def contact_from_response(
     if contact_id is not None:
         contact["contact_id"] = contact_id
         renamed["contact_id"] = "contact_id"
+    elif isinstance(ident := contact_identifier(response, base_url), str):
+        contact["contact_id"] = ident
+        renamed["contact_id"] = "QuestionnaireResponse.identifier.value"
     elif isinstance(response.get("id"), str):
         contact["contact_id"] = response["id"]
-    else:
-        identifiers = response.get("identifier")
-        first = identifiers[0] if isinstance(identifiers, list) and identifiers else identifiers
-        if isinstance(first, Mapping) and isinstance(first.get("value"), str):
-            contact["contact_id"] = first["value"]
-            renamed["contact_id"] = "QuestionnaireResponse.identifier.value"
     if received_at is not None:
         contact["received_at"] = received_at
         renamed["received_at"] = "received_at"
