@@ -10,6 +10,7 @@ named beside each), not from oneContact's code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -17,6 +18,8 @@ from fhirclient.models.element import Element
 from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
 __all__ = ["FhirInvalid", "validate"]
+
+_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 _REQUEST_PRIORITY = {"routine", "urgent", "asap", "stat"}
 _REQUEST_INTENT = {
@@ -289,6 +292,8 @@ def validate(resource: Mapping[str, Any]) -> None:
         raise FhirInvalid(f"{kind}: {error}") from error
     if type(model).__name__ != kind:
         raise FhirInvalid(f"{kind} is not a FHIR R4 resource type")
+    if "id" in resource and not _ID.fullmatch(str(resource["id"])):  # the id datatype
+        raise FhirInvalid(f"{kind}.id {resource['id']!r} is not a FHIR id ([A-Za-z0-9-.]{{1,64}})")
     for key, value in _primitive_extensions(resource):
         try:
             Element(value, strict=True)

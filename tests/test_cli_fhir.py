@@ -143,3 +143,28 @@ def test_next_question(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
     links = [i["linkId"] for i in step["contained"][0]["item"]]
     assert links[:2] == ["client", "concerns"]
     assert "fall_and_cannot_get_up" in links
+
+
+def test_the_reference_shows_the_usage_and_refusal_of_today(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """docs/reference/cli.md shows what ``onecontact fhir ... --help`` prints (at 80
+    columns), and the OperationOutcome its example refusal prints, word for word."""
+    page = (REPO / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "80")
+    for command in ("questionnaire", "assess", "next-question"):
+        out = run(capsys, "fhir", command, "--help")[1]
+        assert out.partition("\n\n")[0] in page
+    documented = (
+        '{"resourceType":"QuestionnaireResponse","id":"x-1",'
+        '"authored":"2025-04-17T15:40:00+03:00","item":[{"linkId":"concerns",'
+        '"answer":[{"valueCoding":{"code":"home_care"}}]},{"linkId":"recnt_fall",'
+        '"answer":[{"valueBoolean":true}]}]}'
+    )
+    assert f"echo '{documented}' | onecontact fhir assess -" in page
+    path = tmp_path / "response.json"
+    path.write_text(documented, encoding="utf-8")
+    code, out, err = run(capsys, "fhir", "assess", str(path), *FAST)
+    assert (code, out) == (2, "")
+    assert err.strip() in page
+    assert "recent_fall" in err

@@ -38,6 +38,9 @@ def _run(path: Path) -> doctest.TestResults:
         "docs/how-to/measure-the-impact-of-a-rule-change.md",
         "docs/reference/directory.md",
         "docs/reference/next-questions.md",
+        "docs/how-to/offer-the-contact-form-as-fhir.md",
+        "docs/how-to/send-the-decision-as-a-fhir-bundle.md",
+        "docs/reference/fhir.md",
     ],
 )
 def test_doc_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

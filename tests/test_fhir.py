@@ -22,6 +22,7 @@ from oneContact.fhir import (
     next_question,
     operation_outcome,
     questionnaire,
+    response_from_contact,
     service_request,
 )
 from oneContact.testing.strategies import first_contacts, form_contacts
@@ -224,7 +225,10 @@ def response_of(contact: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
         items.append({"linkId": qid, "answer": [answer]})
     response = {
         "resourceType": "QuestionnaireResponse",
-        "id": contact["contact_id"],
+        "identifier": {
+            "system": "https://onecontact.fi/fhir/NamingSystem/contact",
+            "value": contact["contact_id"],
+        },
         "questionnaire": canonical_url(),
         "status": "completed",
         "authored": contact["received_at"],
@@ -300,6 +304,12 @@ def test_round_trip_questionnaire_response_contact_bundle(
         response, engine.ruleset, patient=patient, channel=contact["channel"]
     )
     assert back == parse_contact(contact)
+    # oneContact's own export reads back the same too, nested as the Questionnaire's groups.
+    exported = response_from_contact(contact, engine.ruleset)
+    validate(exported)
+    groups = {item["linkId"] for item in questionnaire(engine.ruleset)["item"]}
+    assert {item["linkId"] for item in exported["item"]} <= groups
+    assert contact_from_response(exported, engine.ruleset, channel=contact["channel"]) == back
     assessment = engine.assess(back)
     kind = data.draw(st.sampled_from(("collection", "transaction")))
     found = bundle(assessment, engine.ruleset, type=kind, recorded=RECORDED)
@@ -419,6 +429,17 @@ def test_not_a_response_and_another_questionnaire_are_refused(engine: Engine) ->
     assert [p.code for p in error.problems] == ["unknown-questionnaire"]
 
 
+def test_age_and_birth_date_both_given_are_refused(engine: Engine) -> None:
+    response, _ = response_of(json.loads(EXAMPLE.read_text("utf-8")))
+    response["item"][0]["item"].append(
+        {"linkId": "client.birth_date", "answer": [{"valueDate": "1947-01-02"}]}
+    )
+    error = _refused(engine, response)
+    assert [(p.field, p.code) for p in error.problems] == [
+        ("item[client.age]", "age-or-birth-date")
+    ]
+
+
 def test_a_missing_time_and_age_name_their_elements(engine: Engine) -> None:
     response, _ = response_of(json.loads(EXAMPLE.read_text("utf-8")))
     del response["authored"]
@@ -484,6 +505,29 @@ def test_the_first_step_asks_who_and_what(engine: Engine) -> None:
     assert step["status"] == "in-progress"
     assert step["questionnaire"] == "#" + step["contained"][0]["id"]
     assert [i["linkId"] for i in step["contained"][0]["item"]] == ["client", "concerns"]
+
+
+@pytest.mark.parametrize("age", ["client.age", "client.birth_date", "Patient.birthDate"])
+def test_once_concerns_and_age_are_known_the_questions_come(engine: Engine, age: str) -> None:
+    contact = json.loads(EXAMPLE.read_text("utf-8"))
+    patient = None
+    if age != "client.age":
+        del contact["client"]["age"]
+        contact["client"]["birth_date"] = "1947-03-02"
+    response = response_from_contact(
+        {**contact, "answers": {}}, engine.ruleset, status="in-progress"
+    )
+    if age == "Patient.birthDate":
+        response["item"][0]["item"] = [
+            i for i in response["item"][0]["item"] if i["linkId"] != "client.birth_date"
+        ]
+        patient = {"resourceType": "Patient", "birthDate": "1947-03-02"}
+    step = next_question(engine, response, patient=patient)
+    validate(step)
+    asked = [i["linkId"] for i in step["contained"][0]["item"][2:]]
+    expected = engine.next_questions({**contact, "answers": {}})
+    assert asked == [q.id for q in expected.questions]
+    assert asked
 
 
 def test_a_parameters_request_is_read_too(engine: Engine) -> None:
@@ -597,6 +641,7 @@ def test_the_validator_catches_what_it_should() -> None:
             "_title": {"extension": [{"valueString": "x"}]},
         },
     ]
+    bad.append({"resourceType": "Patient", "id": "omaks_2025:1"})
     for resource in bad:
         with pytest.raises(FhirInvalid):
             validate(resource)

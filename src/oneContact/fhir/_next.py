@@ -31,7 +31,7 @@ from ._questionnaire import (
     concerns_item,
     question_item,
 )
-from ._response import contact_from_response, read_answers
+from ._response import contact_from_response, contact_identifier, read_answers
 
 __all__ = ["STEP_ID", "next_question", "response_of"]
 
@@ -79,7 +79,9 @@ def next_question(
     if answers.problems and answers.problems[0].code == "fhir-resource":
         raise ContactError(answers.problems, title="invalid $next-question request")
     form = engine.ruleset.questionnaire
-    has_age = "client.age" in answers.values or (patient is not None and "birthDate" in patient)
+    has_age = bool({"client.age", "client.birth_date"} & answers.values.keys()) or (
+        patient is not None and "birthDate" in patient
+    )
     out: dict[str, Any] = {k: v for k, v in response.items() if k != "contained"}
     out["questionnaire"] = "#" + STEP_ID
     items = [client_items(base_url), concerns_item(engine.ruleset, base_url)]
@@ -91,7 +93,7 @@ def next_question(
         {**response, "questionnaire": canonical_url(base_url) + "-adaptive"},
         engine.ruleset,
         patient=patient,
-        contact_id=response.get("id") if isinstance(response.get("id"), str) else _PENDING_ID,
+        contact_id=_contact_id(response, base_url),
         received_at=response.get("authored") or (now or datetime.now(UTC)).isoformat(),
         base_url=base_url,
     )
@@ -104,6 +106,15 @@ def next_question(
     out["status"] = "completed" if step.done else "in-progress"
     out["contained"] = [_step(engine, items, base_url)]
     return out
+
+
+def _contact_id(response: Mapping[str, Any], base_url: str) -> str:
+    """The contact's id as the response gives it (checked by contact_from_response), or a
+    placeholder while the form is being filled in without one."""
+    found = contact_identifier(response, base_url)
+    if not isinstance(found, str):
+        found = response.get("id")
+    return found if isinstance(found, str) else _PENDING_ID
 
 
 def _step(engine: Engine, items: list[dict[str, Any]], base_url: str) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Items, in order:
 
 - ``client``: a group with the facts of the client the record needs when no Patient
-  resource gives them (``client.age``, ``client.language``, ``municipality``, and the
-  three flags the care-guarantee policies read);
+  resource gives them (``client.age`` or ``client.birth_date``, ``client.language``,
+  ``municipality``, and the three flags the care-guarantee policies read);
 - ``concerns``: a repeating choice of the concern codes (required);
 - ``red-flags``: every red-flag question, first, each enabled when one of the concerns
   it is asked under is chosen (a red flag naming no concern: always);
@@ -77,6 +77,7 @@ _LANGUAGES = MappingProxyType(
 CLIENT_ITEMS: Mapping[str, tuple[str, Label]] = MappingProxyType(
     {
         "client.age": ("integer", Label("Ikä vuosina", "Ålder i år", "Age in years")),
+        "client.birth_date": ("date", Label("Syntymäaika", "Födelsedatum", "Date of birth")),
         "client.language": (
             "choice",
             Label("Asiointikieli", "Språk för ärendet", "Language of service"),

@@ -36,6 +36,7 @@ from ._questionnaire import CLIENT_ITEMS, CONCERNS_ITEM, LANGUAGE_SYSTEM, canoni
 __all__ = [
     "Answers",
     "contact_from_response",
+    "contact_identifier",
     "operation_outcome",
     "read_answers",
     "subject_reference",
@@ -255,7 +256,7 @@ _FROM_ITEM = {
     "client.highest_care_allowance": "item[client.highest_care_allowance]",
     "client.special_support_child": "item[client.special_support_child]",
     "client.can_use_digital_services": "item[client.can_use_digital_services]",
-    "client.birth_date": "Patient.birthDate",
+    "client.birth_date": "item[client.birth_date]",
     "contact_id": "QuestionnaireResponse.id",
     "received_at": "QuestionnaireResponse.authored",
 }
@@ -266,16 +267,18 @@ def _located(
 ) -> ContactProblem:
     """*problem* of the first-contact record, named by where the response holds it."""
     field = problem.field
-    if problem.code == "age-or-birth-date":  # the response's age wins: it is neither
-        return ContactProblem(
+    if problem.code == "age-or-birth-date" and "client.birth_date" not in renamed:
+        return ContactProblem(  # neither given (both: the response's own answers)
             "item[client.age]",
-            "the client's age is needed: answer client.age, or pass a Patient with its birthDate",
+            "the client's age is needed: answer client.age or client.birth_date, or pass "
+            "a Patient with its birthDate",
             "missing",
         )
     if field in renamed:
         where = renamed[field]
     elif field in from_patient:
         where = {
+            "client.birth_date": "Patient.birthDate",
             "client.language": "Patient.communication",
             "municipality": "Patient.address.city",
         }.get(field, _FROM_ITEM.get(field, field))
@@ -294,6 +297,16 @@ def _located(
         messages=problem.messages,
         suggestion=problem.suggestion,
     )
+
+
+def contact_identifier(response: Mapping[str, Any], base_url: str) -> object:
+    """The value of the response's identifier in oneContact's contact naming system."""
+    identifier = response.get("identifier")
+    if isinstance(identifier, Mapping) and identifier.get("system") == system(
+        base_url, "id-contact"
+    ):
+        return identifier.get("value")
+    return None
 
 
 def _known_questionnaire(reference: object, base_url: str) -> bool:
@@ -320,8 +333,9 @@ def contact_from_response(
 ) -> FirstContact:
     """The first contact a QuestionnaireResponse to :func:`questionnaire` holds.
 
-    ``contact_id`` is *contact_id*, else the response's ``id``, else its first
-    ``identifier.value`` (a pseudonymous id: an identity code is refused);
+    ``contact_id`` is *contact_id*, else the response's ``identifier`` in oneContact's
+    ``contact`` naming system, else its ``id`` (a pseudonymous id: an identity code is
+    refused);
     ``received_at`` is *received_at*, else the response's ``authored``; ``channel`` is
     *channel* (a FHIR form is a digital door by default). The client's age is the
     ``client.age`` answer, else the *patient*'s ``birthDate``; the language and
@@ -346,6 +360,7 @@ def contact_from_response(
             )
         )
     form = ruleset.questionnaire
+    renamed: dict[str, str] = {}
     client: dict[str, Any] = {}
     contact: dict[str, Any] = {"channel": channel, "client": client, "answers": {}}
     for link, values in answers.values.items():
@@ -402,28 +417,26 @@ def contact_from_response(
                     suggestion=hint,
                 )
             )
+    if "age" in client and "birth_date" in client:
+        renamed["client.birth_date"] = "item[client.birth_date]"
     from_patient: set[str] = set()
     if patient is not None:
         for key, value in _patient_facts(patient, problems).items():
             name = key.removeprefix("client.")
             target = contact if key == "municipality" else client
-            if name == "birth_date" and "age" in client:
+            if name == "birth_date" and ("age" in client or "birth_date" in client):
                 continue  # the response's own answer wins
             if name not in target:
                 target[name] = value
                 from_patient.add(key)
-    renamed: dict[str, str] = {}
     if contact_id is not None:
         contact["contact_id"] = contact_id
         renamed["contact_id"] = "contact_id"
+    elif isinstance(ident := contact_identifier(response, base_url), str):
+        contact["contact_id"] = ident
+        renamed["contact_id"] = "QuestionnaireResponse.identifier.value"
     elif isinstance(response.get("id"), str):
         contact["contact_id"] = response["id"]
-    else:
-        identifiers = response.get("identifier")
-        first = identifiers[0] if isinstance(identifiers, list) and identifiers else identifiers
-        if isinstance(first, Mapping) and isinstance(first.get("value"), str):
-            contact["contact_id"] = first["value"]
-            renamed["contact_id"] = "QuestionnaireResponse.identifier.value"
     if received_at is not None:
         contact["received_at"] = received_at
         renamed["received_at"] = "received_at"
