@@ -5,6 +5,7 @@ feedback, checked against the specification's examples and field rules
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import uuid
@@ -34,12 +35,12 @@ from oneContact.cds_hooks import (
     read_feedback,
     service,
 )
-from oneContact.fhir import DEFAULT_BASE_URL
+from oneContact.fhir import DEFAULT_BASE_URL, response_from_contact
+from oneContact.ruleset import RuleSet, load_ruleset
 from oneContact.suggestions import OVERRIDE_REASONS, Feedback, suggestions_of
 from oneContact.testing.strategies import first_contacts
 
 from .fhir_r4 import validate
-from .test_fhir import response_of as fhir_response_of
 
 REPO = Path(__file__).resolve().parents[1]
 IDENTITY_CODE = "131052-308T"
@@ -249,10 +250,15 @@ def test_discovery_offers_one_hook_when_asked_and_refuses_an_unknown_one() -> No
 PATIENT_ID = "1288992"
 
 
+@functools.cache
+def _ruleset() -> RuleSet:
+    return load_ruleset(bundled_rules_directory())
+
+
 def response_of(contact: Mapping[str, Any], *, patient_id: str = PATIENT_ID) -> dict[str, Any]:
-    """*contact* as the client's first-contact form (built as a form filler would, by the
-    FHIR tests' helper), stored in the record system for the patient."""
-    response, _ = fhir_response_of(copy.deepcopy(dict(contact)))
+    """*contact* as the client's first-contact form (``oneContact.fhir``'s response to its
+    questionnaire), stored in the record system for the patient."""
+    response = response_from_contact(dict(contact), _ruleset())
     response["subject"] = {"reference": f"Patient/{patient_id}"}
     return response
 
@@ -410,11 +416,7 @@ def test_any_contact_gives_cards_by_the_rules_of_the_specification(
     cards that keep every field rule, one per suggestion (its uuid the suggestion's id)
     and one per clock, each suggestion's ServiceRequest valid FHIR R4."""
     contact = data.draw(first_contacts(engine.ruleset.questionnaire))
-    response, birth = fhir_response_of(contact)
-    response["subject"] = {"reference": f"Patient/{PATIENT_ID}"}
-    request = hook_request(hook=data.draw(st.sampled_from(HOOKS)))
-    request["prefetch"][PREFETCH_RESPONSE] = response
-    request["prefetch"][PREFETCH_PATIENT].update(birth or {})
+    request = hook_request(contact, hook=data.draw(st.sampled_from(HOOKS)))
     answer = service(engine, request, language=data.draw(st.sampled_from((None, "fi", "sv", "en"))))
     assert [] == response_problems(answer)
     assessment = engine.assess(parse_contact({**contact, "channel": "digital"}))
