@@ -454,6 +454,12 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
         "overrides.h_section": _m(
             "Ammattilaisten ohitukset", "Yrkespersonernas avvikelser", "Overrides"
         ),
+        "overrides.quiet_rules": _m(
+            "ja {count} muuta sääntöä, joiden ehdotuksiin ei ole vastattu (JSON ja CSV "
+            "luettelevat kaikki)",
+            "och {count} andra regler vars förslag inte har besvarats (JSON och CSV listar alla)",
+            "and {count} more rules with no answered suggestion (JSON and CSV list every rule)",
+        ),
         "overrides.col.rule": _m("sääntö", "regel", "rule"),
         "overrides.col.urgency": _m("kiireellisyys", "brådskandegrad", "urgency"),
         "overrides.col.kind": _m("laji", "typ", "kind"),
@@ -469,7 +475,7 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
         "overrides.default": _m(
             "(oletus, ei sääntöä)", "(standard, ingen regel)", "(default, no rule)"
         ),
-        "overrides.unspecified": _m("syytä ei annettu", "ingen orsak angiven", "no reason given"),
+        "overrides.unspecified": _m("Syytä ei annettu", "Ingen orsak angiven", "No reason given"),
         "overrides.none": _m("  ei yhtään", "  inga", "  none"),
         "overrides.note": _m(
             "Kukin ehdotus lasketaan kerran, viimeisimmän palautteen mukaan. Ohitusosuus on "

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .._messages import text as _msg
 from .._messages import urgency_name
 from .measures import ReportRow
-from .overrides import OverrideCounts, Overrides, rate_text, reason_name
+from .overrides import OverrideCounts, Overrides, answered_rules, rate_text, reason_name
 from .text import columns_in, number, percent, period_span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -338,7 +338,8 @@ def _overrides_section(found: Overrides | None, lang: str) -> str:
             f"<tbody>{_counts_rows(groups)}</tbody></table>"
         )
 
-    rules = [(k, k, c) for k, c in found.by_rule.items()]
+    answered, quiet = answered_rules(found)
+    rules = [(k, k, c) for k, c in answered]
     rules.append(("", _msg("overrides.default", lang), found.defaults))
     urgencies = [(k, urgency_name(k, lang), c) for k, c in found.by_urgency.items()]
     reasons = "".join(
@@ -360,6 +361,7 @@ def _overrides_section(found: Overrides | None, lang: str) -> str:
 {m("overrides.total", rate=rate_text(found.total), suggested=found.total.suggested)}.</p>
 <h3>{m("overrides.h_rule")}</h3>
 {table("overrides-rules", "overrides.col.rule", rules)}
+{f'<p class="note">{m("overrides.quiet_rules", count=quiet)}</p>' if quiet else ""}
 <h3>{m("overrides.h_urgency")}</h3>
 {table("overrides-urgency", "overrides.col.urgency", urgencies)}
 <h3>{m("overrides.h_reasons")}</h3>

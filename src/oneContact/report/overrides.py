@@ -50,6 +50,7 @@ __all__ = [
     "FeedbackItem",
     "OverrideCounts",
     "Overrides",
+    "answered_rules",
     "build_overrides",
     "rate_text",
     "reason_name",
@@ -273,10 +274,18 @@ def _counts_table(
 _COLUMNS = ("suggested", "accepted", "overridden", "unanswered", "rate")
 
 
+def answered_rules(overrides: Overrides) -> tuple[list[tuple[str, OverrideCounts]], int]:
+    """The rules with an answered suggestion (what the text and the page list), and how
+    many others there are (JSON and CSV list every rule)."""
+    answered = [(k, c) for k, c in overrides.by_rule.items() if c.answered]
+    return answered, len(overrides.by_rule) - len(answered)
+
+
 def text_lines(overrides: Overrides, language: str) -> list[str]:
     """The lines of :meth:`Overrides.to_text` (also the section of the access report's
     text)."""
     o, lang = overrides, language
+    answered, quiet = answered_rules(o)
     lines = [
         _msg("overrides.title", lang),
         _msg("overrides.contacts", lang, contacts=o.contacts, without=o.without_suggestions),
@@ -285,9 +294,10 @@ def text_lines(overrides: Overrides, language: str) -> list[str]:
         _msg("overrides.h_rule", lang),
         *_counts_table(
             _msg("overrides.col.rule", lang),
-            [*o.by_rule.items(), (_msg("overrides.default", lang), o.defaults)],
+            [*answered, (_msg("overrides.default", lang), o.defaults)],
             lang,
         ),
+        *([_msg("overrides.quiet_rules", lang, count=quiet)] if quiet else []),
         "",
         _msg("overrides.h_urgency", lang),
         *_counts_table(
