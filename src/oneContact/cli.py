@@ -338,7 +338,9 @@ def _cmd_ledger_report(args: argparse.Namespace) -> int:
     now = _timestamp(args.now, "--now") if args.now else None
     by = [part.strip() for part in args.by.split(",") if part.strip()]
     if args.table != "groups" and args.format != "csv":
-        return _ledger_error("--table breaches is for --format csv (the other formats hold both)")
+        return _ledger_error(
+            f"--table {args.table} is for --format csv (the other formats hold every table)"
+        )
     ruleset = _ledger_rules(args)
     with Ledger.open(args.db, policies=ruleset.policies) as ledger:
         report = ledger.report(
@@ -423,7 +425,10 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
     )
     report.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
     report.add_argument(
-        "--table", choices=("groups", "breaches"), default="groups", help="CSV: which table"
+        "--table",
+        choices=("groups", "breaches", "overrides"),
+        default="groups",
+        help="CSV: which table",
     )
     report.add_argument("--now", metavar="TIMESTAMP", help="judge as of (default: period end)")
     report.add_argument(

@@ -340,7 +340,8 @@ def _overrides_section(found: Overrides | None, lang: str) -> str:
 
     answered, quiet = answered_rules(found)
     rules = [(k, k, c) for k, c in answered]
-    rules.append(("", _msg("overrides.default", lang), found.defaults))
+    if found.defaults.suggested:
+        rules.append(("", _msg("overrides.default", lang), found.defaults))
     urgencies = [(k, urgency_name(k, lang), c) for k, c in found.by_urgency.items()]
     reasons = "".join(
         f'<li data-reason="{_e(k)}">{_e(reason_name(k, lang))}: {n}</li>'

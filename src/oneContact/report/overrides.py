@@ -294,7 +294,10 @@ def text_lines(overrides: Overrides, language: str) -> list[str]:
         _msg("overrides.h_rule", lang),
         *_counts_table(
             _msg("overrides.col.rule", lang),
-            [*answered, (_msg("overrides.default", lang), o.defaults)],
+            [
+                *answered,
+                *([(_msg("overrides.default", lang), o.defaults)] if o.defaults.suggested else []),
+            ],
             lang,
         ),
         *([_msg("overrides.quiet_rules", lang, count=quiet)] if quiet else []),
