@@ -507,3 +507,26 @@ def test_a_ledger_made_before_suggestions_is_migrated_and_its_contacts_counted_a
     for statement in ("DELETE FROM ledger_suggestions", "UPDATE ledger_feedback SET reason = 'x'"):
         with pytest.raises(Exception, match="append-only"):
             raw(old_url, statement)
+
+
+@pytest.mark.parametrize(
+    "text", ["010199-123Y", "soitti 010199-123Y", "010199+123Y", "rule_seems_wrong 010199-123Y"]
+)
+def test_an_identity_code_in_feedback_is_refused_and_never_repeated(
+    ledger: Ledger, url: str, assessments: list[Assessment], text: str
+) -> None:
+    a = assessments[0]
+    sid = suggestions_of(a)[0].id
+    before = everything(url)
+    for fb in (
+        Feedback(sid, "overridden", later(a, 1), "pd-1", text),
+        Feedback(text, "overridden", later(a, 1), "pd-2"),
+        Feedback(sid, "overridden", later(a, 1), text),
+    ):
+        with pytest.raises(LedgerError) as info:
+            ledger.record_feedback(fb)
+        error: BaseException | None = info.value
+        while error is not None:
+            assert "123Y" not in str(error)
+            error = error.__cause__ or error.__context__
+    assert before == everything(url)
