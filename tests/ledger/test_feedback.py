@@ -530,3 +530,21 @@ def test_an_identity_code_in_feedback_is_refused_and_never_repeated(
             assert "123Y" not in str(error)
             error = error.__cause__ or error.__context__
     assert before == everything(url)
+
+
+def test_the_access_report_leaves_the_section_out_when_asked(
+    ledger: Ledger, assessments: list[Assessment]
+) -> None:
+    since, until = assessments[0].received_at, assessments[-1].received_at + timedelta(days=1)
+    with_section = ledger.report(since=since, until=until)
+    without = ledger.report(since=since, until=until, overrides=False)
+    assert without.overrides is None
+    assert with_section.overrides is not None
+    assert "overrides" not in without.to_json()
+    assert "Professionals' overrides" not in without.to_text()
+    found = with_section.to_json()
+    found.pop("overrides")
+    assert without.to_json() == found
+    with pytest.raises(LedgerError) as info:
+        without.to_csv(table="overrides")
+    assert "table" == info.value.field

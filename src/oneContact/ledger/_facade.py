@@ -444,6 +444,7 @@ class Ledger:
         by: Sequence[str] = ("service", "age_group"),
         now: datetime | None = None,
         catalogue: Catalogue | None = None,
+        overrides: bool = True,
     ) -> Report:
         """THL-style access measures of the clocks that started in ``[since, until)``,
         split by *by* (any of ``service``, ``age_group``, ``clock``, ``month``).
@@ -452,7 +453,10 @@ class Ledger:
         (or the present, while the period runs). ``service`` is the assessment's first
         ``team_member`` route, by the kinds of *catalogue* (give the engine's,
         ``engine.ruleset.catalogue``; the default is the bundled one). One streaming read
-        of the ledger. See :mod:`oneContact.report` and docs/reference/reports.md.
+        of the ledger. With *overrides* (the default), ``report.overrides`` holds the
+        professionals' overrides of the contacts received in the period
+        (:meth:`overrides`, one more read of the period's suggestions); False leaves it
+        None. See :mod:`oneContact.report` and docs/reference/reports.md.
         """
         # Checked here too: an instant outside the supported years is refused before
         # anything is read (build_report checks only that each has a time zone).
@@ -461,6 +465,8 @@ class Ledger:
         if now is not None:
             check_time(now, "now")
         report = build_report(self, since=since, until=until, by=by, now=now, catalogue=catalogue)
+        if not overrides:
+            return report
         # The section of professionals' overrides: the contacts received in the period,
         # with the feedback recorded up to the report's moment.
         found = self.overrides(since=since, until=until, now=report.as_of)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import LedgerArgumentError, LedgerError, did_you_mean
 from ..identity_code import shown_name
@@ -255,19 +255,23 @@ def overrides_of(
 
 
 def _by_contact(
-    rows: Iterator[tuple[object, ...]], feedback: dict[str, list[FeedbackItem]]
+    rows: Iterator[tuple[Any, ...]], feedback: dict[str, list[FeedbackItem]]
 ) -> Iterator[ContactSuggestions]:
     """The suggestion rows (ordered by contact) grouped into one value per contact."""
     current: str | None = None
     urgency = ""
     found: list[tuple[str, str, str, tuple[str, ...]]] = []
+    split: dict[str, tuple[str, ...]] = {}  # a few hundred distinct rule lists
     for cid, level, sid, kind, value, rules in rows:
         if cid != current:
             if current is not None:
                 yield ContactSuggestions(
                     current, urgency, tuple(found), tuple(feedback.get(current, ()))
                 )
-            current, urgency, found = str(cid), str(level), []
-        found.append((str(sid), str(kind), str(value), tuple(str(rules).split())))
+            current, urgency, found = cid, level, []
+        rule_ids = split.get(rules)
+        if rule_ids is None:
+            rule_ids = split[rules] = tuple(rules.split())
+        found.append((sid, kind, value, rule_ids))
     if current is not None:
         yield ContactSuggestions(current, urgency, tuple(found), tuple(feedback.get(current, ())))

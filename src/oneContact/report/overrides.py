@@ -349,15 +349,18 @@ class _Tally:
         self.suggested = 0
         self.accepted = 0
         self.overridden = 0
-        self.reasons: Counter[str] = Counter()
+        self.reasons: dict[str, int] = {}
 
     def add(self, outcome: str | None, reason: str | None) -> None:
         self.suggested += 1
+        if outcome is None:
+            return
         if outcome == "accepted":
             self.accepted += 1
-        elif outcome == "overridden":
+        else:
             self.overridden += 1
-            self.reasons[reason or UNSPECIFIED] += 1
+            key = reason or UNSPECIFIED
+            self.reasons[key] = self.reasons.get(key, 0) + 1
 
     def counts(self) -> OverrideCounts:
         reasons = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -409,40 +412,49 @@ def build_overrides(
     with_suggestions = whole_total = 0
     for contact_id, urgency, suggestions, feedback in contacts:
         with_suggestions += 1
-        latest, whole = _latest(feedback)
-        whole_total += whole
-        contact_rules: set[str] = set()
-        contact_reasons: Counter[str] = Counter()
-        overridden = 0
+        latest: dict[str | None, FeedbackItem] = {}
+        if feedback:
+            latest, whole = _latest(feedback)
+            whole_total += whole
+        everything = latest.get(None)
+        level_tally = urgencies.get(urgency)
+        if level_tally is None:
+            level_tally = urgencies[urgency] = _Tally()
+        overridden: list[tuple[tuple[str, ...], str]] = []
         for sid, kind, _, rule_ids in suggestions:
-            mine, everything = latest.get(sid), latest.get(None)
-            answer = mine
+            answer = latest.get(sid)
             if everything is not None and (
-                mine is None or (everything.at_us, everything.seq) > (mine.at_us, mine.seq)
+                answer is None or (everything.at_us, everything.seq) > (answer.at_us, answer.seq)
             ):
                 answer = everything._replace(reason=UNSPECIFIED)
-            outcome = None if answer is None else answer.outcome
-            reason = None if answer is None else answer.reason
-            for tally in (total, kinds.setdefault(kind, _Tally())):
-                tally.add(outcome, reason)
-            urgencies.setdefault(urgency, _Tally()).add(outcome, reason)
+            outcome = reason = None
+            if answer is not None:
+                outcome, reason = answer.outcome, answer.reason
+            kind_tally = kinds.get(kind)
+            if kind_tally is None:
+                kind_tally = kinds[kind] = _Tally()
+            total.add(outcome, reason)
+            kind_tally.add(outcome, reason)
+            level_tally.add(outcome, reason)
             for rule in rule_ids:
-                rules.setdefault(rule, _Tally()).add(outcome, reason)
+                rule_tally = rules.get(rule)
+                if rule_tally is None:
+                    rule_tally = rules[rule] = _Tally()
+                rule_tally.add(outcome, reason)
             if not rule_ids:
                 defaults.add(outcome, reason)
             if outcome == "overridden":
-                overridden += 1
-                contact_rules.update(rule_ids)
-                contact_reasons[reason or UNSPECIFIED] += 1
+                overridden.append((rule_ids, reason or UNSPECIFIED))
         if overridden:
+            reasons = Counter(r for _, r in overridden)
             disagreed.append(
                 DisagreedContact(
                     contact_id,
                     urgency,
                     len(suggestions),
-                    overridden,
-                    tuple(sorted(contact_rules)),
-                    MappingProxyType(dict(sorted(contact_reasons.items()))),
+                    len(overridden),
+                    tuple(sorted({rule for ids, _ in overridden for rule in ids})),
+                    MappingProxyType(dict(sorted(reasons.items()))),
                 )
             )
             if len(disagreed) > 4 * top + 64:  # keep memory bounded: trim now and then
