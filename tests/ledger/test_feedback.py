@@ -36,6 +36,7 @@ CONTACTS = [
     if line.strip()
 ]
 NEW_TABLES = ("ledger_suggestions", "ledger_feedback")
+NEW_PARTS = (*NEW_TABLES, "ledger_events_feedback")
 
 
 @pytest.fixture(scope="module")
@@ -447,7 +448,7 @@ def _old_schema(backend: str) -> list[str]:
     """The schema of a ledger made before suggestions were kept: today's, less the new
     tables and what guards and indexes them."""
     schema = SQLITE_SCHEMA if backend == "sqlite" else PG_SCHEMA
-    return [s for s in schema if not any(t in s for t in NEW_TABLES)]
+    return [s for s in schema if not any(t in s for t in NEW_PARTS)]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -49,7 +49,24 @@ _SELECT_EVENTS = "SELECT event_id FROM ledger_events WHERE event_id IN"
 _INSERT_LINK = "INSERT INTO ledger_feedback (event_id, suggestion_id, reason) VALUES (?, ?, ?)"
 
 _PERIOD = "c.received_us >= ? AND c.received_us < ?"
+# The feedback events, written out (not bound) so that the partial index
+# ledger_events_feedback (see _schema) serves every read of them.
+_IS_FEEDBACK = "e.event IN ('suggestion_accepted', 'suggestion_overridden')"
+_ANSWERED = (
+    f"EXISTS (SELECT 1 FROM ledger_events e WHERE e.contact_id = c.contact_id AND {_IS_FEEDBACK} "  # noqa: S608 - fixed text
+    "AND e.at_us <= ?)"
+)
 _SELECT_RECEIVED = f"SELECT COUNT(*) FROM ledger_contacts c WHERE {_PERIOD}"  # noqa: S608 - fixed text
+_SELECT_COUNTS = (
+    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM ledger_suggestions s "  # noqa: S608 - fixed text
+    f"WHERE s.contact_id = c.contact_id) THEN 1 ELSE 0 END), 0) FROM ledger_contacts c WHERE {_PERIOD}"
+)
+# The suggestions of the contacts nobody answered (most of them), counted by the store.
+_SELECT_UNANSWERED = (
+    "SELECT c.urgency, s.kind, s.rules, COUNT(*) FROM ledger_contacts c "  # noqa: S608 - fixed text
+    f"JOIN ledger_suggestions s ON s.contact_id = c.contact_id WHERE {_PERIOD} "
+    f"AND NOT {_ANSWERED} GROUP BY c.urgency, s.kind, s.rules"
+)
 _SELECT_LINKED = (
     "SELECT e.contact_id, e.at_us, e.seq, e.event, f.reason, f.suggestion_id "  # noqa: S608 - fixed text
     "FROM ledger_feedback f JOIN ledger_events e ON e.event_id = f.event_id "
@@ -58,13 +75,14 @@ _SELECT_LINKED = (
 _SELECT_WHOLE = (
     "SELECT e.contact_id, e.at_us, e.seq, e.event FROM ledger_contacts c "  # noqa: S608 - fixed text
     f"JOIN ledger_events e ON e.contact_id = c.contact_id WHERE {_PERIOD} "
-    "AND e.event IN (?, ?) AND e.at_us <= ? "
+    f"AND {_IS_FEEDBACK} AND e.at_us <= ? "
     "AND NOT EXISTS (SELECT 1 FROM ledger_feedback f WHERE f.event_id = e.event_id)"
 )
+# The suggestions of the contacts with an answer, one by one.
 _SELECT_SUGGESTIONS = (
     "SELECT s.contact_id, c.urgency, s.suggestion_id, s.kind, s.value, s.rules "  # noqa: S608 - fixed text
     "FROM ledger_contacts c JOIN ledger_suggestions s ON s.contact_id = c.contact_id "
-    f"WHERE {_PERIOD} ORDER BY s.contact_id"
+    f"WHERE {_PERIOD} AND {_ANSWERED} ORDER BY s.contact_id"
 )
 
 
@@ -212,8 +230,9 @@ def overrides_of(
 ) -> Overrides:
     """The overrides report of the contacts received in ``[since, until)``, counting the
     feedback recorded up to *now* (see :mod:`oneContact.report.overrides`). One snapshot:
-    the feedback of the period is read first (it is small: answers only), then the
-    suggestions stream by contact."""
+    the feedback of the period is read first (it is small: answers only); the
+    suggestions of the contacts nobody answered are counted by the store, grouped (they
+    only add to ``suggested``), and those of the answered contacts stream by contact."""
     low = _LOW if since is None else check_time(since, "since")
     high = _HIGH if until is None else check_time(until, "until")
     now_us = _HIGH if now is None else check_time(now, "now")
@@ -230,12 +249,13 @@ def overrides_of(
             (), since=since, until=until, as_of=now, received=int(received), top=top
         )
     with session.streams(
-        (_SELECT_RECEIVED, period),
+        (_SELECT_COUNTS, period),
         (_SELECT_LINKED, (*period, now_us)),
-        (_SELECT_WHOLE, (*period, *sorted(FEEDBACK_EVENTS), now_us)),
-        (_SELECT_SUGGESTIONS, period),
-    ) as (received_rows, linked, whole, suggestions):
-        (received,) = next(received_rows)
+        (_SELECT_WHOLE, (*period, now_us)),
+        (_SELECT_UNANSWERED, (*period, now_us)),
+        (_SELECT_SUGGESTIONS, (*period, now_us)),
+    ) as (counts, linked, whole, unanswered, suggestions):
+        received, with_suggestions = next(counts)
         feedback: dict[str, list[FeedbackItem]] = {}
         for cid, at_us, seq, event, reason, sid in linked:
             item = FeedbackItem(at_us, seq, _OUTCOME_OF[event], reason, sid)
@@ -251,6 +271,8 @@ def overrides_of(
             as_of=now,
             received=int(received),
             top=top,
+            unanswered=[(u, k, tuple(r.split()), int(n)) for u, k, r, n in unanswered],
+            with_suggestions=int(with_suggestions),
         )
 
 

@@ -28,7 +28,8 @@ them (``Ledger.migrate``) and checks them on opening.
   event to the suggestion it answers (``Ledger.record_feedback``): ``event_id`` (primary
   key, foreign key to ``ledger_events``), ``suggestion_id`` (foreign key), ``reason`` (a
   key of :data:`~oneContact.suggestions.OVERRIDE_REASONS`, or NULL; never free text).
-  Both are :data:`ADDED_TABLES`: append-only like the data tables above, and added by
+  The partial index ``ledger_events_feedback`` finds the feedback events of a contact.
+  Both tables are :data:`ADDED_TABLES`: append-only like the data tables above, and added by
   ``Ledger.migrate`` to a ledger made before them without a new schema version.
 - the clock projection (``ledger_projections``, ``ledger_clock_terms``,
   ``ledger_clock_rows``; see :mod:`._projection`): derived data, dropped by ``Ledger.migrate``
@@ -156,6 +157,10 @@ _TABLES = (
         rules TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS ledger_suggestions_contact ON ledger_suggestions (contact_id)",
+    # The professionals' feedback events only (a partial index: the other events skip
+    # it): which contacts were answered, and the answers that named no suggestion.
+    "CREATE INDEX IF NOT EXISTS ledger_events_feedback ON ledger_events (contact_id, at_us) "
+    "WHERE event IN ('suggestion_accepted', 'suggestion_overridden')",
     """CREATE TABLE IF NOT EXISTS ledger_feedback (
         event_id TEXT PRIMARY KEY REFERENCES ledger_events (event_id),
         suggestion_id TEXT NOT NULL REFERENCES ledger_suggestions (suggestion_id),

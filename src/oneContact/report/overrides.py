@@ -400,18 +400,24 @@ def build_overrides(
     as_of: datetime | None,
     received: int,
     top: int,
+    unanswered: Iterable[tuple[str, str, tuple[str, ...], int]] = (),
+    with_suggestions: int | None = None,
 ) -> Overrides:
-    """The :class:`Overrides` of *contacts* (the contacts with stored suggestions; the
+    """The :class:`Overrides` of *contacts* (contacts with stored suggestions; the
     period's *received* contacts in all), with at most *top* disagreed contacts. One
-    pass; only the tallies and the *top* contacts are kept."""
+    pass; only the tallies and the *top* contacts are kept.
+
+    A store may count the suggestions of the contacts nobody answered itself and give
+    them as *unanswered* ((urgency, kind, rule ids, how many) each) instead of in
+    *contacts*; then *with_suggestions* is how many contacts had suggestions in all."""
     total, defaults = _Tally(), _Tally()
     rules: dict[str, _Tally] = {}
     urgencies: dict[str, _Tally] = {}
     kinds: dict[str, _Tally] = {k: _Tally() for k in _KINDS}
     disagreed: list[DisagreedContact] = []
-    with_suggestions = whole_total = 0
+    seen = whole_total = 0
     for contact_id, urgency, suggestions, feedback in contacts:
-        with_suggestions += 1
+        seen += 1
         latest: dict[str | None, FeedbackItem] = {}
         if feedback:
             latest, whole = _latest(feedback)
@@ -459,6 +465,17 @@ def build_overrides(
             )
             if len(disagreed) > 4 * top + 64:  # keep memory bounded: trim now and then
                 disagreed = _top(disagreed, top)
+    for urgency, kind, rule_ids, count in unanswered:
+        for tally in (
+            total,
+            kinds.setdefault(kind, _Tally()),
+            urgencies.setdefault(urgency, _Tally()),
+            *(rules.setdefault(rule, _Tally()) for rule in rule_ids),
+            *(() if rule_ids else (defaults,)),
+        ):
+            tally.suggested += count
+    if with_suggestions is None:
+        with_suggestions = seen
     order = {level: i for i, level in enumerate(_URGENCY_ORDER)}
     by_urgency = {
         k: urgencies[k].counts() for k in sorted(urgencies, key=lambda k: (order.get(k, 99), k))
