@@ -277,7 +277,16 @@ class Ledger:
         """
         contact_id, row = contact_row(assessment, subject, self._shape)
         suggestions = suggestion_rows(assessment)
-        return store_contact(self._session(), contact_id, row, suggestions)
+        session = self._session()
+        for attempt in range(_RETRIES):
+            try:
+                return store_contact(session, contact_id, row, suggestions)
+            except LedgerUnavailableError as error:
+                # PostgreSQL: another process gave an old contact its suggestions after
+                # we looked (the one write that can race); the retry finds them stored.
+                if not self._dialect.unique_violation(error) or attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def record(self, contact_id: str, event: str, *, at: datetime, event_id: str) -> bool:
         """Record that *event* happened to the contact at *at*; return when it is durable.
