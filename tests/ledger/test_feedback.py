@@ -549,3 +549,15 @@ def test_the_access_report_leaves_the_section_out_when_asked(
     with pytest.raises(LedgerError) as info:
         without.to_csv(table="overrides")
     assert "table" == info.value.field
+
+
+def test_an_event_id_of_another_event_is_not_reused_for_feedback(
+    ledger: Ledger, url: str, assessments: list[Assessment]
+) -> None:
+    a = assessments[2]
+    ledger.record(a.contact_id, "need_assessed", at=later(a, 5), event_id="na-1")
+    before = everything(url)
+    with pytest.raises(LedgerError, match="names no suggestion") as info:
+        ledger.record_feedback(Feedback(suggestions_of(a)[0].id, "accepted", later(a, 5), "na-1"))
+    assert ("event-id-conflict", "event_id") == (info.value.code, info.value.field)
+    assert before == everything(url)

@@ -196,13 +196,17 @@ def store_feedback(session: Session, items: list[PreparedFeedback], *, batch: bo
         if (link is not None and link != (f.suggestion_id, f.reason)) or (
             link is None and f.event_id in stored
         ):
-            answered = "the whole assessment" if link is None else f"suggestion {link[0]!r}"
+            what = (
+                "an event that names no suggestion (another event, or feedback on the "
+                "whole assessment)"
+                if link is None
+                else f"feedback on suggestion {link[0]!r} with other content"
+            )
             raise LedgerError(
                 "event-id-conflict",
                 where + "event_id",
-                f"{f.event_id!r} is already recorded as feedback on {answered}, with "
-                "other content; an event id names one event forever: give this feedback "
-                "its own id",
+                f"{f.event_id!r} is already recorded as {what}; an event id names one "
+                "event forever: give this feedback its own id",
             )
         rows.append((f.position, (f.event_id, contact_id, f.event, f.at_us)))
     new = store_events(session, rows, batch=batch, item="feedback")

@@ -232,8 +232,8 @@ class Overrides:
 
 
 def reason_name(code: str, language: str) -> str:
-    """A reason code's label in *language* (the code itself for :data:`UNSPECIFIED`'s
-    own message, or an unknown code)."""
+    """A reason code's label in *language*: :data:`UNSPECIFIED` has a message of its own;
+    an unknown code is shown as it is."""
     if code == UNSPECIFIED:
         return _msg("overrides.unspecified", language)
     found = OVERRIDE_REASONS.get(code)
