@@ -385,7 +385,9 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
         rules_option(p)
 
     record = commands.add_parser(
-        "record", help="record a first contact (assessed with the rules) or one event"
+        "record",
+        help="record a first contact (assessed with the rules), one event, or a "
+        "professional's feedback on a suggestion",
     )
     common(record)
     record.add_argument("--contact", metavar="FILE", help="a first contact (JSON, - for stdin)")
