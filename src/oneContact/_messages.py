@@ -427,6 +427,11 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
             "Yrkespersonernas avvikelser: där yrkespersonerna inte höll med reglerna",
             "Professionals' overrides: where professionals disagreed with the rules",
         ),
+        "overrides.period": _m(
+            "yhteydenotot vastaanotettu {since} alkaen, ennen {until}; palaute {as_of} asti",
+            "kontakter mottagna från {since}, före {until}; respons till och med {as_of}",
+            "contacts received from {since}, before {until}; feedback up to {as_of}",
+        ),
         "overrides.contacts": _m(
             "yhteydenottoja {contacts}; niistä {without} ilman tallennettuja ehdotuksia "
             "(tallennettu ennen ehdotuksia, ei lasketa alla)",

@@ -133,3 +133,14 @@ def test_the_text_speaks_finnish_and_swedish() -> None:
     assert "Klienten har redan vård eller service [already_in_care]: 1" in sv
     assert "brådskande" in sv
     assert o.to_text("de") == fi
+
+
+def test_the_text_says_the_period_when_there_is_one() -> None:
+    from datetime import datetime
+
+    from oneContact.clocks import HELSINKI
+
+    since = datetime(2025, 3, 1, tzinfo=HELSINKI)
+    o = build(contact("c1", "urgent"), since=since)
+    assert f"contacts received from {since.isoformat()}, before -; feedback up to -" in o.to_text()
+    assert "received from" not in build(contact("c1", "urgent")).to_text()

@@ -286,8 +286,18 @@ def text_lines(overrides: Overrides, language: str) -> list[str]:
     text)."""
     o, lang = overrides, language
     answered, quiet = answered_rules(o)
-    lines = [
-        _msg("overrides.title", lang),
+    lines = [_msg("overrides.title", lang)]
+    if (o.since, o.until, o.as_of) != (None, None, None):
+        lines.append(
+            _msg(
+                "overrides.period",
+                lang,
+                since="-" if o.since is None else o.since.isoformat(),
+                until="-" if o.until is None else o.until.isoformat(),
+                as_of="-" if o.as_of is None else o.as_of.isoformat(),
+            )
+        )
+    lines += [
         _msg("overrides.contacts", lang, contacts=o.contacts, without=o.without_suggestions),
         _msg("overrides.total", lang, rate=rate_text(o.total), suggested=o.total.suggested),
         "",
