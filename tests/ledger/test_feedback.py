@@ -561,3 +561,38 @@ def test_an_event_id_of_another_event_is_not_reused_for_feedback(
         ledger.record_feedback(Feedback(suggestions_of(a)[0].id, "accepted", later(a, 5), "na-1"))
     assert ("event-id-conflict", "event_id") == (info.value.code, info.value.field)
     assert before == everything(url)
+
+
+def test_threads_recording_the_same_feedback_store_it_once(
+    ledger: Ledger, url: str, assessments: list[Assessment]
+) -> None:
+    """Eight threads send the same CDS Hooks feedback requests at once (a retrying
+    client): every answer is stored once, and each is reported new exactly once."""
+    import threading
+
+    a = assessments[5]
+    batch = [
+        Feedback(s.id, "overridden", later(a, 3), f"t-{i}", "clinical_judgement")
+        for i, s in enumerate(suggestions_of(a))
+    ]
+    counts: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def send() -> None:
+        try:
+            start.wait()
+            counts.append(ledger.record_feedback_many(batch))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [] == errors
+    assert len(batch) == sum(counts)
+    stored = raw(url, "SELECT event_id FROM ledger_feedback ORDER BY event_id")
+    assert sorted((fb.event_id,) for fb in batch) == stored
+    assert len(batch) == ledger.overrides().total.overridden
