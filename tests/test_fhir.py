@@ -645,3 +645,11 @@ def test_the_validator_catches_what_it_should() -> None:
     for resource in bad:
         with pytest.raises(FhirInvalid):
             validate(resource)
+
+
+def test_an_identity_code_as_a_link_id_is_refused_as_one(engine: Engine) -> None:
+    response, _ = response_of(json.loads(EXAMPLE.read_text("utf-8")))
+    response["item"].append({"linkId": "131052-308T", "answer": [{"valueBoolean": True}]})
+    error = _refused(engine, response)
+    assert [p.code for p in error.problems] == ["identity-code"]
+    assert "131052-308T" not in json.dumps(operation_outcome(error))

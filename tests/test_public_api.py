@@ -116,6 +116,7 @@ DOCUMENTED_PATHS = (
     "oneContact.lint.LintFinding",
     "oneContact.lint.lint_rules",
     "oneContact.lint.lint_ruleset",
+    "oneContact.report.Overrides",
     "oneContact.report.Report",
     "oneContact.ruleset.DEFAULT_BACKEND",
     "oneContact.ruleset.REQUIRE_ALL_LANGUAGES",

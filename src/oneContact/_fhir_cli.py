@@ -17,7 +17,7 @@ from typing import Any
 
 from ._text import LANGUAGES
 from .engine import Engine
-from .errors import ContactError, ContactProblem, parse_timestamp
+from .errors import ArgumentError, ContactError, ContactProblem, parse_timestamp
 from .fhir import (
     DEFAULT_BASE_URL,
     bundle,
@@ -67,13 +67,14 @@ def add_fhir_commands(
     )
     commands = fhir.add_subparsers(dest="fhir_command", required=True, parser_class=parser_class)
 
-    def common(p: argparse.ArgumentParser) -> None:
+    def common(p: argparse.ArgumentParser, *, engine: bool = True) -> None:
         p.add_argument(
             "--rules",
             metavar="DIR",
             help="rules directory (default: ./rules, else the bundled rules)",
         )
-        p.add_argument("--backend", choices=("durable", "python"), default=DEFAULT_BACKEND)
+        if engine:
+            p.add_argument("--backend", choices=("durable", "python"), default=DEFAULT_BACKEND)
         p.add_argument("--region", metavar="NAME", help="regional targets beside the law")
         p.add_argument(
             "--base-url",
@@ -83,7 +84,7 @@ def add_fhir_commands(
         )
 
     form = commands.add_parser("questionnaire", help="the questionnaire as an SDC Questionnaire")
-    common(form)
+    common(form, engine=False)
     form.add_argument(
         "--adaptive", action="store_true", help="the adaptive form ($next-question), no items"
     )
@@ -172,7 +173,7 @@ def _cmd_questionnaire(args: argparse.Namespace) -> int:
 
 def _cmd_assess(args: argparse.Namespace) -> int:
     try:
-        now = parse_timestamp(args.now, "--now") if args.now else None
+        now = _now(args.now)
         data = _json_object(args.input, "<input>")
         patient = _json_object(args.patient, "--patient") if args.patient else None
         engine = _engine(args)
@@ -202,12 +203,33 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _now(text: str | None) -> datetime | None:
+    """``--now``, read as every timestamp is; refused as a problem of the option."""
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text, "--now")
+    except ArgumentError:
+        raise ContactError(
+            [
+                ContactProblem(
+                    "--now",
+                    "must be an RFC 3339 timestamp with an offset, e.g. 2025-02-03T10:00:00+02:00",
+                    "timestamp-format",
+                )
+            ],
+            title="invalid option",
+        ) from None
+
+
 def _cmd_next_question(args: argparse.Namespace) -> int:
     try:
         data = _json_object(args.input, "<input>")
         patient = _json_object(args.patient, "--patient") if args.patient else None
         engine = _engine(args)
-        step = next_question(engine, data, patient=patient, base_url=args.base_url)
+        step = next_question(
+            engine, data, patient=patient, channel=args.channel, base_url=args.base_url
+        )
     except ContactError as error:
         return _refused(error, args)
     _print(step)

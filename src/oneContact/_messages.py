@@ -445,6 +445,81 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
         "outcome.open": _m("avoin", "öppen", "open"),
         "outcome.declined": _m("kieltäytyi", "avböjd", "declined"),
         "outcome.no_limit": _m("ei määräaikaa", "ingen tidsfrist", "no limit"),
+        # -- the overrides report (Ledger.overrides, `onecontact ledger overrides`)
+        "overrides.title": _m(
+            "Ammattilaisten ohitukset: missä ammattilaiset olivat eri mieltä säännöistä",
+            "Yrkespersonernas avvikelser: där yrkespersonerna inte höll med reglerna",
+            "Professionals' overrides: where professionals disagreed with the rules",
+        ),
+        "overrides.period": _m(
+            "yhteydenotot vastaanotettu {since} alkaen, ennen {until}; palaute {as_of} asti",
+            "kontakter mottagna från {since}, före {until}; respons till och med {as_of}",
+            "contacts received from {since}, before {until}; feedback up to {as_of}",
+        ),
+        "overrides.contacts": _m(
+            "yhteydenottoja {contacts}; niistä {without} ilman tallennettuja ehdotuksia "
+            "(tallennettu ennen ehdotuksia, ei lasketa alla)",
+            "kontakter {contacts}; av dem {without} utan lagrade förslag (lagrade före "
+            "förslagen, räknas inte nedan)",
+            "contacts {contacts}; of them {without} without stored suggestions (recorded "
+            "before suggestions were kept; not counted below)",
+        ),
+        "overrides.total": _m(
+            "ohitettu {rate} vastatuista ehdotuksista; ehdotuksia {suggested}",
+            "avvikelse i {rate} av besvarade förslag; förslag {suggested}",
+            "overridden {rate} of the answered suggestions; {suggested} suggested",
+        ),
+        "overrides.h_rule": _m("Säännöittäin", "Per regel", "By rule"),
+        "overrides.h_urgency": _m(
+            "Kiireellisyyden mukaan", "Per brådskandegrad", "By urgency level"
+        ),
+        "overrides.h_kind": _m("Ehdotuksen lajin mukaan", "Per typ av förslag", "By kind"),
+        "overrides.h_reasons": _m("Ohitusten syyt", "Orsaker till avvikelser", "Override reasons"),
+        "overrides.h_contacts": _m(
+            "Yhteydenotot, joissa ohitettiin eniten ({count})",
+            "Kontakter med flest avvikelser ({count})",
+            "Contacts where professionals most often disagreed ({count})",
+        ),
+        "overrides.h_section": _m(
+            "Ammattilaisten ohitukset", "Yrkespersonernas avvikelser", "Overrides"
+        ),
+        "overrides.quiet_rules": _m(
+            "ja {count} muuta sääntöä, joiden ehdotuksiin ei ole vastattu (JSON ja CSV "
+            "luettelevat kaikki)",
+            "och {count} andra regler vars förslag inte har besvarats (JSON och CSV listar alla)",
+            "and {count} more rules with no answered suggestion (JSON and CSV list every rule)",
+        ),
+        "overrides.col.rule": _m("sääntö", "regel", "rule"),
+        "overrides.col.urgency": _m("kiireellisyys", "brådskandegrad", "urgency"),
+        "overrides.col.kind": _m("laji", "typ", "kind"),
+        "overrides.col.contact": _m("yhteydenotto", "kontakt", "contact"),
+        "overrides.col.suggested": _m("ehdotettu", "föreslagna", "suggested"),
+        "overrides.col.accepted": _m("hyväksytty", "godkända", "accepted"),
+        "overrides.col.overridden": _m("ohitettu", "avvikelser", "overridden"),
+        "overrides.col.unanswered": _m("ei vastausta", "obesvarade", "unanswered"),
+        "overrides.col.rate": _m("ohitusosuus", "andel avvikelser", "override rate"),
+        "overrides.col.rules": _m("säännöt", "regler", "rules"),
+        "overrides.kind.urgency": _m("kiireellisyys", "brådskandegrad", "urgency"),
+        "overrides.kind.route": _m("ohjaus", "hänvisning", "route"),
+        "overrides.default": _m(
+            "(oletus, ei sääntöä)", "(standard, ingen regel)", "(default, no rule)"
+        ),
+        "overrides.unspecified": _m("Syytä ei annettu", "Ingen orsak angiven", "No reason given"),
+        "overrides.none": _m("  ei yhtään", "  inga", "  none"),
+        "overrides.note": _m(
+            "Kukin ehdotus lasketaan kerran, viimeisimmän palautteen mukaan. Ohitusosuus on "
+            "ohitetut / vastatut ehdotukset. Palaute, joka ei nimeä ehdotusta, koskee koko "
+            "arviota ja jokaista sen taustalla olevaa sääntöä. "
+            "Määritelmät: docs/reference/reports.md.",
+            "Varje förslag räknas en gång, enligt den senaste responsen. Andelen avvikelser "
+            "är avvikande / besvarade förslag. Respons som inte nämner ett förslag gäller "
+            "hela bedömningen och varje regel bakom den. "
+            "Definitioner: docs/reference/reports.md.",
+            "Each suggestion counts once, by its latest feedback. The override rate is "
+            "overridden / answered suggestions. Feedback that names no suggestion answers "
+            "the whole assessment and every rule behind it. "
+            "Definitions: docs/reference/reports.md.",
+        ),
         # report dimensions and columns: (short, long)
         "dim.service": _m("palvelu", "tjänst", "service"),
         "dim.age_group": _m("ikäryhmä", "åldersgrupp", "age_group"),

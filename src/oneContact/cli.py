@@ -14,24 +14,30 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 from ._bundled import bundled_rules_directory
+from ._cli_options import instant_option as _ledger_instant
+from ._cli_options import timestamp_option as _timestamp
+from ._cli_overrides import (
+    TOP_MAX,
+    add_feedback_options,
+    add_overrides_arguments,
+    record_feedback_command,
+    run_overrides,
+)
 from ._contact_json import MAX_CONTACT_SIZE
 from ._fhir_cli import add_fhir_commands
 from ._text import LANGUAGES
-from .clocks import HELSINKI
 from .engine import Engine
 from .errors import (
     ArgumentError,
     ContactError,
     ContactProblem,
     RuleError,
-    parse_timestamp,
     read_text_file,
-    require_supported_time,
 )
 from .identity_code import NOT_SHOWN, is_shown, redact, shown_key
 from .ledger import MAX_WITHIN_WEEKDAYS, Ledger, LedgerError
@@ -65,30 +71,6 @@ class _Parser(argparse.ArgumentParser):
 def _default_rules() -> Path:
     local = Path("rules")
     return local if (local / "questionnaire.yaml").is_file() else bundled_rules_directory()
-
-
-def _timestamp(text: str, what: str) -> datetime:
-    """The timestamp option *what*, read as the library reads every timestamp
-    (:func:`~oneContact.errors.parse_timestamp`); refused as a bad option, in the
-    contact-error format a form or script already reads."""
-    try:
-        return parse_timestamp(text, what)
-    except ArgumentError as exc:
-        raise _option_error(exc, what) from None
-
-
-def _option_error(exc: ArgumentError, what: str) -> ContactError:
-    """The contact error of a refused timestamp option: no offset, out of the years
-    supported, or no timestamp at all; each with its own fix."""
-    if exc.code == "naive-timestamp":
-        problem = ContactProblem(
-            what, "needs a UTC offset, e.g. 2025-02-03T10:00:00+02:00", "timezone"
-        )
-    elif exc.code == "timestamp-out-of-range":
-        problem = ContactProblem(what, str(exc).partition(": ")[2], exc.code)
-    else:
-        problem = ContactProblem(what, "must be an RFC 3339 timestamp with an offset", "timestamp")
-    return ContactError([problem], title="invalid option")
 
 
 def _events(pairs: Sequence[str]) -> dict[str, datetime]:
@@ -255,23 +237,6 @@ def _ledger_error(message: str) -> int:
     return EXIT_INPUT
 
 
-def _ledger_instant(text: str, what: str) -> datetime:
-    """A timestamp with an offset, or a date (its midnight in Europe/Helsinki); either in
-    the years supported."""
-    if len(text) == 10:
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            pass
-        else:
-            midnight = datetime(day.year, day.month, day.day, tzinfo=HELSINKI)
-            try:
-                return require_supported_time(midnight, what)
-            except ArgumentError as exc:
-                raise _option_error(exc, what) from None
-    return _timestamp(text, what)
-
-
 def _ledger_rules(args: argparse.Namespace) -> RuleSet:
     path = args.rules or _default_rules()
     region = getattr(args, "region", None)
@@ -296,6 +261,18 @@ def _ledger_run(args: argparse.Namespace) -> int:
 
 def _cmd_ledger_record(args: argparse.Namespace) -> int:
     by_event = (args.event, args.contact_id, args.event_id)
+    if args.suggestion is not None or args.reason is not None:
+        if args.suggestion is None or args.contact is not None or args.contact_id is not None:
+            return _ledger_error(
+                "feedback takes --suggestion ID --event suggestion_overridden=TIMESTAMP "
+                "--event-id ID [--reason CODE] (the suggestion names its contact)"
+            )
+        if args.event is None or args.event_id is None:
+            return _ledger_error("--suggestion needs --event NAME=TIMESTAMP and --event-id")
+        ((name, at),) = _events([args.event]).items()
+        policies = _ledger_rules(args).policies
+        _print_json(record_feedback_command(args, name, at, policies))
+        return EXIT_OK
     if args.contact is not None:
         if any(v is not None for v in by_event):
             return _ledger_error(
@@ -362,7 +339,9 @@ def _cmd_ledger_report(args: argparse.Namespace) -> int:
     now = _timestamp(args.now, "--now") if args.now else None
     by = [part.strip() for part in args.by.split(",") if part.strip()]
     if args.table != "groups" and args.format != "csv":
-        return _ledger_error("--table breaches is for --format csv (the other formats hold both)")
+        return _ledger_error(
+            f"--table {args.table} is for --format csv (the other formats hold every table)"
+        )
     ruleset = _ledger_rules(args)
     with Ledger.open(args.db, policies=ruleset.policies) as ledger:
         report = ledger.report(
@@ -389,7 +368,7 @@ def _cmd_ledger_migrate(args: argparse.Namespace) -> int:
 
 
 def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None]) -> None:
-    """``onecontact ledger record|clocks|due|report|migrate``."""
+    """``onecontact ledger record|clocks|due|report|overrides|migrate``."""
     ledger = sub.add_parser(
         "ledger",
         help="record events in the time-to-care ledger; clocks, the worklist, reports",
@@ -407,7 +386,9 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
         rules_option(p)
 
     record = commands.add_parser(
-        "record", help="record a first contact (assessed with the rules) or one event"
+        "record",
+        help="record a first contact (assessed with the rules), one event, or a "
+        "professional's feedback on a suggestion",
     )
     common(record)
     record.add_argument("--contact", metavar="FILE", help="a first contact (JSON, - for stdin)")
@@ -416,6 +397,7 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
     )
     record.add_argument("--contact-id", metavar="ID")
     record.add_argument("--event-id", metavar="ID", help="the idempotency key of the event")
+    add_feedback_options(record)
     record.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_record)
 
     clocks = commands.add_parser("clocks", help="one contact's clocks as JSON")
@@ -446,7 +428,10 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
     )
     report.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
     report.add_argument(
-        "--table", choices=("groups", "breaches"), default="groups", help="CSV: which table"
+        "--table",
+        choices=("groups", "breaches", "overrides"),
+        default="groups",
+        help="CSV: which table",
     )
     report.add_argument("--now", metavar="TIMESTAMP", help="judge as of (default: period end)")
     report.add_argument(
@@ -457,6 +442,16 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
     )
     report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     report.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_report)
+
+    overrides = commands.add_parser(
+        "overrides",
+        help="how often professionals overrode the rules' suggestions, per rule and urgency",
+    )
+    common(overrides)
+    add_overrides_arguments(overrides, lambda text: _whole(text, 0, TOP_MAX))
+    overrides.set_defaults(
+        run=_ledger_run, ledger_run=lambda a: run_overrides(a, _ledger_rules(a).policies)
+    )
 
     migrate = commands.add_parser(
         "migrate",

@@ -172,6 +172,39 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert error.problems[3].suggestion == "age_below"
 
 
+@pytest.mark.parametrize("event", ["suggestion_accepted", "suggestion_overridden"])
+def test_feedback_events_start_and_stop_no_clock(tmp_path: Path, event: str) -> None:
+    """A professional's feedback on the rules' suggestions never moves a clock: a policy
+    that starts or stops on it is policy-reserved-event, even when it declares it."""
+    write(
+        tmp_path,
+        "a.yaml",
+        f"""\
+        events: [{event}]
+        clocks:
+          - id: care
+            starts_on: need_assessed
+            stops_on: [care_started, {event}]
+            versions:
+              - basis: test
+                limit: {{days: 14}}
+        """,
+    )
+    error = problems_of(tmp_path)
+    assert [(p.code, p.line) for p in error.problems] == [("policy-reserved-event", 5)]
+    assert event in str(error)
+
+
+def test_the_reserved_events_are_the_suggestions_feedback_events() -> None:
+    from oneContact.clocks.model import FEEDBACK_EVENTS
+    from oneContact.suggestions import SUGGESTION_EVENTS
+
+    assert set(FEEDBACK_EVENTS) == set(SUGGESTION_EVENTS.values())
+    bundled = Policies.from_directory(REPO / "rules" / "policies")
+    for clock in bundled.clock_ids:
+        assert not {bundled.starts_on(clock), *bundled.stops_on(clock)} & set(FEEDBACK_EVENTS)
+
+
 def test_duplicate_clock_across_files(tmp_path: Path) -> None:
     """The same clock id in two files is policy-duplicate-clock naming the first."""
     text = """\

@@ -30,6 +30,7 @@ from oneContact.errors import (
     LedgerUnavailableError,
 )
 from oneContact.ledger import Ledger
+from oneContact.suggestions import Feedback, suggestions_of
 
 from ..conftest import PG_URL, fresh_ledger_url, pg_admin
 
@@ -361,10 +362,16 @@ def test_a_server_that_goes_away_while_the_pool_waits_says_why(url: str, engine:
 @pytest.mark.parametrize(
     "statement",
     [
-        "TRUNCATE ledger_events",
+        "TRUNCATE ledger_events CASCADE",
         "TRUNCATE ledger_contacts CASCADE",
+        "TRUNCATE ledger_suggestions CASCADE",
+        "TRUNCATE ledger_feedback",
+        "UPDATE ledger_suggestions SET rules = ''",
+        "DELETE FROM ledger_suggestions",
+        "UPDATE ledger_feedback SET reason = NULL",
+        "DELETE FROM ledger_feedback",
         "TRUNCATE ledger_meta",
-        "TRUNCATE ledger_events, ledger_contacts, ledger_meta",
+        "TRUNCATE ledger_feedback, ledger_suggestions, ledger_events, ledger_contacts, ledger_meta",
         "UPDATE ledger_meta SET value = '2' WHERE key = 'schema_version'",
         "DELETE FROM ledger_meta",
         "INSERT INTO ledger_meta (key, value) VALUES ('schema_version', '9') "
@@ -382,20 +389,26 @@ def test_raw_sql_cannot_change_or_empty_the_ledger(
     import psycopg
 
     with Ledger.open(url, policies=engine.ruleset.policies) as ledger:
-        ledger.record_assessment(_assessment(engine, "c-1", T0))
+        assessment = _assessment(engine, "c-1", T0)
+        ledger.record_assessment(assessment)
+        first = suggestions_of(assessment)[0]
+        ledger.record_feedback(Feedback(first.id, "overridden", T0, "c-1.fb", "client_choice"))
+    tables = ("ledger_meta", "ledger_contacts", "ledger_events", "ledger_suggestions",
+              "ledger_feedback")  # fmt: skip
     with psycopg.connect(url, autocommit=True) as pg:
         before = [
             pg.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()  # noqa: S608
-            for t in ("ledger_meta", "ledger_contacts", "ledger_events")
+            for t in tables
         ]
         with pytest.raises(psycopg.errors.RaiseException, match="is append-only"):
             pg.execute(statement)
         after = [
             pg.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()  # noqa: S608
-            for t in ("ledger_meta", "ledger_contacts", "ledger_events")
+            for t in tables
         ]
     assert before == after
     assert before[2]
+    assert before[4]
 
 
 def test_a_ledger_without_the_new_triggers_is_refused_until_migrated(url: str) -> None:
@@ -420,7 +433,7 @@ def test_a_ledger_without_the_new_triggers_is_refused_until_migrated(url: str) -
     assert "ledger_meta_append_only" in report
     Ledger.open(url).close()
     with psycopg.connect(url, autocommit=True) as pg:
-        for statement in ("TRUNCATE ledger_events", "TRUNCATE ledger_contacts CASCADE"):
+        for statement in ("TRUNCATE ledger_events CASCADE", "TRUNCATE ledger_contacts CASCADE"):
             with pytest.raises(psycopg.errors.RaiseException):
                 pg.execute(statement)
 
@@ -519,7 +532,8 @@ def roles(url: str) -> Iterator[tuple[str, str]]:
         pg_admin(f"GRANT USAGE ON SCHEMA {schema} TO {writer}, {reader}")
         pg_admin(
             f"GRANT SELECT, INSERT ON {schema}.ledger_meta, {schema}.ledger_contacts, "
-            f"{schema}.ledger_events TO {writer}"
+            f"{schema}.ledger_events, {schema}.ledger_suggestions, {schema}.ledger_feedback "
+            f"TO {writer}"
         )
         pg_admin(
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.ledger_projections, "

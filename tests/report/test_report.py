@@ -755,7 +755,11 @@ def test_ledger_report_gives_the_hand_checked_figures(
         assert "declined" == {c.id: c.status for c in ledger.clocks("C", now=NOW)}["care"]
         report = ledger.report(since=SINCE, until=UNTIL, now=NOW, catalogue=ruleset.catalogue)
     check_hand_figures(report)
-    assert fake_report(policies).to_json() == report.to_json()
+    # The ledger's report adds its overrides section; every other figure is the same.
+    found = report.to_json()
+    received = sum(SINCE <= received < UNTIL for _, _, _, received, _ in DATA)
+    assert received == found.pop("overrides")["contacts"]
+    assert fake_report(policies).to_json() == found
 
 
 def test_ledger_report_agrees_with_its_clocks(url: str, policies: Policies) -> None:

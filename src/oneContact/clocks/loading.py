@@ -25,7 +25,7 @@ from ..errors import RuleError, RuleProblem, did_you_mean
 from ..identity_code import shown_name
 from ._policy import ClockPolicy, Region, Target
 from ._reading import Reader
-from .model import STANDARD_EVENTS
+from .model import FEEDBACK_EVENTS, STANDARD_EVENTS
 
 __all__ = [
     "REGIONS_DIRECTORY",
@@ -432,7 +432,15 @@ class PolicyLoader(Reader):
     def check_events(self) -> frozenset[str]:
         known = frozenset(STANDARD_EVENTS) | self.declared
         for name, clock, path, where in self.references:
-            if name not in known:
+            if name in FEEDBACK_EVENTS:
+                self.c.add(
+                    "policy-reserved-event",
+                    f"clock {clock!r}: {name!r} is a professional's feedback on the rules' "
+                    "suggestions, which never starts or stops a clock; use another event",
+                    path,
+                    where,
+                )
+            elif name not in known:
                 self.c.add(
                     "policy-unknown-event",
                     f"clock {clock!r}: unknown event {name!r}; use a standard event or "

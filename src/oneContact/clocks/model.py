@@ -20,6 +20,7 @@ from .calendar import age_on
 __all__ = [
     "CARE_OFFERED",
     "CONTACT_RECEIVED",
+    "FEEDBACK_EVENTS",
     "OFFER_DECLINED",
     "STANDARD_EVENTS",
     "Clock",
@@ -43,6 +44,11 @@ STANDARD_EVENTS: tuple[str, ...] = (
     "withdrawn",
 )
 """Events every clock may start or stop on; a policy file may declare more."""
+
+FEEDBACK_EVENTS: tuple[str, ...] = ("suggestion_accepted", "suggestion_overridden")
+"""A professional's answer to the rules' suggestions (``oneContact.suggestions``): the
+ledger records them, but no clock may start or stop on one (a policy file naming one is
+refused), so that feedback never moves a care-guarantee clock."""
 
 CONTACT_RECEIVED = "contact_received"
 """The event of the contact itself: its instant is the contact's ``received_at``."""

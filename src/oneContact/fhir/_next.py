@@ -67,12 +67,13 @@ def next_question(
     request: Mapping[str, Any],
     *,
     patient: Mapping[str, Any] | None = None,
+    channel: str = "digital",
     base_url: str = DEFAULT_BASE_URL,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """One step of the adaptive form (see the module docstring): *request* is a
     QuestionnaireResponse (or Parameters with ``in``), *patient* an optional Patient
-    giving the client's facts. Raises :class:`ContactError` for answers that are not
+    giving the client's facts, *channel* the door the client came by (rules may read it). Raises :class:`ContactError` for answers that are not
     valid (:func:`operation_outcome` makes it an OperationOutcome)."""
     response = response_of(request)
     answers = read_answers(response)
@@ -93,6 +94,7 @@ def next_question(
         {**response, "questionnaire": canonical_url(base_url) + "-adaptive"},
         engine.ruleset,
         patient=patient,
+        channel=channel,
         contact_id=_contact_id(response, base_url),
         received_at=response.get("authored") or (now or datetime.now(UTC)).isoformat(),
         base_url=base_url,

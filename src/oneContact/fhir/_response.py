@@ -406,6 +406,15 @@ def contact_from_response(
                 client[link.removeprefix("client.")] = value
         elif link in form.questions:
             contact["answers"][link] = value
+        elif looks_like_identity_code(link):
+            problems.append(
+                ContactProblem(
+                    "QuestionnaireResponse.item",
+                    "a linkId looks like a Finnish personal identity code; an item's linkId "
+                    "is a question id of the Questionnaire",
+                    "identity-code",
+                )
+            )
         else:
             hint = did_you_mean(link, [*form.questions, *CLIENT_ITEMS, CONCERNS_ITEM])
             problems.append(
@@ -504,13 +513,24 @@ _ISSUE_TYPE = {
     "fhir-resource": "structure",
     "wrong-form": "structure",
     "answer-value": "structure",
+    # a value out of its bounds or not in its format
+    "less-than-equal": "value",
+    "greater-than-equal": "value",
+    "number-too-large": "value",
+    "date-format": "value",
+    "timestamp-format": "value",
+    "datetime-type": "value",
+    "date-out-of-range": "value",
+    "timestamp-out-of-range": "value",
+    "timezone-aware": "value",
+    "string-pattern-mismatch": "value",
 }
 
 
 def _expression(field: str) -> list[str]:
     """The FHIRPath of *field* in the response (none for an argument of the call)."""
-    if field in ("contact_id", "received_at"):
-        return []
+    if field in ("contact_id", "received_at") or field.startswith(("-", "<")):
+        return []  # an argument or option of the call, or the input as a whole
     return [_path(field)]
 
 

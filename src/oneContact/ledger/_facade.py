@@ -20,7 +20,9 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from datetime import date, datetime
 from operator import attrgetter
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+import attrs
 
 from .._bundled import bundled_rules_directory
 from ..clocks import Calendar, Clock, ClockSubject, Judged, Policies, from_micros, local_date
@@ -28,6 +30,7 @@ from ..errors import LedgerArgumentError, LedgerError, LedgerUnavailableError
 from ..report import Report, StartedContact, build_report
 from ._backends import dialect_for
 from ._catch_up import Projector
+from ._feedback import FEEDBACK_EVENTS, overrides_of, prepare_feedback, store_feedback
 from ._history import (
     CONTACT_RECEIVED,
     WITHDRAWN,
@@ -55,11 +58,21 @@ from ._projection import (
 from ._projection import judged_of as projected
 from ._store import Dialect, PooledDialect, Session
 from ._values import LedgerClock, LedgerContact, LedgerEvent, when
-from ._writing import check_id, check_time, contact_row, prepare, store_contact, store_events
+from ._writing import (
+    check_id,
+    check_time,
+    contact_row,
+    prepare,
+    store_contact,
+    store_events,
+    suggestion_rows,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..assessment import Assessment
+    from ..report.overrides import Overrides
     from ..ruleset import Catalogue
+    from ..suggestions import Feedback
 
 __all__ = ["MAX_WITHIN_WEEKDAYS", "Ledger"]
 
@@ -68,6 +81,7 @@ _RUNNING = ("open", "breached")  # the statuses of a started, unstopped clock
 # insert; the unique index refuses the second, and the batch is simply run again.
 _RETRIES = 5
 _CONTACT_ID = attrgetter("contact_id")
+_Row = TypeVar("_Row")
 
 
 class _Local(threading.local):
@@ -94,7 +108,8 @@ class Ledger:
         self._dialect = dialect
         self._policies = policies
         self._calendar = calendar
-        self._recordable = frozenset(policies.events) - {CONTACT_RECEIVED}
+        # The policies' events, and the professionals' feedback (which no clock reads).
+        self._recordable = (frozenset(policies.events) | FEEDBACK_EVENTS) - {CONTACT_RECEIVED}
         # starts_on / stops_on of every clock: read once from the policies themselves.
         self._shape: Mapping[str, tuple[str, tuple[str, ...]]] = {
             clock: (policies.starts_on(clock), policies.stops_on(clock))
@@ -251,14 +266,27 @@ class Ledger:
         flags the policies read; by default the one the assessment carries). For each
         clock that follows another person's right (:attr:`Clock.person`), that person's
         subject from ``assessment.person_subjects`` is stored with it, so that the clock
-        is judged with it whenever it starts.
+        is judged with it whenever it starts. In the same transaction, the assessment's
+        suggestions (:func:`~oneContact.suggestions.suggestions_of`: its urgency and
+        routes, each with its id and rule ids), which :meth:`record_feedback` answers.
 
         Idempotent per contact: the same assessment again stores nothing and returns
-        False; a different one for a stored contact id raises LedgerError. Returns True
-        when the contact was stored.
+        False (except the suggestions of a contact stored before the ledger kept them,
+        added then); a different one for a stored contact id raises LedgerError. Returns
+        True when the contact was stored.
         """
         contact_id, row = contact_row(assessment, subject, self._shape)
-        return store_contact(self._session(), contact_id, row)
+        suggestions = suggestion_rows(assessment)
+        session = self._session()
+        for attempt in range(_RETRIES):
+            try:
+                return store_contact(session, contact_id, row, suggestions)
+            except LedgerUnavailableError as error:
+                # PostgreSQL: another process gave an old contact its suggestions after
+                # we looked (the one write that can race); the retry finds them stored.
+                if not self._dialect.unique_violation(error) or attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def record(self, contact_id: str, event: str, *, at: datetime, event_id: str) -> bool:
         """Record that *event* happened to the contact at *at*; return when it is durable.
@@ -276,15 +304,41 @@ class Ledger:
         """
         return self._write(list(events), batch=True)
 
+    def record_feedback(self, feedback: Feedback) -> bool:
+        """Record a professional's answer to one suggestion: the event ``feedback.event``
+        (``suggestion_accepted`` / ``suggestion_overridden``) on the suggestion's contact
+        at ``feedback.at``, linked to the suggestion and its coded reason; return when it
+        is durable.
+
+        Idempotent on ``feedback.event_id`` as :meth:`record` is: the same feedback again
+        returns False; the same id with another suggestion, outcome, instant or reason
+        raises LedgerError (``event-id-conflict``). Refused, with nothing written: a
+        suggestion id no recorded assessment made (``unknown-suggestion``), a reason not
+        in :data:`~oneContact.suggestions.OVERRIDE_REASONS` (``unknown-override-reason``,
+        with the nearest code), a reason on an acceptance, an instant before the contact
+        was received. Counted by :meth:`overrides`.
+        """
+        return self._transact(prepare_feedback([feedback], batch=False), False, store_feedback) == 1
+
+    def record_feedback_many(self, feedback: Iterable[Feedback]) -> int:
+        """Record several answers (one CDS Hooks feedback request) in one transaction:
+        all of them, or (on LedgerError, whose field names ``feedback[i]``) none. The same
+        rules as :meth:`record_feedback`, item by item; returns how many were new."""
+        return self._transact(prepare_feedback(list(feedback), batch=True), True, store_feedback)
+
     def _write(self, items: Sequence[object], *, batch: bool) -> int:
-        rows = prepare(items, self._recordable, batch=batch)
+        return self._transact(prepare(items, self._recordable, batch=batch), batch, store_events)
+
+    def _transact(self, rows: list[_Row], batch: bool, store: Callable[..., int]) -> int:
+        """Run *store* (session, rows, batch=) in one write transaction; retried when
+        another writer stored one of the same keys meanwhile (PostgreSQL)."""
         if not rows:
             return 0
         session = self._session()
         for attempt in range(_RETRIES):
             try:
                 with session.write():
-                    return store_events(session, rows, batch=batch)
+                    return store(session, rows, batch=batch)
             except LedgerUnavailableError as error:
                 # Only PostgreSQL gets here: another transaction stored one of these ids
                 # after we looked. Look again; the retry sees it and compares contents.
@@ -399,6 +453,7 @@ class Ledger:
         by: Sequence[str] = ("service", "age_group"),
         now: datetime | None = None,
         catalogue: Catalogue | None = None,
+        overrides: bool = True,
     ) -> Report:
         """THL-style access measures of the clocks that started in ``[since, until)``,
         split by *by* (any of ``service``, ``age_group``, ``clock``, ``month``).
@@ -407,7 +462,10 @@ class Ledger:
         (or the present, while the period runs). ``service`` is the assessment's first
         ``team_member`` route, by the kinds of *catalogue* (give the engine's,
         ``engine.ruleset.catalogue``; the default is the bundled one). One streaming read
-        of the ledger. See :mod:`oneContact.report` and docs/reference/reports.md.
+        of the ledger. With *overrides* (the default), ``report.overrides`` holds the
+        professionals' overrides of the contacts received in the period
+        (:meth:`overrides`, one more read of the period's suggestions); False leaves it
+        None. See :mod:`oneContact.report` and docs/reference/reports.md.
         """
         # Checked here too: an instant outside the supported years is refused before
         # anything is read (build_report checks only that each has a time zone).
@@ -415,7 +473,32 @@ class Ledger:
         check_time(until, "until")
         if now is not None:
             check_time(now, "now")
-        return build_report(self, since=since, until=until, by=by, now=now, catalogue=catalogue)
+        report = build_report(self, since=since, until=until, by=by, now=now, catalogue=catalogue)
+        if not overrides:
+            return report
+        # The section of professionals' overrides: the contacts received in the period,
+        # with the feedback recorded up to the report's moment.
+        found = self.overrides(since=since, until=until, now=report.as_of)
+        return attrs.evolve(report, overrides=found)
+
+    def overrides(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        top: int = 10,
+        now: datetime | None = None,
+    ) -> Overrides:
+        """How often professionals accepted or overrode the rules' suggestions: per rule,
+        per urgency level and per kind, with the reasons, and the *top* contacts (0 to
+        10000) where they most often disagreed. Counts the suggestions of the contacts
+        received in ``[since, until)`` (every contact, where a bound is None) and the
+        feedback recorded up to *now* (all of it, when None): each suggestion once, by its
+        latest answer; an event that named no suggestion answers every suggestion of its
+        contact. Contacts recorded before the ledger kept suggestions are counted apart
+        (``without_suggestions``). See :mod:`oneContact.report.overrides` and
+        docs/reference/reports.md."""
+        return overrides_of(self._session(), since=since, until=until, now=now, top=top)
 
     def contacts(
         self, *, now: datetime, active_since: datetime | None = None

@@ -10,8 +10,9 @@
 - So a running service needs only SELECT and INSERT, and a read-only store (a read-only
   file, a SELECT-only PostgreSQL role) is never written by opening it. An SQLite store
   this process only reads is read as it is when every table it reads is there, of this
-  schema version: a missing guard or index, or an old clock projection, does not stop
-  reading.
+  schema version: a missing guard or index, an old clock projection, or the tables added
+  since (:data:`~._schema.ADDED_TABLES`: the suggestions and the professionals' feedback)
+  do not stop reading.
 - :func:`migrate` is idempotent: a ledger that lacks nothing is not touched (no DDL, no
   lock), and the report says so.
 """
@@ -25,6 +26,7 @@ import attrs
 
 from ..errors import LedgerStoreError
 from ._schema import (
+    ADDED_TABLES,
     DROP_PROJECTION,
     PG_SCHEMA,
     PROJECTION_FORMAT,
@@ -79,12 +81,13 @@ class Inspection:
     """The triggers on ``ledger_meta`` now (SQLite drops them for a moment to update it)."""
     column_missing: bool
     tables_missing: bool = False
-    """Some, not all, of the ledger's tables are absent."""
+    """Some, not all, of the ledger's tables are absent, besides the :data:`ADDED_TABLES`
+    (a ledger made before those still reads; its contacts have no stored suggestions)."""
 
 
-def _catalogue(session: Session, backend: str, tables: Sequence[str]) -> tuple[
-    set[str], set[str], set[tuple[str, str]]
-]:  # fmt: skip
+def _catalogue(
+    session: Session, backend: str, tables: Sequence[str], indexes: Sequence[str]
+) -> tuple[set[str], set[str], set[tuple[str, str]]]:
     """The (tables, indexes, enabled (trigger, table) pairs) of the ledger found."""
     if backend == "sqlite":
         rows = session.query("SELECT type, name, tbl_name FROM sqlite_master")
@@ -95,10 +98,10 @@ def _catalogue(session: Session, backend: str, tables: Sequence[str]) -> tuple[
         )
     # to_regclass follows search_path, as the unqualified names in the statements do.
     found = session.query(
-        in_list("SELECT relname, relkind FROM pg_class WHERE oid IN", len(tables) + 1).replace(
-            "?", "to_regclass(?)"
-        ),
-        (*tables, "ledger_events_contact"),
+        in_list(
+            "SELECT relname, relkind FROM pg_class WHERE oid IN", len(tables) + len(indexes)
+        ).replace("?", "to_regclass(?)"),
+        (*tables, *indexes),
     )
     triggers = session.query(
         in_list(
@@ -131,7 +134,7 @@ def inspect(session: Session, backend: str) -> Inspection:
     """Read what the store at *session* holds of the ledger's schema (*backend* is
     ``sqlite`` or ``postgresql``)."""
     tables, indexes, triggers = _expected(backend)
-    have_tables, have_indexes, have_triggers = _catalogue(session, backend, tables)
+    have_tables, have_indexes, have_triggers = _catalogue(session, backend, tables, indexes)
     absent = [t for t in tables if t not in have_tables]
     if len(absent) == len(tables):
         return Inspection(True, None, None, ("the ledger's tables",), (), False)
@@ -156,8 +159,10 @@ def inspect(session: Session, backend: str) -> Inspection:
     if unguarded:
         missing.append(f"append-only trigger {', '.join(unguarded)}")
     meta_triggers = tuple(sorted(name for name, table in have_triggers if table == "ledger_meta"))
+    # The tables added without a new schema version do not stop a read (see _readable).
+    essential = bool(set(absent) - ADDED_TABLES)
     return Inspection(
-        False, version, projection, tuple(missing), meta_triggers, column_missing, bool(absent)
+        False, version, projection, tuple(missing), meta_triggers, column_missing, essential
     )
 
 

@@ -18,6 +18,19 @@ them (``Ledger.migrate``) and checks them on opening.
   PostgreSQL TRUNCATE of all three (a statement trigger: TRUNCATE fires no row trigger),
   and on SQLite also an INSERT of a stored key (``INSERT OR REPLACE`` / ``REPLACE INTO``
   would otherwise delete the stored row without a DELETE trigger firing).
+- ``ledger_suggestions``: what each contact's assessment proposed to a professional
+  (:func:`oneContact.suggestions.suggestions_of`), written with the contact by
+  ``Ledger.record_assessment``: ``suggestion_id`` (primary key: the UUID a CDS Hooks card
+  carries), ``contact_id`` (foreign key), ``kind`` (``urgency`` or ``route``), ``value``
+  (the level or the service id), ``rules`` (the ids of the rules that made it, separated
+  by spaces; empty for a default). Indexed on ``contact_id``.
+- ``ledger_feedback``: the link of a ``suggestion_accepted`` / ``suggestion_overridden``
+  event to the suggestion it answers (``Ledger.record_feedback``): ``event_id`` (primary
+  key, foreign key to ``ledger_events``), ``suggestion_id`` (foreign key), ``reason`` (a
+  key of :data:`~oneContact.suggestions.OVERRIDE_REASONS`, or NULL; never free text).
+  The partial index ``ledger_events_feedback`` finds the feedback events of a contact.
+  Both tables are :data:`ADDED_TABLES`: append-only like the data tables above, and added by
+  ``Ledger.migrate`` to a ledger made before them without a new schema version.
 - the clock projection (``ledger_projections``, ``ledger_clock_terms``,
   ``ledger_clock_rows``; see :mod:`._projection`): derived data, dropped by ``Ledger.migrate``
   when its format is not :data:`PROJECTION_FORMAT`.
@@ -28,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "ADDED_TABLES",
     "DROP_PROJECTION",
     "DROP_PROJECTION_INDEXES",
     "PG_SCHEMA",
@@ -135,9 +149,33 @@ _TABLES = (
         at_us BIGINT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS ledger_events_contact ON ledger_events (contact_id, at_us)",
+    """CREATE TABLE IF NOT EXISTS ledger_suggestions (
+        suggestion_id TEXT PRIMARY KEY,
+        contact_id TEXT NOT NULL REFERENCES ledger_contacts (contact_id),
+        kind TEXT NOT NULL CHECK (kind IN ('urgency', 'route')),
+        value TEXT NOT NULL,
+        rules TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS ledger_suggestions_contact ON ledger_suggestions (contact_id)",
+    # The professionals' feedback events only (a partial index: the other events skip
+    # it): which contacts were answered, and the answers that named no suggestion.
+    "CREATE INDEX IF NOT EXISTS ledger_events_feedback ON ledger_events (contact_id, at_us) "
+    "WHERE event IN ('suggestion_accepted', 'suggestion_overridden')",
+    """CREATE TABLE IF NOT EXISTS ledger_feedback (
+        event_id TEXT PRIMARY KEY REFERENCES ledger_events (event_id),
+        suggestion_id TEXT NOT NULL REFERENCES ledger_suggestions (suggestion_id),
+        reason TEXT
+    )""",
     *_PROJECTION_TABLES,
     *PROJECTION_INDEXES,
 )
+
+
+ADDED_TABLES = frozenset({"ledger_suggestions", "ledger_feedback"})
+"""Tables added after schema version 1 was first released, without a new version (as
+the column ``ledger_contacts.clock_persons`` was): ``Ledger.migrate`` adds them; a ledger
+without them is refused for writing until migrated, and read where it is only read (its
+contacts then have no stored suggestions, which the overrides report counts apart)."""
 
 
 def _schema(seq: str, triggers: Sequence[str]) -> tuple[str, ...]:
@@ -146,7 +184,13 @@ def _schema(seq: str, triggers: Sequence[str]) -> tuple[str, ...]:
 
 # The append-only tables, each with the key a REPLACE would make room for (by deleting
 # the stored row of that key, or of that rowid, without firing a DELETE trigger).
-_APPEND_ONLY = {"ledger_meta": "key", "ledger_contacts": "contact_id", "ledger_events": "event_id"}
+_APPEND_ONLY = {
+    "ledger_meta": "key",
+    "ledger_contacts": "contact_id",
+    "ledger_events": "event_id",
+    "ledger_suggestions": "suggestion_id",
+    "ledger_feedback": "event_id",
+}
 
 
 def _sqlite_guard(table: str, event: str, name: str, when: str = "") -> str:
@@ -177,10 +221,10 @@ SQLITE_SCHEMA = _schema(
     ),
 )
 """The SQLite schema; its append-only guards are triggers named ``<table>_no_update``,
-``<table>_no_delete`` and ``<table>_no_replace`` on ``ledger_meta``, ``ledger_contacts``
-and ``ledger_events``."""
+``<table>_no_delete`` and ``<table>_no_replace`` on ``ledger_meta``, ``ledger_contacts``,
+``ledger_events``, ``ledger_suggestions`` and ``ledger_feedback``."""
 
-_PG_APPEND_ONLY = ("ledger_meta", "ledger_contacts", "ledger_events")
+_PG_APPEND_ONLY = tuple(_APPEND_ONLY)
 """The tables PostgreSQL's triggers keep append-only (the projection is derived data)."""
 
 PG_SCHEMA = _schema(

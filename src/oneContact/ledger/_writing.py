@@ -17,6 +17,7 @@ from ..clocks import ClockSubject, micros
 from ..errors import LedgerArgumentError, LedgerError, did_you_mean, require_supported_time
 from ..identity_code import shown_name
 from ..intake import looks_like_identity_code
+from ..suggestions import suggestions_of
 from ._history import CONTACT_RECEIVED, encode_clock_persons
 from ._store import Session, chunks, in_list
 from ._values import LedgerEvent, when
@@ -24,6 +25,7 @@ from ._values import LedgerEvent, when
 __all__ = [
     "CONTACT_ID_MAX",
     "EventRow",
+    "SuggestionRow",
     "check_event",
     "check_id",
     "check_time",
@@ -31,6 +33,7 @@ __all__ = [
     "prepare",
     "store_contact",
     "store_events",
+    "suggestion_rows",
 ]
 
 CONTACT_ID_MAX = 64
@@ -43,6 +46,9 @@ _RECEIVED_ID_PREFIX = "contact_received/"
 
 EventRow = tuple[str, str, str, int]
 """An event as stored and compared for idempotency: (event_id, contact_id, event, at_us)."""
+SuggestionRow = tuple[str, str, str, str, str]
+"""A suggestion as stored: (suggestion_id, contact_id, kind, value, rules separated by
+spaces)."""
 
 # The columns of a contact after its id, in the order of the statements below.
 _CONTACT_COLUMNS = (
@@ -63,6 +69,11 @@ _INSERT_CONTACT = (
 )
 _SELECT_CONTACT = f"SELECT {', '.join(_CONTACT_COLUMNS)} FROM ledger_contacts WHERE contact_id = ?"  # noqa: S608 - fixed names
 _INSERT_EVENT = "INSERT INTO ledger_events (event_id, contact_id, event, at_us) VALUES (?, ?, ?, ?)"
+_INSERT_SUGGESTION = (
+    "INSERT INTO ledger_suggestions (suggestion_id, contact_id, kind, value, rules) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_HAS_SUGGESTIONS = "SELECT 1 FROM ledger_suggestions WHERE contact_id = ? LIMIT 1"
 _SELECT_RECEIVED = "SELECT contact_id, received_us FROM ledger_contacts WHERE contact_id IN"
 _SELECT_EVENT_IDS = "SELECT event_id, contact_id, event, at_us FROM ledger_events WHERE event_id IN"
 
@@ -167,9 +178,24 @@ def contact_row(
     )
 
 
-def store_contact(session: Session, contact_id: str, row: tuple[object, ...]) -> bool:
-    """Store a contact and its ``contact_received`` event: True when stored, False when
-    the same contact is stored already; LedgerError when it is stored differently."""
+def suggestion_rows(assessment: Assessment) -> list[SuggestionRow]:
+    """The stored rows of :func:`~oneContact.suggestions.suggestions_of` *assessment*."""
+    return [
+        (s.id, s.contact_id, s.kind, s.value, " ".join(s.rules)) for s in suggestions_of(assessment)
+    ]
+
+
+def store_contact(
+    session: Session,
+    contact_id: str,
+    row: tuple[object, ...],
+    suggestions: Sequence[SuggestionRow] = (),
+) -> bool:
+    """Store a contact, its ``contact_received`` event and its *suggestions*, in one
+    transaction: True when stored, False when the same contact is stored already;
+    LedgerError when it is stored differently. A contact stored before the ledger kept
+    suggestions gets them when the same assessment is recorded again (nothing else of it
+    changes)."""
     with session.write():
         # Looked up first: a stored key is never inserted again (on SQLite a trigger
         # refuses it, as it would a REPLACE).
@@ -180,10 +206,16 @@ def store_contact(session: Session, contact_id: str, row: tuple[object, ...]) ->
                     _INSERT_EVENT,
                     (_RECEIVED_ID_PREFIX + contact_id, contact_id, CONTACT_RECEIVED, row[0]),
                 )
+                if suggestions:
+                    session.executemany(_INSERT_SUGGESTION, suggestions)
                 return True
             # PostgreSQL: another transaction stored it after we looked.
             found = session.query(_SELECT_CONTACT, (contact_id,))
         (stored,) = found
+        same = all(old == new for old, new in zip(stored, row, strict=True))
+        if same and suggestions and not session.query(_HAS_SUGGESTIONS, (contact_id,)):
+            # Stored before the ledger kept suggestions: they are added now, once.
+            session.executemany(_INSERT_SUGGESTION, suggestions)
     differ = [
         name for name, old, new in zip(_CONTACT_COLUMNS, stored, row, strict=True) if old != new
     ]
@@ -233,7 +265,9 @@ def prepare(
     return rows
 
 
-def store_events(session: Session, rows: list[tuple[int, EventRow]], *, batch: bool) -> int:
+def store_events(
+    session: Session, rows: list[tuple[int, EventRow]], *, batch: bool, item: str = "events"
+) -> int:
     """Store the new events of *rows* (in the caller's write transaction); how many were
     new. LedgerError for an unknown contact, an event before its contact was received, or
     an event id stored with other content."""
@@ -247,7 +281,7 @@ def store_events(session: Session, rows: list[tuple[int, EventRow]], *, batch: b
             existing[stored[0]] = (stored[0], stored[1], stored[2], stored[3])
     fresh: list[EventRow] = []
     for index, row in rows:
-        where = f"events[{index}]." if batch else ""
+        where = f"{item}[{index}]." if batch else ""
         event_id, contact_id, _, at_us = row
         received_us = received.get(contact_id)
         if received_us is None:

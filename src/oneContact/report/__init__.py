@@ -8,6 +8,8 @@ from the same events the clocks are recomputed from.
     report.rows                            # one ReportRow per service and age group
     report.breaches                        # every clock past its due date, most days over first
     report.to_text() / to_json() / to_csv() / to_html()
+    report.overrides                       # professionals' overrides of the rules' suggestions
+    ledger.overrides(since=start, until=end, top=10)  # the same on its own (Overrides)
 
 What a period includes and how each measure is counted is the contract of
 ``docs/reference/reports.md``; in short:
@@ -26,11 +28,14 @@ from those tallies, so a report holds no per-contact data besides its list of br
 
 Where things are: :mod:`.source` (what a report reads), :mod:`.measures` (tallies, rows,
 breaches), :mod:`.build` (the one pass), :mod:`.value` (the :class:`Report`), and the
-renderers :mod:`.text`, :mod:`.csv_table` and :mod:`.html_page`.
+renderers :mod:`.text`, :mod:`.csv_table` and :mod:`.html_page`; :mod:`.overrides` counts
+professionals' feedback on the rules' suggestions (its own value, :class:`Overrides`,
+a section of the access report).
 """
 
 from .build import build_report
 from .measures import AGE_GROUPS, DIMENSIONS, NO_SERVICE, Breach, ReportRow
+from .overrides import DisagreedContact, OverrideCounts, Overrides
 from .source import ReportSource, StartedContact
 from .value import Report
 
@@ -39,6 +44,9 @@ __all__ = [
     "DIMENSIONS",
     "NO_SERVICE",
     "Breach",
+    "DisagreedContact",
+    "OverrideCounts",
+    "Overrides",
     "Report",
     "ReportRow",
     "ReportSource",

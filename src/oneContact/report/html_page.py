@@ -16,7 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .._messages import text as _msg
+from .._messages import urgency_name
 from .measures import ReportRow
+from .overrides import OverrideCounts, Overrides, answered_rules, rate_text, reason_name
 from .text import columns_in, number, percent, period_span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -308,6 +310,68 @@ def _breach_table(report: Report, names: Mapping[str, str], lang: str) -> str:
     )
 
 
+def _counts_rows(groups: Iterable[tuple[str, str, OverrideCounts]]) -> str:
+    return "".join(
+        f'<tr data-key="{_e(key)}"><td class="k">{_e(shown)}</td><td>{c.suggested}</td>'
+        f"<td>{c.accepted}</td><td>{c.overridden}</td><td>{c.unanswered}</td>"
+        f"<td>{_e(rate_text(c))}</td></tr>"
+        for key, shown, c in groups
+    )
+
+
+def _overrides_section(found: Overrides | None, lang: str) -> str:
+    """The section of professionals' overrides: per rule, per urgency, the reasons and
+    the contacts where they most often disagreed (nothing without one)."""
+    if found is None:
+        return ""
+
+    def m(key: str, **values: object) -> str:
+        return _e(_msg(key, lang, **values))
+
+    def table(css: str, head: str, groups: list[tuple[str, str, OverrideCounts]]) -> str:
+        cols = "".join(
+            f"<th>{m(f'overrides.col.{c}')}</th>"
+            for c in ("suggested", "accepted", "overridden", "unanswered", "rate")
+        )
+        return (
+            f'<table class="{css}"><thead><tr><th class="k">{m(head)}</th>{cols}</tr></thead>'
+            f"<tbody>{_counts_rows(groups)}</tbody></table>"
+        )
+
+    answered, quiet = answered_rules(found)
+    rules = [(k, k, c) for k, c in answered]
+    if found.defaults.suggested:
+        rules.append(("", _msg("overrides.default", lang), found.defaults))
+    urgencies = [(k, urgency_name(k, lang), c) for k, c in found.by_urgency.items()]
+    reasons = "".join(
+        f'<li data-reason="{_e(k)}">{_e(reason_name(k, lang))}: {n}</li>'
+        for k, n in found.total.reasons.items()
+    )
+    contacts = "".join(
+        f'<tr><td class="k">{_e(c.contact_id)}</td><td class="k">'
+        f"{_e(urgency_name(c.urgency, lang))}</td><td>{c.overridden}</td>"
+        f'<td>{c.suggested}</td><td class="k">{_e(" ".join(c.rules) or "-")}</td></tr>'
+        for c in found.disagreed
+    )
+    contact_head = "".join(
+        f"<th>{m(f'overrides.col.{c}')}</th>"
+        for c in ("contact", "urgency", "overridden", "suggested", "rules")
+    )
+    return f"""<h2 id="overrides">{m("overrides.h_section")}</h2>
+<p class="note">{m("overrides.contacts", contacts=found.contacts, without=found.without_suggestions)};
+{m("overrides.total", rate=rate_text(found.total), suggested=found.total.suggested)}.</p>
+<h3>{m("overrides.h_rule")}</h3>
+{table("overrides-rules", "overrides.col.rule", rules)}
+{f'<p class="note">{m("overrides.quiet_rules", count=quiet)}</p>' if quiet else ""}
+<h3>{m("overrides.h_urgency")}</h3>
+{table("overrides-urgency", "overrides.col.urgency", urgencies)}
+<h3>{m("overrides.h_reasons")}</h3>
+<ul class="reasons">{reasons or f"<li>{m('overrides.none')}</li>"}</ul>
+<h3>{m("overrides.h_contacts", count=len(found.disagreed))}</h3>
+<table class="overrides-contacts"><thead><tr>{contact_head}</tr></thead><tbody>{contacts}</tbody></table>
+<p class="note">{m("overrides.note")}</p>"""
+
+
 def render_html(report: Report, lang: str = "en") -> str:
     """The page of *report* in *lang* (fi, sv or en, already read as one)."""
     total = report.total
@@ -396,5 +460,6 @@ def render_html(report: Report, lang: str = "en") -> str:
 <h2>{m("report.h_breaches", count=len(report.breaches), still=still)}</h2>
 {_breach_table(report, names, lang)}
 <p class="note">{m("report.note_end")}</p>
+{_overrides_section(report.overrides, lang)}
 </main></body></html>
 """

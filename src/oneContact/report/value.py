@@ -12,9 +12,11 @@ import attrs
 
 from .._messages import reading_language
 from .._text import Label
+from ..errors import LedgerArgumentError
 from .csv_table import render_csv
 from .html_page import render_html
 from .measures import Breach, ReportRow, Tally, TallyKey, WaitKey, Waits, check_by, rows_of
+from .overrides import Overrides, text_lines
 from .text import render_text
 
 __all__ = ["Report"]
@@ -40,6 +42,9 @@ class Report:
         factory=lambda: MappingProxyType({}), repr=False, eq=False
     )
     """Service id -> its name in the catalogue (fi, sv, en), for the HTML page."""
+    overrides: Overrides | None = attrs.field(default=None, repr=False)
+    """Professionals' overrides of the rules' suggestions for the contacts received in the
+    period (``Ledger.report`` adds it; None from a source that keeps no suggestions)."""
 
     def group(self, by: Sequence[str]) -> tuple[ReportRow, ...]:
         """The same clocks split another way (any subset of :data:`DIMENSIONS`)."""
@@ -55,9 +60,10 @@ class Report:
     # ------------------------------------------------------------ formats
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: the period, ``total``, ``rows``, ``breaches`` and the
-        waiting-day histogram of each service (``{service: {days: contacts}}``)."""
-        return {
+        """A JSON-ready dict: the period, ``total``, ``rows``, ``breaches``, the
+        waiting-day histogram of each service (``{service: {days: contacts}}``) and, when
+        the report has them, the ``overrides`` (:meth:`Overrides.to_json`)."""
+        found = {
             "since": self.since.isoformat(),
             "until": self.until.isoformat(),
             "as_of": self.as_of.isoformat(),
@@ -71,16 +77,30 @@ class Report:
                 if row.waiting_days
             },
         }
+        if self.overrides is not None:
+            found["overrides"] = self.overrides.to_json()
+        return found
 
-    def to_csv(self, table: Literal["groups", "breaches"] = "groups") -> str:
+    def to_csv(self, table: Literal["groups", "breaches", "overrides"] = "groups") -> str:
         """CSV with a header row. ``groups``: a row per group (the ``by`` dimensions, then
         every measure; shares as fractions) and last the total, whose dimensions read
-        ``all``. ``breaches``: a row per breach."""
+        ``all``. ``breaches``: a row per breach. ``overrides``: the overrides section
+        (:meth:`Overrides.to_csv`)."""
+        if table == "overrides":
+            if self.overrides is None:
+                raise LedgerArgumentError(
+                    "bad-argument", "table", "this report has no overrides section"
+                )
+            return self.overrides.to_csv()
         return render_csv(self, table)
 
     def to_text(self) -> str:
-        """A plain-text summary for people: the groups as a table, then the breaches."""
-        return render_text(self)
+        """A plain-text summary for people: the groups as a table, then the breaches,
+        then the overrides section (English, as the rest)."""
+        text = render_text(self)
+        if self.overrides is None:
+            return text
+        return text + "\n" + "\n".join(text_lines(self.overrides, "en")) + "\n"
 
     def to_html(self, language: str = "en") -> str:
         """One self-contained HTML page (inline CSS and SVG, no scripts, nothing fetched)
