@@ -855,13 +855,6 @@ def test_feedback_records_each_value_and_a_retry_nothing() -> None:
 
 # --------------------------------------------------------------------------- the ledger
 
-# Until the ledger's feedback API (Ledger.record_feedback_many, Ledger.overrides) is merged
-# beside this module; remove once both are on main.
-needs_ledger_feedback = pytest.mark.skipif(
-    not hasattr(Ledger, "record_feedback_many"),
-    reason="Ledger.record_feedback_many is not merged yet",
-)
-
 
 @pytest.fixture
 def ledger(engine: Engine, tmp_path: Path) -> Iterator[Ledger]:
@@ -900,7 +893,6 @@ def test_a_hook_call_records_the_assessment_once(engine: Engine, ledger: Ledger)
     assert [e.event for e in ledger.events(contact["contact_id"])] == ["contact_received"]
 
 
-@needs_ledger_feedback
 def test_feedback_is_recorded_with_the_rules_that_made_each_suggestion(
     engine: Engine, ledger: Ledger
 ) -> None:
@@ -935,7 +927,6 @@ def test_feedback_is_recorded_with_the_rules_that_made_each_suggestion(
     assert SECRET not in json.dumps(report.to_json(), ensure_ascii=False, default=str)
 
 
-@needs_ledger_feedback
 def test_feedback_on_a_card_never_recorded_records_nothing(engine: Engine, ledger: Ledger) -> None:
     contact = BY_URGENCY[URGENT]
     answer = service(engine, hook_request(contact), ledger=ledger)

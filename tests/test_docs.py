@@ -42,6 +42,7 @@ def _run(path: Path) -> doctest.TestResults:
         "docs/how-to/offer-the-contact-form-as-fhir.md",
         "docs/how-to/send-the-decision-as-a-fhir-bundle.md",
         "docs/reference/fhir.md",
+        "docs/how-to/plug-into-a-record-system-with-cds-hooks.md",
     ],
 )
 def test_doc_examples_run(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
