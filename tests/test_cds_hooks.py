@@ -943,3 +943,15 @@ def test_feedback_on_a_card_never_recorded_records_nothing(engine: Engine, ledge
     assert _codes(caught.value) == {"feedback[1].card": "unknown-suggestion"}
     # All of one POST, or none of it.
     assert [e.event for e in ledger.events(contact["contact_id"])] == ["contact_received"]
+
+
+def test_an_answer_before_the_contact_is_refused_by_its_timestamp(
+    engine: Engine, ledger: Ledger
+) -> None:
+    contact = BY_URGENCY[URGENT]
+    answer = service(engine, hook_request(contact), ledger=ledger)
+    body = {"feedback": [_accept(answer["cards"][0], "2020-01-01T00:00:00Z")]}
+    with pytest.raises(CdsHooksError) as caught:
+        feedback(ledger, body)
+    assert _codes(caught.value) == {"feedback[0].outcomeTimestamp": "before-contact"}
+    assert contact["contact_id"] not in str(caught.value)

@@ -270,7 +270,7 @@ def feedback(
     try:
         return ledger.record_feedback_many([value for value, _ in located])
     except LedgerError as error:
-        if not isinstance(error, LedgerArgumentError) and error.code != "event-id-conflict":
+        if not isinstance(error, LedgerArgumentError) and error.code not in _REFUSED:
             raise
         refused = error
     raise CdsHooksError(
@@ -279,9 +279,10 @@ def feedback(
     )
 
 
-_POSITION = re.compile(r"feedback\[(\d+)\]")
+_POSITION = re.compile(r"feedback\[(\d+)\]\.?(\w*)")
 
-#: What the client is told when the ledger refuses an entry, by the ledger's code.
+#: What the client is told when the ledger refuses an entry, by the ledger's code (a
+#: LedgerError of another code is the ledger's own trouble and is raised as it is).
 _REFUSED = {
     "unknown-suggestion": (
         "is no card or suggestion of an assessment this service recorded; send the uuid "
@@ -291,15 +292,22 @@ _REFUSED = {
         "is already recorded with another override reason at the same outcomeTimestamp; "
         "send a new outcomeTimestamp for a changed answer"
     ),
+    "before-contact": (
+        "is before the client's contact was received; send the time of the answer, in UTC"
+    ),
 }
+#: The request's field of a value's part the ledger names (the rest: the value's origin).
+_PARTS = {"at": "outcomeTimestamp", "reason": "overrideReason.reason"}
 
 
 def _ledger_problem(error: LedgerError, fields: Sequence[str]) -> ContactProblem:
     """The ledger's refusal of ``feedback[i]`` (a value) as a problem of the request's
     field that value came from."""
     found = _POSITION.match(error.field)
-    field = (
-        fields[int(found.group(1))] if found and int(found.group(1)) < len(fields) else "feedback"
-    )
+    field = "feedback"
+    if found is not None and int(found.group(1)) < len(fields):
+        field = fields[int(found.group(1))]
+        if found.group(2) in _PARTS:
+            field = f"{field.split('.', 1)[0]}.{_PARTS[found.group(2)]}"
     message = _REFUSED.get(error.code, str(error).partition(": ")[2])
     return ContactProblem(field, message, error.code, suggestion=error.suggestion)
