@@ -955,3 +955,24 @@ def test_an_answer_before_the_contact_is_refused_by_its_timestamp(
         feedback(ledger, body)
     assert _codes(caught.value) == {"feedback[0].outcomeTimestamp": "before-contact"}
     assert contact["contact_id"] not in str(caught.value)
+
+
+def test_with_a_ledger_the_clock_cards_show_what_the_team_recorded(
+    engine: Engine, ledger: Ledger
+) -> None:
+    contact = BY_URGENCY[URGENT]
+    request = hook_request(contact)
+    service(engine, request, ledger=ledger, language="en")
+    assessed = datetime.fromisoformat(contact["received_at"]).replace(hour=15)
+    ledger.record(contact["contact_id"], "need_assessed", at=assessed, event_id="t-assessed")
+    later = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
+
+    def clock_details(answer: Mapping[str, Any]) -> list[str]:
+        return [c["detail"] for c in answer["cards"] if "uuid" not in c]
+
+    # The form alone: the same-day need assessment still runs, two weeks late.
+    (alone,) = clock_details(service(engine, request, language="en", now=later))
+    assert "status: breached" in alone
+    # With the ledger: the team assessed the need that day.
+    (recorded,) = clock_details(service(engine, request, ledger=ledger, language="en", now=later))
+    assert "status: met" in recorded

@@ -54,6 +54,7 @@ from ._request import (
 if TYPE_CHECKING:
     from ..assessment import Assessment
     from ..engine import Engine
+    from ..ledger import LedgerClock
 
 __all__ = [
     "BAD_REQUEST",
@@ -87,9 +88,12 @@ HOOKS: tuple[str, ...] = ("encounter-start", "patient-view")
 
 
 class AssessmentRecorder(Protocol):
-    """What :func:`service` needs of a ledger: :meth:`Ledger.record_assessment`."""
+    """What :func:`service` needs of a ledger: :meth:`Ledger.record_assessment`, and
+    :meth:`Ledger.clocks` for the clocks as the team's recorded events leave them."""
 
     def record_assessment(self, assessment: Assessment) -> bool: ...
+
+    def clocks(self, contact_id: str, *, now: datetime) -> Sequence[LedgerClock]: ...
 
 
 class FeedbackRecorder(Protocol):
@@ -218,7 +222,9 @@ def service(
     The prefetched QuestionnaireResponse becomes a first contact
     (``oneContact.fhir.contact_from_response``, with the Patient beside it), *engine*
     assesses it as of *now*, *ledger* (when given) records the assessment so that
-    feedback can name its suggestions, and :func:`cards` answers. A client with no
+    feedback can name its suggestions, and :func:`cards` answers; with a *ledger* and
+    *now*, the clock cards are the ledger's clocks as of *now* (stopped by the events the
+    team recorded since), not the form's alone. A client with no
     finished form (the prefetch is null, or holds none) gets ``{"cards": []}``.
 
     Raises :class:`CdsHooksError` (a :class:`~oneContact.ContactError`) naming every
@@ -239,8 +245,13 @@ def service(
         raise
     except ContactError as error:
         raise CdsHooksError(error.problems, title="invalid first-contact form") from None
+    clocks = None
     if ledger is not None:
         ledger.record_assessment(assessment)
+        if now is not None and now >= assessment.received_at:
+            # The clocks as the events recorded since leave them (need_assessed, ...):
+            # the form alone would call a clock the team met "breached".
+            clocks = [found.clock for found in ledger.clocks(assessment.contact_id, now=now)]
     return {
         "cards": cards_of(
             assessment,
@@ -249,6 +260,7 @@ def service(
             subject={"reference": f"Patient/{read.patient_id}"},
             explain_url=explain,
             base_url=base_url,
+            clocks=clocks,
         )
     }
 

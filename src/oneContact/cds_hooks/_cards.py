@@ -11,7 +11,7 @@ id, so that feedback on either leads back to it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._messages import kind_name, status_name, text, urgency_name
@@ -83,9 +83,11 @@ def cards_of(
     subject: dict[str, Any] | None,
     explain_url: str | None,
     base_url: str,
+    clocks: Sequence[Clock] | None = None,
 ) -> list[dict[str, Any]]:
     """The cards of *assessment*: the urgency, each route (with the action creating its
-    ServiceRequest), then each clock; the texts in *language* (fi, sv or en)."""
+    ServiceRequest), then each clock (*clocks*, e.g. the ledger's as of now, else the
+    assessment's); the texts in *language* (fi, sv or en)."""
     topic = {
         "system": ruleset_system(base_url),
         "code": assessment.ruleset_digest,
@@ -123,7 +125,8 @@ def cards_of(
             card["links"] = _copy(links)
         cards.append(card)
     cards.extend(
-        _card_of_clock(clock, ruleset, language, _copy(source)) for clock in assessment.clocks
+        _card_of_clock(clock, ruleset, language, _copy(source))
+        for clock in (assessment.clocks if clocks is None else clocks)
     )
     return cards
 
