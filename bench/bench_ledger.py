@@ -8,7 +8,10 @@
 1. Fill: 200,000 contacts (20,000 with --quick) of five events each (contact_received,
    contact_answered, need_assessed, care_offered, care_started), spread over 2023-2025 so
    the clocks cross the law changes, written straight into the ledger's tables with
-   ``executemany`` (the fill is set-up, not the measurement).
+   ``executemany`` (the fill is set-up, not the measurement). Each contact also has the
+   three suggestions an assessment stores (its urgency and two routes, each made by one
+   or two of 40 rules), and one contact in five a professional's answer to one of them
+   (an override one time in three, with a reason): one more event and its link row.
 2. ``record_many`` into that full store through the public API (every check, one durable
    transaction per batch), in batches of 1,000 and 100: events/s.
 3. ``record`` one event at a time: latency p50/p99 (one fsync each).
@@ -22,7 +25,10 @@
    (the catch-up judges only their contacts); while the first one builds, another
    thread records an event every 10 ms: the longest any of them waited. The baseline
    and the projected report must give the same JSON, or the run stops. Beside them the
-   floor of the baseline: its two ordered reads alone, computing nothing.
+   floor of the baseline: its two ordered reads alone, computing nothing. These reports
+   leave out the overrides section (``overrides=False``), as before it existed.
+7. The overrides: ``overrides()`` over the period of the report, and the current report with its
+   overrides section (the default) beside the same report without it.
 
 Targets from issue 3: >= 10,000 events/s in batches; clocks p99 <= 1 ms at 1,000,000
 events; a full report over 1,000,000 events <= 5 s. This is a benchmark, not a test:
@@ -64,10 +70,17 @@ def micros(ts: datetime) -> int:
     return (ts - EPOCH) // timedelta(microseconds=1)
 
 
-def generated(
-    contacts: int, rng: random.Random
-) -> Iterator[tuple[tuple[object, ...], list[tuple[object, ...]]]]:
-    """Each contact's row of ledger_contacts and its rows of ledger_events."""
+RULES = [f"rule-{k:02d}" for k in range(40)]
+REASONS = ("clinical_judgement", "information_not_in_contact", "client_choice")
+FEEDBACK_SHARE = 0.2
+
+Rows = tuple[tuple[object, ...], list[tuple[object, ...]], list[tuple[object, ...]],
+             list[tuple[object, ...]]]  # fmt: skip
+
+
+def generated(contacts: int, rng: random.Random) -> Iterator[Rows]:
+    """Each contact's row of ledger_contacts, its rows of ledger_events, of
+    ledger_suggestions and of ledger_feedback."""
     first = micros(FIRST_DAY)
     for n in range(contacts):
         cid = f"c{n:07d}"
@@ -88,7 +101,19 @@ def generated(
             (f"{cid}.o", cid, "care_offered", offered),
             (f"{cid}.s", cid, "care_started", started),
         ]
-        yield contact, events
+        suggestions = [
+            (f"{cid}.{kind}", cid, "urgency" if kind == "u" else "route", value,
+             " ".join(rng.sample(RULES, rng.choice((1, 2)))))
+            for kind, value in (("u", "non_urgent"), ("r1", "nurse"), ("r2", "gp"))
+        ]  # fmt: skip
+        links: list[tuple[object, ...]] = []
+        if rng.random() < FEEDBACK_SHARE:
+            overridden = rng.random() < 1 / 3
+            event = "suggestion_overridden" if overridden else "suggestion_accepted"
+            events.append((f"{cid}.f", cid, event, assessed))
+            reason = rng.choice(REASONS) if overridden else None
+            links.append((f"{cid}.f", str(rng.choice(suggestions)[0]), reason))
+        yield contact, events, suggestions, links
 
 
 CONTACT_COLUMNS = (
@@ -96,6 +121,8 @@ CONTACT_COLUMNS = (
     "highest_care_allowance, special_support_child"
 )
 EVENT_COLUMNS = "event_id, contact_id, event, at_us"
+SUGGESTION_COLUMNS = "suggestion_id, contact_id, kind, value, rules"
+FEEDBACK_COLUMNS = "event_id, suggestion_id, reason"
 FLOOR_READS = (
     "SELECT contact_id, received_us, clock_ids, age, birth_date, "
     "highest_care_allowance, special_support_child, urgency, services "
@@ -111,6 +138,8 @@ def fill(path: Path, contacts: int, rng: random.Random) -> None:
     conn.execute("BEGIN")
     chunk_contacts: list[tuple[object, ...]] = []
     chunk_events: list[tuple[object, ...]] = []
+    chunk_suggestions: list[tuple[object, ...]] = []
+    chunk_links: list[tuple[object, ...]] = []
 
     def flush() -> None:
         conn.executemany(
@@ -121,12 +150,22 @@ def fill(path: Path, contacts: int, rng: random.Random) -> None:
             f"INSERT INTO ledger_events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?)",  # noqa: S608 - fixed names
             chunk_events,
         )
-        chunk_contacts.clear()
-        chunk_events.clear()
+        conn.executemany(
+            f"INSERT INTO ledger_suggestions ({SUGGESTION_COLUMNS}) VALUES (?, ?, ?, ?, ?)",  # noqa: S608 - fixed names
+            chunk_suggestions,
+        )
+        conn.executemany(
+            f"INSERT INTO ledger_feedback ({FEEDBACK_COLUMNS}) VALUES (?, ?, ?)",  # noqa: S608 - fixed names
+            chunk_links,
+        )
+        for chunk in (chunk_contacts, chunk_events, chunk_suggestions, chunk_links):
+            chunk.clear()
 
-    for contact, events in generated(contacts, rng):
+    for contact, events, suggestions, links in generated(contacts, rng):
         chunk_contacts.append(contact)
         chunk_events.extend(events)
+        chunk_suggestions.extend(suggestions)
+        chunk_links.extend(links)
         if len(chunk_contacts) >= 10_000:
             flush()
     flush()
@@ -143,12 +182,17 @@ def fill_postgres(url: str, contacts: int, rng: random.Random) -> None:
         rows = list(generated(contacts, rng))
         with conn.cursor() as cur:
             with cur.copy(f"COPY ledger_contacts ({CONTACT_COLUMNS}) FROM STDIN") as copy:
-                for contact, _ in rows:
-                    copy.write_row(contact)
-            with cur.copy(f"COPY ledger_events ({EVENT_COLUMNS}) FROM STDIN") as copy:
-                for _, events in rows:
-                    for event in events:
-                        copy.write_row(event)
+                for row in rows:
+                    copy.write_row(row[0])
+            for table, columns, part in (
+                ("ledger_events", EVENT_COLUMNS, 1),
+                ("ledger_suggestions", SUGGESTION_COLUMNS, 2),
+                ("ledger_feedback", FEEDBACK_COLUMNS, 3),
+            ):
+                with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        for item in row[part]:
+                            copy.write_row(item)
         conn.commit()
         conn.execute("ANALYZE")
 
@@ -253,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             fill(path, contacts, rng)
         fill_s = time.perf_counter() - start
-        stored = contacts * EVENTS_PER_CONTACT
+        stored = contacts * EVENTS_PER_CONTACT  # and about a fifth more feedback events
         with Ledger.open(url) as ledger:
             per_s_1000 = throughput(
                 ledger, contacts, 50_000 if not args.quick else 20_000, 1000, "k"
@@ -282,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             # every report did before the projection.
             with Ledger.open(url, calendar=Calendar(finnish_closed_days, name="FI")) as direct:
                 start = time.perf_counter()
-                baseline = direct.report(since=since, until=now, by=by)
+                baseline = direct.report(since=since, until=now, by=by, overrides=False)
                 judged_s = time.perf_counter() - start
                 start = time.perf_counter()
                 baseline_worklist = direct.due(now=now, within_weekdays=1)
@@ -307,7 +351,9 @@ def main(argv: list[str] | None = None) -> int:
             writer = threading.Thread(target=write_meanwhile)
             writer.start()
             start = time.perf_counter()
-            report = ledger.report(since=since, until=now, by=by)  # builds the projection
+            report = ledger.report(  # builds the projection
+                since=since, until=now, by=by, overrides=False
+            )
             first_s = time.perf_counter() - start
             building.set()
             writer.join()
@@ -317,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
             if [c.to_json() for c in worklist] != [c.to_json() for c in baseline_worklist]:
                 sys.exit("the projected worklist differs from judging every event: a bug")
             start = time.perf_counter()
-            report = ledger.report(since=since, until=now, by=by)
+            report = ledger.report(since=since, until=now, by=by, overrides=False)
             report_s = time.perf_counter() - start
             if report.to_json() != baseline.to_json():
                 sys.exit("the projected report differs from judging every event: a bug")
@@ -327,8 +373,22 @@ def main(argv: list[str] | None = None) -> int:
                 for i in range(1_000)
             )  # fmt: skip
             start = time.perf_counter()
-            ledger.report(since=since, until=now, by=by)
+            ledger.report(since=since, until=now, by=by, overrides=False)
             after_new_s = time.perf_counter() - start
+            # The overrides: alone, and the report with its section beside the same
+            # report without it (the projection current for both).
+            start = time.perf_counter()
+            overrides = ledger.overrides(since=since, until=now, now=now)
+            overrides_s = time.perf_counter() - start
+            start = time.perf_counter()
+            ledger.report(since=since, until=now, by=by, overrides=False)
+            without_section_s = time.perf_counter() - start
+            start = time.perf_counter()
+            with_section = ledger.report(since=since, until=now, by=by)
+            with_section_s = time.perf_counter() - start
+            again = ledger.overrides(since=since, until=now, now=with_section.as_of)
+            if with_section.overrides != again:
+                sys.exit("the report's overrides section differs from overrides(): a bug")
     figures = {
         "stored_events": stored,
         "fill_s": round(fill_s, 2),
@@ -350,6 +410,10 @@ def main(argv: list[str] | None = None) -> int:
         "report_s": round(report_s, 2),
         "report_after_1000_new_events_s": round(after_new_s, 2),
         "report_clocks": report.total.clocks,
+        "overrides_s": round(overrides_s, 2),
+        "overrides_answered_suggestions": overrides.total.answered,
+        "report_without_overrides_section_s": round(without_section_s, 2),
+        "report_with_overrides_section_s": round(with_section_s, 2),
     }
     width = max(map(len, figures))
     for name, value in figures.items():

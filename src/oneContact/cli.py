@@ -338,6 +338,8 @@ def _cmd_ledger_report(args: argparse.Namespace) -> int:
     until = _ledger_instant(args.until, "--until")
     now = _timestamp(args.now, "--now") if args.now else None
     by = [part.strip() for part in args.by.split(",") if part.strip()]
+    if args.no_overrides and args.table == "overrides":
+        return _ledger_error("--table overrides needs the section --no-overrides leaves out")
     if args.table != "groups" and args.format != "csv":
         return _ledger_error(
             f"--table {args.table} is for --format csv (the other formats hold every table)"
@@ -345,7 +347,12 @@ def _cmd_ledger_report(args: argparse.Namespace) -> int:
     ruleset = _ledger_rules(args)
     with Ledger.open(args.db, policies=ruleset.policies) as ledger:
         report = ledger.report(
-            since=since, until=until, by=by, now=now, catalogue=ruleset.catalogue
+            since=since,
+            until=until,
+            by=by,
+            now=now,
+            catalogue=ruleset.catalogue,
+            overrides=not args.no_overrides,
         )
     if args.format == "json":
         text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
@@ -439,6 +446,11 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
         choices=LANGUAGES,
         default="en",
         help="HTML: the page's language and service names: fi, sv or en (default en)",
+    )
+    report.add_argument(
+        "--no-overrides",
+        action="store_true",
+        help="leave out the section of professionals' overrides (one read of the period less)",
     )
     report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     report.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_report)

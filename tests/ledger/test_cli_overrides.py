@@ -168,6 +168,19 @@ def test_feedback_recorded_by_the_command_is_counted(
     )  # fmt: skip
     assert 0 == code
     assert "Yrkespersonernas avvikelser" in out
+    code, out, _ = run(
+        capsys, "ledger", "report", *common, "--since", "2025-03-01", "--until", "2025-04-01",
+        "--format", "html", "--language", "sv", "--no-overrides",
+    )  # fmt: skip
+    assert 0 == code
+    assert "Yrkespersonernas avvikelser" not in out
+    assert "<table" in out  # the rest of the report is there
+    code, out, err = run(
+        capsys, "ledger", "report", *common, "--since", "2025-03-01", "--until", "2025-04-01",
+        "--format", "csv", "--table", "overrides", "--no-overrides",
+    )  # fmt: skip
+    assert (2, "") == (code, out)
+    assert "--no-overrides" in err
 
 
 def test_refused_feedback_exits_2_and_changes_nothing(
