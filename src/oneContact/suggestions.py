@@ -44,7 +44,8 @@ SUGGESTION_EVENTS: Mapping[Outcome, str] = MappingProxyType(
 
 #: Why a professional overrode a suggestion: coded, so that the reasons can be counted
 #: and no free text is ever stored. The code is what ``Feedback.reason`` holds and what
-#: a CDS Hooks card offers as its ``overrideReasons`` (with the English label as display).
+#: a CDS Hooks card offers as its ``overrideReasons`` (its label, in the card's language,
+#: as the display).
 OVERRIDE_REASONS: Mapping[str, Label] = MappingProxyType(
     {
         "clinical_judgement": Label(
