@@ -5,6 +5,7 @@ over generated contacts."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
@@ -32,6 +33,19 @@ from .fhir_r4 import FhirInvalid, validate
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "contact.json"
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 RECORDED = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def _property(*, examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A hypothesis test over drawn data, with the module's engine (built once)."""
+
+    def wrap(test: Callable[..., None]) -> Callable[..., None]:
+        return settings(  # type: ignore[no-any-return]
+            max_examples=examples,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )(given(data=st.data())(test))
+
+    return wrap
 
 
 @pytest.fixture(scope="module")
@@ -284,12 +298,7 @@ def _bundle_matches(engine: Engine, assessment: Any, found: dict[str, Any]) -> N
     assert len(provenance["target"]) == len(resources) - 1
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(data=st.data())
+@_property(examples=60)
 def test_round_trip_questionnaire_response_contact_bundle(
     engine: Engine, data: st.DataObject
 ) -> None:
@@ -540,12 +549,7 @@ def test_a_parameters_request_is_read_too(engine: Engine) -> None:
     assert bare == wrapped
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(data=st.data())
+@_property(examples=25)
 def test_answering_each_next_question_reaches_the_decision_of_all_answers(
     engine: Engine, data: st.DataObject
 ) -> None:

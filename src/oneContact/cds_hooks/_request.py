@@ -245,14 +245,24 @@ def _names_patient(reference: str, patient_id: str) -> bool:
     return reference == f"Patient/{patient_id}" or reference.endswith(f"/Patient/{patient_id}")
 
 
-def _response(value: object, field: str, p: Problems) -> Mapping[str, Any] | None:
-    if value is None:  # the client has no data for the template: no form, no cards
+def _fetched(value: object, field: str, p: Problems) -> str | None:
+    """The resourceType of a prefetched *value* ("" when it has none), or None when there
+    is nothing to read: no data for the template, or an OperationOutcome saying the CDS
+    Client could not fetch it (a precondition problem)."""
+    if value is None:
         return None
     kind = value.get("resourceType") if isinstance(value, Mapping) else None
     if kind == "OperationOutcome":
         p.precondition(
             field, "the CDS Client could not fetch it (an OperationOutcome)", "prefetch-failed"
         )
+        return None
+    return kind if isinstance(kind, str) else ""
+
+
+def _response(value: object, field: str, p: Problems) -> Mapping[str, Any] | None:
+    kind = _fetched(value, field, p)
+    if kind is None:  # no data for the template (no form, no cards), or not fetched
         return None
     if kind == "QuestionnaireResponse":
         assert isinstance(value, Mapping)
@@ -307,13 +317,8 @@ _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)  # before any authored time, in every 
 
 def _patient(value: object, patient_id: str | None, p: Problems) -> Mapping[str, Any] | None:
     field = f"prefetch.{PREFETCH_PATIENT}"
-    if value is None:
-        return None
-    kind = value.get("resourceType") if isinstance(value, Mapping) else None
-    if kind == "OperationOutcome":
-        p.precondition(
-            field, "the CDS Client could not fetch it (an OperationOutcome)", "prefetch-failed"
-        )
+    kind = _fetched(value, field, p)
+    if kind is None:
         return None
     if kind != "Patient":
         p.add(field, "must be a Patient resource", "wrong-resource")
