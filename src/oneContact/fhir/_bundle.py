@@ -53,10 +53,6 @@ def _subject(base_url: str, assessment: Assessment, subject: Mapping[str, Any] |
     return logical_reference(base_url, "Patient", "id-contact", assessment.contact_id)
 
 
-def _urn(assessment: Assessment, key: str) -> str:
-    return "urn:uuid:" + entry_uuid(assessment.contact_id, assessment.ruleset_digest, key)
-
-
 def service_request(
     assessment: Assessment,
     route: Route,
