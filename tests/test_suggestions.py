@@ -43,7 +43,9 @@ def test_ids_are_stable_per_contact_and_suggestion(engine: Engine) -> None:
     assert [s.id for s in first] == [s.id for s in again]
     other = suggestions_of(engine.assess(parse_contact({**contact, "contact_id": "other-1"})))
     assert not {s.id for s in first} & {s.id for s in other}
-    assert first[1].id == suggestion_id(contact["contact_id"], f"route:{first[1].value}")
+    assert first[1].id == suggestion_id(
+        contact["contact_id"], f"route:{first[1].value}", engine.digest
+    )
 
 
 def test_a_fallback_route_names_no_rule(engine: Engine) -> None:
@@ -60,3 +62,11 @@ def test_every_override_reason_is_coded_and_translated() -> None:
         assert label.complete
     feedback = Feedback("x", "overridden", at=None, event_id="e-1", reason="client_choice")  # type: ignore[arg-type]
     assert feedback.event == "suggestion_overridden"
+
+
+def test_the_rules_of_another_version_never_share_an_id(engine: Engine) -> None:
+    """An answer to a suggestion is an answer to the rules that made it: the same contact
+    assessed under other rules (another digest) proposes under other ids."""
+    assessment = engine.assess(parse_contact(json.loads(EXAMPLE.read_text("utf-8"))))
+    other = attrs.evolve(assessment, ruleset_digest="0" * 64)
+    assert not {s.id for s in suggestions_of(assessment)} & {s.id for s in suggestions_of(other)}

@@ -77,15 +77,17 @@ OVERRIDE_REASONS: Mapping[str, Label] = MappingProxyType(
     }
 )
 
-# The namespace of suggestion ids (a fixed random UUID: ids are uuid5 of the contact id
-# and the suggestion within it, so the same assessment always gives the same ids).
+# The namespace of suggestion ids (a fixed random UUID: ids are uuid5 of the contact id,
+# the ruleset digest and the suggestion within it, so the same assessment always gives
+# the same ids, and the rules of another version never share one).
 _NAMESPACE = uuid.UUID("5f0c6a52-9d1e-4a55-8a57-3f1f0d1c6b21")
 
 
-def suggestion_id(contact_id: str, key: str) -> str:
+def suggestion_id(contact_id: str, key: str, ruleset_digest: str) -> str:
     """The stable id (a UUID) of the suggestion *key* (e.g. ``urgency:urgent``,
-    ``route:physician_visit``) of contact *contact_id*."""
-    return str(uuid.uuid5(_NAMESPACE, f"{contact_id}\x00{key}"))
+    ``route:physician_visit``) of contact *contact_id* under the rules of
+    *ruleset_digest*: an answer to it is an answer to exactly the rules that made it."""
+    return str(uuid.uuid5(_NAMESPACE, f"{contact_id}\x00{ruleset_digest}\x00{key}"))
 
 
 @attrs.frozen
@@ -93,7 +95,7 @@ class Suggestion:
     """One proposal of an assessment to the professional."""
 
     id: str
-    """A UUID, stable for the contact and the proposal (:func:`suggestion_id`)."""
+    """A UUID, stable for the contact, the rules and the proposal (:func:`suggestion_id`)."""
     contact_id: str
     kind: SuggestionKind
     value: str
@@ -117,7 +119,7 @@ def suggestions_of(assessment: Assessment) -> tuple[Suggestion, ...]:
     cid = assessment.contact_id
     out = [
         Suggestion(
-            suggestion_id(cid, f"urgency:{assessment.urgency}"),
+            suggestion_id(cid, f"urgency:{assessment.urgency}", assessment.ruleset_digest),
             cid,
             "urgency",
             assessment.urgency,
@@ -132,7 +134,11 @@ def suggestions_of(assessment: Assessment) -> tuple[Suggestion, ...]:
         rules = (route.reason,) if route.reason in fired else ()
         out.append(
             Suggestion(
-                suggestion_id(cid, f"route:{route.service}"), cid, "route", route.service, rules
+                suggestion_id(cid, f"route:{route.service}", assessment.ruleset_digest),
+                cid,
+                "route",
+                route.service,
+                rules,
             )
         )
     return tuple(out)

@@ -81,13 +81,16 @@ def service_request(
     service = catalogue.services.get(route.service)
     name = None if service is None else service.name
     code = coding(base_url, "service", route.service, name, lang)
+    ident = suggestion_id(
+        assessment.contact_id, f"route:{route.service}", assessment.ruleset_digest
+    )
     out: dict[str, Any] = {
         "resourceType": "ServiceRequest",
-        "id": suggestion_id(assessment.contact_id, f"route:{route.service}"),
+        "id": ident,
         "identifier": [
             {
                 "system": system(base_url, "id-suggestion"),
-                "value": suggestion_id(assessment.contact_id, f"route:{route.service}"),
+                "value": ident,
             }
         ],
         "status": "active",
