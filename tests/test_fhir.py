@@ -190,6 +190,22 @@ def test_a_base_url_of_the_region_names_every_system(engine: Engine) -> None:
 # ----------------------------------------------------------- the response, the contact
 
 
+def _answer_item(link: str, value: Any) -> dict[str, Any]:
+    """The response item of question *link* answered *value* (None: shown, unanswered),
+    in the value[x] a form filler uses for its type."""
+    if value is None:
+        return {"linkId": link}
+    if isinstance(value, bool):
+        answer: dict[str, Any] = {"valueBoolean": value}
+    elif isinstance(value, int):
+        answer = {"valueInteger": value}
+    elif isinstance(value, float):
+        answer = {"valueDecimal": value}
+    else:
+        answer = {"valueCoding": {"code": value}}
+    return {"linkId": link, "answer": [answer]}
+
+
 def response_of(contact: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A QuestionnaireResponse (and a Patient for a birth date) holding *contact*, built
     as a form filler would from the questionnaire's linkIds (not by oneContact)."""
@@ -227,16 +243,7 @@ def response_of(contact: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
             ],
         },
     ]
-    for qid, value in contact["answers"].items():
-        if isinstance(value, bool):
-            answer: dict[str, Any] = {"valueBoolean": value}
-        elif isinstance(value, int):
-            answer = {"valueInteger": value}
-        elif isinstance(value, float):
-            answer = {"valueDecimal": value}
-        else:
-            answer = {"valueCoding": {"code": value}}
-        items.append({"linkId": qid, "answer": [answer]})
+    items.extend(_answer_item(qid, value) for qid, value in contact["answers"].items())
     response = {
         "resourceType": "QuestionnaireResponse",
         "identifier": {
@@ -494,20 +501,6 @@ def test_the_patient_gives_birth_date_language_and_municipality(engine: Engine) 
 # ---------------------------------------------------------------- $next-question
 
 
-def _answer_item(item: dict[str, Any], value: Any) -> dict[str, Any]:
-    if value is None:
-        return {"linkId": item["linkId"]}
-    if isinstance(value, bool):
-        answer: dict[str, Any] = {"valueBoolean": value}
-    elif isinstance(value, int):
-        answer = {"valueInteger": value}
-    elif isinstance(value, float):
-        answer = {"valueDecimal": value}
-    else:
-        answer = {"valueCoding": {"code": value}}
-    return {"linkId": item["linkId"], "answer": [answer]}
-
-
 def test_the_first_step_asks_who_and_what(engine: Engine) -> None:
     step = next_question(engine, {"resourceType": "QuestionnaireResponse", "status": "in-progress"})
     validate(step)
@@ -578,7 +571,7 @@ def test_answering_each_next_question_reaches_the_decision_of_all_answers(
             if i["linkId"] not in given_links | {"client", "concerns"}
         ]
         assert new, "in progress, but no new item"
-        response["item"].append(_answer_item(new[0], answers.get(new[0]["linkId"])))
+        response["item"].append(_answer_item(new[0]["linkId"], answers.get(new[0]["linkId"])))
     else:
         pytest.fail("the form did not finish")
     asked = contact_from_response(
