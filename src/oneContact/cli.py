@@ -30,6 +30,7 @@ from ._cli_overrides import (
 )
 from ._contact_json import MAX_CONTACT_SIZE
 from ._fhir_cli import add_fhir_commands
+from ._serve_cli import add_serve_command
 from ._text import LANGUAGES
 from .engine import Engine
 from .errors import (
@@ -742,6 +743,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_ledger(sub, rules_option)
     _add_toolkit(sub, rules_option)
     add_fhir_commands(sub, _Parser, read_input=_read_contact, default_rules=_default_rules)
+    add_serve_command(sub, _default_rules)
     return parser
 
 

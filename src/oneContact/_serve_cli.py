@@ -1,0 +1,84 @@
+"""``onecontact serve``: the reference service (:mod:`oneContact.service`) with uvicorn.
+
+With no options it serves the bundled rules (or ``./rules``), no directory and an
+embedded SQLite ledger in the working directory, on 127.0.0.1:8080. ``--workers N``
+starts N processes, each building the same application from the configuration handed
+down in :data:`~oneContact.service.CONFIG_VARIABLE`. Needs the ``service`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .ruleset import DEFAULT_BACKEND
+
+__all__ = ["add_serve_command"]
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+_DEFAULT_RULES: list[Callable[[], Path]] = []
+
+
+def add_serve_command(sub: Any, default_rules: Callable[[], Path]) -> None:
+    """Add ``onecontact serve`` to the subcommands *sub*."""
+    _DEFAULT_RULES[:] = [default_rules]
+    serve = sub.add_parser(
+        "serve",
+        help="the reference service: the JSON API, FHIR, CDS Hooks (needs onecontact[service])",
+        description="Serve oneContact over HTTP; OpenAPI at /openapi.json, docs at /docs.",
+    )
+    serve.add_argument(
+        "--rules", metavar="DIR", help="rules directory (default: ./rules, else the bundled rules)"
+    )
+    serve.add_argument(
+        "--directory", metavar="FILE", help="units, members and slots (YAML or JSON)"
+    )
+    serve.add_argument(
+        "--db", default="sqlite:///ledger.db", metavar="URL",
+        help="the ledger: sqlite:///path.db (default sqlite:///ledger.db) or postgresql://...",
+    )  # fmt: skip
+    serve.add_argument("--backend", choices=("durable", "python"), default=DEFAULT_BACKEND)
+    serve.add_argument("--region", metavar="NAME", help="regional targets beside the law")
+    serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (1)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (8080)")
+    serve.set_defaults(run=_cmd_serve)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn  # noqa: PLC0415 - only this command needs the service extra
+
+        from .service import CONFIG_VARIABLE, ServiceConfig, config_json  # noqa: PLC0415
+    except ImportError:
+        print(
+            "onecontact serve: error: the service needs its extra: "
+            "pip install 'onecontact[service]'",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    if not 1 <= args.workers <= 64 or not 1 <= args.port <= 65535:
+        print("onecontact serve: error: --workers 1-64, --port 1-65535", file=sys.stderr)
+        return EXIT_INPUT
+    config = ServiceConfig(
+        rules=Path(args.rules) if args.rules else _DEFAULT_RULES[0](),
+        db=args.db,
+        directory=Path(args.directory) if args.directory else None,
+        backend=args.backend,
+        region=args.region,
+    )
+    os.environ[CONFIG_VARIABLE] = config_json(config)
+    uvicorn.run(
+        "oneContact.service:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
+    return EXIT_OK

@@ -1,0 +1,33 @@
+"""The reference service: the library behind HTTP, as a region can deploy it.
+
+``create_app(ServiceConfig(rules=...))`` is an ASGI application (FastAPI) with the JSON
+API (``POST /assess``, ``POST /contacts``, ``POST /contacts/{id}/events``,
+``GET /contacts/{id}/clocks``, ``GET /worklist``), FHIR R4 (``GET /fhir/Questionnaire``,
+``POST /fhir/Questionnaire/$next-question``, ``POST /fhir/$assess``), CDS Hooks
+(``/cds-services``) and ``/healthz``, ``/readyz``; OpenAPI at ``/openapi.json``.
+``onecontact serve`` runs it with uvicorn. Needs the ``service`` extra:
+``pip install 'onecontact[service]'``.
+"""
+
+from ._app import (
+    CONFIG_VARIABLE,
+    DEFAULT_DB,
+    MAX_PER_PAGE,
+    ServiceConfig,
+    app_from_environment,
+    config_json,
+    create_app,
+)
+from ._errors import RETRY_AFTER_S, language_of
+
+__all__ = [
+    "CONFIG_VARIABLE",
+    "DEFAULT_DB",
+    "MAX_PER_PAGE",
+    "RETRY_AFTER_S",
+    "ServiceConfig",
+    "app_from_environment",
+    "config_json",
+    "create_app",
+    "language_of",
+]

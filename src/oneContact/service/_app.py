@@ -1,0 +1,340 @@
+"""The reference service's web application: :func:`create_app`.
+
+Every blocking library call (assessing, the ledger) runs in the server's thread pool,
+never on the event loop; the ledger's own bounded pool gives the database connections.
+Each handler reads its JSON body within the first contact's limits (size, depth, numbers,
+no key twice) and answers a refusal as :mod:`._errors` says; the FHIR and CDS Hooks
+endpoints answer theirs as a FHIR OperationOutcome.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .. import cds_hooks
+from ..engine import Engine
+from ..errors import ArgumentError, ContactError, ContactProblem, parse_timestamp
+from ..fhir import (
+    DEFAULT_BASE_URL,
+    bundle,
+    contact_from_response,
+    next_question,
+    operation_outcome,
+    questionnaire,
+    subject_reference,
+)
+from ..intake import contact_json_schema, load_contact_json
+from ..ledger import MAX_WITHIN_WEEKDAYS, Ledger
+from ..routing import Directory
+from ..ruleset import DEFAULT_BACKEND, Backend
+from ._errors import language_of, refusal
+
+__all__ = [
+    "CONFIG_VARIABLE",
+    "DEFAULT_DB",
+    "MAX_PER_PAGE",
+    "ServiceConfig",
+    "app_from_environment",
+    "config_json",
+    "create_app",
+]
+
+#: The embedded ledger a newcomer's service writes to, in the working directory.
+DEFAULT_DB = "sqlite:///ledger.db"
+#: The most worklist items one page holds.
+MAX_PER_PAGE = 500
+
+
+@attrs.frozen
+class ServiceConfig:
+    """What a service runs on: the rules, the directory, the ledger and the evaluator."""
+
+    rules: Path
+    db: str = DEFAULT_DB
+    directory: Path | None = None
+    backend: Backend = DEFAULT_BACKEND
+    region: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    explain_url: str | None = None
+    """A URL template with ``{contact_id}`` for the CDS Hooks cards' link, or None."""
+
+
+#: The environment variable ``onecontact serve`` hands each worker its configuration in
+#: (JSON: the fields of :class:`ServiceConfig`).
+CONFIG_VARIABLE = "ONECONTACT_SERVICE_CONFIG"
+
+
+def app_from_environment() -> FastAPI:
+    """The application of the configuration in :data:`CONFIG_VARIABLE`: what each worker
+    process of ``onecontact serve --workers N`` builds (uvicorn's factory)."""
+    raw = json.loads(os.environ[CONFIG_VARIABLE])
+    return create_app(
+        ServiceConfig(
+            rules=Path(raw["rules"]),
+            db=raw["db"],
+            directory=None if raw.get("directory") is None else Path(raw["directory"]),
+            backend=raw["backend"],
+            region=raw.get("region"),
+            base_url=raw.get("base_url", DEFAULT_BASE_URL),
+            explain_url=raw.get("explain_url"),
+        )
+    )
+
+
+def config_json(config: ServiceConfig) -> str:
+    """*config* as :func:`app_from_environment` reads it."""
+    return json.dumps(
+        {
+            "rules": str(config.rules),
+            "db": config.db,
+            "directory": None if config.directory is None else str(config.directory),
+            "backend": config.backend,
+            "region": config.region,
+            "base_url": config.base_url,
+            "explain_url": config.explain_url,
+        }
+    )
+
+
+class _Parts:
+    """The engine and the ledger one application serves with (built when it starts)."""
+
+    def __init__(self, config: ServiceConfig) -> None:
+        directory = (
+            None
+            if config.directory is None
+            else Directory.from_file(config.directory, rules=config.rules)
+        )
+        self.config = config
+        self.engine = Engine.from_directory(
+            config.rules, backend=config.backend, region=config.region, directory=directory
+        )
+        self.ledger = Ledger.open(config.db, policies=self.engine.ruleset.policies)
+
+
+def _now(text: str | None, field: str) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    return parse_timestamp(text, field)
+
+
+def _whole(text: str | None, field: str, default: int, low: int, high: int) -> int:
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ArgumentError("bad-argument", field, f"must be a whole number from {low} to {high}")
+    return int(text)
+
+
+def _object(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ContactError(
+            [ContactProblem(what, "must be a JSON object", "contact-type")], title="invalid request"
+        )
+    return value
+
+
+def create_app(config: ServiceConfig) -> FastAPI:
+    """The service of *config* as an ASGI application (FastAPI): the JSON API, FHIR and
+    CDS Hooks, health and readiness. Loading the rules or opening the ledger fails here,
+    before the application serves anything."""
+    parts = _Parts(config)
+    engine, ledger, base_url = parts.engine, parts.ledger, config.base_url
+    app = FastAPI(
+        title="oneContact",
+        summary="First-contact assessment, routing and care-guarantee clocks",
+        version=engine.digest[:12],
+    )
+    app.state.parts = parts
+    contact_body = {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": contact_json_schema(engine.ruleset.questionnaire)}
+            },
+        }
+    }
+
+    async def answer(
+        request: Request,
+        work: Callable[[Any], Any],
+        *,
+        status: Callable[[Any], int] = lambda _: 200,
+        fhir: bool = False,
+    ) -> Response:
+        """Run *work* on the request's JSON body (None for a GET) in the thread pool; its
+        value as JSON, or its refusal (an OperationOutcome for *fhir*)."""
+        language = language_of(request)
+        try:
+            data = None
+            if request.method == "POST":
+                data = load_contact_json(await request.body())
+            value = await run_in_threadpool(work, data)
+        except ContactError as error:
+            if fhir:
+                code = getattr(error, "status", 422)
+                outcome = operation_outcome(error, language=language, base_url=base_url)
+                return JSONResponse(outcome, status_code=code)
+            return refusal(error, language)
+        except Exception as error:
+            return refusal(error, language)
+        return JSONResponse(value, status_code=status(value))
+
+    @app.get("/healthz", summary="The process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="The rules are loaded and the ledger can be read")
+    async def readyz(request: Request) -> Response:
+        def ready(_: None) -> dict[str, str]:
+            ledger.events("readyz")  # a read of the store: unreachable raises
+            return {"status": "ready", "ruleset_digest": engine.digest, "ledger": "reachable"}
+
+        return await answer(request, ready)
+
+    @app.post(
+        "/assess", summary="Assess a first contact (nothing recorded)", openapi_extra=contact_body
+    )
+    async def assess(request: Request) -> Response:
+        return await answer(request, lambda data: engine.assess(data).to_json())
+
+    @app.post(
+        "/contacts",
+        summary="Assess and record a first contact (idempotent by contact id)",
+        openapi_extra=contact_body,
+        responses={201: {"description": "recorded"}, 200: {"description": "already recorded"}},
+    )
+    async def contacts(request: Request) -> Response:
+
+        def record(data: Any) -> dict[str, Any]:
+            assessment = engine.assess(data)
+            recorded = ledger.record_assessment(assessment)
+            return {"recorded": recorded, "assessment": assessment.to_json()}
+
+        return await answer(request, record, status=lambda v: 201 if v["recorded"] else 200)
+
+    @app.post("/contacts/{contact_id}/events", summary="Record an event of a contact")
+    async def events(contact_id: str, request: Request) -> Response:
+
+        def record(data: Any) -> dict[str, Any]:
+            event = _object(data, "<body>")
+            at = parse_timestamp(str(event.get("at", "")), "at")
+            name, event_id = event.get("event"), event.get("event_id")
+            if not isinstance(name, str) or not isinstance(event_id, str):
+                raise ArgumentError("bad-argument", "event", "give 'event' and 'event_id' as text")
+            recorded = ledger.record(contact_id, name, at=at, event_id=event_id)
+            return {"recorded": recorded, "contact_id": contact_id, "event": name}
+
+        return await answer(request, record, status=lambda v: 201 if v["recorded"] else 200)
+
+    @app.get("/contacts/{contact_id}/clocks", summary="A contact's clocks as of now")
+    async def clocks(contact_id: str, request: Request) -> Response:
+        now_text = request.query_params.get("now")
+        return await answer(
+            request,
+            lambda _: [c.to_json() for c in ledger.clocks(contact_id, now=_now(now_text, "now"))],
+        )
+
+    @app.get("/worklist", summary="Clocks due and past due, most urgent first, paged")
+    async def worklist(request: Request) -> Response:
+        query = request.query_params
+
+        def page(_: None) -> dict[str, Any]:
+            now = _now(query.get("now"), "now")
+            within = _whole(query.get("within"), "within", 1, 0, MAX_WITHIN_WEEKDAYS)
+            number = _whole(query.get("page"), "page", 1, 1, 10**9)
+            size = _whole(query.get("per_page"), "per_page", 50, 1, MAX_PER_PAGE)
+            items = ledger.due(now=now, within_weekdays=within)
+            if (clock := query.get("clock")) is not None:
+                items = [c for c in items if c.id == clock]
+            if (status := query.get("status")) is not None:
+                items = [c for c in items if c.status == status]
+            start = (number - 1) * size
+            return {
+                "page": number,
+                "per_page": size,
+                "total": len(items),
+                "items": [c.to_json() for c in items[start : start + size]],
+            }
+
+        return await answer(request, page)
+
+    # ------------------------------------------------------------------ FHIR R4
+
+    @app.get("/fhir/Questionnaire", summary="The questionnaire as an SDC Questionnaire")
+    async def fhir_questionnaire(request: Request) -> Response:
+        adaptive = request.query_params.get("adaptive") == "true"
+        return await answer(
+            request,
+            lambda _: questionnaire(engine.ruleset, base_url=base_url, adaptive=adaptive),
+            fhir=True,
+        )
+
+    @app.post("/fhir/Questionnaire/$next-question", summary="SDC $next-question")
+    async def fhir_next(request: Request) -> Response:
+        return await answer(
+            request,
+            lambda data: next_question(engine, _object(data, "<body>"), base_url=base_url),
+            fhir=True,
+        )
+
+    @app.post("/fhir/$assess", summary="A QuestionnaireResponse or a contact in, a Bundle out")
+    async def fhir_assess(request: Request) -> Response:
+
+        def assessed(data: Any) -> dict[str, Any]:
+            found = _object(data, "<body>")
+            subject = None
+            if found.get("resourceType") == "QuestionnaireResponse":
+                contact: Any = contact_from_response(found, engine.ruleset, base_url=base_url)
+                subject = subject_reference(found)
+            else:
+                contact = engine.validate(found)
+            return bundle(
+                engine.assess(contact), engine.ruleset, subject=subject, base_url=base_url
+            )
+
+        return await answer(request, assessed, fhir=True)
+
+    # ------------------------------------------------------------------ CDS Hooks
+
+    @app.get("/cds-services", summary="CDS Hooks discovery")
+    async def cds_discovery() -> dict[str, Any]:
+        return cds_hooks.discovery(base_url=base_url)
+
+    @app.post("/cds-services/{service_id}", summary="CDS Hooks: the first-contact service")
+    async def cds_service(service_id: str, request: Request) -> Response:
+        return await answer(
+            request,
+            lambda data: cds_hooks.service(
+                engine,
+                _object(data, "<body>"),
+                ledger=ledger,
+                now=datetime.now(UTC),
+                explain_url=config.explain_url,
+                base_url=base_url,
+            ),
+            fhir=True,
+        )
+
+    @app.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")
+    async def cds_feedback(service_id: str, request: Request) -> Response:
+        return await answer(
+            request,
+            lambda data: {
+                "recorded": cds_hooks.feedback(ledger, _object(data, "<body>"), base_url=base_url)
+            },
+            fhir=True,
+        )
+
+    return app
