@@ -402,9 +402,12 @@ def test_the_reference_shows_the_usage_of_today(
     """docs/reference/cli.md shows what --help prints: the command list (at 100
     columns) and the usage of next-questions (at 80, as the other commands' are)."""
     page = (REPO / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+    # Compared word for word, not line for line: argparse wraps a usage line where it is
+    # exactly at the width differently from Python 3.13 on.
+    words = " ".join(page.split())
     monkeypatch.setenv("COLUMNS", "100")
     out = run(capsys, "--help")[1]
-    assert out.strip() in page
+    assert " ".join(out.split()) in words
     monkeypatch.setenv("COLUMNS", "80")
     out = run(capsys, "next-questions", "--help")[1]
-    assert out.partition("\n\n")[0] in page
+    assert " ".join(out.partition("\n\n")[0].split()) in words
