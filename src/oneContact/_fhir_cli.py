@@ -39,17 +39,6 @@ EXIT_INPUT = 2
 ReadInput = Callable[[str], "str | bytes"]
 
 
-class _Io:
-    """What the commands borrow from the main command line: reading an input file within
-    the contact's limits, and the default rules directory."""
-
-    read: ReadInput
-    default_rules: Callable[[], Path]
-
-
-_IO = _Io()
-
-
 def add_fhir_commands(
     sub: Any,
     parser_class: type[argparse.ArgumentParser],
@@ -58,13 +47,13 @@ def add_fhir_commands(
     default_rules: Callable[[], Path],
 ) -> None:
     """Add ``onecontact fhir ...`` to the subcommands *sub*."""
-    _IO.read = read_input
-    _IO.default_rules = default_rules
     fhir = sub.add_parser(
         "fhir",
         help="FHIR R4: the questionnaire, a QuestionnaireResponse assessed into a Bundle",
         description="FHIR R4 (4.0.1) in and out; see docs/reference/fhir.md.",
     )
+    # What the commands borrow from the main command line travels in their arguments.
+    fhir.set_defaults(read_input=read_input, default_rules=default_rules)
     commands = fhir.add_subparsers(dest="fhir_command", required=True, parser_class=parser_class)
 
     def common(p: argparse.ArgumentParser, *, engine: bool = True) -> None:
@@ -129,7 +118,7 @@ def _inputs(p: argparse.ArgumentParser) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    rules = args.rules or _IO.default_rules()
+    rules = args.rules or args.default_rules()
     directory = getattr(args, "directory", None)
     if not directory:
         return Engine.from_directory(rules, backend=args.backend, region=args.region)
@@ -141,8 +130,8 @@ def _engine(args: argparse.Namespace) -> Engine:
     )
 
 
-def _json_object(path: str, what: str) -> Mapping[str, Any]:
-    value = load_contact_json(_IO.read(path))
+def _json_object(args: argparse.Namespace, path: str, what: str) -> Mapping[str, Any]:
+    value = load_contact_json(args.read_input(path))
     if not isinstance(value, Mapping):
         raise ContactError(
             [ContactProblem(what, "must be a JSON object (a FHIR resource)", "fhir-resource")],
@@ -163,7 +152,7 @@ def _refused(error: ContactError, args: argparse.Namespace) -> int:
 
 
 def _cmd_questionnaire(args: argparse.Namespace) -> int:
-    rules = args.rules or _IO.default_rules()
+    rules = args.rules or args.default_rules()
     ruleset = (
         load_ruleset(rules) if args.region is None else load_ruleset(rules, region=args.region)
     )
@@ -174,8 +163,8 @@ def _cmd_questionnaire(args: argparse.Namespace) -> int:
 def _cmd_assess(args: argparse.Namespace) -> int:
     try:
         now = _now(args.now)
-        data = _json_object(args.input, "<input>")
-        patient = _json_object(args.patient, "--patient") if args.patient else None
+        data = _json_object(args, args.input, "<input>")
+        patient = _json_object(args, args.patient, "--patient") if args.patient else None
         engine = _engine(args)
         subject = None
         if data.get("resourceType") == "QuestionnaireResponse":
@@ -188,7 +177,6 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         assessment = engine.assess(contact, now=now)
     except ContactError as error:
         return _refused(error, args)
-    recorded: datetime | None = now
     _print(
         bundle(
             assessment,
@@ -197,7 +185,7 @@ def _cmd_assess(args: argparse.Namespace) -> int:
             subject=subject,
             base_url=args.base_url,
             type=args.type,
-            recorded=recorded,
+            recorded=now,
         )
     )
     return EXIT_OK
@@ -224,8 +212,8 @@ def _now(text: str | None) -> datetime | None:
 
 def _cmd_next_question(args: argparse.Namespace) -> int:
     try:
-        data = _json_object(args.input, "<input>")
-        patient = _json_object(args.patient, "--patient") if args.patient else None
+        data = _json_object(args, args.input, "<input>")
+        patient = _json_object(args, args.patient, "--patient") if args.patient else None
         engine = _engine(args)
         step = next_question(
             engine, data, patient=patient, channel=args.channel, base_url=args.base_url

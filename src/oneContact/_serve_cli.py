@@ -21,12 +21,10 @@ __all__ = ["add_serve_command"]
 
 EXIT_OK = 0
 EXIT_INPUT = 2
-_DEFAULT_RULES: list[Callable[[], Path]] = []
 
 
 def add_serve_command(sub: Any, default_rules: Callable[[], Path]) -> None:
     """Add ``onecontact serve`` to the subcommands *sub*."""
-    _DEFAULT_RULES[:] = [default_rules]
     serve = sub.add_parser(
         "serve",
         help="the reference service: the JSON API, FHIR, CDS Hooks (needs onecontact[service])",
@@ -47,7 +45,7 @@ def add_serve_command(sub: Any, default_rules: Callable[[], Path]) -> None:
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (1)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (8080)")
-    serve.set_defaults(run=_cmd_serve)
+    serve.set_defaults(run=_cmd_serve, default_rules=default_rules)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -66,7 +64,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print("onecontact serve: error: --workers 1-64, --port 1-65535", file=sys.stderr)
         return EXIT_INPUT
     config = ServiceConfig(
-        rules=Path(args.rules) if args.rules else _DEFAULT_RULES[0](),
+        rules=Path(args.rules) if args.rules else args.default_rules(),
         db=args.db,
         directory=Path(args.directory) if args.directory else None,
         backend=args.backend,
