@@ -17,7 +17,13 @@ from ..errors import ContactError
 from ..intake import FirstContact, parse_contact
 from ..ruleset import Question, RuleSet
 from ._codes import DEFAULT_BASE_URL, coding, system
-from ._questionnaire import CONCERNS_ITEM, LANGUAGE_SYSTEM, canonical_url, questionnaire
+from ._questionnaire import (
+    CONCERNS_ITEM,
+    LANGUAGE_SYSTEM,
+    canonical_url,
+    group_link,
+    group_order,
+)
 
 __all__ = ["response_from_contact"]
 
@@ -92,19 +98,14 @@ def response_from_contact(
         },
     ]
     questions = ruleset.questionnaire.questions
-    for group in questionnaire(ruleset, base_url=base_url)["item"][2:]:
-        answered = [
-            {
-                "linkId": item["linkId"],
-                "answer": [
-                    _answer(questions[item["linkId"]], parsed.answers[item["linkId"]], base_url)
-                ],
-            }
-            for item in group["item"]
-            if item["linkId"] in parsed.answers
-        ]
-        if answered:
-            items.append({"linkId": group["linkId"], "item": answered})
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for qid, question in questions.items():  # questionnaire order, as in the form
+        if qid in parsed.answers:
+            item = {"linkId": qid, "answer": [_answer(question, parsed.answers[qid], base_url)]}
+            grouped.setdefault(group_link(question), []).append(item)
+    items.extend(
+        {"linkId": link, "item": grouped[link]} for link in group_order(ruleset) if link in grouped
+    )
     out: dict[str, Any] = {"resourceType": "QuestionnaireResponse"}
     if _FHIR_ID.fullmatch(parsed.contact_id):
         out["id"] = parsed.contact_id

@@ -37,6 +37,8 @@ __all__ = [
     "CONCERNS_ITEM",
     "QUESTIONNAIRE_ID",
     "canonical_url",
+    "group_link",
+    "group_order",
     "question_item",
     "questionnaire",
 ]
@@ -227,30 +229,44 @@ def _group(link: str, label: Label, items: list[dict[str, Any]], **more: Any) ->
     return {"linkId": link, **_text(label), "type": "group", **more, "item": items}
 
 
+def group_link(question: Question) -> str:
+    """The linkId of the group *question* sits in: ``red-flags`` for a red flag,
+    ``concern.<id>`` for a question asked under one concern only, else ``more``."""
+    if question.red_flag:
+        return "red-flags"
+    if len(question.concerns) == 1:
+        return f"concern.{question.concerns[0]}"
+    return "more"
+
+
+def group_order(ruleset: RuleSet) -> list[str]:
+    """Every group linkId the questionnaire of *ruleset* can hold, in the order of the
+    form: the red flags, the concerns' groups in concern order, then ``more``."""
+    return ["red-flags", *(f"concern.{c}" for c in ruleset.questionnaire.concerns), "more"]
+
+
 def _groups(ruleset: RuleSet, base_url: str) -> list[dict[str, Any]]:
     """The question groups (see the module docstring)."""
     form = ruleset.questionnaire
-    red: list[dict[str, Any]] = []
-    own: dict[str, list[dict[str, Any]]] = {}
-    shared: list[dict[str, Any]] = []
+    items: dict[str, list[dict[str, Any]]] = {}
     for question in form.questions.values():
         item = question_item(question, base_url)
-        if len(question.concerns) == 1 and not question.red_flag:
-            own.setdefault(question.concerns[0], []).append(item)
-            continue
-        if question.concerns:
+        link = group_link(question)
+        if question.concerns and not link.startswith("concern."):
             item.update(_enable_when(question.concerns, base_url))
-        (red if question.red_flag else shared).append(item)
+        items.setdefault(link, []).append(item)
     groups = []
-    if red:
-        groups.append(_group("red-flags", _RED_FLAGS, red))
-    groups.extend(
-        _group(f"concern.{cid}", concern.label, own[cid], **_enable_when((cid,), base_url))
-        for cid, concern in form.concerns.items()
-        if cid in own
-    )
-    if shared:
-        groups.append(_group("more", _MORE, shared))
+    for link in group_order(ruleset):
+        if link not in items:
+            continue
+        if link == "red-flags":
+            groups.append(_group(link, _RED_FLAGS, items[link]))
+        elif link == "more":
+            groups.append(_group(link, _MORE, items[link]))
+        else:
+            cid = link.removeprefix("concern.")
+            label = form.concerns[cid].label
+            groups.append(_group(link, label, items[link], **_enable_when((cid,), base_url)))
     return groups
 
 
