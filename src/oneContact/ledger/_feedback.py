@@ -44,8 +44,14 @@ _LOW, _HIGH = -(2**62), 2**62  # bounds of an open period, in microseconds
 _SELECT_SUGGESTION = (
     "SELECT suggestion_id, contact_id FROM ledger_suggestions WHERE suggestion_id IN"
 )
-_SELECT_LINKS = "SELECT event_id, suggestion_id, reason FROM ledger_feedback WHERE event_id IN"
-_SELECT_EVENTS = "SELECT event_id FROM ledger_events WHERE event_id IN"
+# The events already stored under these ids, each with its link if it has one: one
+# statement, so one snapshot. (Two reads let a writer commit between them on PostgreSQL's
+# read committed: the event seen, its link not, and a retried feedback taken for a
+# conflict.) An event and its link are always written in one transaction.
+_SELECT_STORED = (
+    "SELECT e.event_id, f.suggestion_id, f.reason FROM ledger_events e "
+    "LEFT JOIN ledger_feedback f ON f.event_id = e.event_id WHERE e.event_id IN"
+)
 _INSERT_LINK = "INSERT INTO ledger_feedback (event_id, suggestion_id, reason) VALUES (?, ?, ?)"
 
 _PERIOD = "c.received_us >= ? AND c.received_us < ?"
@@ -181,8 +187,12 @@ def store_feedback(session: Session, items: list[PreparedFeedback], *, batch: bo
         )
     }
     event_ids = [f.event_id for f in items]
-    links = {str(r[0]): (r[1], r[2]) for r in _lookup(session, _SELECT_LINKS, event_ids)}
-    stored = {str(r[0]) for r in _lookup(session, _SELECT_EVENTS, event_ids)}
+    links: dict[str, tuple[object, object]] = {}
+    stored: set[str] = set()
+    for event_id, suggestion_id, reason in _lookup(session, _SELECT_STORED, event_ids):
+        stored.add(str(event_id))
+        if suggestion_id is not None:
+            links[str(event_id)] = (suggestion_id, reason)
     rows: list[tuple[int, EventRow]] = []
     for f in items:
         where = f"feedback[{f.position}]." if batch else ""
