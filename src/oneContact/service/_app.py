@@ -16,14 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import attrs
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import cds_hooks
-from ..engine import Engine
 from ..errors import ArgumentError, ContactError, ContactProblem, parse_timestamp
 from ..fhir import (
     DEFAULT_BASE_URL,
@@ -35,10 +33,10 @@ from ..fhir import (
     subject_reference,
 )
 from ..intake import contact_json_schema, load_contact_json
-from ..ledger import MAX_WITHIN_WEEKDAYS, Ledger
-from ..routing import Directory
-from ..ruleset import DEFAULT_BACKEND, Backend
+from ..ledger import MAX_WITHIN_WEEKDAYS
 from ._errors import language_of, refusal
+from ._pages import add_page_basics
+from ._parts import DEFAULT_DB, Parts, ServiceConfig
 
 __all__ = [
     "CONFIG_VARIABLE",
@@ -50,24 +48,8 @@ __all__ = [
     "create_app",
 ]
 
-#: The embedded ledger a newcomer's service writes to, in the working directory.
-DEFAULT_DB = "sqlite:///ledger.db"
 #: The most worklist items one page holds.
 MAX_PER_PAGE = 500
-
-
-@attrs.frozen
-class ServiceConfig:
-    """What a service runs on: the rules, the directory, the ledger and the evaluator."""
-
-    rules: Path
-    db: str = DEFAULT_DB
-    directory: Path | None = None
-    backend: Backend = DEFAULT_BACKEND
-    region: str | None = None
-    base_url: str = DEFAULT_BASE_URL
-    explain_url: str | None = None
-    """A URL template with ``{contact_id}`` for the CDS Hooks cards' link, or None."""
 
 
 #: The environment variable ``onecontact serve`` hands each worker its configuration in
@@ -107,22 +89,6 @@ def config_json(config: ServiceConfig) -> str:
     )
 
 
-class _Parts:
-    """The engine and the ledger one application serves with (built when it starts)."""
-
-    def __init__(self, config: ServiceConfig) -> None:
-        directory = (
-            None
-            if config.directory is None
-            else Directory.from_file(config.directory, rules=config.rules)
-        )
-        self.config = config
-        self.engine = Engine.from_directory(
-            config.rules, backend=config.backend, region=config.region, directory=directory
-        )
-        self.ledger = Ledger.open(config.db, policies=self.engine.ruleset.policies)
-
-
 def _now(text: str | None, field: str) -> datetime:
     if text is None:
         return datetime.now(UTC)
@@ -149,8 +115,9 @@ def create_app(config: ServiceConfig) -> FastAPI:
     """The service of *config* as an ASGI application (FastAPI): the JSON API, FHIR and
     CDS Hooks, health and readiness. Loading the rules or opening the ledger fails here,
     before the application serves anything."""
-    parts = _Parts(config)
-    engine, ledger, base_url = parts.engine, parts.ledger, config.base_url
+    parts = Parts(config)
+    ledger, base_url = parts.ledger, config.base_url
+    engine = parts.engine  # the engine at start: titles and the OpenAPI document only
     app = FastAPI(
         title="oneContact",
         summary="First-contact assessment, routing and care-guarantee clocks",
@@ -199,7 +166,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def readyz(request: Request) -> Response:
         def ready(_: None) -> dict[str, str]:
             ledger.events("readyz")  # a read of the store: unreachable raises
-            return {"status": "ready", "ruleset_digest": engine.digest, "ledger": "reachable"}
+            return {"status": "ready", "ruleset_digest": parts.engine.digest, "ledger": "reachable"}
 
         return await answer(request, ready)
 
@@ -207,7 +174,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         "/assess", summary="Assess a first contact (nothing recorded)", openapi_extra=contact_body
     )
     async def assess(request: Request) -> Response:
-        return await answer(request, lambda data: engine.assess(data).to_json())
+        return await answer(request, lambda data: parts.engine.assess(data).to_json())
 
     @app.post(
         "/contacts",
@@ -218,7 +185,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def contacts(request: Request) -> Response:
 
         def record(data: Any) -> dict[str, Any]:
-            assessment = engine.assess(data)
+            assessment = parts.engine.assess(data)
             recorded = ledger.record_assessment(assessment)
             return {"recorded": recorded, "assessment": assessment.to_json()}
 
@@ -277,7 +244,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         adaptive = request.query_params.get("adaptive") == "true"
         return await answer(
             request,
-            lambda _: questionnaire(engine.ruleset, base_url=base_url, adaptive=adaptive),
+            lambda _: questionnaire(parts.engine.ruleset, base_url=base_url, adaptive=adaptive),
             fhir=True,
         )
 
@@ -285,7 +252,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def fhir_next(request: Request) -> Response:
         return await answer(
             request,
-            lambda data: next_question(engine, _object(data, "<body>"), base_url=base_url),
+            lambda data: next_question(parts.engine, _object(data, "<body>"), base_url=base_url),
             fhir=True,
         )
 
@@ -293,6 +260,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def fhir_assess(request: Request) -> Response:
 
         def assessed(data: Any) -> dict[str, Any]:
+            engine = parts.engine  # one engine for the whole request, even across a reload
             found = _object(data, "<body>")
             subject = None
             if found.get("resourceType") == "QuestionnaireResponse":
@@ -317,7 +285,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return await answer(
             request,
             lambda data: cds_hooks.service(
-                engine,
+                parts.engine,
                 _object(data, "<body>"),
                 ledger=ledger,
                 now=datetime.now(UTC),
@@ -337,4 +305,5 @@ def create_app(config: ServiceConfig) -> FastAPI:
             fhir=True,
         )
 
+    add_page_basics(app, parts)
     return app

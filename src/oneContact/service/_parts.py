@@ -1,0 +1,59 @@
+"""What one application serves with: its configuration (:class:`ServiceConfig`) and the
+parts built from it when it starts (:class:`Parts`: the engine, the ledger).
+
+Handlers read ``parts.engine`` when a request comes in, never a copy taken at start, so
+a reload (which replaces it whole) reaches every request after it; a request that needs
+the engine twice takes it once into a local name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from ..engine import Engine
+from ..fhir import DEFAULT_BASE_URL
+from ..ledger import Ledger
+from ..routing import Directory
+from ..ruleset import DEFAULT_BACKEND, Backend
+
+__all__ = ["DEFAULT_DB", "Parts", "ServiceConfig"]
+
+#: The embedded ledger a newcomer's service writes to, in the working directory.
+DEFAULT_DB = "sqlite:///ledger.db"
+
+
+@attrs.frozen
+class ServiceConfig:
+    """What a service runs on: the rules, the directory, the ledger and the evaluator."""
+
+    rules: Path
+    db: str = DEFAULT_DB
+    directory: Path | None = None
+    backend: Backend = DEFAULT_BACKEND
+    region: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    explain_url: str | None = None
+    """A URL template with ``{contact_id}`` for the CDS Hooks cards' link, or None."""
+
+
+def load_engine(config: ServiceConfig, rules: Path | None = None) -> Engine:
+    """The engine of *rules* (default: the configured directory) with the configured
+    directory of units, evaluator and region. Raises what loading raises."""
+    rules = config.rules if rules is None else rules
+    directory = (
+        None if config.directory is None else Directory.from_file(config.directory, rules=rules)
+    )
+    return Engine.from_directory(
+        rules, backend=config.backend, region=config.region, directory=directory
+    )
+
+
+class Parts:
+    """The engine and the ledger one application serves with (built when it starts)."""
+
+    def __init__(self, config: ServiceConfig) -> None:
+        self.config = config
+        self.engine: Engine = load_engine(config)
+        self.ledger = Ledger.open(config.db, policies=self.engine.ruleset.policies)
