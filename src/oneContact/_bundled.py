@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["bundled_rules_directory"]
+__all__ = ["bundled_example_directory", "bundled_rules_directory"]
 
 
 def bundled_rules_directory() -> Path:
@@ -18,3 +18,17 @@ def bundled_rules_directory() -> Path:
     if (packaged / "questionnaire.yaml").is_file():
         return packaged
     return here.parents[1] / "rules"
+
+
+def bundled_example_directory() -> Path:
+    """The example directory of units, members and slots for the bundled rules (what
+    ``onecontact serve`` routes with when given no rules and no directory).
+
+    A wheel carries it as ``oneContact/_bundled_examples/directory.yaml``; a source
+    checkout uses ``examples/directory.yaml``.
+    """
+    here = Path(__file__).resolve().parent
+    packaged = here / "_bundled_examples" / "directory.yaml"
+    if packaged.is_file():
+        return packaged
+    return here.parents[1] / "examples" / "directory.yaml"

@@ -1,7 +1,7 @@
 """``onecontact serve``: the reference service (:mod:`oneContact.service`) with uvicorn.
 
-With no options it serves the bundled rules (or ``./rules``), no directory and an
-embedded SQLite ledger in the working directory, on 127.0.0.1:8080. ``--workers N``
+With no options it serves the bundled rules (or ``./rules``), on the bundled rules the
+example directory (``examples/directory.yaml``), and an embedded SQLite ledger in the working directory, on 127.0.0.1:8080. ``--workers N``
 starts N processes, each building the same application from the configuration handed
 down in :data:`~oneContact.service.CONFIG_VARIABLE`. Needs the ``service`` extra.
 """
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._bundled import bundled_example_directory, bundled_rules_directory
 from .ruleset import DEFAULT_BACKEND
 
 __all__ = ["add_serve_command"]
@@ -34,7 +35,9 @@ def add_serve_command(sub: Any, default_rules: Callable[[], Path]) -> None:
         "--rules", metavar="DIR", help="rules directory (default: ./rules, else the bundled rules)"
     )
     serve.add_argument(
-        "--directory", metavar="FILE", help="units, members and slots (YAML or JSON)"
+        "--directory",
+        metavar="FILE",
+        help="units, members and slots (YAML or JSON; on the bundled rules: the example directory)",
     )
     serve.add_argument(
         "--db", default="sqlite:///ledger.db", metavar="URL",
@@ -63,10 +66,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= 64 or not 1 <= args.port <= 65535:
         print("onecontact serve: error: --workers 1-64, --port 1-65535", file=sys.stderr)
         return EXIT_INPUT
+    rules = Path(args.rules) if args.rules else args.default_rules()
+    directory = Path(args.directory) if args.directory else None
+    if directory is None and rules.resolve() == bundled_rules_directory().resolve():
+        directory = bundled_example_directory()  # a newcomer sees routes with units and slots
     config = ServiceConfig(
-        rules=Path(args.rules) if args.rules else args.default_rules(),
+        rules=rules,
         db=args.db,
-        directory=Path(args.directory) if args.directory else None,
+        directory=directory,
         backend=args.backend,
         region=args.region,
     )

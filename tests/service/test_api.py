@@ -4,11 +4,6 @@ in process on SQLite and PostgreSQL, and against a running ``onecontact serve``.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +17,7 @@ from oneContact.service import ServiceConfig, create_app
 
 from ..conftest import REPO, fresh_ledger_url
 from ..fhir_r4 import validate
+from .conftest import running_service
 
 CONTACT = json.loads((REPO / "examples" / "contact.json").read_text("utf-8"))
 RESPONSE = json.loads((REPO / "examples" / "questionnaire-response.json").read_text("utf-8"))
@@ -144,32 +140,9 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
 # --------------------------------------------------------------- a running server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_onecontact_serve_answers_over_http_with_two_workers(tmp_path: Path) -> None:
-    port = _free_port()
-    command = [sys.executable, "-m", "oneContact.cli", "serve", "--port", str(port),
-               "--workers", "2", "--backend", "python",
-               "--db", f"sqlite:///{tmp_path / 'ledger.db'}"]  # fmt: skip
-    server = subprocess.Popen(
-        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail("onecontact serve did not become ready")
-            time.sleep(0.3)
+    options = ("--workers", "2", "--backend", "python", "--db", f"sqlite:///{tmp_path / 'l.db'}")
+    with running_service(tmp_path, *options) as base:
         answers: list[Any] = [
             httpx.post(f"{base}/contacts", json={**CONTACT, "contact_id": f"c-{i}"}, timeout=30)
             for i in range(6)
@@ -177,6 +150,3 @@ def test_onecontact_serve_answers_over_http_with_two_workers(tmp_path: Path) -> 
         assert [a.status_code for a in answers] == [201] * 6
         again = httpx.post(f"{base}/contacts", json={**CONTACT, "contact_id": "c-0"}, timeout=30)
         assert again.status_code == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
