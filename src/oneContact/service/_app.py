@@ -174,7 +174,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         "/assess", summary="Assess a first contact (nothing recorded)", openapi_extra=contact_body
     )
     async def assess(request: Request) -> Response:
-        return await answer(request, lambda data: parts.engine.assess(data).to_json())
+        return await answer(request, lambda data: parts.assess(data).to_json())
 
     @app.post(
         "/contacts",
@@ -185,7 +185,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def contacts(request: Request) -> Response:
 
         def record(data: Any) -> dict[str, Any]:
-            assessment = parts.engine.assess(data)
+            assessment = parts.assess(data)
             recorded = ledger.record_assessment(assessment)
             return {"recorded": recorded, "assessment": assessment.to_json()}
 
@@ -269,7 +269,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             else:
                 contact = engine.validate(found)
             return bundle(
-                engine.assess(contact), engine.ruleset, subject=subject, base_url=base_url
+                parts.assess(contact, engine), engine.ruleset, subject=subject, base_url=base_url
             )
 
         return await answer(request, assessed, fhir=True)

@@ -8,17 +8,21 @@ the engine twice takes it once into a local name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from time import perf_counter
+from typing import Any
 
 import attrs
 
+from ..assessment import Assessment
 from ..engine import Engine
 from ..fhir import DEFAULT_BASE_URL
 from ..ledger import Ledger
 from ..routing import Directory
 from ..ruleset import DEFAULT_BACKEND, Backend
 
-__all__ = ["DEFAULT_DB", "Parts", "ServiceConfig"]
+__all__ = ["DEFAULT_DB", "Observer", "Parts", "ServiceConfig", "load_engine"]
 
 #: The embedded ledger a newcomer's service writes to, in the working directory.
 DEFAULT_DB = "sqlite:///ledger.db"
@@ -50,10 +54,28 @@ def load_engine(config: ServiceConfig, rules: Path | None = None) -> Engine:
     )
 
 
+Observer = Callable[[Assessment, float], None]
+"""Told of every assessment the service makes, with the seconds it took (the metrics and
+the decision log); called in the worker thread that assessed. Must not raise."""
+
+
 class Parts:
-    """The engine and the ledger one application serves with (built when it starts)."""
+    """The engine and the ledger one application serves with (built when it starts),
+    and who is told of each assessment (:data:`Observer`)."""
 
     def __init__(self, config: ServiceConfig) -> None:
         self.config = config
         self.engine: Engine = load_engine(config)
         self.ledger = Ledger.open(config.db, policies=self.engine.ruleset.policies)
+        self.observers: list[Observer] = []
+
+    def assess(self, contact: Any, engine: Engine | None = None) -> Assessment:
+        """*contact* assessed by *engine* (default: the current one); every observer is
+        told. Every page and endpoint assesses through here."""
+        engine = self.engine if engine is None else engine
+        started = perf_counter()
+        assessment = engine.assess(contact)
+        seconds = perf_counter() - started
+        for observer in self.observers:
+            observer(assessment, seconds)
+        return assessment
