@@ -44,6 +44,7 @@ from ..errors import (
     contact_messages,
 )
 from ..fhir._questionnaire import CLIENT_ITEMS
+from ..identity_code import contains_identity_code_shape
 from ..intake import MAX_AGE
 from ..ruleset import Question
 from ._errors import RETRY_AFTER_S, language_of
@@ -66,6 +67,8 @@ FLAGS: Mapping[str, bool] = {
     "highest_care_allowance": False,
     "special_support_child": False,
 }
+#: The longest municipality a contact may give (``FirstContact.municipality``).
+MAX_MUNICIPALITY = 100
 _OWN_ID = re.compile(r"web-[0-9a-f]{32}")
 _CLIENT_LABEL = {key.rsplit(".", 1)[-1]: label for key, (_, label) in CLIENT_ITEMS.items()}
 
@@ -200,12 +203,17 @@ def read_form(
         problems.append(_problem("client.language", "answer:choice"))
         client_language = language
     municipality = fields.get("municipality", "").strip() or None
-    if (
-        municipality is not None
-        and municipalities is not None
-        and (municipality not in municipalities)
+    if municipality is not None and municipalities is not None:
+        if municipality not in municipalities:
+            problems.append(_problem("municipality", "answer:choice"))
+            municipality = None
+    elif municipality is not None and (
+        len(municipality) > MAX_MUNICIPALITY or contains_identity_code_shape(municipality)
     ):
-        problems.append(_problem("municipality", "answer:choice"))
+        # Checked here, not only by the engine: it is shown back even before the age
+        # is known (and the engine is asked anything).
+        code = "identity-code" if contains_identity_code_shape(municipality) else "string-too-long"
+        problems.append(_problem("municipality", code))
         municipality = None
     flags = {flag: fields.get(flag) == "yes" for flag in FLAGS}
     if "flags_shown" not in fields:  # not posted from the form: the defaults
