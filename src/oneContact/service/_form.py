@@ -46,7 +46,7 @@ from ..errors import (
 from ..fhir._questionnaire import CLIENT_ITEMS
 from ..identity_code import contains_identity_code_shape
 from ..intake import MAX_AGE
-from ..ruleset import Question
+from ..ruleset import Question, Questionnaire
 from ._errors import RETRY_AFTER_S, language_of
 from ._form_texts import FORM_TEXTS, MUST_ANSWER, MUST_CHOOSE_CONCERN, MUST_GIVE_AGE
 from ._pages import page
@@ -257,6 +257,8 @@ class Step:
     """A text key: why no questions show, or that none are needed."""
     urgency: str | None
     """The urgency if the client stopped now (None while the age is not known)."""
+    can_raise: frozenset[str] | None = None
+    """The open questions whose answer can still change the urgency (None: any may)."""
 
 
 def _ordered(questions: list[Question], engine: Engine) -> tuple[Question, ...]:
@@ -290,7 +292,10 @@ def step(engine: Engine, filled: Filled, now: datetime) -> Step:
         kept = set(filled.answers) | set(filled.declined) | {q.id for q in found.questions}
         shown = [q for q in form.form(filled.concerns) if q.id in kept]
         notice = "no_more_questions" if found.done else None
-        return Step(filled, _ordered(shown, engine), notice, found.outcome.urgency)
+        can_raise = frozenset(
+            q.id for q in found.questions if q.witness is None or "urgency" in q.changes
+        )
+        return Step(filled, _ordered(shown, engine), notice, found.outcome.urgency, can_raise)
     return Step(filled, _ordered(list(form.form(filled.concerns)), engine), None, None)
 
 
@@ -309,6 +314,16 @@ def _anchor(field: str) -> str:
     if field.startswith("client."):
         return "f-situation"
     return "contact-form"
+
+
+def _field_name(field: str, form: Questionnaire, lang: str) -> str:
+    """``"<what the field is called>: "`` for the error summary (empty when unknown)."""
+    if field.startswith("answers.") and field.removeprefix("answers.") in form.questions:
+        return form.questions[field.removeprefix("answers.")].label.get(lang) + ": "
+    if field.startswith("concerns"):
+        return FORM_TEXTS["concerns"][lang] + " "
+    key = field.removeprefix("client.")
+    return _CLIENT_LABEL[key].get(lang) + ": " if key in _CLIENT_LABEL else ""
 
 
 def _hint(question: Question, lang: str, words: Mapping[str, str]) -> str:
@@ -381,13 +396,13 @@ def _context(
     problems = filled.problems if with_errors else ()
     errors: list[tuple[str, str]] = []
     by_anchor: dict[str, str] = {}
+    form = engine.ruleset.questionnaire
     for problem in problems:
         anchor = _anchor(problem.field)
         message = problem.message_in(lang)
         if anchor not in by_anchor:
             by_anchor[anchor] = message
-            errors.append((anchor, message))
-    form = engine.ruleset.questionnaire
+            errors.append((anchor, f"{_field_name(problem.field, form, lang)}{message}"))
     questions = [
         _question_view(q, filled, lang, words, by_anchor.get(f"q-{q.id}")) for q in found.questions
     ]
@@ -517,7 +532,8 @@ def add_form_pages(app: FastAPI, parts: Parts) -> None:
 
 def _checked_for_sending(found: Step) -> Step:
     """*found* with the problems that keep it from being sent: no concern, no age, a
-    red flag shown and neither answered nor declined."""
+    red flag whose answer can still change the urgency neither answered nor declined
+    (once the contact is an emergency, the client is never held back by another)."""
     filled = found.filled
     more: list[ContactProblem] = []
     if not filled.concerns:
@@ -528,7 +544,8 @@ def _checked_for_sending(found: Step) -> Step:
     flagged = {p.field for p in filled.problems}
     for question in found.questions:
         field = f"answers.{question.id}"
-        if question.red_flag and question.id not in answered and field not in flagged:
+        must = found.can_raise is None or question.id in found.can_raise
+        if question.red_flag and must and question.id not in answered and field not in flagged:
             more.append(_problem(field, "missing", MUST_ANSWER))
     if not more:
         return found
