@@ -53,7 +53,17 @@ from ._pages import page
 from ._parts import Parts
 from ._result import result_view
 
-__all__ = ["FLAGS", "MAX_FORM_BYTES", "SKIP", "add_form_pages"]
+__all__ = [
+    "FLAGS",
+    "MAX_FORM_BYTES",
+    "MAX_MUNICIPALITY",
+    "SKIP",
+    "Filled",
+    "Step",
+    "add_form_pages",
+    "read_form",
+    "step",
+]
 
 _LOG = logging.getLogger("oneContact.service")
 
