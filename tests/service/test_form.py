@@ -225,6 +225,20 @@ def test_a_question_that_cannot_change_the_decision_is_not_shown(
     assert FORM_TEXTS["emergency_now"]["en"] in chest  # said before anything is sent
 
 
+def test_i_dont_know_declines_a_number_question(client: TestClient) -> None:
+    page = client.get("/", params={"lang": "fi"}).text
+    form = {
+        "contact_id": contact_id(page), "flags_shown": "1", "age": "34", "language": "fi",
+        "concern": ["acute_symptom"], "q.chest_pain": "no", "q.pain_score": "",
+        "skip.pain_score": "yes", "action": "update",
+    }  # fmt: skip
+    declined = client.post("/form", params={"lang": "fi"}, data=form).text
+    box = re.search(r'<input type="checkbox" id="q-pain_score-skip"[^>]*>', declined)
+    assert box is not None
+    assert "checked" in box.group(0)
+    assert re.search(r'name="q.pain_score" value=""', declined)
+
+
 def test_an_emergency_answer_puts_112_first(client: TestClient) -> None:
     """Chest pain: the result opens with the 112 notice and a link that calls it."""
     fields, _ = filled(client, "sv", 60, ["acute_symptom"], {"chest_pain": True})

@@ -70,7 +70,6 @@ def test_a_swedish_client_sees_questions_come_and_go_and_reads_the_result_in_swe
         group = flags.nth(index)
         if group.locator("input:checked").count() == 0:
             group.get_by_label("Nej", exact=True).check()
-    # Answering yes to a red flag makes the others go, and says so at once.
     page.screenshot(path=str(tmp_path / "sv-form.png"), full_page=True)
     page.get_by_role("button", name=FORM_TEXTS["send"]["sv"]).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(FORM_TEXTS["result_title"]["sv"])

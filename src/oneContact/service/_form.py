@@ -163,7 +163,7 @@ def _answer(question: Question, raw: str) -> tuple[Any, ContactProblem | None]:
     field = f"answers.{question.id}"
     if raw == "":
         return None, None
-    if raw == SKIP and question.type != "number":
+    if raw == SKIP:
         return SKIP, None
     if question.type == "boolean":
         if raw in ("yes", "no"):
@@ -234,7 +234,10 @@ def read_form(
     answers: dict[str, Any] = {}
     declined: list[str] = []
     for question in form.form(concerns) if concerns else ():
-        value, problem = _answer(question, fields.get(f"q.{question.id}", ""))
+        raw = fields.get(f"q.{question.id}", "")
+        if question.type == "number" and raw.strip() == "" and fields.get(f"skip.{question.id}"):
+            raw = SKIP  # a number question's own "I don't know" box
+        value, problem = _answer(question, raw)
         if problem is not None:
             problems.append(problem)
         elif value == SKIP:
@@ -359,8 +362,6 @@ def _question_view(
         shown_value = ""
     elif question.type == "boolean":
         shown_value = "yes" if value else "no"
-    elif question.type == "number":
-        shown_value = str(value)
     else:
         shown_value = str(value)
     options: list[tuple[str, str]] = []
@@ -436,6 +437,7 @@ def _context(
         "concerns": set(filled.concerns),
         "client_labels": {k: v.get(lang) for k, v in _CLIENT_LABEL.items()},
         "questions": questions,
+        "skip": SKIP,
         "shown": ",".join(q.id for q in found.questions),
         "notice": found.notice,
         "emergency_now": found.urgency == "emergency",
