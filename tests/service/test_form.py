@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
+from ruamel.yaml import YAML
 
 from oneContact import Engine, bundled_rules_directory
 from oneContact._bundled import bundled_example_directory
 from oneContact._text import LANGUAGES
 from oneContact.errors import contact_messages
 from oneContact.fixtures import FixtureCase, load_fixture_file
+from oneContact.routing import Directory
 from oneContact.service import ServiceConfig, create_app
 from oneContact.service._form import SKIP
 from oneContact.service._form_texts import (
@@ -28,6 +30,7 @@ from oneContact.service._form_texts import (
     MUST_CHOOSE_CONCERN,
     MUST_GIVE_AGE,
 )
+from oneContact.service._result import result_view
 
 from ..conftest import REPO, fresh_ledger_url
 
@@ -430,3 +433,35 @@ def test_each_page_is_labelled_and_in_order(client: TestClient, lang: str) -> No
     levels = [int(n) for n in re.findall(r"<h([1-6])", main_of(page))]
     assert levels[0] == 1
     assert all(b - a <= 1 for a, b in itertools.pairwise(levels))
+
+
+def test_a_booked_time_names_the_service_the_unit_and_the_time() -> None:
+    """In the example directory's weeks, a non-urgent contact gets a slot: the result
+    names the catalogue's service, the directory's unit and the time, in Swedish."""
+    rules = bundled_rules_directory()
+    directory = bundled_example_directory()
+    engine = Engine.from_directory(
+        rules, backend="python", directory=Directory.from_file(directory, rules=rules)
+    )
+    contact = {
+        "contact_id": "web-booked", "received_at": "2026-03-03T10:00:00+02:00",
+        "channel": "digital", "municipality": "ekby", "client": {"age": 40, "language": "sv"},
+        "concerns": ["acute_symptom"], "answers": {"chest_pain": False, "pain_score": 6},
+    }  # fmt: skip
+    assessment = engine.assess(contact)
+    slotted = [r for r in assessment.routes if r.slot is not None]
+    assert slotted
+    route = slotted[0]
+    assert route.unit is not None
+    assert route.slot is not None
+    units = {
+        u["id"]: u["name"] for u in YAML(typ="safe").load(directory.read_text("utf-8"))["units"]
+    }
+    view = result_view(assessment, engine.ruleset, "sv", units, FORM_TEXTS)
+    booked = view["booked"]
+    assert booked["service"] == engine.ruleset.catalogue.services[route.service].name.sv
+    assert booked["unit"] == units[route.unit]
+    slot = route.slot
+    assert (
+        booked["when"] == f"{slot.day}.{slot.month}.{slot.year} kl. {slot.hour}.{slot.minute:02d}"
+    )
