@@ -136,7 +136,8 @@ def test_paging_totals_and_breached_first(
     client, _ = service
     full = everything(client, within="20")
     statuses = [i["status"] for i in full]
-    assert "breached" in statuses and "open" in statuses
+    assert "breached" in statuses
+    assert "open" in statuses
     assert statuses == sorted(statuses, key=lambda s: s != "breached")  # breached first
     over = [i["days_over"] for i in full if i["status"] == "breached"]
     assert over == sorted(over, reverse=True)
@@ -208,7 +209,8 @@ def test_the_worklist_page_in_each_language(
     html = answer.text
     assert f'<html lang="{language}">' in html
     assert f"<h1>{title}</h1>".replace("'", "&#39;") in html
-    assert "<caption>" in html and 'scope="col"' in html
+    assert "<caption>" in html
+    assert 'scope="col"' in html
     listed = everything(client, unit="rannikko-hs")
     first = listed[0]
     assert f'href="/team/contacts/{first["contact_id"]}?' in html
@@ -256,7 +258,9 @@ def test_recording_from_the_contact_page_closes_the_clock_once(
     assert stopped["stopped_at"] == "2026-03-12T09:00:00+02:00"
     assert stopped["status"] == "breached"  # it was already late
     assert (cid, "need_assessment") not in keys(everything(client))
-    shown = client.get(f"/team/contacts/{cid}", params={"now": NOW, "lang": "sv", "notice": "recorded"})
+    shown = client.get(
+        f"/team/contacts/{cid}", params={"now": NOW, "lang": "sv", "notice": "recorded"}
+    )
     assert shown.text.count("<td>Vårdbehovet bedömt</td>") == 1  # recorded once
     assert "Registreringen har sparats." in shown.text
     # a form sent twice with "now" as its time (the two sends a moment apart) also records once
@@ -311,13 +315,15 @@ def test_refusals_record_nothing(
         headers=SAME_SITE,
     )
     assert bad_event.status_code == 422
-    assert 'id="e-event"' in bad_event.text and "Choose an event from the list." in bad_event.text
+    assert 'id="e-event"' in bad_event.text
+    assert "Choose an event from the list." in bad_event.text
     early = client.post(
         f"/team/contacts/{cid}/events?lang=en", data={**form, "at": "2026-01-01T09:00"},
         headers=SAME_SITE,
     )  # fmt: skip
     assert early.status_code == 422
-    assert 'id="e-at"' in early.text and "before the contact" in early.text
+    assert 'id="e-at"' in early.text
+    assert "before the contact" in early.text
     garbled = client.post(
         f"/team/contacts/{cid}/events?lang=en", data={**form, "at": "131052-308T"},
         headers=SAME_SITE,

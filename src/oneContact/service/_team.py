@@ -243,6 +243,7 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
             request, "team_contact.html", TEAM_TEXTS,
             status=422 if errors else 200,
             contact_id=contact_id, errors=errors or {}, form=form, offered=offered,
+            units=list(dict.fromkeys(found["summary"].units)),
             notice=notice if notice in _NOTICES and not errors else None,
             reasons=[(code, label.get(language)) for code, label in OVERRIDE_REASONS.items()],
             rule_of=rules.get, places=places, event_id=form.get("event_id") or _new_event_id(),
