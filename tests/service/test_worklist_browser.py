@@ -58,7 +58,7 @@ def test_a_nurse_records_care_started_from_the_worklist(
         row = page.get_by_role("row").filter(has_text="br-nurse-1")
         expect(row).to_have_count(1)
         expect(row).to_contain_text(planned_care_name)
-        expect(row).to_contain_text("avoin: Ajallaan")
+        expect(row).to_contain_text("avoin: ajallaan")
         expect(row.get_by_role("link", name="br-nurse-1")).to_be_visible()
         button = row.get_by_role("button", name="Hoito alkoi (br-nurse-1)", exact=True)
         button.focus()

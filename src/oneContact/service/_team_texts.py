@@ -88,7 +88,7 @@ TEAM_TEXTS: Texts = MappingProxyType(
             "No time limits with these filters. Everything is on time.",
         ),
         "days_over": _w("Myöhässä {n} päivää", "{n} dagar försenad", "{n} days over"),
-        "on_time": _w("Ajallaan", "I tid", "On time"),
+        "on_time": _w("ajallaan", "i tid", "on time"),
         "stopped": _w("Päättyi {at}", "Avslutades {at}", "Stopped {at}"),
         "fix_filters": _w(
             "Tarkista rajaukset.", "Kontrollera avgränsningarna.", "Check the filters."
