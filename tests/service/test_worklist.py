@@ -181,9 +181,13 @@ def test_an_unknown_filter_value_is_a_422_naming_the_field_with_a_did_you_mean(
     assert page.status_code == 422
     assert f'id="e-{field}"' in page.text
     assert f"Did you mean: {hint}?" in page.text
-    secret = client.get("/worklist", params={"unit": "131052-308T"})
-    assert secret.status_code == 422
-    assert "131052-308T" not in secret.text
+    for path in ("/worklist", "/team/worklist"):
+        secret = client.get(path, params={field: "131052-308T", "lang": "131052-308T"})
+        assert secret.status_code == 422
+        assert "131052-308T" not in secret.text
+    unknown = client.get("/team/contacts/131052-308T", params={"now": "131052-308T"})
+    assert unknown.status_code == 404
+    assert "131052-308T" not in unknown.text
 
 
 @pytest.mark.parametrize(
@@ -332,6 +336,16 @@ def test_refusals_record_nothing(
     assert "131052-308T" not in garbled.text
     assert clock_of(client, cid, "need_assessment")["stopped_at"] is None
     assert client.get("/team/contacts/no-such-contact", params={"lang": "en"}).status_code == 404
+    # a return address is made again from checked values: never another site, never text
+    for back in ("https://evil.example/team/worklist", "/team/worklist?unit=131052-308T"):
+        page = client.get(f"/team/contacts/{cid}", params={"back": back})
+        assert "evil.example" not in page.text
+        assert "131052-308T" not in page.text
+        sent = client.post(
+            f"/team/contacts/{cid}/events", data={**form, "back": back, "event_id": form_ids(page.text)["event_id"]},
+            headers=SAME_SITE, follow_redirects=False,
+        )  # fmt: skip
+        assert sent.headers["location"].startswith(f"/team/contacts/{cid}?")
 
 
 def test_an_override_with_a_coded_reason(

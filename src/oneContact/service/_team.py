@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from .._messages import status_name, urgency_name
+from .._text import LANGUAGES
 from ..clocks import HELSINKI, STANDARD_EVENTS
 from ..engine import Engine
 from ..errors import ArgumentError, LedgerError, LedgerUnavailableError, parse_timestamp
@@ -35,7 +36,14 @@ from ._errors import RETRY_AFTER_S, language_of
 from ._pages import page
 from ._parts import Parts
 from ._team_texts import EVENT_NAMES, TEAM_TEXTS
-from ._worklist import STATUSES, Places, WorklistQuery, read_query, worklist_page
+from ._worklist import (
+    DEFAULT_PER_PAGE,
+    STATUSES,
+    Places,
+    WorklistQuery,
+    read_query,
+    worklist_page,
+)
 
 __all__ = ["TEAM_EVENTS", "add_team_pages"]
 
@@ -44,6 +52,7 @@ TEAM_EVENTS = ("need_assessed", "care_started", "offer_declined", "withdrawn")
 _FORM_BYTES = 16 * 1024
 _EVENT_ID = re.compile(r"team-[0-9a-f]{32}")
 _NOTICES = ("recorded", "already")
+_LANGS = frozenset(("lang", code) for code in LANGUAGES)
 
 
 def _new_event_id() -> str:
@@ -131,15 +140,31 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
 
     def unavailable(request: Request) -> Response:
         answer = page(
-            request, "team_message.html", TEAM_TEXTS, status=503,
+            request, "team_message.html", TEAM_TEXTS, status=503, links="/team/worklist",
             title_key="unavailable_title", body_key="unavailable",
         )  # fmt: skip
         answer.headers["Retry-After"] = str(RETRY_AFTER_S)
         return answer
 
+    def clean_back(back: str) -> str:
+        """*back* as a worklist address made again from its checked values; "" when it is
+        not a worklist address of this service or a value in it is not one it knows (so
+        no text a client typed is ever repeated, and never another site)."""
+        split = urlsplit(back)
+        if split.scheme or split.netloc or split.path != "/team/worklist":
+            return ""
+        params = {k: v[0] for k, v in parse_qs(split.query).items()}
+        if params.get("lang", "fi") not in LANGUAGES:
+            return ""
+        try:
+            query = read_query(params, parts.engine, places)
+        except (ArgumentError, LedgerError):
+            return ""
+        return _worklist_address(query, params, page=str(query.page))
+
     def missing(request: Request) -> Response:
         return page(
-            request, "team_message.html", TEAM_TEXTS, status=404,
+            request, "team_message.html", TEAM_TEXTS, status=404, links="/team/worklist",
             title_key="missing_title", body_key="missing",
         )  # fmt: skip
 
@@ -158,17 +183,15 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         except (ArgumentError, LedgerError) as error:
             errors[getattr(error, "field", "")] = _error_text(error, TEAM_TEXTS, language)
             query = WorklistQuery(now=datetime.now(UTC))
-        kept = {k: v for k, v in params.items() if k in ("now", "lang")} | query.filters()
-        if query.within != 1:
-            kept["within"] = str(query.within)
-        if query.per_page != 50:
-            kept["per_page"] = str(query.per_page)
+        checked = {} if errors else params
 
         def link(number: int) -> str:
-            return "/team/worklist?" + urlencode({**kept, "page": str(number)})
+            return _worklist_address(query, checked, page=str(number))
 
-        here = "/team/worklist?" + urlencode({**kept, "page": str(query.page)})
-        contact_query = urlencode({k: v for k, v in kept.items() if k in ("now", "lang")})
+        here = _worklist_address(query, checked, page=str(query.page))
+        contact_query = urlencode(
+            {"lang": language, **({"now": params["now"]} if "now" in checked else {})}
+        )
         ruleset = engine.ruleset
         options = {
             "unit": list(places.units.items()),
@@ -190,9 +213,10 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         return page(
             request, "team_worklist.html", TEAM_TEXTS,
             status=422 if errors else 200,
+            links=here,
             found=found, query=query, errors=errors, options=options,
             chosen={name: params.get(name, "") for name in options},
-            within=params.get("within", str(query.within)),
+            within=str(query.within) if not errors else "",
             link=link, here=here, contact_query=contact_query,
             notice=params.get("notice") if params.get("notice") in _NOTICES else None,
             new_event_id=_new_event_id, places=places, **_names(engine, language),
@@ -237,18 +261,19 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         for clock in running:
             offered += [e for e in clock.clock.stops_on if e not in offered]
         form = form or {}
-        back = form.get("back") or request.query_params.get("back") or ""
+        back = clean_back(form.get("back") or "")
         notice = request.query_params.get("notice")
         return page(
             request, "team_contact.html", TEAM_TEXTS,
             status=422 if errors else 200,
+            links=f"/team/contacts/{contact_id}?" + urlencode({"now": now_text} if now_text else {}),
             contact_id=contact_id, errors=errors or {}, form=form, offered=offered,
             units=list(dict.fromkeys(found["summary"].units)),
             notice=notice if notice in _NOTICES and not errors else None,
             reasons=[(code, label.get(language)) for code, label in OVERRIDE_REASONS.items()],
             rule_of=rules.get, places=places, event_id=form.get("event_id") or _new_event_id(),
             feedback_id=form.get("feedback_id") or _new_event_id(),
-            back=back if _safe_back(back) else "",
+            back=back,
             local=lambda at: at.astimezone(HELSINKI).strftime("%Y-%m-%d %H:%M"),
             **found, **_names(engine, language),
         )  # fmt: skip
@@ -261,11 +286,9 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         request: Request, contact_id: str, form: Mapping[str, str], recorded: bool
     ) -> Response:
         notice = "recorded" if recorded else "already"
-        back = form.get("back", "")
-        if _safe_back(back):
-            split = urlsplit(back)
-            query = {k: v[0] for k, v in parse_qs(split.query).items() if k != "notice"}
-            target = split.path + "?" + urlencode({**query, "notice": notice})
+        back = clean_back(form.get("back", ""))
+        if back:
+            target = back + "&" + urlencode({"notice": notice})
         else:
             target = f"/team/contacts/{contact_id}?" + urlencode(
                 {"lang": language_of(request), "notice": notice}
@@ -278,7 +301,7 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         language = language_of(request)
         if not _same_origin(request):
             return page(
-                request, "team_message.html", TEAM_TEXTS, status=403,
+                request, "team_message.html", TEAM_TEXTS, status=403, links="/team/worklist",
                 title_key="refused_title", body_key="refused",
             )  # fmt: skip
         form = await _form(request)
@@ -376,6 +399,12 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         return await recording(request, contact_id, check, write)
 
 
-def _safe_back(back: str) -> bool:
-    """Whether *back* is a worklist page of this service (never another site)."""
-    return back.startswith("/team/worklist") and "\\" not in back and "//" not in back
+def _worklist_address(query: WorklistQuery, params: Mapping[str, str], **more: str) -> str:
+    """The worklist address of *query* (its filters, weekdays, page size; ``now`` and
+    ``lang`` as *params* gave them, already checked), with *more*."""
+    kept = {k: v for k, v in params.items() if k == "now" or (k, v) in _LANGS} | query.filters()
+    if query.within != 1:
+        kept["within"] = str(query.within)
+    if query.per_page != DEFAULT_PER_PAGE:
+        kept["per_page"] = str(query.per_page)
+    return "/team/worklist?" + urlencode({**kept, **more})
