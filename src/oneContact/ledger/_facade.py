@@ -30,7 +30,13 @@ from ..errors import LedgerArgumentError, LedgerError, LedgerUnavailableError
 from ..report import Report, StartedContact, build_report
 from ._backends import dialect_for
 from ._catch_up import Projector
-from ._feedback import FEEDBACK_EVENTS, overrides_of, prepare_feedback, store_feedback
+from ._feedback import (
+    FEEDBACK_EVENTS,
+    overrides_of,
+    prepare_feedback,
+    store_feedback,
+    suggestions_of_contact,
+)
 from ._history import (
     CONTACT_RECEIVED,
     WITHDRAWN,
@@ -73,7 +79,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..assessment import Assessment
     from ..report.overrides import Overrides
     from ..ruleset import Catalogue
-    from ..suggestions import Feedback
+    from ..suggestions import Feedback, Suggestion
 
 __all__ = ["MAX_WITHIN_WEEKDAYS", "Ledger"]
 
@@ -386,6 +392,12 @@ class Ledger:
                     None if municipality is None else str(municipality), str(digest),
                 )  # fmt: skip
         return found
+
+    def suggestions(self, contact_id: str) -> tuple[Suggestion, ...]:
+        """What the contact's recorded assessment proposed (``ledger_suggestions``): its
+        urgency first, then its routes by service id; empty when none is stored."""
+        check_id(contact_id, "contact_id")
+        return suggestions_of_contact(self._session(), contact_id)
 
     def clocks(self, contact_id: str, *, now: datetime) -> tuple[LedgerClock, ...]:
         """The contact's clocks as of *now*, in the order its assessment gave them.

@@ -4,7 +4,8 @@
 API (``POST /assess``, ``POST /contacts``, ``POST /contacts/{id}/events``,
 ``GET /contacts/{id}/clocks``, ``GET /worklist``), FHIR R4 (``GET /fhir/Questionnaire``,
 ``POST /fhir/Questionnaire/$next-question``, ``POST /fhir/$assess``), CDS Hooks
-(``/cds-services``) and ``/healthz``, ``/readyz``; OpenAPI at ``/openapi.json``.
+(``/cds-services``) and ``/healthz``, ``/readyz``; OpenAPI at ``/openapi.json``; the
+team's pages (``/team/worklist``, ``/team/contacts/{id}``, in fi/sv/en).
 ``onecontact serve`` runs it with uvicorn. Needs the ``service`` extra:
 ``pip install 'onecontact[service]'``.
 """

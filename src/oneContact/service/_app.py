@@ -33,11 +33,12 @@ from ..fhir import (
     subject_reference,
 )
 from ..intake import contact_json_schema, load_contact_json
-from ..ledger import MAX_WITHIN_WEEKDAYS
 from ._errors import language_of, refusal
 from ._form import add_form_pages
 from ._pages import add_page_basics
 from ._parts import DEFAULT_DB, Parts, ServiceConfig
+from ._team import add_team_pages
+from ._worklist import MAX_PER_PAGE, Places, read_query, worklist_page
 
 __all__ = [
     "CONFIG_VARIABLE",
@@ -48,10 +49,6 @@ __all__ = [
     "config_json",
     "create_app",
 ]
-
-#: The most worklist items one page holds.
-MAX_PER_PAGE = 500
-
 
 #: The environment variable ``onecontact serve`` hands each worker its configuration in
 #: (JSON: the fields of :class:`ServiceConfig`).
@@ -96,14 +93,6 @@ def _now(text: str | None, field: str) -> datetime:
     return parse_timestamp(text, field)
 
 
-def _whole(text: str | None, field: str, default: int, low: int, high: int) -> int:
-    if text is None:
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ArgumentError("bad-argument", field, f"must be a whole number from {low} to {high}")
-    return int(text)
-
-
 def _object(value: object, what: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ContactError(
@@ -125,6 +114,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         version=engine.digest[:12],
     )
     app.state.parts = parts
+    places = Places.from_file(config.directory)
     contact_body = {
         "requestBody": {
             "required": True,
@@ -214,27 +204,15 @@ def create_app(config: ServiceConfig) -> FastAPI:
             lambda _: [c.to_json() for c in ledger.clocks(contact_id, now=_now(now_text, "now"))],
         )
 
-    @app.get("/worklist", summary="Clocks due and past due, most urgent first, paged")
+    @app.get(
+        "/worklist",
+        summary="Clocks due and past due, breached first, filtered by unit, service, municipality, urgency, clock and status, paged",
+    )
     async def worklist(request: Request) -> Response:
         query = request.query_params
 
         def page(_: None) -> dict[str, Any]:
-            now = _now(query.get("now"), "now")
-            within = _whole(query.get("within"), "within", 1, 0, MAX_WITHIN_WEEKDAYS)
-            number = _whole(query.get("page"), "page", 1, 1, 10**9)
-            size = _whole(query.get("per_page"), "per_page", 50, 1, MAX_PER_PAGE)
-            items = ledger.due(now=now, within_weekdays=within)
-            if (clock := query.get("clock")) is not None:
-                items = [c for c in items if c.id == clock]
-            if (status := query.get("status")) is not None:
-                items = [c for c in items if c.status == status]
-            start = (number - 1) * size
-            return {
-                "page": number,
-                "per_page": size,
-                "total": len(items),
-                "items": [c.to_json() for c in items[start : start + size]],
-            }
+            return worklist_page(ledger, read_query(query, parts.engine, places)).to_json()
 
         return await answer(request, page)
 
@@ -308,4 +286,5 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     add_page_basics(app, parts)
     add_form_pages(app, parts)
+    add_team_pages(app, parts, places)
     return app

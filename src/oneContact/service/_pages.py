@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jinja2
 from fastapi import FastAPI
@@ -72,14 +73,21 @@ def page(
     texts: Texts,
     *,
     status: int = 200,
+    links: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
     """*template* rendered in the request's language with *texts* (and the frame's
-    words) as ``t(key)``; *context* is passed to the template as it is."""
+    words) as ``t(key)``; *context* is passed to the template as it is. The language
+    links go to the request's address, or to *links* when given (an address made of
+    checked values, for a page that must not repeat what was typed into its address)."""
     language = language_of(request)
     words = texts_in(FRAME_TEXTS, language) | texts_in(texts, language)
 
     def url_in(other: str) -> str:
+        if links is not None:
+            split = urlsplit(links)
+            query = [(k, v) for k, v in parse_qsl(split.query) if k != "lang"]
+            return f"{split.path}?{urlencode([*query, ('lang', other)])}"
         return str(request.url.include_query_params(lang=other))
 
     html = _TEMPLATES.get_template(template).render(
