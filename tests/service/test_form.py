@@ -465,3 +465,12 @@ def test_a_booked_time_names_the_service_the_unit_and_the_time() -> None:
     assert (
         booked["when"] == f"{slot.day}.{slot.month}.{slot.year} kl. {slot.hour}.{slot.minute:02d}"
     )
+
+
+def test_no_page_repeats_what_was_typed_into_its_address(client: TestClient) -> None:
+    """The language links keep only ``lang``: a query holding an identity code (a link
+    someone was sent, a typo) is never written back into the page."""
+    for path in ("/", "/team/worklist", "/team/report"):
+        answer = client.get(path, params={"lang": "sv", "q": IDENTITY_CODE, "x": "<b>"})
+        assert IDENTITY_CODE not in answer.text, path
+        assert 'href="/?lang=fi"' in client.get("/", params={"q": IDENTITY_CODE}).text

@@ -78,8 +78,9 @@ def page(
 ) -> HTMLResponse:
     """*template* rendered in the request's language with *texts* (and the frame's
     words) as ``t(key)``; *context* is passed to the template as it is. The language
-    links go to the request's address, or to *links* when given (an address made of
-    checked values, for a page that must not repeat what was typed into its address)."""
+    links go to the request's path with only ``lang`` (never what was typed into its
+    query, which could be an identity code), or to *links* when given (an address made of
+    checked values, for a page whose query should survive a change of language)."""
     language = language_of(request)
     words = texts_in(FRAME_TEXTS, language) | texts_in(texts, language)
 
@@ -88,7 +89,7 @@ def page(
             split = urlsplit(links)
             query = [(k, v) for k, v in parse_qsl(split.query) if k != "lang"]
             return f"{split.path}?{urlencode([*query, ('lang', other)])}"
-        return str(request.url.include_query_params(lang=other))
+        return f"{request.url.path}?{urlencode([('lang', other)])}"
 
     html = _TEMPLATES.get_template(template).render(
         t=words.__getitem__,
