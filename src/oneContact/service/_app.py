@@ -34,9 +34,12 @@ from ..fhir import (
 )
 from ..intake import contact_json_schema, load_contact_json
 from ..ledger import MAX_WITHIN_WEEKDAYS
+from ._decision_log import install_decision_log
 from ._errors import language_of, refusal
+from ._metrics import install_metrics
 from ._pages import add_page_basics
 from ._parts import DEFAULT_DB, Parts, ServiceConfig
+from ._reload import Rules
 
 __all__ = [
     "CONFIG_VARIABLE",
@@ -70,6 +73,8 @@ def app_from_environment() -> FastAPI:
             region=raw.get("region"),
             base_url=raw.get("base_url", DEFAULT_BASE_URL),
             explain_url=raw.get("explain_url"),
+            state=None if raw.get("state") is None else Path(raw["state"]),
+            decision_log=raw.get("decision_log"),
         )
     )
 
@@ -85,6 +90,8 @@ def config_json(config: ServiceConfig) -> str:
             "region": config.region,
             "base_url": config.base_url,
             "explain_url": config.explain_url,
+            "state": None if config.state is None else str(config.state),
+            "decision_log": config.decision_log,
         }
     )
 
@@ -115,7 +122,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     """The service of *config* as an ASGI application (FastAPI): the JSON API, FHIR and
     CDS Hooks, health and readiness. Loading the rules or opening the ledger fails here,
     before the application serves anything."""
-    parts = Parts(config)
+    rules = Rules(config)  # the rules directory, else the last published snapshot
+    parts = Parts(config, rules.start())
     ledger, base_url = parts.ledger, config.base_url
     engine = parts.engine  # the engine at start: titles and the OpenAPI document only
     app = FastAPI(
@@ -164,9 +172,14 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @app.get("/readyz", summary="The rules are loaded and the ledger can be read")
     async def readyz(request: Request) -> Response:
-        def ready(_: None) -> dict[str, str]:
+        def ready(_: None) -> dict[str, object]:
             ledger.events("readyz")  # a read of the store: unreachable raises
-            return {"status": "ready", "ruleset_digest": parts.engine.digest, "ledger": "reachable"}
+            return {
+                "status": "ready",
+                "ruleset_digest": parts.engine.digest,
+                "ledger": "reachable",
+                "worker": os.getpid(),
+            }
 
         return await answer(request, ready)
 
@@ -282,18 +295,20 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @app.post("/cds-services/{service_id}", summary="CDS Hooks: the first-contact service")
     async def cds_service(service_id: str, request: Request) -> Response:
-        return await answer(
-            request,
-            lambda data: cds_hooks.service(
-                parts.engine,
+
+        def hook(data: Any) -> dict[str, Any]:
+            engine = parts.engine  # one engine for the whole request, even across a reload
+            return cds_hooks.service(
+                engine,
                 _object(data, "<body>"),
                 ledger=ledger,
                 now=datetime.now(UTC),
                 explain_url=config.explain_url,
                 base_url=base_url,
-            ),
-            fhir=True,
-        )
+                assess=lambda contact, now: parts.assess(contact, engine, now=now),
+            )
+
+        return await answer(request, hook, fhir=True)
 
     @app.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")
     async def cds_feedback(service_id: str, request: Request) -> Response:
@@ -306,4 +321,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         )
 
     add_page_basics(app, parts)
+    rules.on_swap.append(install_metrics(app, parts).serving)
+    install_decision_log(parts)
+    rules.install(app, parts)
     return app
