@@ -31,6 +31,8 @@ EXIT_INPUT = 2
 # pseudonyms (the same in every worker; oneContact.service names both).
 _METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 _PSEUDONYM_KEY_VARIABLE = "ONECONTACT_PSEUDONYM_KEY"
+# Seconds a new worker has to load its rules and answer (uvicorn's health check).
+_READY_S = 120
 
 
 def add_serve_command(sub: Any, default_rules: Callable[[], Path]) -> None:
@@ -114,5 +116,8 @@ def _serve(args: argparse.Namespace, state: Path) -> int:
         port=args.port,
         workers=args.workers,
         log_level="warning",
+        # A worker loads its rules before it answers; on SIGHUP uvicorn's supervisor
+        # gives up a restart whose new worker is not ready in this time (default 5 s).
+        timeout_worker_healthcheck=_READY_S,
     )
     return EXIT_OK

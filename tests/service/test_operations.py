@@ -262,7 +262,7 @@ def all_on(base: str, workers: int, digest: str, not_pids: Collection[int] = ())
     if counts.get((("digest", digest),)) != workers:
         return None
     seen = readyz_by_worker(base, workers, tries=40)
-    if len(seen) == workers and set(seen.values()) == {digest} and not set(seen) & not_pids:
+    if len(seen) == workers and set(seen.values()) == {digest} and not set(seen) & set(not_pids):
         return seen
     return None
 
