@@ -118,13 +118,13 @@ def test_the_decision_log_has_one_line_per_assessment_and_nothing_else(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     client, rules = app_client
-    caplog.set_level(logging.INFO, logger="oneContact.decisions")
+    caplog.set_level(logging.INFO, logger="oneContact.service.decisions")
     expected = Engine.from_directory(rules, backend="python").assess(CONTACT)
     assert client.post("/assess", json=CONTACT).status_code == 200
     assert (
         client.post("/cds-services/onecontact-first-contact", json=CDS_REQUEST).status_code == 200
     )
-    lines = [r for r in caplog.records if r.name == "oneContact.decisions"]
+    lines = [r for r in caplog.records if r.name == "oneContact.service.decisions"]
     assert len(lines) == 2
     first = json.loads(lines[0].getMessage())
     assert set(first) == DECISION_FIELDS
@@ -144,7 +144,7 @@ def test_a_keyed_pseudonym_joins_the_log_to_a_contact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("ONECONTACT_PSEUDONYM_KEY", "the region's key")
-    caplog.set_level(logging.INFO, logger="oneContact.decisions")
+    caplog.set_level(logging.INFO, logger="oneContact.service.decisions")
     log = tmp_path / "decisions.jsonl"
     config = ServiceConfig(
         rules=bundled_rules_directory(),

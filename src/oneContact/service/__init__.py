@@ -20,9 +20,9 @@ from ._app import (
     config_json,
     create_app,
 )
-from ._decision_log import DECISION_LOGGER, PSEUDONYM_KEY_VARIABLE, pseudonym
 from ._errors import RETRY_AFTER_S, language_of
 from ._reload import ADMIN_TOKEN_VARIABLE
+from .decisions import DECISION_LOGGER, PSEUDONYM_KEY_VARIABLE, pseudonym
 
 __all__ = [
     "ADMIN_TOKEN_VARIABLE",

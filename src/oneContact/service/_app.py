@@ -34,12 +34,12 @@ from ..fhir import (
 )
 from ..intake import contact_json_schema, load_contact_json
 from ..ledger import MAX_WITHIN_WEEKDAYS
-from ._decision_log import install_decision_log
 from ._errors import language_of, refusal
 from ._metrics import install_metrics
 from ._pages import add_page_basics
 from ._parts import DEFAULT_DB, Parts, ServiceConfig
 from ._reload import Rules
+from .decisions import install_decision_log
 
 __all__ = [
     "CONFIG_VARIABLE",

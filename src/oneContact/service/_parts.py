@@ -47,7 +47,7 @@ class ServiceConfig:
     for a single process."""
     decision_log: str | None = None
     """A file every worker appends the decision log's lines to, ``-`` for stderr, or None
-    (the ``oneContact.decisions`` logger only)."""
+    (the ``oneContact.service.decisions`` logger only)."""
 
 
 def load_engine(config: ServiceConfig, rules: Path | None = None) -> Engine:

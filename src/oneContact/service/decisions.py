@@ -1,4 +1,4 @@
-"""The decision log: one JSON line per assessment the service makes.
+"""The reference service's decision log: one JSON line per assessment it makes.
 
 A line holds the contact's pseudonym, the ruleset digest, the urgency, the ids of the
 rules that fired and the seconds the library took — nothing else: no answer, no free
@@ -10,7 +10,8 @@ the key in :data:`PSEUDONYM_KEY_VARIABLE`): whoever holds the key can find a con
 lines (:func:`pseudonym`), nobody else can. Without a key each process makes its own
 (``onecontact serve`` makes one for all its workers): the lines of one run still join.
 
-The lines go to the ``logging`` logger ``oneContact.decisions`` at INFO (the message is
+The lines go to the ``logging`` logger named after this module,
+``oneContact.service.decisions``, at INFO (the message is
 the line; ``record.decision`` holds it as a dict), where a host can route them, and, with
 ``ServiceConfig.decision_log`` (``onecontact serve --decision-log PATH|-``), are appended
 to a file by every worker, each line in one write, or written to stderr (``-``).
@@ -37,8 +38,9 @@ __all__ = [
     "pseudonym",
 ]
 
-#: The logger the decision log's lines go to.
-DECISION_LOGGER = "oneContact.decisions"
+#: The logger the decision log's lines go to: this module's name, as Python's
+#: convention has it (``oneContact.service.decisions``).
+DECISION_LOGGER = __name__
 #: The environment variable holding the key of the contacts' pseudonyms (any text).
 PSEUDONYM_KEY_VARIABLE = "ONECONTACT_PSEUDONYM_KEY"
 
