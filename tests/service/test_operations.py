@@ -209,9 +209,13 @@ def test_the_admin_call_is_loopback_only_or_asks_for_the_token(
     app_client: tuple[TestClient, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, _ = app_client
-    proxied = client.post("/admin/reload", headers={"x-forwarded-for": "203.0.113.9"})
+    proxied = client.post(
+        "/admin/reload", headers={"x-forwarded-for": "203.0.113.9", "accept-language": "sv"}
+    )
     assert proxied.status_code == 403
     assert proxied.json()["code"] == "admin-loopback"
+    assert proxied.json()["message"] == proxied.json()["messages"]["sv"]
+    assert set(proxied.json()["messages"]) == {"fi", "sv", "en"}
     monkeypatch.setenv("ONECONTACT_ADMIN_TOKEN", "s3cret-token")
     missing = client.post("/admin/reload")
     assert missing.status_code == 401

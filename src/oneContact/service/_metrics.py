@@ -31,15 +31,15 @@ from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
-    generate_latest,
     multiprocess,
     values,
 )
+from prometheus_client.exposition import choose_encoder
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -144,15 +144,17 @@ class Metrics:
         for code in codes:
             self.errors.labels(code).inc()
 
-    def exposition(self) -> bytes:
-        """The text format Prometheus scrapes: every worker's numbers under
-        ``onecontact serve``, this application's otherwise."""
+    def exposition(self, accept: str = "") -> tuple[bytes, str]:
+        """The metrics in the format *accept* (an ``Accept`` header) asks for (the
+        Prometheus text format, or OpenMetrics), and its content type: every worker's
+        numbers under ``onecontact serve``, this application's otherwise."""
+        encode, content_type = choose_encoder(accept)
         if self.directory is None:
-            return generate_latest(self.registry)
+            return encode(self.registry), content_type
         self._forget_the_dead()
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=str(self.directory))  # type: ignore[no-untyped-call]
-        return generate_latest(registry)
+        return encode(registry), content_type
 
     def _forget_the_dead(self) -> None:
         """Mark the workers that are gone dead (their live gauges no longer count)."""
@@ -229,8 +231,9 @@ def install_metrics(app: FastAPI, parts: Parts) -> Metrics:
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.get("/metrics", summary="Prometheus metrics (every worker's)", include_in_schema=True)
-    def metrics_page() -> Response:
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+    def metrics_page(request: Request) -> Response:
+        body, content_type = metrics.exposition(request.headers.get("accept", ""))
+        return Response(body, headers={"content-type": content_type})
 
     app.state.metrics = metrics
     return metrics

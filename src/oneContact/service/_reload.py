@@ -56,6 +56,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..engine import Engine
 from ..errors import OneContactError, RuleError
+from ._errors import language_of
 from ._parts import Parts, ServiceConfig, load_engine
 
 __all__ = [
@@ -80,21 +81,57 @@ _WORKERS = "workers"
 _PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
 
+# What the refusals say, in fi, sv and en (an operator reads them).
+_TEXTS: dict[str, dict[str, str]] = {
+    "rules-invalid": {
+        "fi": "Sääntöjä ei ladattu, joten nykyiset säännöt ovat yhä käytössä. Korjaa alla "
+        "luetellut ongelmat ja lataa säännöt uudelleen.",
+        "sv": "Reglerna laddades inte, så de nuvarande reglerna används fortfarande. Rätta "
+        "problemen nedan och ladda reglerna på nytt.",
+        "en": "the rules directory was not loaded; the rules in force keep serving: correct "
+        "the problems and reload",
+    },
+    "policies-changed": {
+        "fi": "Hoitotakuun määräajat ovat muuttuneet. Ne tulevat käyttöön vasta, kun "
+        "palvelun prosessit käynnistetään uudelleen (SIGHUP onecontact serve -prosessille).",
+        "sv": "Vårdgarantins tidsgränser har ändrats. De tas i bruk först när tjänstens "
+        "processer startas om (SIGHUP till processen onecontact serve).",
+        "en": "the care-guarantee policies changed, and the ledger judges clocks with the "
+        "policies it was opened with: restart the service's workers to apply them "
+        "(SIGHUP to onecontact serve)",
+    },
+    "admin-token": {
+        "fi": "Anna ylläpidon tunniste: Authorization: Bearer <tunniste>.",
+        "sv": "Ange administrationsnyckeln: Authorization: Bearer <nyckel>.",
+        "en": "give the admin token: Authorization: Bearer <token>",
+    },
+    "admin-loopback": {
+        "fi": "Tee kutsu tältä palvelimelta, tai aseta ONECONTACT_ADMIN_TOKEN ja anna "
+        "Authorization: Bearer <tunniste>.",
+        "sv": "Gör anropet från den här servern, eller ange ONECONTACT_ADMIN_TOKEN och skicka "
+        "Authorization: Bearer <nyckel>.",
+        "en": "call it from this host, or set ONECONTACT_ADMIN_TOKEN and give "
+        "Authorization: Bearer <token>",
+    },
+}
+
+
 class ReloadRefused(Exception):
-    """A reload that changed nothing: its status, code and what to do."""
+    """A reload that changed nothing: its status, code and problems (``file:line``)."""
 
-    def __init__(self, status: int, code: str, message: str, problems: list[str]) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.problems = status, code, message, problems
+    def __init__(self, status: int, code: str, problems: list[str] | None = None) -> None:
+        super().__init__(_TEXTS[code]["en"])
+        self.status, self.code, self.problems = status, code, problems or []
+        self.message = _TEXTS[code]["en"]
 
-    def to_json(self) -> dict[str, Any]:
-        """The refusal's body."""
-        return {
-            "error": "reload refused",
-            "code": self.code,
-            "message": self.message,
-            "problems": self.problems,
-        }
+    def to_json(self, language: str = "en") -> dict[str, Any]:
+        """The refusal's body, its message in *language*."""
+        return _refusal_body("reload refused", self.code, language, problems=self.problems)
+
+
+def _refusal_body(error: str, code: str, language: str, **more: Any) -> dict[str, Any]:
+    texts = _TEXTS[code]
+    return {"error": error, "code": code, "message": texts[language], "messages": texts, **more}
 
 
 @attrs.frozen
@@ -259,14 +296,7 @@ class Rules:
         """Refuse *engine* when its policies are not the ledger's."""
         parts = self._parts
         if parts is not None and engine.ruleset.policies.digest != parts.ledger.policies.digest:
-            raise ReloadRefused(
-                409,
-                "policies-changed",
-                "the care-guarantee policies changed, and the ledger judges clocks with the "
-                "policies it was opened with: restart the service's workers to apply them "
-                "(SIGHUP to onecontact serve)",
-                [],
-            )
+            raise ReloadRefused(409, "policies-changed")
 
     def _swap(self, loaded: _Loaded) -> None:
         parts = self._parts
@@ -320,13 +350,7 @@ class Rules:
             except ReloadRefused:
                 raise
             except (OneContactError, OSError, ValueError) as error:
-                raise ReloadRefused(
-                    422,
-                    "rules-invalid",
-                    "the rules directory was not loaded; the rules in force keep serving: "
-                    "correct the problems and reload",
-                    _problems(error, self.config),
-                ) from None
+                raise ReloadRefused(422, "rules-invalid", _problems(error, self.config)) from None
             self._swap(loaded)
         converged, workers = await self._converge(loaded)
         return {"digest": loaded.engine.digest, "converged": converged, "workers": workers}
@@ -426,7 +450,8 @@ class Rules:
             try:
                 answer = await self.reload()
             except ReloadRefused as refusal:
-                return JSONResponse(refusal.to_json(), status_code=refusal.status)
+                body = refusal.to_json(language_of(request))
+                return JSONResponse(body, status_code=refusal.status)
             return JSONResponse(answer, status_code=200 if answer["converged"] else 202)
 
 
@@ -439,11 +464,7 @@ def _forbidden(request: Request) -> Response | None:
         if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return None
         return JSONResponse(
-            {
-                "error": "unauthorized",
-                "code": "admin-token",
-                "message": "give the admin token: Authorization: Bearer <token>",
-            },
+            _refusal_body("unauthorized", "admin-token", language_of(request)),
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -455,11 +476,5 @@ def _forbidden(request: Request) -> Response | None:
     if loopback and not any(h in request.headers for h in _PROXY_HEADERS):
         return None
     return JSONResponse(
-        {
-            "error": "forbidden",
-            "code": "admin-loopback",
-            "message": f"call it from this host, or set {ADMIN_TOKEN_VARIABLE} and give "
-            "Authorization: Bearer <token>",
-        },
-        status_code=403,
+        _refusal_body("forbidden", "admin-loopback", language_of(request)), status_code=403
     )
