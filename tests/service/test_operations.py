@@ -327,6 +327,12 @@ def converge_four_workers(tmp_path: Path, url: str) -> None:
         contacts = [{**CONTACT, "contact_id": f"c-{i}"} for i in range(8)]
         for contact in contacts:
             assert httpx.post(f"{base}/assess", json=contact, timeout=30).status_code == 200
+        # Counted by whichever workers assessed (and those SIGHUP retired): all of them.
+        urgency = Engine.from_directory(bundled_rules_directory(), backend="python").assess(CONTACT)
+        metrics = httpx.get(f"{base}/metrics", timeout=30).text
+        assert samples(metrics, "onecontact_assessments_total") == {
+            (("urgency", urgency.urgency),): float(len(contacts))
+        }
     lines = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
     assert len(lines) == len(contacts)
     assert all(set(line) == DECISION_FIELDS for line in lines)
