@@ -14,6 +14,7 @@ import argparse
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -71,13 +72,22 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # The workers' shared directories: made empty now, removed when the service stops.
     # prometheus_client reads its directory when it is first imported, so before that.
     shared = Path(tempfile.mkdtemp(prefix="onecontact-serve-"))
+    # With one worker uvicorn stops on SIGTERM, then raises it again with the handler it
+    # found: this one, so that the directory is removed (the default would end the
+    # process on the spot). With several, uvicorn's supervisor handles it and returns.
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         (shared / "metrics").mkdir()
         os.environ[_METRICS_VARIABLE] = str(shared / "metrics")
         os.environ.setdefault(_PSEUDONYM_KEY_VARIABLE, secrets.token_hex(32))
         return _serve(args, shared / "state")
     finally:
+        signal.signal(signal.SIGTERM, previous)
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(EXIT_OK)
 
 
 def _serve(args: argparse.Namespace, state: Path) -> int:

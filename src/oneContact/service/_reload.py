@@ -264,8 +264,23 @@ class Rules:
             else:
                 os.rename(copy, self.state / name)
             record = {"digest": engine.digest, "snapshot": name}
+            previous = self._current()
             _write_whole(self.state / _CURRENT, json.dumps(record))
+            keep = {name} | ({previous["snapshot"]} if previous else set())
+            self._prune(keep | {str(w.get("snapshot")) for w in self.workers()})
         return _Loaded(engine, name)
+
+    def _prune(self, keep: set[str]) -> None:
+        """Remove the snapshots no live worker serves (but *keep*), and the copies of
+        workers that are gone."""
+        assert self.state is not None
+        for found in self.state.iterdir():
+            if found.name.startswith("rules-") and found.name not in keep:
+                shutil.rmtree(found, ignore_errors=True)
+            elif found.name.startswith("tmp-"):
+                pid = found.name.split("-")[1]
+                if pid.isdigit() and not _alive(int(pid)):
+                    shutil.rmtree(found, ignore_errors=True)
 
     def _load_snapshot(self, name: str) -> _Loaded:
         return _Loaded(load_engine(self._snapshot_config(name)), name)
