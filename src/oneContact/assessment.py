@@ -62,6 +62,9 @@ class Assessment:
     language: str = "fi"
     """The client's language as the contact gives it (``client.language``): the default
     language of :meth:`Engine.to_text`."""
+    municipality: str | None = None
+    """The contact's municipality as it gives it (``municipality``), or None: kept for the
+    ledger's breakdowns by municipality; not part of the JSON output."""
 
     def decision(self) -> dict[str, Any]:
         """What was decided, without its explanation: the urgency, the needs, the routes

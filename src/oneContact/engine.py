@@ -443,6 +443,7 @@ class Engine:
             MappingProxyType(person_subjects) if person_subjects else _NO_PERSONS,
             warnings_,
             valid.client.language,
+            valid.municipality,
         )
 
     def to_text(self, assessment: Assessment, *, language: str | None = None) -> str:

@@ -371,7 +371,11 @@ def test_a_server_that_goes_away_while_the_pool_waits_says_why(url: str, engine:
         "UPDATE ledger_feedback SET reason = NULL",
         "DELETE FROM ledger_feedback",
         "TRUNCATE ledger_meta",
-        "TRUNCATE ledger_feedback, ledger_suggestions, ledger_events, ledger_contacts, ledger_meta",
+        "TRUNCATE ledger_contact_places",
+        "UPDATE ledger_contact_places SET municipality = NULL",
+        "DELETE FROM ledger_contact_places",
+        "TRUNCATE ledger_feedback, ledger_suggestions, ledger_contact_places, ledger_events, "
+        "ledger_contacts, ledger_meta",
         "UPDATE ledger_meta SET value = '2' WHERE key = 'schema_version'",
         "DELETE FROM ledger_meta",
         "INSERT INTO ledger_meta (key, value) VALUES ('schema_version', '9') "
@@ -394,7 +398,7 @@ def test_raw_sql_cannot_change_or_empty_the_ledger(
         first = suggestions_of(assessment)[0]
         ledger.record_feedback(Feedback(first.id, "overridden", T0, "c-1.fb", "client_choice"))
     tables = ("ledger_meta", "ledger_contacts", "ledger_events", "ledger_suggestions",
-              "ledger_feedback")  # fmt: skip
+              "ledger_feedback", "ledger_contact_places")  # fmt: skip
     with psycopg.connect(url, autocommit=True) as pg:
         before = [
             pg.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()  # noqa: S608
@@ -532,8 +536,8 @@ def roles(url: str) -> Iterator[tuple[str, str]]:
         pg_admin(f"GRANT USAGE ON SCHEMA {schema} TO {writer}, {reader}")
         pg_admin(
             f"GRANT SELECT, INSERT ON {schema}.ledger_meta, {schema}.ledger_contacts, "
-            f"{schema}.ledger_events, {schema}.ledger_suggestions, {schema}.ledger_feedback "
-            f"TO {writer}"
+            f"{schema}.ledger_events, {schema}.ledger_suggestions, {schema}.ledger_feedback, "
+            f"{schema}.ledger_contact_places TO {writer}"
         )
         pg_admin(
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON {schema}.ledger_projections, "

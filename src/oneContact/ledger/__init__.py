@@ -92,10 +92,11 @@ backend provides).
 
 from ..errors import LedgerError
 from ._facade import MAX_WITHIN_WEEKDAYS, Ledger
-from ._values import LedgerClock, LedgerContact, LedgerEvent
+from ._values import ContactSummary, LedgerClock, LedgerContact, LedgerEvent
 
 __all__ = [
     "MAX_WITHIN_WEEKDAYS",
+    "ContactSummary",
     "Ledger",
     "LedgerClock",
     "LedgerContact",

@@ -56,12 +56,13 @@ from ._projection import (
     terms_of,
 )
 from ._projection import judged_of as projected
-from ._store import Dialect, PooledDialect, Session
-from ._values import LedgerClock, LedgerContact, LedgerEvent, when
+from ._store import Dialect, PooledDialect, Session, chunks, in_list
+from ._values import ContactSummary, LedgerClock, LedgerContact, LedgerEvent, when
 from ._writing import (
     check_id,
     check_time,
     contact_row,
+    place_row,
     prepare,
     store_contact,
     store_events,
@@ -80,6 +81,13 @@ _RUNNING = ("open", "breached")  # the statuses of a started, unstopped clock
 # PostgreSQL: a concurrent writer may insert the same event_id between our check and our
 # insert; the unique index refuses the second, and the batch is simply run again.
 _RETRIES = 5
+_SUMMARY = "SELECT c.contact_id, c.received_us, c.ruleset_digest, c.urgency, c.services, "
+_SELECT_SUMMARIES = (
+    f"{_SUMMARY}p.municipality, p.units FROM ledger_contacts c LEFT JOIN "
+    "ledger_contact_places p ON p.contact_id = c.contact_id WHERE c.contact_id IN"
+)
+# A ledger not yet migrated, read where it is only read: no places stored.
+_SELECT_SUMMARIES_UNPLACED = f"{_SUMMARY}NULL, NULL FROM ledger_contacts c WHERE c.contact_id IN"
 _CONTACT_ID = attrgetter("contact_id")
 _Row = TypeVar("_Row")
 
@@ -277,10 +285,11 @@ class Ledger:
         """
         contact_id, row = contact_row(assessment, subject, self._shape)
         suggestions = suggestion_rows(assessment)
+        place = place_row(assessment)
         session = self._session()
         for attempt in range(_RETRIES):
             try:
-                return store_contact(session, contact_id, row, suggestions)
+                return store_contact(session, contact_id, row, suggestions, place)
             except LedgerUnavailableError as error:
                 # PostgreSQL: another process gave an old contact its suggestions after
                 # we looked (the one write that can race); the retry finds them stored.
@@ -352,6 +361,31 @@ class Ledger:
         """Every event of the contact, ``contact_received`` first, in time order."""
         check_id(contact_id, "contact_id")
         return events_of(self._session(), contact_id)
+
+    def contact_summaries(self, contact_ids: Iterable[str]) -> dict[str, ContactSummary]:
+        """What the ledger keeps of each of *contact_ids* beside its events (urgency,
+        services, units, municipality), by contact id; ids it does not hold are left out."""
+        if isinstance(contact_ids, str):
+            raise LedgerArgumentError(
+                "bad-argument", "contact_ids", "must be a list of contact ids, not one id"
+            )
+        ids = sorted({check_id(c, "contact_ids") for c in contact_ids})
+        session, found = self._session(), {}
+        head = (
+            _SELECT_SUMMARIES
+            if session.has_table("ledger_contact_places")
+            else _SELECT_SUMMARIES_UNPLACED
+        )
+        for chunk in chunks(ids):
+            for cid, received, digest, urgency, services, municipality, units in session.query(
+                in_list(head, len(chunk)), chunk
+            ):
+                found[str(cid)] = ContactSummary(
+                    str(cid), from_micros(int(received)), str(urgency),
+                    tuple(str(services).split()), tuple(str(units or "").split()),
+                    None if municipality is None else str(municipality), str(digest),
+                )  # fmt: skip
+        return found
 
     def clocks(self, contact_id: str, *, now: datetime) -> tuple[LedgerClock, ...]:
         """The contact's clocks as of *now*, in the order its assessment gave them.

@@ -29,8 +29,14 @@ them (``Ledger.migrate``) and checks them on opening.
   key, foreign key to ``ledger_events``), ``suggestion_id`` (foreign key), ``reason`` (a
   key of :data:`~oneContact.suggestions.OVERRIDE_REASONS`, or NULL; never free text).
   The partial index ``ledger_events_feedback`` finds the feedback events of a contact.
-  Both tables are :data:`ADDED_TABLES`: append-only like the data tables above, and added by
-  ``Ledger.migrate`` to a ledger made before them without a new schema version.
+- ``ledger_contact_places``: where each contact belongs, for the worklist's filters and the
+  access report's breakdowns, written with the contact: ``contact_id`` (primary key,
+  foreign key), ``municipality`` (as the contact gave it, or NULL), ``units`` (the units
+  of its routes in route order, separated by spaces; a route without a unit leaves
+  none). Written once, from the first assessment recorded: a later one whose directory
+  gave other units changes nothing.
+  These three tables are :data:`ADDED_TABLES`: append-only like the data tables above, and
+  added by ``Ledger.migrate`` to a ledger made before them without a new schema version.
 - the clock projection (``ledger_projections``, ``ledger_clock_terms``,
   ``ledger_clock_rows``; see :mod:`._projection`): derived data, dropped by ``Ledger.migrate``
   when its format is not :data:`PROJECTION_FORMAT`.
@@ -157,6 +163,11 @@ _TABLES = (
         rules TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS ledger_suggestions_contact ON ledger_suggestions (contact_id)",
+    """CREATE TABLE IF NOT EXISTS ledger_contact_places (
+        contact_id TEXT PRIMARY KEY REFERENCES ledger_contacts (contact_id),
+        municipality TEXT,
+        units TEXT NOT NULL
+    )""",
     # The professionals' feedback events only (a partial index: the other events skip
     # it): which contacts were answered, and the answers that named no suggestion.
     "CREATE INDEX IF NOT EXISTS ledger_events_feedback ON ledger_events (contact_id, at_us) "
@@ -171,7 +182,7 @@ _TABLES = (
 )
 
 
-ADDED_TABLES = frozenset({"ledger_suggestions", "ledger_feedback"})
+ADDED_TABLES = frozenset({"ledger_suggestions", "ledger_feedback", "ledger_contact_places"})
 """Tables added after schema version 1 was first released, without a new version (as
 the column ``ledger_contacts.clock_persons`` was): ``Ledger.migrate`` adds them; a ledger
 without them is refused for writing until migrated, and read where it is only read (its
@@ -190,6 +201,7 @@ _APPEND_ONLY = {
     "ledger_events": "event_id",
     "ledger_suggestions": "suggestion_id",
     "ledger_feedback": "event_id",
+    "ledger_contact_places": "contact_id",
 }
 
 
@@ -222,7 +234,8 @@ SQLITE_SCHEMA = _schema(
 )
 """The SQLite schema; its append-only guards are triggers named ``<table>_no_update``,
 ``<table>_no_delete`` and ``<table>_no_replace`` on ``ledger_meta``, ``ledger_contacts``,
-``ledger_events``, ``ledger_suggestions`` and ``ledger_feedback``."""
+``ledger_events``, ``ledger_suggestions``, ``ledger_feedback`` and
+``ledger_contact_places``."""
 
 _PG_APPEND_ONLY = tuple(_APPEND_ONLY)
 """The tables PostgreSQL's triggers keep append-only (the projection is derived data)."""

@@ -12,7 +12,7 @@ import attrs
 
 from ..clocks import Clock, ClockSubject, from_micros
 
-__all__ = ["LedgerClock", "LedgerContact", "LedgerEvent", "when"]
+__all__ = ["ContactSummary", "LedgerClock", "LedgerContact", "LedgerEvent", "when"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -38,6 +38,25 @@ class LedgerEvent:
     event: str
     at: datetime
     event_id: str
+
+
+@attrs.frozen
+class ContactSummary:
+    """What the ledger keeps of a contact beside its events, for a worklist's filters and
+    links: :meth:`Ledger.contact_summaries` gives them. Codes and ids only."""
+
+    contact_id: str
+    received_at: datetime
+    urgency: str
+    services: tuple[str, ...]
+    """The assessment's route service ids, in route order."""
+    units: tuple[str, ...]
+    """The units of its routes, in route order (a route without a unit gives none);
+    empty for a contact recorded before the ledger kept units."""
+    municipality: str | None
+    """As the contact gave it; None when it gave none (or was recorded before the ledger
+    kept it)."""
+    ruleset_digest: str
 
 
 @attrs.frozen(repr=False)

@@ -30,6 +30,7 @@ __all__ = [
     "check_id",
     "check_time",
     "contact_row",
+    "place_row",
     "prepare",
     "store_contact",
     "store_events",
@@ -46,6 +47,9 @@ _RECEIVED_ID_PREFIX = "contact_received/"
 
 EventRow = tuple[str, str, str, int]
 """An event as stored and compared for idempotency: (event_id, contact_id, event, at_us)."""
+PlaceRow = tuple[str, str | None, str]
+"""Where a contact belongs, as stored: (contact_id, municipality, units separated by
+spaces)."""
 SuggestionRow = tuple[str, str, str, str, str]
 """A suggestion as stored: (suggestion_id, contact_id, kind, value, rules separated by
 spaces)."""
@@ -74,6 +78,10 @@ _INSERT_SUGGESTION = (
     "VALUES (?, ?, ?, ?, ?)"
 )
 _HAS_SUGGESTIONS = "SELECT 1 FROM ledger_suggestions WHERE contact_id = ? LIMIT 1"
+_INSERT_PLACE = (
+    "INSERT INTO ledger_contact_places (contact_id, municipality, units) VALUES (?, ?, ?)"
+)
+_HAS_PLACE = "SELECT 1 FROM ledger_contact_places WHERE contact_id = ?"
 _SELECT_RECEIVED = "SELECT contact_id, received_us FROM ledger_contacts WHERE contact_id IN"
 _SELECT_EVENT_IDS = "SELECT event_id, contact_id, event, at_us FROM ledger_events WHERE event_id IN"
 
@@ -185,17 +193,24 @@ def suggestion_rows(assessment: Assessment) -> list[SuggestionRow]:
     ]
 
 
+def place_row(assessment: Assessment) -> PlaceRow:
+    """Where *assessment*'s contact belongs: its municipality and its routes' units."""
+    units = " ".join(r.unit for r in assessment.routes if r.unit is not None)
+    return (assessment.contact_id, assessment.municipality, units)
+
+
 def store_contact(
     session: Session,
     contact_id: str,
     row: tuple[object, ...],
     suggestions: Sequence[SuggestionRow] = (),
+    place: PlaceRow | None = None,
 ) -> bool:
-    """Store a contact, its ``contact_received`` event and its *suggestions*, in one
-    transaction: True when stored, False when the same contact is stored already;
-    LedgerError when it is stored differently. A contact stored before the ledger kept
-    suggestions gets them when the same assessment is recorded again (nothing else of it
-    changes)."""
+    """Store a contact, its ``contact_received`` event, its *suggestions* and its
+    *place*, in one transaction: True when stored, False when the same contact is stored
+    already; LedgerError when it is stored differently. A contact stored before the
+    ledger kept suggestions or places gets them when the same assessment is recorded
+    again (nothing else of it changes)."""
     with session.write():
         # Looked up first: a stored key is never inserted again (on SQLite a trigger
         # refuses it, as it would a REPLACE).
@@ -208,6 +223,8 @@ def store_contact(
                 )
                 if suggestions:
                     session.executemany(_INSERT_SUGGESTION, suggestions)
+                if place is not None:
+                    session.execute(_INSERT_PLACE, place)
                 return True
             # PostgreSQL: another transaction stored it after we looked.
             found = session.query(_SELECT_CONTACT, (contact_id,))
@@ -216,6 +233,8 @@ def store_contact(
         if same and suggestions and not session.query(_HAS_SUGGESTIONS, (contact_id,)):
             # Stored before the ledger kept suggestions: they are added now, once.
             session.executemany(_INSERT_SUGGESTION, suggestions)
+        if same and place is not None and not session.query(_HAS_PLACE, (contact_id,)):
+            session.execute(_INSERT_PLACE, place)  # stored before the ledger kept places
     differ = [
         name for name, old, new in zip(_CONTACT_COLUMNS, stored, row, strict=True) if old != new
     ]

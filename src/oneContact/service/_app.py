@@ -35,6 +35,7 @@ from ..fhir import (
 from ..intake import contact_json_schema, load_contact_json
 from ..ledger import MAX_WITHIN_WEEKDAYS
 from ._errors import language_of, refusal
+from ._form import add_form_pages
 from ._metrics import install_metrics
 from ._pages import add_page_basics
 from ._parts import DEFAULT_DB, Parts, ServiceConfig
@@ -321,6 +322,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         )
 
     add_page_basics(app, parts)
+    add_form_pages(app, parts)
     rules.on_swap.append(install_metrics(app, parts).serving)
     install_decision_log(parts)
     rules.install(app, parts)
