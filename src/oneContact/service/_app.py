@@ -35,10 +35,13 @@ from ..fhir import (
 from ..intake import contact_json_schema, load_contact_json
 from ._errors import language_of, refusal
 from ._form import add_form_pages
+from ._metrics import install_metrics
 from ._pages import add_page_basics
 from ._parts import DEFAULT_DB, Parts, ServiceConfig
+from ._reload import Rules
 from ._team import add_team_pages
 from ._worklist import MAX_PER_PAGE, Places, read_query, worklist_page
+from .decisions import install_decision_log
 
 __all__ = [
     "CONFIG_VARIABLE",
@@ -68,6 +71,8 @@ def app_from_environment() -> FastAPI:
             region=raw.get("region"),
             base_url=raw.get("base_url", DEFAULT_BASE_URL),
             explain_url=raw.get("explain_url"),
+            state=None if raw.get("state") is None else Path(raw["state"]),
+            decision_log=raw.get("decision_log"),
         )
     )
 
@@ -83,6 +88,8 @@ def config_json(config: ServiceConfig) -> str:
             "region": config.region,
             "base_url": config.base_url,
             "explain_url": config.explain_url,
+            "state": None if config.state is None else str(config.state),
+            "decision_log": config.decision_log,
         }
     )
 
@@ -105,7 +112,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     """The service of *config* as an ASGI application (FastAPI): the JSON API, FHIR and
     CDS Hooks, health and readiness. Loading the rules or opening the ledger fails here,
     before the application serves anything."""
-    parts = Parts(config)
+    rules = Rules(config)  # the rules directory, else the last published snapshot
+    parts = Parts(config, rules.start())
     ledger, base_url = parts.ledger, config.base_url
     engine = parts.engine  # the engine at start: titles and the OpenAPI document only
     app = FastAPI(
@@ -155,9 +163,14 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @app.get("/readyz", summary="The rules are loaded and the ledger can be read")
     async def readyz(request: Request) -> Response:
-        def ready(_: None) -> dict[str, str]:
+        def ready(_: None) -> dict[str, object]:
             ledger.events("readyz")  # a read of the store: unreachable raises
-            return {"status": "ready", "ruleset_digest": parts.engine.digest, "ledger": "reachable"}
+            return {
+                "status": "ready",
+                "ruleset_digest": parts.engine.digest,
+                "ledger": "reachable",
+                "worker": os.getpid(),
+            }
 
         return await answer(request, ready)
 
@@ -261,18 +274,20 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @app.post("/cds-services/{service_id}", summary="CDS Hooks: the first-contact service")
     async def cds_service(service_id: str, request: Request) -> Response:
-        return await answer(
-            request,
-            lambda data: cds_hooks.service(
-                parts.engine,
+
+        def hook(data: Any) -> dict[str, Any]:
+            engine = parts.engine  # one engine for the whole request, even across a reload
+            return cds_hooks.service(
+                engine,
                 _object(data, "<body>"),
                 ledger=ledger,
                 now=datetime.now(UTC),
                 explain_url=config.explain_url,
                 base_url=base_url,
-            ),
-            fhir=True,
-        )
+                assess=lambda contact, now: parts.assess(contact, engine, now=now),
+            )
+
+        return await answer(request, hook, fhir=True)
 
     @app.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")
     async def cds_feedback(service_id: str, request: Request) -> Response:
@@ -287,4 +302,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     add_page_basics(app, parts)
     add_form_pages(app, parts)
     add_team_pages(app, parts, places)
+    rules.on_swap.append(install_metrics(app, parts).serving)
+    install_decision_log(parts)
+    rules.install(app, parts)
     return app
