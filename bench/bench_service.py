@@ -298,7 +298,8 @@ def drive(
         "max_ms": max(latencies) if latencies else None,
         "server_cpu_ms": 1e3 * server_cpu / max(ok, 1),
         "worker_cpu_shares": sorted(
-            (round(v / server_cpu, 2) for v in workers.values() if v > 0), reverse=True
+            (round(v / server_cpu, 2) for v in workers.values() if v > 0 and server_cpu > 0),
+            reverse=True,
         ),
         "postgres_cpu_ms": 1e3 * pg_cpu / max(ok, 1),
         "client_cpu_ms": 1e3 * summary["cpu_s"] / max(len(contacts), 1),
