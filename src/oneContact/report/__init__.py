@@ -17,7 +17,9 @@ What a period includes and how each measure is counted is the contract of
 - a report counts the *clocks whose start falls in* ``[since, until)``, judged as of
   ``now`` (by default the end of the period, or the present while the period runs);
 - ``service`` is the assessment's first ``team_member`` route (else its first route);
-  ``age_group`` is ``0-22`` or ``23+`` by the age on the need-assessment day;
+  ``age_group`` is ``0-22`` or ``23+`` by the age on the need-assessment day; ``unit``
+  is the unit of the service's route, ``municipality`` the one the contact gave (a row
+  split by either of fewer than :data:`MIN_CELL` contacts is suppressed);
 - waiting times are calendar days from ``need_assessed`` to ``care_started``, one per
   contact per row, over the clocks that start on the first and stop on the second.
 
@@ -34,7 +36,17 @@ a section of the access report).
 """
 
 from .build import build_report
-from .measures import AGE_GROUPS, DIMENSIONS, NO_SERVICE, Breach, ReportRow
+from .measures import (
+    AGE_GROUPS,
+    DIMENSIONS,
+    MIN_CELL,
+    NO_PLACE,
+    NO_SERVICE,
+    OTHER_PLACE,
+    PLACE_DIMENSIONS,
+    Breach,
+    ReportRow,
+)
 from .overrides import DisagreedContact, OverrideCounts, Overrides
 from .source import ReportSource, StartedContact
 from .value import Report
@@ -42,7 +54,11 @@ from .value import Report
 __all__ = [
     "AGE_GROUPS",
     "DIMENSIONS",
+    "MIN_CELL",
+    "NO_PLACE",
     "NO_SERVICE",
+    "OTHER_PLACE",
+    "PLACE_DIMENSIONS",
     "Breach",
     "DisagreedContact",
     "OverrideCounts",
