@@ -40,8 +40,13 @@ EXAMPLES = [
 ]
 # How many copies of the examples each municipality gets: rannikko and kivilahti many,
 # ekby few (a small municipality), some none, one a municipality the directory lacks.
-PLACES: list[str | None] = ["rannikko"] * 20 + ["kivilahti"] * 14 + ["ekby"] * 3
-PLACES += [None] * 4 + ["Muualla"]
+PLACES: list[str | None] = [
+    *["rannikko"] * 20,
+    *["kivilahti"] * 14,
+    *["ekby"] * 3,
+    *[None] * 4,
+    "Muualla",
+]
 PLACED_KINDS = {"team_member", "family_centre", "digital_channel"}
 
 
