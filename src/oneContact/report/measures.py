@@ -397,9 +397,9 @@ def _suppressed(
     rows: list[ReportRow], by: tuple[str, ...], contacts: Mapping[tuple[str, ...], int]
 ) -> tuple[ReportRow, ...]:
     """*rows* with those of fewer than :data:`MIN_CELL` contacts (at least *contacts*
-    by row key) suppressed; where that leaves one suppressed row among rows alike but in
-    their place, the smallest of the others too, so that no row is their sum less the
-    rest."""
+    by row key) suppressed; then, among rows alike but in their place, the smallest of
+    the others too until the suppressed ones count :data:`MIN_CELL` together (or all are),
+    so that their sum less the rest (a report without the place) tells nothing of one."""
     places = [i for i, d in enumerate(by) if d in PLACE_DIMENSIONS]
 
     def count(row: ReportRow) -> int:
@@ -414,9 +414,12 @@ def _suppressed(
         groups.setdefault(alike(row), []).append(i)
     for members in groups.values():
         small = [i for i in members if i in hidden]
-        shown = [i for i in members if i not in hidden]
-        if len(small) == 1 and shown:
-            hidden.add(min(shown, key=lambda i: (count(rows[i]), i)))
+        shown = sorted((i for i in members if i not in hidden), key=lambda i: (count(rows[i]), i))
+        together = sum(count(rows[i]) for i in small)
+        while small and together < MIN_CELL and shown:
+            more = shown.pop(0)
+            hidden.add(more)
+            together += count(rows[more])
     return tuple(
         attrs.evolve(row, suppressed=True) if i in hidden else row for i, row in enumerate(rows)
     )

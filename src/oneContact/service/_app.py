@@ -37,6 +37,7 @@ from ..ledger import MAX_WITHIN_WEEKDAYS
 from ._errors import language_of, refusal
 from ._pages import add_page_basics
 from ._parts import DEFAULT_DB, Parts, ServiceConfig
+from ._reports import add_report_routes
 
 __all__ = [
     "CONFIG_VARIABLE",
@@ -306,4 +307,5 @@ def create_app(config: ServiceConfig) -> FastAPI:
         )
 
     add_page_basics(app, parts)
+    add_report_routes(app, parts)
     return app
