@@ -273,8 +273,8 @@ _TEXTS: Texts = {
     },
     "errors": {"fi": "Korjaa valinnat:", "sv": "Rätta valen:", "en": "Please correct:"},
     "err.since": {
-        "fi": "Anna alkupäivä muodossa vvvv-kk-pp, esimerkiksi 2025-03-01.",
-        "sv": "Ange startdagen som åååå-mm-dd, till exempel 2025-03-01.",
+        "fi": "Anna ensimmäinen päivä muodossa vvvv-kk-pp, esimerkiksi 2025-03-01.",
+        "sv": "Ange första dagen som åååå-mm-dd, till exempel 2025-03-01.",
         "en": "Give the first day as yyyy-mm-dd, for example 2025-03-01.",
     },
     "err.last": {
