@@ -249,6 +249,8 @@ def test_the_team_page_in_each_language(client: TestClient, lang: str) -> None:
     assert answer.status_code == 200
     page = answer.text
     assert f'<html lang="{lang}">' in page
+    frame_words = {"fi": "Yhteydenotto", "sv": "Kontakt", "en": "Contact form"}
+    assert f">{frame_words[lang]}</a>" in page  # the frame's own words are kept
     for words in TEAM_WORDS[lang]:
         assert words in page
     assert '<label for="by-unit">' in page

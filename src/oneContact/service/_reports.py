@@ -36,7 +36,7 @@ from ..errors import ArgumentError, did_you_mean, require_supported_time
 from ..report import DIMENSIONS, Report
 from ..routing import Directory
 from ._errors import language_of, refusal
-from ._pages import Texts, page
+from ._pages import FRAME_TEXTS, Texts, page
 from ._parts import Parts
 
 __all__ = ["FORMATS", "MAX_DAYS", "PAGE_DIMENSIONS", "ReportQuery", "add_report_routes"]
@@ -230,7 +230,7 @@ _TEXTS: Texts = {
         "en": "The report shows how the care-guarantee time limits were met in the period "
         "you choose. The figures are totals: nobody can be recognised in them.",
     },
-    "form": {"fi": "Valitse raportti", "sv": "Välj rapport", "en": "Choose the report"},
+    "choose": {"fi": "Valitse raportti", "sv": "Välj rapport", "en": "Choose the report"},
     "since": {"fi": "Ensimmäinen päivä", "sv": "Första dagen", "en": "First day"},
     "last": {"fi": "Viimeinen päivä", "sv": "Sista dagen", "en": "Last day"},
     "by": {"fi": "Jaottelu", "sv": "Indelning", "en": "Breakdown"},
@@ -244,7 +244,7 @@ _TEXTS: Texts = {
         "en": "Figures by unit and municipality are not shown for a group of fewer than five contacts.",
     },
     "show": {"fi": "Näytä raportti", "sv": "Visa rapporten", "en": "Show the report"},
-    "report": {"fi": "Raportti", "sv": "Rapport", "en": "Report"},
+    "report.head": {"fi": "Raportti", "sv": "Rapport", "en": "Report"},
     "frame": {
         "fi": "Hoitoonpääsyraportti ajalta",
         "sv": "Rapport om tillgång till vård för perioden",
@@ -326,6 +326,10 @@ def _page_query(query: QueryParams) -> tuple[dict[str, Any], dict[str, str]]:
 
 def _today() -> date:
     return datetime.now(HELSINKI).date()
+
+
+# The page's words never take a key of the frame's (they would replace its words).
+assert not set(_TEXTS) & set(FRAME_TEXTS)
 
 
 def add_report_routes(app: FastAPI, parts: Parts) -> None:
