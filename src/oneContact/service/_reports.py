@@ -134,9 +134,12 @@ def _choice(query: Mapping[str, str], field: str, choices: tuple[str, ...], defa
     return value
 
 
-def read_query(query: Mapping[str, str], today: date | None = None) -> ReportQuery:
+def read_query(
+    query: Mapping[str, str], today: date | None = None, language: str = "fi"
+) -> ReportQuery:
     """The report *query* asks for, checked; an :class:`ArgumentError` naming the field
-    and the fix when a parameter is wrong. *by* is checked when the report is built."""
+    and the fix when a parameter is wrong (a dimension given twice is refused when the
+    report is built). *language* is the page's without ``lang``."""
     if today is None:
         today = _today()
     since, until = _period(query.get("since") or None, query.get("until") or None, today)
@@ -160,8 +163,8 @@ def read_query(query: Mapping[str, str], today: date | None = None) -> ReportQue
         raise ArgumentError(
             "bad-argument", "table", "is for format=csv (the others hold every table)"
         )
-    language = _choice(query, "lang", LANGUAGES, "fi")
-    return ReportQuery(since, until, by, form, table, language)
+    chosen = _choice(query, "lang", LANGUAGES, language)
+    return ReportQuery(since, until, by, form, table, chosen)
 
 
 class _Places:
@@ -179,7 +182,12 @@ class _Places:
         stamp = os.stat(path).st_mtime_ns
         seen = self.seen
         if seen is None or seen[0] != stamp:
-            directory = Directory.from_file(path, rules=self.parts.engine.ruleset.catalogue)
+            try:
+                directory = Directory.from_file(path, rules=self.parts.engine.ruleset.catalogue)
+            except Exception:
+                if seen is None:
+                    raise
+                return seen[1], seen[2]  # a bad file never replaces a good one
             seen = self.seen = (stamp, directory.municipality_ids, directory.names)
         return seen[1], seen[2]
 
@@ -344,7 +352,7 @@ def add_report_routes(app: FastAPI, parts: Parts) -> None:
     async def access_report(request: Request) -> Response:
         language = language_of(request)
         try:
-            asked = read_query(request.query_params)
+            asked = read_query(request.query_params, language=language)
             return await run_in_threadpool(_rendered, parts, places, asked)
         except Exception as error:
             return refusal(error, language)
