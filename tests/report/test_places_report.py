@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from oneContact.clocks import Calendar, finnish_closed_days
 from oneContact.engine import Assessment, Engine
 from oneContact.errors import LedgerArgumentError
 from oneContact.ledger import Ledger
@@ -77,17 +78,16 @@ def assessments(engine: Engine) -> list[Assessment]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def ledger(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    engine: Engine,
-    assessments: list[Assessment],
-) -> Iterator[Ledger]:
-    for url in fresh_ledger_url(request.param, tmp_path, "places_report"):
-        with Ledger.open(url, policies=engine.ruleset.policies) as opened:
-            for a in assessments:
-                assert opened.record_assessment(a)
-            yield opened
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_ledger_url(request.param, tmp_path, "places_report")
+
+
+@pytest.fixture
+def ledger(url: str, engine: Engine, assessments: list[Assessment]) -> Iterator[Ledger]:
+    with Ledger.open(url, policies=engine.ruleset.policies) as opened:
+        for a in assessments:
+            assert opened.record_assessment(a)
+        yield opened
 
 
 def service_of(a: Assessment, engine: Engine) -> str:
@@ -267,3 +267,33 @@ def test_bad_names_are_refused(ledger: Ledger) -> None:
         with pytest.raises(LedgerArgumentError) as info:
             ledger.report(since=SINCE, until=UNTIL, by=["unit"], names=names)  # type: ignore[arg-type]
         assert "names" == info.value.field
+
+
+def test_every_read_path_gives_the_same_places(
+    url: str,
+    ledger: Ledger,
+    assessments: list[Assessment],
+    engine: Engine,
+    directory: Directory,
+) -> None:
+    """The clock projection (a join), contacts with events after the report's moment
+    (read again from their events) and a ledger judging every clock from the events (a
+    host calendar keeps no projection: a third ordered stream) count the same places."""
+    by = ["unit", "municipality", "age_group"]
+    asked = {"since": SINCE, "until": UNTIL, "now": NOW, "by": by, "overrides": False}
+    places = {"municipalities": directory.municipality_ids}
+    projected = ledger.report(**asked, catalogue=engine.ruleset.catalogue, **places)  # type: ignore[arg-type]
+    with Ledger.open(
+        url,
+        policies=engine.ruleset.policies,
+        calendar=Calendar(finnish_closed_days, name="FI"),
+    ) as direct:
+        judged = direct.report(**asked, catalogue=engine.ruleset.catalogue, **places)  # type: ignore[arg-type]
+    assert projected.to_json() == judged.to_json()
+    # Events after the report's moment: those contacts are read again from their events.
+    for a in assessments[::3]:
+        at = datetime(2025, 4, 20, tzinfo=HKI)
+        ledger.record(a.contact_id, "need_assessed", at=at, event_id=f"na-{a.contact_id}")
+    later = ledger.report(**asked, catalogue=engine.ruleset.catalogue, **places)  # type: ignore[arg-type]
+    assert projected.to_json() == later.to_json()
+    assert {r.values["municipality"] for r in later.rows} >= {"rannikko", "kivilahti", "ekby"}
