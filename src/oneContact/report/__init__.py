@@ -25,8 +25,9 @@ What a period includes and how each measure is counted is the contract of
 
 The computation is one streaming pass over the contacts the ledger gives (any
 :class:`ReportSource`: the report never imports the ledger) into finest-grain tallies
-(service x age group x clock x month); every grouping, the charts' included, is rolled up
-from those tallies, so a report holds no per-contact data besides its list of breaches.
+(service x age group x clock x month x unit x municipality); every grouping, the charts'
+included, is rolled up from those tallies, so a report holds no per-contact data besides
+its list of breaches.
 
 Where things are: :mod:`.source` (what a report reads), :mod:`.measures` (tallies, rows,
 breaches), :mod:`.build` (the one pass), :mod:`.value` (the :class:`Report`), and the

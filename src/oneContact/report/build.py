@@ -1,7 +1,7 @@
 """Building a report: one streaming pass over the contacts a :class:`ReportSource` gives
-(:func:`build_report`) into finest-grain tallies (service x age group x clock x month),
-waits and breaches. Each clock's outcome is the status :meth:`Policies.judge` gave it,
-never decided here again.
+(:func:`build_report`) into finest-grain tallies (service x age group x clock x month x
+unit x municipality), waits and breaches. Each clock's outcome is the status
+:meth:`Policies.judge` gave it, never decided here again.
 """
 
 from __future__ import annotations
