@@ -35,6 +35,7 @@ def _run(path: Path) -> doctest.TestResults:
         "docs/tutorial/embed-the-engine.md",
         "docs/how-to/explain-a-decision.md",
         "docs/how-to/build-an-adaptive-contact-form.md",
+        "docs/how-to/offer-the-contact-form.md",
         "docs/how-to/measure-the-impact-of-a-rule-change.md",
         "docs/how-to/learn-from-professionals-overrides.md",
         "docs/reference/directory.md",

@@ -3,14 +3,20 @@
 With no options it serves the bundled rules (or ``./rules``), on the bundled rules the
 example directory (``examples/directory.yaml``), and an embedded SQLite ledger in the working directory, on 127.0.0.1:8080. ``--workers N``
 starts N processes, each building the same application from the configuration handed
-down in :data:`~oneContact.service.CONFIG_VARIABLE`. Needs the ``service`` extra.
+down in :data:`~oneContact.service.CONFIG_VARIABLE`; they share a directory made for the
+run (the published rules, each worker's digest, the metrics of every worker), removed
+when the service stops. Needs the ``service`` extra.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
+import shutil
+import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +28,12 @@ __all__ = ["add_serve_command"]
 
 EXIT_OK = 0
 EXIT_INPUT = 2
+# prometheus_client's multiprocess directory, and the key of the decision log's
+# pseudonyms (the same in every worker; oneContact.service names both).
+_METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+_PSEUDONYM_KEY_VARIABLE = "ONECONTACT_PSEUDONYM_KEY"
+# Seconds a new worker has to load its rules and answer (uvicorn's health check).
+_READY_S = 120
 
 
 def add_serve_command(sub: Any, default_rules: Callable[[], Path]) -> None:
@@ -48,10 +60,37 @@ def add_serve_command(sub: Any, default_rules: Callable[[], Path]) -> None:
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (1)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (8080)")
+    serve.add_argument(
+        "--decision-log",
+        metavar="PATH",
+        help="append one JSON line per assessment to PATH (- for stderr)",
+    )
     serve.set_defaults(run=_cmd_serve, default_rules=default_rules)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    # The workers' shared directories: made empty now, removed when the service stops.
+    # prometheus_client reads its directory when it is first imported, so before that.
+    shared = Path(tempfile.mkdtemp(prefix="onecontact-serve-"))
+    # With one worker uvicorn stops on SIGTERM, then raises it again with the handler it
+    # found: this one, so that the directory is removed (the default would end the
+    # process on the spot). With several, uvicorn's supervisor handles it and returns.
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        (shared / "metrics").mkdir()
+        os.environ[_METRICS_VARIABLE] = str(shared / "metrics")
+        os.environ.setdefault(_PSEUDONYM_KEY_VARIABLE, secrets.token_hex(32))
+        return _serve(args, shared / "state")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(EXIT_OK)
+
+
+def _serve(args: argparse.Namespace, state: Path) -> int:
     try:
         import uvicorn  # noqa: PLC0415 - only this command needs the service extra
 
@@ -76,6 +115,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         directory=directory,
         backend=args.backend,
         region=args.region,
+        state=state,
+        decision_log=args.decision_log,
     )
     os.environ[CONFIG_VARIABLE] = config_json(config)
     uvicorn.run(
@@ -85,5 +126,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="warning",
+        # A worker loads its rules before it answers; on SIGHUP uvicorn's supervisor
+        # gives up a restart whose new worker is not ready in this time (default 5 s).
+        timeout_worker_healthcheck=_READY_S,
     )
     return EXIT_OK

@@ -596,3 +596,15 @@ def test_threads_recording_the_same_feedback_store_it_once(
     stored = raw(url, "SELECT event_id FROM ledger_feedback ORDER BY event_id")
     assert sorted((fb.event_id,) for fb in batch) == stored
     assert len(batch) == ledger.overrides().total.overridden
+
+
+def test_a_contacts_suggestions_are_read_back_as_recorded(
+    ledger: Ledger, assessments: list[Assessment]
+) -> None:
+    for assessment in assessments:
+        made = suggestions_of(assessment)
+        expected = (made[0], *sorted(made[1:], key=lambda s: s.value))
+        assert ledger.suggestions(assessment.contact_id) == expected
+    assert ledger.suggestions("no-such-contact") == ()
+    with pytest.raises(LedgerArgumentError):
+        ledger.suggestions("131052-308T")

@@ -24,7 +24,7 @@ calls both replaces the older cards. The cards carry the suggestion ids of
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
@@ -54,6 +54,7 @@ from ._request import (
 if TYPE_CHECKING:
     from ..assessment import Assessment
     from ..engine import Engine
+    from ..intake import FirstContact
     from ..ledger import LedgerClock
 
 __all__ = [
@@ -216,6 +217,7 @@ def service(
     explain_url: str | None = None,
     hooks: Collection[str] = HOOKS,
     base_url: str = DEFAULT_BASE_URL,
+    assess: Callable[[FirstContact, datetime | None], Assessment] | None = None,
 ) -> dict[str, Any]:
     """The CDS Hooks response (``{"cards": [...]}``) to the hook call *request*.
 
@@ -226,6 +228,8 @@ def service(
     *now*, the clock cards are the ledger's clocks as of *now* (stopped by the events the
     team recorded since), not the form's alone. A client with no
     finished form (the prefetch is null, or holds none) gets ``{"cards": []}``.
+    *assess* ``(contact, now)``, when given, assesses instead of ``engine.assess`` (a
+    service that logs and counts each assessment); it must assess with *engine*.
 
     Raises :class:`CdsHooksError` (a :class:`~oneContact.ContactError`) naming every
     problem of the request or of the form (by ``linkId``), with ``status`` 400, or 412
@@ -240,7 +244,7 @@ def service(
         contact = contact_from_response(
             read.response, engine.ruleset, patient=read.patient, base_url=base_url
         )
-        assessment = engine.assess(contact, now=now)
+        assessment = engine.assess(contact, now=now) if assess is None else assess(contact, now)
     except CdsHooksError:
         raise
     except ContactError as error:

@@ -30,7 +30,13 @@ from ..errors import LedgerArgumentError, LedgerError, LedgerUnavailableError
 from ..report import Report, StartedContact, build_report
 from ._backends import dialect_for
 from ._catch_up import Projector
-from ._feedback import FEEDBACK_EVENTS, overrides_of, prepare_feedback, store_feedback
+from ._feedback import (
+    FEEDBACK_EVENTS,
+    overrides_of,
+    prepare_feedback,
+    store_feedback,
+    suggestions_of_contact,
+)
 from ._history import (
     CONTACT_RECEIVED,
     WITHDRAWN,
@@ -54,7 +60,6 @@ from ._projection import (
     StartedRow,
     select_started,
     terms_of,
-    units_of,
 )
 from ._projection import judged_of as projected
 from ._store import Dialect, PooledDialect, Session, chunks, in_list
@@ -74,7 +79,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..assessment import Assessment
     from ..report.overrides import Overrides
     from ..ruleset import Catalogue
-    from ..suggestions import Feedback
+    from ..suggestions import Feedback, Suggestion
 
 __all__ = ["MAX_WITHIN_WEEKDAYS", "Ledger"]
 
@@ -388,6 +393,12 @@ class Ledger:
                 )  # fmt: skip
         return found
 
+    def suggestions(self, contact_id: str) -> tuple[Suggestion, ...]:
+        """What the contact's recorded assessment proposed (``ledger_suggestions``): its
+        urgency first, then its routes by service id; empty when none is stored."""
+        check_id(contact_id, "contact_id")
+        return suggestions_of_contact(self._session(), contact_id)
+
     def clocks(self, contact_id: str, *, now: datetime) -> tuple[LedgerClock, ...]:
         """The contact's clocks as of *now*, in the order its assessment gave them.
 
@@ -493,9 +504,8 @@ class Ledger:
         names: Mapping[str, Mapping[str, str]] | None = None,
     ) -> Report:
         """THL-style access measures of the clocks that started in ``[since, until)``,
-        split by *by* (:data:`~oneContact.report.DIMENSIONS`; by unit or municipality,
-        small cells suppressed). *municipalities* (a directory's) counts others as
-        ``other``; *names* (``{"unit": {code: name}, "municipality": {...}}``) names them.
+        split by *by* (:data:`~oneContact.report.DIMENSIONS`); *municipalities* counts any
+        other as ``other``, *names* (``{"unit": {id: name}, ...}``) names them (reports.md).
 
         Only events at or before *now* count; by default *now* is the end of the period
         (or the present, while the period runs). ``service`` is the assessment's first
@@ -512,10 +522,8 @@ class Ledger:
         check_time(until, "until")
         if now is not None:
             check_time(now, "now")
-        report = build_report(
-            self, since=since, until=until, by=by, now=now, catalogue=catalogue,
-            municipalities=municipalities, names=names,
-        )  # fmt: skip
+        report = build_report(self, since=since, until=until, by=by, now=now, catalogue=catalogue,
+                              municipalities=municipalities, names=names)  # fmt: skip
         if not overrides:
             return report
         # The section of professionals' overrides: the contacts received in the period,
@@ -594,8 +602,7 @@ class Ledger:
         today = local_date(as_of)
         projection = self._projector.caught_up()
         session = self._session()
-        # A ledger not yet migrated (read where it is only read) keeps no places.
-        places = session.has_table("ledger_contact_places")
+        places = session.has_table("ledger_contact_places")  # not in one not yet migrated
         if projection is None:
             with contextlib.closing(histories(session, now_us, since_us, places=places)) as found:
                 yield from self._started(found, since_us, until_us, today)
@@ -630,15 +637,10 @@ class Ledger:
                     head.assessed_us,
                     tuple([projected(row, terms, today) for row in clocks]),
                     shape.subjects,
-                    head.municipality,
-                    units_of(head.units),
+                    *head.place(),
                 )
-        yield from self._started(
-            histories_of(session, later, now_us, since_us, places=places),
-            since_us,
-            until_us,
-            today,
-        )
+        again = histories_of(session, later, now_us, since_us, places=places)
+        yield from self._started(again, since_us, until_us, today)
 
     # ------------------------------------------------------------ judging
 
@@ -649,7 +651,7 @@ class Ledger:
         judge = self._policies.judge
         shape = self._shape
         calendar = self._calendar
-        for contact_id, _, services, contact, seen, (municipality, units) in found:
+        for contact_id, _, services, contact, seen, place in found:
             started = tuple(
                 c
                 for c in contact.clock_ids
@@ -668,8 +670,7 @@ class Ledger:
                 assessed_us(contact, seen),
                 judged,
                 contact.subjects,
-                municipality,
-                units,
+                *place,
             )
 
     def _recompute(

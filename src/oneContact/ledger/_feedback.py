@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from ..errors import LedgerArgumentError, LedgerError, did_you_mean
 from ..identity_code import shown_name
 from ..report.overrides import ContactSuggestions, FeedbackItem, Overrides, build_overrides
-from ..suggestions import OVERRIDE_REASONS, SUGGESTION_EVENTS, Feedback
+from ..suggestions import OVERRIDE_REASONS, SUGGESTION_EVENTS, Feedback, Suggestion
 from ._store import Session, chunks, in_list
 from ._writing import EventRow, check_id, check_time, store_events
 
@@ -31,6 +31,7 @@ __all__ = [
     "overrides_of",
     "prepare_feedback",
     "store_feedback",
+    "suggestions_of_contact",
 ]
 
 FEEDBACK_EVENTS = frozenset(SUGGESTION_EVENTS.values())
@@ -169,6 +170,26 @@ def prepare_feedback(items: Sequence[object], *, batch: bool) -> list[PreparedFe
                 "each feedback gets its own event id",
             )
     return out
+
+
+# A contact's suggestions: its urgency first ('urgency' sorts after 'route'), then the
+# routes by service id.
+_SELECT_OF_CONTACT = (
+    "SELECT suggestion_id, kind, value, rules FROM ledger_suggestions WHERE contact_id = ? "
+    "ORDER BY kind DESC, value"
+)
+
+
+def suggestions_of_contact(session: Session, contact_id: str) -> tuple[Suggestion, ...]:
+    """The stored suggestions of *contact_id* (urgency first, then the routes by service
+    id); none for a contact without any (or a ledger not yet migrated)."""
+    if not session.has_table("ledger_suggestions"):
+        return ()
+    return tuple(
+        Suggestion(str(sid), contact_id, "urgency" if kind == "urgency" else "route",
+                   str(value), tuple(str(rules).split()))
+        for sid, kind, value, rules in session.query(_SELECT_OF_CONTACT, (contact_id,))
+    )  # fmt: skip
 
 
 def _lookup(session: Session, head: str, keys: Sequence[str]) -> Iterator[tuple[object, ...]]:

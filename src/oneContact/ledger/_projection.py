@@ -125,6 +125,10 @@ class StartedRow(NamedTuple):
     """From ``ledger_contact_places`` (NULL without a place, or in a ledger not migrated)."""
     units: str | None
 
+    def place(self) -> tuple[str | None, tuple[str, ...]]:
+        """The contact's municipality and units (as :class:`StartedContact` takes them)."""
+        return self.municipality, units_of(self.units)
+
     def subject(self) -> SubjectRow:
         """The contact's subject columns (what contacts alike in subjects share)."""
         return SubjectRow(

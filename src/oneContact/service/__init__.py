@@ -4,7 +4,10 @@
 API (``POST /assess``, ``POST /contacts``, ``POST /contacts/{id}/events``,
 ``GET /contacts/{id}/clocks``, ``GET /worklist``), FHIR R4 (``GET /fhir/Questionnaire``,
 ``POST /fhir/Questionnaire/$next-question``, ``POST /fhir/$assess``), CDS Hooks
-(``/cds-services``) and ``/healthz``, ``/readyz``; OpenAPI at ``/openapi.json``.
+(``/cds-services``), ``/healthz``, ``/readyz``, ``/metrics`` (Prometheus) and
+``POST /admin/reload``; OpenAPI at ``/openapi.json``; the team's pages
+(``/team/worklist``, ``/team/contacts/{id}``, in fi/sv/en). Each assessment is logged as
+one JSON line to the logger :data:`DECISION_LOGGER`.
 ``onecontact serve`` runs it with uvicorn. Needs the ``service`` extra:
 ``pip install 'onecontact[service]'``.
 """
@@ -19,15 +22,21 @@ from ._app import (
     create_app,
 )
 from ._errors import RETRY_AFTER_S, language_of
+from ._reload import ADMIN_TOKEN_VARIABLE
+from .decisions import DECISION_LOGGER, PSEUDONYM_KEY_VARIABLE, pseudonym
 
 __all__ = [
+    "ADMIN_TOKEN_VARIABLE",
     "CONFIG_VARIABLE",
+    "DECISION_LOGGER",
     "DEFAULT_DB",
     "MAX_PER_PAGE",
+    "PSEUDONYM_KEY_VARIABLE",
     "RETRY_AFTER_S",
     "ServiceConfig",
     "app_from_environment",
     "config_json",
     "create_app",
     "language_of",
+    "pseudonym",
 ]

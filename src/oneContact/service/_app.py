@@ -33,11 +33,16 @@ from ..fhir import (
     subject_reference,
 )
 from ..intake import contact_json_schema, load_contact_json
-from ..ledger import MAX_WITHIN_WEEKDAYS
 from ._errors import language_of, refusal
+from ._form import add_form_pages
+from ._metrics import install_metrics
 from ._pages import add_page_basics
 from ._parts import DEFAULT_DB, Parts, ServiceConfig
+from ._reload import Rules
 from ._reports import add_report_routes
+from ._team import add_team_pages
+from ._worklist import MAX_PER_PAGE, Places, read_query, worklist_page
+from .decisions import install_decision_log
 
 __all__ = [
     "CONFIG_VARIABLE",
@@ -48,10 +53,6 @@ __all__ = [
     "config_json",
     "create_app",
 ]
-
-#: The most worklist items one page holds.
-MAX_PER_PAGE = 500
-
 
 #: The environment variable ``onecontact serve`` hands each worker its configuration in
 #: (JSON: the fields of :class:`ServiceConfig`).
@@ -71,6 +72,8 @@ def app_from_environment() -> FastAPI:
             region=raw.get("region"),
             base_url=raw.get("base_url", DEFAULT_BASE_URL),
             explain_url=raw.get("explain_url"),
+            state=None if raw.get("state") is None else Path(raw["state"]),
+            decision_log=raw.get("decision_log"),
         )
     )
 
@@ -86,6 +89,8 @@ def config_json(config: ServiceConfig) -> str:
             "region": config.region,
             "base_url": config.base_url,
             "explain_url": config.explain_url,
+            "state": None if config.state is None else str(config.state),
+            "decision_log": config.decision_log,
         }
     )
 
@@ -94,14 +99,6 @@ def _now(text: str | None, field: str) -> datetime:
     if text is None:
         return datetime.now(UTC)
     return parse_timestamp(text, field)
-
-
-def _whole(text: str | None, field: str, default: int, low: int, high: int) -> int:
-    if text is None:
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ArgumentError("bad-argument", field, f"must be a whole number from {low} to {high}")
-    return int(text)
 
 
 def _object(value: object, what: str) -> Mapping[str, Any]:
@@ -116,7 +113,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     """The service of *config* as an ASGI application (FastAPI): the JSON API, FHIR and
     CDS Hooks, health and readiness. Loading the rules or opening the ledger fails here,
     before the application serves anything."""
-    parts = Parts(config)
+    rules = Rules(config)  # the rules directory, else the last published snapshot
+    parts = Parts(config, rules.start())
     ledger, base_url = parts.ledger, config.base_url
     engine = parts.engine  # the engine at start: titles and the OpenAPI document only
     app = FastAPI(
@@ -125,6 +123,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         version=engine.digest[:12],
     )
     app.state.parts = parts
+    places = Places.from_file(config.directory)
     contact_body = {
         "requestBody": {
             "required": True,
@@ -165,9 +164,14 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @app.get("/readyz", summary="The rules are loaded and the ledger can be read")
     async def readyz(request: Request) -> Response:
-        def ready(_: None) -> dict[str, str]:
+        def ready(_: None) -> dict[str, object]:
             ledger.events("readyz")  # a read of the store: unreachable raises
-            return {"status": "ready", "ruleset_digest": parts.engine.digest, "ledger": "reachable"}
+            return {
+                "status": "ready",
+                "ruleset_digest": parts.engine.digest,
+                "ledger": "reachable",
+                "worker": os.getpid(),
+            }
 
         return await answer(request, ready)
 
@@ -214,27 +218,15 @@ def create_app(config: ServiceConfig) -> FastAPI:
             lambda _: [c.to_json() for c in ledger.clocks(contact_id, now=_now(now_text, "now"))],
         )
 
-    @app.get("/worklist", summary="Clocks due and past due, most urgent first, paged")
+    @app.get(
+        "/worklist",
+        summary="Clocks due and past due, breached first, filtered by unit, service, municipality, urgency, clock and status, paged",
+    )
     async def worklist(request: Request) -> Response:
         query = request.query_params
 
         def page(_: None) -> dict[str, Any]:
-            now = _now(query.get("now"), "now")
-            within = _whole(query.get("within"), "within", 1, 0, MAX_WITHIN_WEEKDAYS)
-            number = _whole(query.get("page"), "page", 1, 1, 10**9)
-            size = _whole(query.get("per_page"), "per_page", 50, 1, MAX_PER_PAGE)
-            items = ledger.due(now=now, within_weekdays=within)
-            if (clock := query.get("clock")) is not None:
-                items = [c for c in items if c.id == clock]
-            if (status := query.get("status")) is not None:
-                items = [c for c in items if c.status == status]
-            start = (number - 1) * size
-            return {
-                "page": number,
-                "per_page": size,
-                "total": len(items),
-                "items": [c.to_json() for c in items[start : start + size]],
-            }
+            return worklist_page(ledger, read_query(query, parts.engine, places)).to_json()
 
         return await answer(request, page)
 
@@ -283,18 +275,20 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @app.post("/cds-services/{service_id}", summary="CDS Hooks: the first-contact service")
     async def cds_service(service_id: str, request: Request) -> Response:
-        return await answer(
-            request,
-            lambda data: cds_hooks.service(
-                parts.engine,
+
+        def hook(data: Any) -> dict[str, Any]:
+            engine = parts.engine  # one engine for the whole request, even across a reload
+            return cds_hooks.service(
+                engine,
                 _object(data, "<body>"),
                 ledger=ledger,
                 now=datetime.now(UTC),
                 explain_url=config.explain_url,
                 base_url=base_url,
-            ),
-            fhir=True,
-        )
+                assess=lambda contact, now: parts.assess(contact, engine, now=now),
+            )
+
+        return await answer(request, hook, fhir=True)
 
     @app.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")
     async def cds_feedback(service_id: str, request: Request) -> Response:
@@ -308,4 +302,9 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     add_page_basics(app, parts)
     add_report_routes(app, parts)
+    add_form_pages(app, parts)
+    add_team_pages(app, parts, places)
+    rules.on_swap.append(install_metrics(app, parts).serving)
+    install_decision_log(parts)
+    rules.install(app, parts)
     return app

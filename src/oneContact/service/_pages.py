@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jinja2
 from fastapi import FastAPI
@@ -72,15 +73,23 @@ def page(
     texts: Texts,
     *,
     status: int = 200,
+    links: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
     """*template* rendered in the request's language with *texts* (and the frame's
-    words) as ``t(key)``; *context* is passed to the template as it is."""
+    words) as ``t(key)``; *context* is passed to the template as it is. The language
+    links go to the request's path with only ``lang`` (never what was typed into its
+    query, which could be an identity code), or to *links* when given (an address made of
+    checked values, for a page whose query should survive a change of language)."""
     language = language_of(request)
     words = texts_in(FRAME_TEXTS, language) | texts_in(texts, language)
 
     def url_in(other: str) -> str:
-        return str(request.url.include_query_params(lang=other))
+        if links is not None:
+            split = urlsplit(links)
+            query = [(k, v) for k, v in parse_qsl(split.query) if k != "lang"]
+            return f"{split.path}?{urlencode([*query, ('lang', other)])}"
+        return f"{request.url.path}?{urlencode([('lang', other)])}"
 
     html = _TEMPLATES.get_template(template).render(
         t=words.__getitem__,

@@ -9,6 +9,7 @@ the engine twice takes it once into a local name.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -40,6 +41,13 @@ class ServiceConfig:
     base_url: str = DEFAULT_BASE_URL
     explain_url: str | None = None
     """A URL template with ``{contact_id}`` for the CDS Hooks cards' link, or None."""
+    state: Path | None = None
+    """The directory the worker processes of one service share their rules through
+    (published snapshots, the digest each serves): ``onecontact serve`` makes one; None
+    for a single process."""
+    decision_log: str | None = None
+    """A file every worker appends the decision log's lines to, ``-`` for stderr, or None
+    (the ``oneContact.service.decisions`` logger only)."""
 
 
 def load_engine(config: ServiceConfig, rules: Path | None = None) -> Engine:
@@ -60,21 +68,24 @@ the decision log); called in the worker thread that assessed. Must not raise."""
 
 
 class Parts:
-    """The engine and the ledger one application serves with (built when it starts),
-    and who is told of each assessment (:data:`Observer`)."""
+    """The engine and the ledger one application serves with (built when it starts;
+    *engine*, when given, instead of loading the configured rules), and who is told of
+    each assessment (:data:`Observer`)."""
 
-    def __init__(self, config: ServiceConfig) -> None:
+    def __init__(self, config: ServiceConfig, engine: Engine | None = None) -> None:
         self.config = config
-        self.engine: Engine = load_engine(config)
+        self.engine: Engine = load_engine(config) if engine is None else engine
         self.ledger = Ledger.open(config.db, policies=self.engine.ruleset.policies)
         self.observers: list[Observer] = []
 
-    def assess(self, contact: Any, engine: Engine | None = None) -> Assessment:
-        """*contact* assessed by *engine* (default: the current one); every observer is
-        told. Every page and endpoint assesses through here."""
+    def assess(
+        self, contact: Any, engine: Engine | None = None, *, now: datetime | None = None
+    ) -> Assessment:
+        """*contact* assessed by *engine* (default: the current one) as of *now*; every
+        observer is told. Every page and endpoint assesses through here."""
         engine = self.engine if engine is None else engine
         started = perf_counter()
-        assessment = engine.assess(contact)
+        assessment = engine.assess(contact, now=now)
         seconds = perf_counter() - started
         for observer in self.observers:
             observer(assessment, seconds)

@@ -304,6 +304,7 @@ def _page_query(query: QueryParams) -> tuple[dict[str, Any], dict[str, str]]:
     """The form's values as the page shows them (``since``, ``last`` — the last day,
     included —, ``by``), the period's ``until``, and the problems by field."""
     values: dict[str, Any] = {"since": query.get("since", ""), "last": query.get("last", "")}
+    shown = {k: v if _is_day(v) else "" for k, v in values.items()}  # never what was typed
     chosen = tuple(query.getlist("by"))
     # A form sent with no box ticked asks for the total only; a first visit for the default.
     values["by"] = chosen if chosen or "since" in query else _DEFAULT_BY
@@ -329,7 +330,16 @@ def _page_query(query: QueryParams) -> tuple[dict[str, Any], dict[str, str]]:
                 until.astimezone(HELSINKI).toordinal() - 1
             ).isoformat()
             values["until"] = until.astimezone(HELSINKI).date().isoformat()
-    return values, problems
+            return values, problems
+    return {**values, **shown}, problems
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _today() -> date:
@@ -357,11 +367,12 @@ def add_report_routes(app: FastAPI, parts: Parts) -> None:
         except Exception as error:
             return refusal(error, language)
 
-    @app.get("/team/report", summary="The team's page of the access report")
+    @app.get("/team/report", include_in_schema=False)
     async def report_page(request: Request) -> Response:
         language = language_of(request)
         values, problems = _page_query(request.query_params)
         links: dict[str, str] = {}
+        here = None  # the language links keep the period only when it was read right
         if not problems:
             base = {
                 "since": values["since"],
@@ -377,6 +388,8 @@ def add_report_routes(app: FastAPI, parts: Parts) -> None:
                 "csv.breaches": "/reports/access?"
                 + urlencode({**base, "format": "csv", "table": "breaches"}),
             }
+            checked = [("since", values["since"]), ("last", values["last"])]
+            here = "/team/report?" + urlencode([*checked, *(("by", d) for d in values["by"])])
         return page(
             request,
             "report.html",
@@ -385,5 +398,6 @@ def add_report_routes(app: FastAPI, parts: Parts) -> None:
             values=values,
             problems=problems,
             dimensions=PAGE_DIMENSIONS,
-            links=links,
+            downloads=links,
+            links=here,
         )
