@@ -525,6 +525,26 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
         "dim.age_group": _m("ikäryhmä", "åldersgrupp", "age_group"),
         "dim.clock": _m("määräaika", "tidsfrist", "clock"),
         "dim.month": _m("kuukausi", "månad", "month"),
+        "dim.unit": _m("yksikkö", "enhet", "unit"),
+        "dim.municipality": _m("kunta", "kommun", "municipality"),
+        "place.none": _m("ei tiedossa", "uppgift saknas", "not given"),
+        "place.other": _m("muu kunta", "annan kommun", "another municipality"),
+        "report.hidden": _m("ei näytetä", "visas inte", "not shown"),
+        "report.note_small": _m(
+            "Yksikkö- ja kuntakohtaisia lukuja ei näytetä riviltä, jolla on alle {min} "
+            "yhteydenottoa, eikä riviltä, josta sellaisen luvut voisi laskea muista. Näin "
+            "pienestä joukosta ei voi tunnistaa ihmistä. Yhteydenotto lasketaan sen "
+            "palvelun yksikköön ja kuntaan, jonka asiakas ilmoitti. Kaikki yhteensä "
+            "-rivi näytetään aina.",
+            "Siffror per enhet och kommun visas inte på en rad med färre än {min} "
+            "kontakter, och inte heller på en rad som skulle avslöja en sådan rad. Då kan "
+            "ingen känna igen en person i en liten grupp. En kontakt räknas till tjänstens "
+            "enhet och till kommunen som klienten uppgav. Raden för alla visas alltid.",
+            "Figures by unit and municipality are not shown for a row of fewer than {min} "
+            "contacts, nor for a row that would reveal one, so that nobody in a small group "
+            "can be singled out. A contact counts in its service's unit and in the "
+            "municipality the client gave. The row of all is always shown.",
+        ),
         "col.contact": _m("yhteydenotto", "kontakt", "contact"),
         "col.age_group": _m("ikäryhmä", "åldersgrupp", "age group"),
         "col.started": _m("alkoi", "började", "started"),

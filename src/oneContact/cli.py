@@ -432,7 +432,8 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
         "--by",
         default="service,age_group",
         metavar="DIMS",
-        help="comma-separated: service, age_group, clock, month (default service,age_group)",
+        help="comma-separated: service, age_group, clock, month, unit, municipality "
+        "(default service,age_group)",
     )
     report.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
     report.add_argument(

@@ -135,7 +135,7 @@ class Projector:
         judge = self._policies.judge
         calendar = self._calendar
         rows_of = writer.rows_of
-        for contact_id, _, _, contact, seen in histories:
+        for contact_id, _, _, contact, seen, _ in histories:
             judged = judge(
                 contact.clock_ids, subject=contact.subject, happened=seen, today=None,
                 calendar=calendar, subjects=contact.subjects,

@@ -418,6 +418,22 @@ class History(NamedTuple):
     contact: StoredContact
     seen: dict[str, list[int]]
     """Each event's instants, ascending; ``contact_received`` is the contact's own."""
+    place: tuple[str | None, tuple[str, ...]] = (None, ())
+    """Its municipality and its routes' units (``ledger_contact_places``), where read."""
+
+
+_SELECT_PLACES = "SELECT contact_id, municipality, units FROM ledger_contact_places"
+_NO_PLACE: tuple[str | None, tuple[str, ...]] = (None, ())
+
+
+def _place_rows(
+    rows: Iterable[tuple[Any, ...]],
+) -> Iterator[tuple[str, tuple[str | None, tuple[str, ...]]]]:
+    for contact_id, municipality, units in rows:
+        yield (
+            str(contact_id),
+            (None if municipality is None else str(municipality), tuple(str(units).split())),
+        )
 
 
 def merged(
@@ -425,11 +441,13 @@ def merged(
     event_rows: Iterable[tuple[Any, ...]],
     now_us: int | None,
     since_us: int | None,
+    place_rows: Iterable[tuple[Any, ...]] = (),
 ) -> Generator[History, None, None]:
     """Contacts (rows of :class:`ContactRow`) merged with their events (``contact_id,
     event, at_us``), both in the same order of contact id: each contact that has clocks,
     with its events. With *now_us*, only contacts received by then; with *since_us*, only
-    contacts with an event at or after it.
+    contacts with an event at or after it. *place_rows* (``contact_id, municipality,
+    units`` of some of the contacts, in the same order) give each contact its place.
 
     The merge needs only that both come in the same order of contact ids, which they do
     (one ORDER BY, one collation), so it compares ids only for equality; an event left
@@ -441,8 +459,16 @@ def merged(
     services: dict[str, tuple[str, ...]] = {}
     groups = itertools.groupby(event_rows, key=_FIRST)
     group = next(groups, None)
+    # The places are of some of the contacts, in their order: each is taken when its
+    # contact comes (a contact recorded before the ledger kept places has none).
+    places = _place_rows(place_rows)
+    next_place = next(places, None)
     for row in map(ContactRow._make, contacts):
         contact_id, received_us = row.contact_id, row.received_us
+        place = _NO_PLACE
+        if next_place is not None and next_place[0] == contact_id:
+            place = next_place[1]
+            next_place = next(places, None)
         if group is not None and group[0] == contact_id:
             seen = seen_of(received_us, group[1])  # read before the next group
             group = next(groups, None)
@@ -461,7 +487,9 @@ def merged(
         routes = services.get(row.services)
         if routes is None:
             routes = services.setdefault(row.services, tuple(row.services.split()))
-        yield History(contact_id, row.urgency, routes, shape.with_received(received_us), seen)
+        yield History(
+            contact_id, row.urgency, routes, shape.with_received(received_us), seen, place
+        )
     pending = None if group is None else group[0]
     if pending is not None:
         raise LedgerStoreError(
@@ -473,26 +501,36 @@ def merged(
 
 
 def histories(
-    session: Session, now_us: int, since_us: int | None
+    session: Session, now_us: int, since_us: int | None, *, places: bool = False
 ) -> Generator[History, None, None]:
     """Each contact received by *now_us* that has clocks, with its events up to *now_us*
     in time order, in contact-id order; with *since_us*, only contacts with an event at
-    or after it. Two index-ordered reads in one snapshot, merged by :func:`merged`."""
-    with session.streams((select_all_contacts(), ()), (_SELECT_ALL_EVENTS, (now_us,))) as (
-        contacts,
-        event_rows,
-    ):
-        yield from merged(contacts, event_rows, now_us, since_us)
+    or after it; with *places*, with its place (a ledger with ``ledger_contact_places``).
+    Index-ordered reads in one snapshot, merged by :func:`merged`."""
+    statements = [(select_all_contacts(), ()), (_SELECT_ALL_EVENTS, (now_us,))]
+    if places:
+        statements.append((f"{_SELECT_PLACES} ORDER BY contact_id", ()))
+    with session.streams(*statements) as (contacts, event_rows, *place_rows):
+        yield from merged(contacts, event_rows, now_us, since_us, *place_rows)
 
 
 def histories_of(
-    session: Session, contact_ids: Sequence[str], now_us: int, since_us: int | None
+    session: Session,
+    contact_ids: Sequence[str],
+    now_us: int,
+    since_us: int | None,
+    *,
+    places: bool = False,
 ) -> Iterator[History]:
     """What :func:`histories` gives, for the contacts *contact_ids* (in contact-id
     order) only: a few hundred at a time, each lot in one snapshot."""
     for chunk in chunks(contact_ids):
-        with session.streams(
+        statements = [
             (select_some_contacts(len(chunk)), chunk),
             (_select_events_until(len(chunk)), (now_us, *chunk)),
-        ) as (contacts, event_rows):
-            yield from merged(contacts, event_rows, now_us, since_us)
+        ]
+        if places:
+            head = in_list(f"{_SELECT_PLACES} WHERE contact_id IN", len(chunk))
+            statements.append((f"{head} ORDER BY contact_id", chunk))
+        with session.streams(*statements) as (contacts, event_rows, *place_rows):
+            yield from merged(contacts, event_rows, now_us, since_us, *place_rows)

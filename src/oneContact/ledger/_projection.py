@@ -22,6 +22,7 @@ the row type it reads or writes (:class:`ClockRow`, :class:`StartedRow`, :class:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -47,7 +48,9 @@ __all__ = [
     "Writer",
     "fingerprint",
     "judged_of",
+    "select_started",
     "terms_of",
+    "units_of",
 ]
 
 
@@ -118,6 +121,13 @@ class StartedRow(NamedTuple):
     highest_care_allowance: int
     special_support_child: int
     clock_persons: str | None
+    municipality: str | None
+    """From ``ledger_contact_places`` (NULL without a place, or in a ledger not migrated)."""
+    units: str | None
+
+    def place(self) -> tuple[str | None, tuple[str, ...]]:
+        """The contact's municipality and units (as :class:`StartedContact` takes them)."""
+        return self.municipality, units_of(self.units)
 
     def subject(self) -> SubjectRow:
         """The contact's subject columns (what contacts alike in subjects share)."""
@@ -132,16 +142,41 @@ class StartedRow(NamedTuple):
         )
 
 
-_FROM_CONTACTS = frozenset(StartedRow._fields[11:])
-SELECT_STARTED = (
-    "SELECT "  # noqa: S608 - fixed names
-    + ", ".join(f"{'c' if f in _FROM_CONTACTS else 'r'}.{f}" for f in StartedRow._fields)
-    + " FROM ledger_clock_rows r JOIN ledger_contacts c ON c.contact_id = r.contact_id "
-    "WHERE r.projection_id = ? AND r.start_us >= ? AND r.start_us < ? "
-    "ORDER BY r.contact_id, r.clock_index"
-)
+_FROM_CONTACTS = frozenset(StartedRow._fields[11:-2])
+_FROM_PLACES = frozenset(StartedRow._fields[-2:])
+
+
+def _started_column(field: str, places: bool) -> str:
+    if field in _FROM_PLACES:
+        return f"p.{field}" if places else "NULL"
+    return f"{'c' if field in _FROM_CONTACTS else 'r'}.{field}"
+
+
+def select_started(places: bool) -> str:
+    """The projected clocks that started in ``[?, ?)`` (rows of :class:`StartedRow`),
+    grouped by contact, each with its contact's place; without *places* (a ledger not yet
+    migrated, read where it is only read) the place columns are NULL."""
+    joined = " LEFT JOIN ledger_contact_places p ON p.contact_id = r.contact_id" if places else ""
+    return (
+        "SELECT "  # noqa: S608 - fixed names
+        + ", ".join(_started_column(f, places) for f in StartedRow._fields)
+        + " FROM ledger_clock_rows r JOIN ledger_contacts c ON c.contact_id = r.contact_id"
+        + joined
+        + " WHERE r.projection_id = ? AND r.start_us >= ? AND r.start_us < ? "
+        "ORDER BY r.contact_id, r.clock_index"
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def units_of(stored: str | None) -> tuple[str, ...]:
+    """The units of a :class:`StartedRow` as a tuple (stored separated by spaces; NULL
+    without a place): one tuple for each text, as contacts routed alike share it."""
+    return () if not stored else tuple(stored.split())
+
+
+SELECT_STARTED = select_started(True)
 """The projected clocks that started in ``[?, ?)`` (rows of :class:`StartedRow`), grouped
-by contact."""
+by contact, with their contacts' places."""
 
 
 class DueRow(NamedTuple):

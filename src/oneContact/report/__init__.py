@@ -17,14 +17,17 @@ What a period includes and how each measure is counted is the contract of
 - a report counts the *clocks whose start falls in* ``[since, until)``, judged as of
   ``now`` (by default the end of the period, or the present while the period runs);
 - ``service`` is the assessment's first ``team_member`` route (else its first route);
-  ``age_group`` is ``0-22`` or ``23+`` by the age on the need-assessment day;
+  ``age_group`` is ``0-22`` or ``23+`` by the age on the need-assessment day; ``unit``
+  is the unit of the service's route, ``municipality`` the one the contact gave (a row
+  split by either of fewer than :data:`MIN_CELL` contacts is suppressed);
 - waiting times are calendar days from ``need_assessed`` to ``care_started``, one per
   contact per row, over the clocks that start on the first and stop on the second.
 
 The computation is one streaming pass over the contacts the ledger gives (any
 :class:`ReportSource`: the report never imports the ledger) into finest-grain tallies
-(service x age group x clock x month); every grouping, the charts' included, is rolled up
-from those tallies, so a report holds no per-contact data besides its list of breaches.
+(service x age group x clock x month x unit x municipality); every grouping, the charts'
+included, is rolled up from those tallies, so a report holds no per-contact data besides
+its list of breaches.
 
 Where things are: :mod:`.source` (what a report reads), :mod:`.measures` (tallies, rows,
 breaches), :mod:`.build` (the one pass), :mod:`.value` (the :class:`Report`), and the
@@ -34,7 +37,17 @@ a section of the access report).
 """
 
 from .build import build_report
-from .measures import AGE_GROUPS, DIMENSIONS, NO_SERVICE, Breach, ReportRow
+from .measures import (
+    AGE_GROUPS,
+    DIMENSIONS,
+    MIN_CELL,
+    NO_PLACE,
+    NO_SERVICE,
+    OTHER_PLACE,
+    PLACE_DIMENSIONS,
+    Breach,
+    ReportRow,
+)
 from .overrides import DisagreedContact, OverrideCounts, Overrides
 from .source import ReportSource, StartedContact
 from .value import Report
@@ -42,7 +55,11 @@ from .value import Report
 __all__ = [
     "AGE_GROUPS",
     "DIMENSIONS",
+    "MIN_CELL",
+    "NO_PLACE",
     "NO_SERVICE",
+    "OTHER_PLACE",
+    "PLACE_DIMENSIONS",
     "Breach",
     "DisagreedContact",
     "OverrideCounts",

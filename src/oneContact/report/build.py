@@ -1,14 +1,14 @@
 """Building a report: one streaming pass over the contacts a :class:`ReportSource` gives
-(:func:`build_report`) into finest-grain tallies (service x age group x clock x month),
-waits and breaches. Each clock's outcome is the status :meth:`Policies.judge` gave it,
-never decided here again.
+(:func:`build_report`) into finest-grain tallies (service x age group x clock x month x
+unit x municipality), waits and breaches. Each clock's outcome is the status
+:meth:`Policies.judge` gave it, never decided here again.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -26,10 +26,14 @@ from ..clocks import (
     local_day_of,
 )
 from ..errors import LedgerArgumentError, require_aware
+from ..identity_code import shown_name
 from ..ruleset import load_catalogue
 from .measures import (
     AGE_GROUPS,
+    NO_PLACE,
     NO_SERVICE,
+    OTHER_PLACE,
+    PLACE_DIMENSIONS,
     Breach,
     Tally,
     TallyKey,
@@ -44,11 +48,14 @@ from .value import Report
 if TYPE_CHECKING:  # pragma: no cover
     from ..ruleset import Catalogue
 
-__all__ = ["build_report"]
+__all__ = ["build_report", "place_names"]
 
 _NEED_ASSESSED = "need_assessed"
 _CARE_STARTED = "care_started"
 _TEAM_MEMBER = "team_member"
+# The kinds of service whose routes a directory gives a unit (a member's, or the digital
+# centre's); the other routes have none.
+_PLACED_KINDS = frozenset({"team_member", "family_centre", "digital_channel"})
 _YOUNG_BELOW = 23
 _FOURTEEN_DAYS = 14
 _THREE_MONTHS = 3
@@ -89,6 +96,7 @@ class _Builder:
         today: date,
         kinds: Mapping[str, str],
         shapes: Mapping[str, tuple[str, tuple[str, ...]]],
+        municipalities: Iterable[str] | None = None,
     ) -> None:
         self.since = since
         self.until = until
@@ -103,6 +111,8 @@ class _Builder:
         self.waits: dict[WaitKey, Waits] = {}
         self.breaches: list[Breach] = []
         self._services: dict[tuple[str, ...], str] = {}
+        self._units: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+        self._municipalities = None if municipalities is None else frozenset(municipalities)
         self._months: dict[tuple[int, int], str] = {}
         self._clock_sets: dict[tuple[str, ...], frozenset[str]] = {}
         self._three_months: dict[date, date] = {}
@@ -118,6 +128,30 @@ class _Builder:
             self._services[services] = found
         return found
 
+    def unit(self, services: tuple[str, ...], units: tuple[str, ...]) -> str:
+        """The unit of the route that gives the contact's service, where its units line
+        up with the routes that can have one; else its first unit (``none`` without)."""
+        if not units:
+            return NO_PLACE
+        found = self._units.get((services, units))
+        if found is None:
+            placed = [s for s in services if self.kinds.get(s) in _PLACED_KINDS]
+            service = self.service(services)
+            if len(placed) == len(units) and service in placed:
+                found = units[placed.index(service)]
+            else:
+                found = units[0]
+            self._units[(services, units)] = found
+        return found
+
+    def municipality(self, given: str | None) -> str:
+        """The municipality as the contact gave it; ``none`` without one, ``other`` for
+        one the report was not told of (when told which there are)."""
+        if given is None:
+            return NO_PLACE
+        known = self._municipalities
+        return given if known is None or given in known else OTHER_PLACE
+
     def month(self, day: date) -> str:
         key = (day.year, day.month)
         found = self._months.get(key)
@@ -130,15 +164,16 @@ class _Builder:
         taken on its first need assessment (or its receipt, without one). Each clock's age
         group is that of the person whose right it follows: the client, or its subject in
         ``started.subjects`` (by clock id)."""
-        contact_id, services, subject, assessed_us, clocks, others = started
+        contact_id, services, subject, assessed_us, clocks, others, given, units = started
         service = self.service(services)
+        place = (self.unit(services, units), self.municipality(given))
         age_group = _group_of(subject, assessed_us)
         care: list[tuple[Judged, str]] = []
         if not others:
             for clock in clocks:
-                self.count(contact_id, clock, service, age_group, care)
+                self.count(contact_id, clock, service, age_group, care, place)
             if care:
-                self.wait(care, service, age_group)
+                self.wait(care, service, age_group, place)
             return
         # A wait is one person's: care clocks following people of different age groups
         # are waits of their own, each in its group.
@@ -146,10 +181,10 @@ class _Builder:
         for clock in clocks:
             other = others.get(clock.clock)
             group = age_group if other is None else _group_of(other, assessed_us)
-            self.count(contact_id, clock, service, group, cares.setdefault(group, []))
+            self.count(contact_id, clock, service, group, cares.setdefault(group, []), place)
         for group, care in cares.items():
             if care:
-                self.wait(care, service, group)
+                self.wait(care, service, group, place)
 
     def count(
         self,
@@ -158,11 +193,12 @@ class _Builder:
         service: str,
         age_group: str,
         care: list[tuple[Judged, str]],
+        place: tuple[str, str],
     ) -> None:
         started_on = clock.start_day
         assert started_on is not None  # only started clocks are counted
         month = self.month(started_on)
-        key = (service, age_group, clock.clock, month)
+        key = (service, age_group, clock.clock, month, *place)
         tally = self.tallies.get(key)
         if tally is None:
             tally = self.tallies[key] = Tally()
@@ -219,7 +255,13 @@ class _Builder:
         if is_care:
             care.append((clock, month))
 
-    def wait(self, care: list[tuple[Judged, str]], service: str, age_group: str) -> None:
+    def wait(
+        self,
+        care: list[tuple[Judged, str]],
+        service: str,
+        age_group: str,
+        place: tuple[str, str],
+    ) -> None:
         """The contact's one wait, from its care clocks in the period (they share their
         start, ``need_assessed``, and their stop, ``care_started``)."""
         month = care[0][1]
@@ -227,7 +269,7 @@ class _Builder:
         clock_set = self._clock_sets.get(ids)
         if clock_set is None:
             clock_set = self._clock_sets[ids] = frozenset(ids)
-        key = (service, age_group, month, clock_set)
+        key = (service, age_group, month, *place, clock_set)
         wait = self.waits.get(key)
         if wait is None:
             wait = self.waits[key] = Waits()
@@ -252,6 +294,33 @@ class _Builder:
         # else declined: counted apart (in the clock tallies), not as a wait
 
 
+def place_names(names: object) -> Mapping[str, Mapping[str, str]]:
+    """*names* (``{"unit" | "municipality": {code: name}}``, or None) checked and frozen;
+    refused naming the field ``names`` when it is not such a mapping."""
+    if names is None:
+        return MappingProxyType({})
+    if not isinstance(names, Mapping):
+        raise LedgerArgumentError(
+            "bad-argument", "names", 'is a mapping like {"unit": {"rannikko-hs": "name"}}'
+        )
+    found: dict[str, Mapping[str, str]] = {}
+    for dimension, of in names.items():
+        if dimension not in PLACE_DIMENSIONS:
+            raise LedgerArgumentError(
+                "bad-argument",
+                "names",
+                f"names are for {' and '.join(PLACE_DIMENSIONS)}, not {shown_name(dimension)}",
+            )
+        if not isinstance(of, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in of.items()
+        ):
+            raise LedgerArgumentError(
+                "bad-argument", "names", f"names[{dimension!r}] maps codes to names (texts)"
+            )
+        found[dimension] = MappingProxyType(dict(of))
+    return MappingProxyType(found)
+
+
 _CONTACT_AND_CLOCK = operator.attrgetter("contact_id", "clock")
 _DAYS_OVER = operator.attrgetter("days_over")
 
@@ -264,6 +333,8 @@ def build_report(
     by: Sequence[str] = ("service", "age_group"),
     now: datetime | None = None,
     catalogue: Catalogue | None = None,
+    municipalities: Iterable[str] | None = None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Report:
     """The report of the clocks *source* gives that started in ``[since, until)``, split
     by *by*: what :meth:`Ledger.report` returns (which see)."""
@@ -282,15 +353,15 @@ def build_report(
     else:
         as_of = require_aware(now, "now", LedgerArgumentError)
     as_of = as_of.astimezone(HELSINKI)
-    names: Mapping[str, Label]
+    service_names: Mapping[str, Label]
     if catalogue is None:
-        kinds, names = _bundled_services()
+        kinds, service_names = _bundled_services()
     else:
         kinds = {s.id: s.kind for s in catalogue.services.values()}
-        names = MappingProxyType({s.id: s.name for s in catalogue.services.values()})
+        service_names = MappingProxyType({s.id: s.name for s in catalogue.services.values()})
     policies = source.policies
     shapes = {c: (policies.starts_on(c), policies.stops_on(c)) for c in policies.clock_ids}
-    builder = _Builder(since, until, local_date(as_of), kinds, shapes)
+    builder = _Builder(since, until, local_date(as_of), kinds, shapes, municipalities)
     if as_of >= since:  # otherwise no clock can have started yet
         for started in source.started_clocks(since, until, as_of):
             builder.add(started)
@@ -310,5 +381,6 @@ def build_report(
         breaches=tuple(builder.breaches),
         tallies=tallies,
         waits=waits,
-        service_names=names,
+        service_names=service_names,
+        place_names=place_names(names),
     )

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 
 from .._messages import text as _msg
 from .._messages import urgency_name
-from .measures import ReportRow
+from .measures import MIN_CELL, NO_PLACE, OTHER_PLACE, PLACE_DIMENSIONS, ReportRow
 from .overrides import OverrideCounts, Overrides, answered_rules, rate_text, reason_name
 from .text import columns_in, number, percent, period_span
 
 if TYPE_CHECKING:  # pragma: no cover
     from .value import Report
 
-__all__ = ["render_html"]
+__all__ = ["place_name", "render_html"]
 
 _HTML_BREACHES = 500  # rows of the breach table in the HTML page; the rest is counted
 
@@ -63,6 +63,7 @@ figcaption{font-weight:600;margin-bottom:4px}
 table{border-collapse:collapse;background:#fff;font-size:13px;margin-top:8px}
 th,td{padding:4px 8px;border-bottom:1px solid #e4e7eb;text-align:right;white-space:nowrap}
 th{background:#e4e7eb}th.k,td.k{text-align:left}tr.total td{font-weight:700}
+td.hidden{text-align:center;color:#52606d;font-style:italic}
 .legend span{display:inline-block;margin-right:14px;font-size:13px}
 .legend i{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px}
 svg text{font:11px system-ui,sans-serif;fill:#1f2933}
@@ -241,9 +242,22 @@ def _tile(value: str, label: str) -> str:
     return f'<div class="tile"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
 
 
-def _shown(dimension: str, value: str, names: Mapping[str, str]) -> str:
-    """A dimension's value as the page shows it: a service by its name."""
-    return names.get(value, value) if dimension == "service" else value
+def place_name(report: Report, dimension: str, value: str, lang: str) -> str:
+    """A unit or municipality as people read it: its name where the report has one,
+    ``none`` and ``other`` in words, else the code."""
+    if value in (NO_PLACE, OTHER_PLACE) and value not in report.place_names.get(dimension, {}):
+        return _msg(f"place.{value}", lang)
+    return report.place_names.get(dimension, {}).get(value, value)
+
+
+def _shown(report: Report, dimension: str, value: str, names: Mapping[str, str], lang: str) -> str:
+    """A dimension's value as the page shows it: a service, unit or municipality by its
+    name."""
+    if dimension == "service":
+        return names.get(value, value)
+    if dimension in PLACE_DIMENSIONS:
+        return place_name(report, dimension, value, lang)
+    return value
 
 
 def _html_table(report: Report, names: Mapping[str, str], lang: str) -> str:
@@ -253,16 +267,20 @@ def _html_table(report: Report, names: Mapping[str, str], lang: str) -> str:
         f'<th class="k">{_e(_msg(f"dim.{d}", lang) if d else "")}</th>' for d in dimensions
     ) + "".join(f'<th title="{_e(long)}">{_e(short)}</th>' for short, long, _ in columns)
     everything = _msg("report.all", lang)
+    hidden = _e(_msg("report.hidden", lang))
     lines = []
     for row, css in [*((r, "") for r in report.rows), (report.total, ' class="total"')]:
         if css:
             keys = [everything for _ in dimensions]
         else:
-            keys = [_shown(d, v, names) for d, v in row.values.items()]
-        cells = "".join(f'<td class="k">{_e(k)}</td>' for k in keys) + "".join(
-            f"<td>{_e(cell(row))}</td>" for _, _, cell in columns
-        )
-        lines.append(f"<tr{css}>{cells}</tr>")
+            keys = [_shown(report, d, v, names, lang) for d, v in row.values.items()]
+        cells = "".join(f'<td class="k">{_e(k)}</td>' for k in keys)
+        if row.suppressed:
+            cells += f'<td class="hidden" colspan="{len(columns)}">{hidden}</td>'
+        else:
+            cells += "".join(f"<td>{_e(cell(row))}</td>" for _, _, cell in columns)
+        row_css = ' class="suppressed"' if row.suppressed else css
+        lines.append(f"<tr{row_css}>{cells}</tr>")
     return (
         f'<table class="groups"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(lines)}</tbody></table>"
@@ -429,6 +447,7 @@ def render_html(report: Report, lang: str = "en") -> str:
     title = _msg("report.title", lang, span=span)
     by = ", ".join(_msg(f"dim.{d}", lang) for d in report.by) or _msg("report.total", lang)
     columns = columns_in(lang)
+    placed = any(d in PLACE_DIMENSIONS for d in report.by)
     lead = _msg("report.lead", lang, span=span, as_of=f"{report.as_of:%Y-%m-%d %H:%M}")
     outcome_chart = (
         _outcome_chart(by_service, names, lang) if by_service else empty("report.empty_clocks")
@@ -456,6 +475,7 @@ def render_html(report: Report, lang: str = "en") -> str:
 <h2>{m("report.h_figures", by=by)}</h2>
 {_html_table(report, names, lang)}
 <p class="note">{_e("; ".join(f"{s} = {long}" for s, long, _ in columns))}.</p>
+{f'<p class="note small-cells">{m("report.note_small", min=MIN_CELL)}</p>' if placed else ""}
 
 <h2>{m("report.h_breaches", count=len(report.breaches), still=still)}</h2>
 {_breach_table(report, names, lang)}

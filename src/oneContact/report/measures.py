@@ -25,7 +25,11 @@ __all__ = [
     "BREACH_COLUMNS",
     "DIMENSIONS",
     "MEASURES",
+    "MIN_CELL",
+    "NO_PLACE",
     "NO_SERVICE",
+    "OTHER_PLACE",
+    "PLACE_DIMENSIONS",
     "Breach",
     "ReportRow",
     "Tally",
@@ -36,8 +40,23 @@ __all__ = [
     "rows_of",
 ]
 
-DIMENSIONS: tuple[str, ...] = ("service", "age_group", "clock", "month")
+DIMENSIONS: tuple[str, ...] = ("service", "age_group", "clock", "month", "unit", "municipality")
 """What a report can be split by, in any combination."""
+
+PLACE_DIMENSIONS: tuple[str, ...] = ("unit", "municipality")
+"""The dimensions that say where: a row split by one of them is shown only when it
+counts at least :data:`MIN_CELL` contacts (docs/reference/reports.md, small cells)."""
+
+MIN_CELL = 5
+"""The fewest contacts a row split by unit or municipality must count to be shown (as
+THL and Findata release aggregate tables: no cell of fewer than five)."""
+
+NO_PLACE = "none"
+"""The unit of a contact none of whose routes had one; the municipality of a contact
+that gave none."""
+
+OTHER_PLACE = "other"
+"""The municipality of a contact that gave one the report was told it does not know."""
 
 AGE_GROUPS: tuple[str, ...] = ("0-22", "23+", "unknown")
 """THL's age groups, by the age on the need-assessment day; ``unknown`` without an age."""
@@ -48,10 +67,12 @@ NO_SERVICE = "none"
 ALL = "all"
 """The dimension values of the total row in CSV and text."""
 
-TallyKey = tuple[str, str, str, str]
-"""(service, age_group, clock, month): the finest grain a report keeps."""
-WaitKey = tuple[str, str, str, frozenset[str]]
-"""(service, age_group, month, the care clocks of the contact in the period)."""
+TallyKey = tuple[str, str, str, str, str, str]
+"""(service, age_group, clock, month, unit, municipality): the finest grain a report
+keeps."""
+WaitKey = tuple[str, str, str, str, str, frozenset[str]]
+"""(service, age_group, month, unit, municipality, the care clocks of the contact in the
+period)."""
 
 
 class Tally:
@@ -190,6 +211,10 @@ class ReportRow:
     within_3_months: int
     waiting_days: Mapping[int, int] = attrs.field(repr=False)
     """Histogram of waiting days: calendar days -> how many contacts waited that long."""
+    suppressed: bool = False
+    """A row split by unit or municipality that counts fewer than :data:`MIN_CELL`
+    contacts, or that would let one be worked out from the others: the value keeps its
+    counts, but every format (text, JSON, CSV, HTML) shows its key only."""
 
     @property
     def values(self) -> dict[str, str]:
@@ -236,8 +261,13 @@ class ReportRow:
         return {name: getattr(self, name) for name in MEASURES}
 
     def to_json(self) -> dict[str, object]:
-        """The key's dimensions, then every measure; shares rounded to 4 decimals."""
+        """The key's dimensions, then every measure; shares rounded to 4 decimals. A
+        suppressed row: its dimensions, ``"suppressed": true`` and every measure null."""
         out: dict[str, object] = dict(self.key)
+        if self.suppressed:
+            out["suppressed"] = True
+            out.update(dict.fromkeys(MEASURES))
+            return out
         for name, value in self.measures().items():
             out[name] = round(value, 4) if isinstance(value, float) else value
         return out
@@ -308,14 +338,21 @@ def rows_of(
     """The tallies rolled up by *by* (``()`` gives one row, the total)."""
     index = [DIMENSIONS.index(d) for d in by]
     tally_of: dict[tuple[str, ...], Tally] = {}
+    # By row and clock id, the clocks: a contact has one clock of each id, so a row
+    # counts at least as many contacts as its most frequent clock (small cells).
+    placed = any(d in PLACE_DIMENSIONS for d in by)
+    per_clock: dict[tuple[tuple[str, ...], str], int] = {}
     for key, tally in tallies.items():
         row_key = tuple(key[i] for i in index)
         tally_of.setdefault(row_key, Tally()).add(tally)
+        if placed:
+            found = (row_key, key[2])
+            per_clock[found] = per_clock.get(found, 0) + tally.clocks
     waits_of: dict[tuple[str, ...], Waits] = {}
-    for (service, age_group, month, care_clocks), wait in waits.items():
+    for (service, age_group, month, unit, municipality, care_clocks), wait in waits.items():
         # A contact's wait is counted once in each row one of its care clocks is in.
         for clock in sorted(care_clocks) if "clock" in by else ("",):
-            full = (service, age_group, clock, month)
+            full = (service, age_group, clock, month, unit, municipality)
             row_key = tuple(full[i] for i in index)
             waits_of.setdefault(row_key, Waits()).add(wait)
     if not by and not tally_of:
@@ -348,7 +385,44 @@ def rows_of(
                 waiting_days=MappingProxyType(dict(sorted(w.days.items()))),
             )
         )
-    return tuple(rows)
+    if not placed:
+        return tuple(rows)
+    contacts: dict[tuple[str, ...], int] = {}
+    for (row_key, _), clocks in per_clock.items():
+        contacts[row_key] = max(contacts.get(row_key, 0), clocks)
+    return _suppressed(rows, by, contacts)
+
+
+def _suppressed(
+    rows: list[ReportRow], by: tuple[str, ...], contacts: Mapping[tuple[str, ...], int]
+) -> tuple[ReportRow, ...]:
+    """*rows* with those of fewer than :data:`MIN_CELL` contacts (at least *contacts*
+    by row key) suppressed; then, among rows alike but in their place, the smallest of
+    the others too until the suppressed ones count :data:`MIN_CELL` together (or all are),
+    so that their sum less the rest (a report without the place) tells nothing of one."""
+    places = [i for i, d in enumerate(by) if d in PLACE_DIMENSIONS]
+
+    def count(row: ReportRow) -> int:
+        return contacts.get(tuple(v for _, v in row.key), 0)
+
+    def alike(row: ReportRow) -> tuple[str, ...]:
+        return tuple(v for i, (_, v) in enumerate(row.key) if i not in places)
+
+    hidden = {i for i, row in enumerate(rows) if count(row) < MIN_CELL}
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(alike(row), []).append(i)
+    for members in groups.values():
+        small = [i for i in members if i in hidden]
+        shown = sorted((i for i in members if i not in hidden), key=lambda i: (count(rows[i]), i))
+        together = sum(count(rows[i]) for i in small)
+        while small and together < MIN_CELL and shown:
+            more = shown.pop(0)
+            hidden.add(more)
+            together += count(rows[more])
+    return tuple(
+        attrs.evolve(row, suppressed=True) if i in hidden else row for i, row in enumerate(rows)
+    )
 
 
 def check_by(by: object) -> tuple[str, ...]:

@@ -34,6 +34,11 @@ class StartedContact(NamedTuple):
     subjects: Mapping[str, ClockSubject] | None = None
     """By clock id, the subject of each clock that follows another person's right than
     the client's; None when every clock follows the client."""
+    municipality: str | None = None
+    """The municipality the contact gave; None when it gave none (or the source keeps
+    none)."""
+    units: tuple[str, ...] = ()
+    """The units of its routes, in route order (a route without a unit gives none)."""
 
 
 class ReportSource(Protocol):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .._messages import MESSAGES as _MESSAGES
 from .._messages import text as _msg
 from ..clocks import HELSINKI
-from .measures import ALL, ReportRow
+from .measures import ALL, MIN_CELL, NO_PLACE, OTHER_PLACE, PLACE_DIMENSIONS, ReportRow
 
 if TYPE_CHECKING:  # pragma: no cover
     from .value import Report
@@ -100,6 +100,19 @@ def period_span(report: Report, language: str = "en") -> str:
     return _msg("report.span_before", language, start=start, end=f"{until:%Y-%m-%d %H:%M}")
 
 
+_HIDDEN = "*"
+
+
+def _named(report: Report, dimension: str, value: str) -> str:
+    """A unit or municipality by its name where the report has one (else the value)."""
+    if dimension not in PLACE_DIMENSIONS:
+        return value
+    names = report.place_names.get(dimension, {})
+    if value in (NO_PLACE, OTHER_PLACE) and value not in names:
+        return _msg(f"place.{value}", "en")
+    return names.get(value, value)
+
+
 def _period(report: Report) -> str:
     return (
         f"clocks started {period_span(report)} (Europe/Helsinki; since {report.since.isoformat()}, "
@@ -118,7 +131,11 @@ def render_text(report: Report) -> str:
     ]
     header = [*report.by, *(short for short, _, _ in TEXT_COLUMNS)]
     body = [
-        [*row.values.values(), *(cell(row) for _, _, cell in TEXT_COLUMNS)] for row in report.rows
+        [
+            *(_named(report, d, v) for d, v in row.values.items()),
+            *(_HIDDEN if row.suppressed else cell(row) for _, _, cell in TEXT_COLUMNS),
+        ]
+        for row in report.rows
     ]
     body.append([*(ALL for _ in report.by), *(cell(report.total) for _, _, cell in TEXT_COLUMNS)])
     if not report.by:
@@ -127,8 +144,13 @@ def render_text(report: Report) -> str:
     lines += [
         "",
         "columns: " + "; ".join(f"{short} = {long}" for short, long, _ in TEXT_COLUMNS),
-        "",
     ]
+    if any(d in PLACE_DIMENSIONS for d in report.by):
+        lines.append(
+            f"{_HIDDEN} = not shown: fewer than {MIN_CELL} contacts in the row, or a row that "
+            "would reveal one (small cells)"
+        )
+    lines.append("")
     still = sum(b.still_open for b in report.breaches)
     lines.append(f"breaches: {len(report.breaches)} ({still} still open)")
     if report.breaches:

@@ -42,6 +42,12 @@ class Report:
         factory=lambda: MappingProxyType({}), repr=False, eq=False
     )
     """Service id -> its name in the catalogue (fi, sv, en), for the HTML page."""
+    place_names: Mapping[str, Mapping[str, str]] = attrs.field(
+        factory=lambda: MappingProxyType({}), repr=False, eq=False
+    )
+    """``unit`` and ``municipality`` -> code -> its name (as a directory gives it, one
+    text for every language), for the HTML page and the text; codes stay in JSON and
+    CSV."""
     overrides: Overrides | None = attrs.field(default=None, repr=False)
     """Professionals' overrides of the rules' suggestions for the contacts received in the
     period (``Ledger.report`` adds it; None from a source that keeps no suggestions)."""

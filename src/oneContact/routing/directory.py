@@ -51,6 +51,7 @@ class Directory:
     path: Path | None = None
     _provider: SlotProvider | None = None
     _indexes: Mapping[str, RoleIndex] = attrs.field(factory=dict)
+    _names: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
 
     # ------------------------------------------------------------ loading
 
@@ -126,6 +127,7 @@ class Directory:
             path=path,
             provider=provider,
             indexes={role: RoleIndex.build(ms, units, slots) for role, ms in by_role.items()},
+            names=loaded.names,
         )
 
     def check(self, catalogue: Catalogue) -> list[RuleProblem]:
@@ -150,6 +152,17 @@ class Directory:
     def member(self, member_id: str) -> Member | None:
         """The member with this id, or None."""
         return self._members.get(member_id)
+
+    @property
+    def municipality_ids(self) -> frozenset[str]:
+        """Every municipality of the directory, by id."""
+        return frozenset(self._municipalities)
+
+    @property
+    def names(self) -> Mapping[str, Mapping[str, str]]:
+        """``unit`` and ``municipality`` -> id -> the ``name`` the file gives it (for
+        people: one text, as written; ids without one are left out)."""
+        return self._names
 
     def all_members(self) -> Iterable[Member]:
         """Every member, in file order."""

@@ -85,6 +85,8 @@ class Loaded:
     """Each member's free slot starts (epoch seconds, sorted)."""
     role_places: tuple[tuple[str, int | None, int | None], ...]
     """Each member's role and where it is written (for ``Directory.check``)."""
+    names: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
+    """``unit`` and ``municipality`` -> id -> its ``name`` (those written with one)."""
 
 
 class DirectoryLoader:
@@ -104,6 +106,7 @@ class DirectoryLoader:
         self.made: dict[tuple[frozenset[str], str, str, int], tuple[float, ...]] = {}
         self.days: list[date] | None = None
         self.language_sets: dict[frozenset[str], frozenset[str]] = {}
+        self.names: dict[str, dict[str, str]] = {"unit": {}, "municipality": {}}
 
     def add(
         self, code: str, message: str, where: _yaml.Located, suggestion: str | None = None
@@ -212,6 +215,7 @@ class DirectoryLoader:
             members,
             slots,
             tuple(self.role_places),
+            self.names,
         )
 
     def day(self, doc: Mapping[str, Any], key: str) -> date | None:
@@ -254,6 +258,20 @@ class DirectoryLoader:
             return None
         return first, last
 
+    def name(self, item: Mapping[str, Any], kind: str, ident: str) -> None:
+        """Keep the ``name`` of a unit or a municipality (text, for people)."""
+        name = item.get("name")
+        if name is None:
+            return
+        if not isinstance(name, str) or not name.strip():
+            self.add(
+                "directory-bad-value",
+                f"a {kind}'s 'name' is text, for people",
+                _yaml.value_position(item, "name"),
+            )
+            return
+        self.names[kind][ident] = name.strip()
+
     def municipalities(self, doc: Mapping[str, Any]) -> dict[str, frozenset[str]]:
         found: dict[str, tuple[Mapping[str, Any], list[str]]] = {}
         for item, where in self.items(doc, "municipalities", "municipality"):
@@ -273,6 +291,7 @@ class DirectoryLoader:
                 )
                 neighbours = []
             found[mid] = (item, list(neighbours))
+            self.name(item, "municipality", mid)
         graph: dict[str, set[str]] = {mid: set() for mid in found}
         for mid, (item, neighbours) in found.items():
             for other in neighbours:
@@ -342,6 +361,7 @@ class DirectoryLoader:
             if uid in units:
                 self.add("duplicate-id", f"unit {uid!r} is listed twice", where)
                 continue
+            self.name(item, "unit", uid)
             units[uid] = Unit(
                 uid,
                 str(kind),

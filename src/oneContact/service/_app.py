@@ -39,6 +39,7 @@ from ._metrics import install_metrics
 from ._pages import add_page_basics
 from ._parts import DEFAULT_DB, Parts, ServiceConfig
 from ._reload import Rules
+from ._reports import add_report_routes
 from ._team import add_team_pages
 from ._worklist import MAX_PER_PAGE, Places, read_query, worklist_page
 from .decisions import install_decision_log
@@ -300,6 +301,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         )
 
     add_page_basics(app, parts)
+    add_report_routes(app, parts)
     add_form_pages(app, parts)
     add_team_pages(app, parts, places)
     rules.on_swap.append(install_metrics(app, parts).serving)
