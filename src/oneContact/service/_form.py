@@ -22,7 +22,6 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,7 +31,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import _yaml
 from .._messages import number_text
 from .._text import LANGUAGES, Label
 from ..engine import Engine
@@ -52,6 +50,7 @@ from ._form_texts import FORM_TEXTS, MUST_ANSWER, MUST_CHOOSE_CONCERN, MUST_GIVE
 from ._pages import page
 from ._parts import Parts
 from ._result import result_view
+from ._worklist import Places
 
 __all__ = [
     "FLAGS",
@@ -447,24 +446,6 @@ def _context(
     }
 
 
-def _directory_names(path: Path | None) -> tuple[dict[str, str] | None, dict[str, str]]:
-    """The names of the directory's municipalities and units, by id (the library's
-    directory keeps ids only). No directory: (None, {})."""
-    if path is None:
-        return None, {}
-    doc = _yaml.load_yaml(path, _yaml.read_data_file(path))
-
-    def names(key: str) -> dict[str, str]:
-        found = doc.get(key) if isinstance(doc, Mapping) else None
-        return {
-            str(item["id"]): str(item.get("name") or item["id"])
-            for item in found or ()
-            if isinstance(item, Mapping) and "id" in item
-        }
-
-    return names("municipalities"), names("units")
-
-
 async def _pairs(request: Request) -> list[tuple[str, str]] | None:
     """The posted form's fields (urlencoded), or None when the body is too large."""
     body = await request.body()
@@ -476,7 +457,10 @@ async def _pairs(request: Request) -> list[tuple[str, str]] | None:
 def add_form_pages(app: FastAPI, parts: Parts) -> None:
     """The contact form: ``GET /`` (and ``GET /form``), ``POST /form`` (update or send)
     and ``POST /form/questions`` (the question section alone, for ``form.js``)."""
-    municipalities, units = _directory_names(parts.config.directory)
+    places = Places.from_file(parts.config.directory)
+    # Without a directory the municipality is typed (None: no list to choose from).
+    municipalities = None if parts.config.directory is None else dict(places.municipalities)
+    units = places.units
 
     def form_page(request: Request, found: Step, *, status: int = 200, errors: bool) -> Response:
         lang = language_of(request)

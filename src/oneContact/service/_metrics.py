@@ -44,7 +44,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..assessment import Assessment
-from ._parts import Parts
+from ._parts import Parts, process_alive
 
 __all__ = ["MULTIPROCESS_VARIABLE", "Metrics", "install_metrics"]
 
@@ -67,16 +67,6 @@ def _multiprocess_dir() -> Path | None:
     if not path or values.ValueClass is values.MutexValue:
         return None
     return Path(path)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - another user's process of that id
-        return True
-    return True
 
 
 class Metrics:
@@ -161,7 +151,7 @@ class Metrics:
         assert self.directory is not None
         for file in self.directory.glob("gauge_live*_*.db"):
             pid = file.stem.rsplit("_", 1)[-1]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not process_alive(int(pid)):
                 multiprocess.mark_process_dead(int(pid), str(self.directory))  # type: ignore[no-untyped-call]
 
 

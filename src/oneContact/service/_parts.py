@@ -8,6 +8,7 @@ the engine twice takes it once into a local name.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from ..ledger import Ledger
 from ..routing import Directory
 from ..ruleset import DEFAULT_BACKEND, Backend
 
-__all__ = ["DEFAULT_DB", "Observer", "Parts", "ServiceConfig", "load_engine"]
+__all__ = ["DEFAULT_DB", "Observer", "Parts", "ServiceConfig", "load_engine", "process_alive"]
 
 #: The embedded ledger a newcomer's service writes to, in the working directory.
 DEFAULT_DB = "sqlite:///ledger.db"
@@ -65,6 +66,17 @@ def load_engine(config: ServiceConfig, rules: Path | None = None) -> Engine:
 Observer = Callable[[Assessment, float], None]
 """Told of every assessment the service makes, with the seconds it took (the metrics and
 the decision log); called in the worker thread that assessed. Must not raise."""
+
+
+def process_alive(pid: int) -> bool:
+    """Whether the process *pid* still runs (a worker of this service, or one gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - another user's process of that id
+        return True
+    return True
 
 
 class Parts:

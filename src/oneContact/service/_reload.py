@@ -57,7 +57,7 @@ from starlette.responses import JSONResponse, Response
 from ..engine import Engine
 from ..errors import OneContactError, RuleError
 from ._errors import language_of
-from ._parts import Parts, ServiceConfig, load_engine
+from ._parts import Parts, ServiceConfig, load_engine, process_alive
 
 __all__ = [
     "ADMIN_TOKEN_VARIABLE",
@@ -173,16 +173,6 @@ def _write_whole(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - another user's process of that id
-        return True
-    return True
-
-
 class Rules:
     """The rules one application serves: loaded at start, published to and followed from
     the state directory, reloaded on demand (see the module's docstring)."""
@@ -279,7 +269,7 @@ class Rules:
                 shutil.rmtree(found, ignore_errors=True)
             elif found.name.startswith("tmp-"):
                 pid = found.name.split("-")[1]
-                if pid.isdigit() and not _alive(int(pid)):
+                if pid.isdigit() and not process_alive(int(pid)):
                     shutil.rmtree(found, ignore_errors=True)
 
     def _load_snapshot(self, name: str) -> _Loaded:
@@ -340,7 +330,7 @@ class Rules:
         for file in sorted((self.state / _WORKERS).iterdir()):
             if not file.name.isdigit():
                 continue
-            if not _alive(int(file.name)):
+            if not process_alive(int(file.name)):
                 file.unlink(missing_ok=True)
                 continue
             try:
