@@ -5,9 +5,10 @@ API (``POST /assess``, ``POST /contacts``, ``POST /contacts/{id}/events``,
 ``GET /contacts/{id}/clocks``, ``GET /worklist``), FHIR R4 (``GET /fhir/Questionnaire``,
 ``POST /fhir/Questionnaire/$next-question``, ``POST /fhir/$assess``), CDS Hooks
 (``/cds-services``), ``/healthz``, ``/readyz``, ``/metrics`` (Prometheus) and
-``POST /admin/reload``; OpenAPI at ``/openapi.json``; the team's pages
-(``/team/worklist``, ``/team/contacts/{id}``, in fi/sv/en). Each assessment is logged as
-one JSON line to the logger :data:`DECISION_LOGGER`.
+``POST /admin/reload``, ``GET /reports/access``; OpenAPI at ``/openapi.json``. Pages in
+fi/sv/en: the client's contact form (``/``), the team's worklist (``/team/worklist``), a
+contact's decision (``/team/contacts/{id}``) and the access report (``/team/report``).
+Each assessment is logged as one JSON line to the logger :data:`DECISION_LOGGER`.
 ``onecontact serve`` runs it with uvicorn. Needs the ``service`` extra:
 ``pip install 'onecontact[service]'``.
 """
