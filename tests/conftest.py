@@ -292,6 +292,44 @@ def pg_admin(sql: str) -> None:
         conn.execute(sql)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium, the browser of the HTML and page tests (never a downloaded one)."""
+
+
+def chromium(unchecked: str) -> Path:
+    """The browser, or a skip saying what goes *unchecked* without it (a failure under
+    ONECONTACT_REQUIRE_CHROMIUM=1, as in CI)."""
+    if CHROMIUM.is_file():
+        return CHROMIUM
+    reason = (
+        f"headless Chromium is not installed at {CHROMIUM} (apt-get install -y chromium); "
+        f"{unchecked}"
+    )
+    if os.environ.get("ONECONTACT_REQUIRE_CHROMIUM"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def raw_sql(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run *sql* (``?`` placeholders) on the ledger at *url* directly, past the Ledger API:
+    its rows, or none for a statement that returns none."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        conn = sqlite3.connect(url[len("sqlite:///") :])
+        try:
+            rows = conn.execute(sql, params).fetchall()
+            conn.commit()
+            return rows
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as pg:
+        cursor = pg.execute(sql.replace("?", "%s"), params) if params else pg.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+
 def fresh_ledger_url(
     backend: str, tmp_path: Path, prefix: str, *, migrated: bool = True
 ) -> Iterator[str]:

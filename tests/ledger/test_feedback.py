@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from oneContact.report.overrides import UNSPECIFIED
 from oneContact.suggestions import OVERRIDE_REASONS, Feedback, Suggestion, suggestions_of
 
 from ..conftest import fresh_ledger_url
+from ..conftest import raw_sql as raw
 
 REPO = Path(__file__).resolve().parents[2]
 CONTACTS = [
@@ -60,23 +60,6 @@ def ledger(url: str, engine: Engine, assessments: list[Assessment]) -> Iterator[
         for assessment in assessments:
             assert opened.record_assessment(assessment)
         yield opened
-
-
-def raw(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Run *sql* (``?`` placeholders) on the store directly, past the Ledger API."""
-    if url.startswith("sqlite:///"):
-        conn = sqlite3.connect(url[len("sqlite:///") :])
-        try:
-            rows = conn.execute(sql, params).fetchall()
-            conn.commit()
-            return rows
-        finally:
-            conn.close()
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as pg:
-        cursor = pg.execute(sql.replace("?", "%s"), params) if params else pg.execute(sql)
-        return cursor.fetchall() if cursor.description else []
 
 
 def everything(url: str) -> list[list[tuple[Any, ...]]]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -43,6 +42,7 @@ from ..conftest import (
     pg_admin,
     write_person_rules,
 )
+from ..conftest import raw_sql as _raw
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -70,23 +70,6 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def ledger(ledger_url: str, engine: Engine) -> Iterator[Ledger]:
     with Ledger.open(ledger_url, policies=engine.ruleset.policies) as opened:
         yield opened
-
-
-def _raw(url: str, sql: str) -> list[tuple[Any, ...]]:
-    """Run *sql* on the store directly, past the Ledger API."""
-    if url.startswith("sqlite:///"):
-        conn = sqlite3.connect(url[len("sqlite:///") :])
-        try:
-            rows = conn.execute(sql).fetchall()
-            conn.commit()
-            return rows
-        finally:
-            conn.close()
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as pg:
-        cursor = pg.execute(sql)
-        return cursor.fetchall() if cursor.description else []
 
 
 def snapshot(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

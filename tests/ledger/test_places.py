@@ -11,10 +11,8 @@ units).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,6 +23,7 @@ from oneContact.ledger._schema import PG_SCHEMA, SQLITE_SCHEMA
 from oneContact.routing import Directory
 
 from ..conftest import fresh_ledger_url
+from ..conftest import raw_sql as raw
 
 REPO = Path(__file__).resolve().parents[2]
 # Every other example gets a municipality of the example directory (the examples give
@@ -53,22 +52,6 @@ def assessments(engine: Engine) -> list[Assessment]:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from fresh_ledger_url(request.param, tmp_path, "places_test")
-
-
-def raw(url: str, sql: str) -> list[tuple[Any, ...]]:
-    if url.startswith("sqlite:///"):
-        conn = sqlite3.connect(url[len("sqlite:///") :])
-        try:
-            rows = conn.execute(sql).fetchall()
-            conn.commit()
-            return rows
-        finally:
-            conn.close()
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as pg:
-        cursor = pg.execute(sql)
-        return cursor.fetchall() if cursor.description else []
 
 
 def test_the_examples_give_units_and_municipalities(assessments: list[Assessment]) -> None:

@@ -48,7 +48,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import struct
 import subprocess
 import zlib
@@ -68,10 +67,9 @@ from oneContact.report import Report, ReportRow, ReportSource, StartedContact, b
 from oneContact.routing import Route
 from oneContact.ruleset import RuleSet, load_ruleset
 
-from ..conftest import fresh_ledger_url
+from ..conftest import chromium, fresh_ledger_url
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -612,23 +610,10 @@ def test_html_escapes_what_it_shows(policies: Policies) -> None:
 # --------------------------------------------------------------------------- Chromium
 
 
-def _chromium() -> Path:
-    """The browser, or a skip (a failure under ONECONTACT_REQUIRE_CHROMIUM=1)."""
-    if CHROMIUM.is_file():
-        return CHROMIUM
-    reason = (
-        f"headless Chromium is not installed at {CHROMIUM} (apt-get install -y chromium); "
-        "the HTML report's rendering is not checked"
-    )
-    if os.environ.get("ONECONTACT_REQUIRE_CHROMIUM"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 def _browse(tmp_path: Path, page: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
-            str(_chromium()),
+            str(chromium("the HTML report's rendering is not checked")),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from ..conftest import chromium
 
 
 def free_port() -> int:
@@ -68,26 +68,13 @@ def running_service(
         log.close()
 
 
-def chromium() -> Path:
-    """The browser, or a skip (a failure under ONECONTACT_REQUIRE_CHROMIUM=1)."""
-    if CHROMIUM.is_file():
-        return CHROMIUM
-    reason = (
-        f"headless Chromium is not installed at {CHROMIUM} (apt-get install -y chromium); "
-        "the service's pages are not tested in a browser"
-    )
-    if os.environ.get("ONECONTACT_REQUIRE_CHROMIUM"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """pytest-playwright's launch options: Debian's Chromium, headless, with no
     background traffic (this machine's network is closed)."""
     return {
         **browser_type_launch_args,
-        "executable_path": str(chromium()),
+        "executable_path": str(chromium("the service's pages are not tested in a browser")),
         "headless": True,
         "args": [
             "--no-sandbox",
