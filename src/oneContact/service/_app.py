@@ -302,7 +302,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     add_page_basics(app, parts)
     add_report_routes(app, parts)
-    add_form_pages(app, parts)
+    add_form_pages(app, parts, places)
     add_team_pages(app, parts, places)
     rules.on_swap.append(install_metrics(app, parts).serving)
     install_decision_log(parts)

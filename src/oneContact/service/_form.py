@@ -454,10 +454,10 @@ async def _pairs(request: Request) -> list[tuple[str, str]] | None:
     return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
-def add_form_pages(app: FastAPI, parts: Parts) -> None:
+def add_form_pages(app: FastAPI, parts: Parts, places: Places) -> None:
     """The contact form: ``GET /`` (and ``GET /form``), ``POST /form`` (update or send)
-    and ``POST /form/questions`` (the question section alone, for ``form.js``)."""
-    places = Places.from_file(parts.config.directory)
+    and ``POST /form/questions`` (the question section alone, for ``form.js``); *places*:
+    the directory's municipalities and units by name (read once by the application)."""
     # Without a directory the municipality is typed (None: no list to choose from).
     municipalities = None if parts.config.directory is None else dict(places.municipalities)
     units = places.units
