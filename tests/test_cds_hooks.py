@@ -8,6 +8,7 @@ import copy
 import functools
 import json
 import re
+import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -955,6 +956,80 @@ def test_an_answer_before_the_contact_is_refused_by_its_timestamp(
         feedback(ledger, body)
     assert _codes(caught.value) == {"feedback[0].outcomeTimestamp": "before-contact"}
     assert contact["contact_id"] not in str(caught.value)
+
+
+def _rules_where_a_non_urgent_symptom_is_urgent(into: Path) -> Engine:
+    """The bundled rules changed as a rule author might: ``acute.non-urgent`` now says
+    urgent (another ruleset digest, another urgency for a NON_URGENT contact)."""
+    shutil.copytree(bundled_rules_directory(), into)
+    path = into / "acute_symptom.yaml"
+    rule = path.read_text("utf-8")
+    old = "    urgency: non_urgent\n    services: [nurse]\n    clocks: [care, doctor_visit]\n"
+    assert rule.count(old) == 1
+    path.write_text(rule.replace(old, old.replace("non_urgent", "urgent")), "utf-8")
+    return Engine.from_directory(into, backend="python")
+
+
+def test_after_a_rules_change_the_recorded_assessment_keeps_its_cards(
+    engine: Engine, ledger: Ledger, tmp_path: Path
+) -> None:
+    contact = BY_URGENCY[NON_URGENT]
+    request = hook_request(contact)
+    first = service(engine, request, ledger=ledger, language="en")
+    changed = _rules_where_a_non_urgent_symptom_is_urgent(tmp_path / "rules")
+    assert changed.assess(contact).urgency == "urgent"
+    later = datetime(2025, 3, 7, 9, 0, tzinfo=UTC)
+
+    # The professional opens the record again after the rules changed: no refusal, and
+    # the cards are the recorded assessment's, so their answers reach the rules that
+    # made the suggestions the ledger holds.
+    again = service(changed, request, ledger=ledger, language="en", now=later)
+    assert [] == response_problems(again)
+    notice, *cards = again["cards"]
+    assert "uuid" not in notice
+    assert notice["indicator"] == "info"
+    assert "Recorded earlier" in notice["summary"]
+    assert engine.ruleset.digest[:12] in notice["detail"]
+    assert changed.ruleset.digest[:12] in notice["detail"]
+    assert "urgent" in notice["detail"].split("Assessed now", 1)[1]
+    recorded = {s.id for s in ledger.suggestions(contact["contact_id"])}
+    answerable = [c for c in cards if "uuid" in c]
+    assert {c["uuid"] for c in answerable} == recorded
+    # In the order the first cards gave them.
+    assert [c["uuid"] for c in answerable] == [c["uuid"] for c in first["cards"] if "uuid" in c]
+    (urgency,) = [c for c in answerable if c["summary"].startswith("Urgency")]
+    assert urgency["summary"] == "Urgency: non-urgent"
+    assert urgency["indicator"] == INDICATORS["non_urgent"]
+    assert "`acute.non-urgent`" in urgency["detail"]
+    assert all(c["source"]["topic"]["code"] == engine.ruleset.digest for c in cards)
+    # The clocks are the ledger's, as the first cards gave them.
+    assert [c["summary"] for c in cards if "uuid" not in c] == [
+        c["summary"] for c in first["cards"] if "uuid" not in c
+    ]
+    body = {"feedback": [_override(urgency, "2025-03-07T09:05:00Z", 0)]}
+    assert feedback(ledger, body) == 1
+    assert ledger.overrides().by_rule["acute.non-urgent"].overridden == 1
+    assert [e.event for e in ledger.events(contact["contact_id"])] == [
+        "contact_received",
+        "suggestion_overridden",
+    ]
+    assert (
+        ledger.contact_summaries([contact["contact_id"]])[contact["contact_id"]].ruleset_digest
+        == engine.ruleset.digest
+    )
+
+
+def test_a_changed_form_for_a_recorded_contact_keeps_the_record(
+    engine: Engine, ledger: Ledger
+) -> None:
+    contact = BY_URGENCY[NON_URGENT]
+    service(engine, hook_request(contact), ledger=ledger, language="sv")
+    older = dict(contact, client=dict(contact["client"], age=contact["client"]["age"] + 40))
+    answer = service(engine, hook_request(older), ledger=ledger, language="sv")
+    assert [] == response_problems(answer)
+    assert answer["cards"][0]["summary"].startswith("Registrerad tidigare")
+    recorded = {s.id for s in ledger.suggestions(contact["contact_id"])}
+    assert {c["uuid"] for c in answer["cards"] if "uuid" in c} == recorded
 
 
 def test_with_a_ledger_the_clock_cards_show_what_the_team_recorded(

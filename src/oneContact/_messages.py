@@ -146,6 +146,27 @@ MESSAGES: Final[Mapping[str, Label]] = MappingProxyType(
         "cds.rules": _m(
             "oneContact-säännöt {digest}", "oneContact-regler {digest}", "oneContact rules {digest}"
         ),
+        "cds.recorded_summary": _m(
+            "Kirjattu aiemmin: ehdotukset ovat yhteydenoton ensimmäisestä arviosta",
+            "Registrerad tidigare: förslagen kommer från kontaktens första bedömning",
+            "Recorded earlier: the proposals are those of the contact's first assessment",
+        ),
+        "cds.recorded_detail": _m(
+            "Yhteydenotto on kirjattu {received} säännöillä `{digest}`, ja kirjaus pysyy: "
+            "yhteydenotto kirjataan kerran, ja sen jälkeen tapahtunut kirjataan tapahtumina. "
+            "Alla ovat kirjatun arvion ehdotukset ja määräajat.",
+            "Kontakten registrerades {received} med reglerna `{digest}`, och registreringen "
+            "står fast: en kontakt registreras en gång, och det som hänt sedan registreras "
+            "som händelser. Nedan finns den registrerade bedömningens förslag och tidsfrister.",
+            "The contact was recorded on {received} by the rules `{digest}`, and that record "
+            "stands: a contact is recorded once, and what happened since is recorded as "
+            "events. Below are the recorded assessment's proposals and clocks.",
+        ),
+        "cds.assessed_now": _m(
+            "Nyt arvioituna (säännöt `{digest}`)",
+            "Bedömd nu (reglerna `{digest}`)",
+            "Assessed now (rules `{digest}`)",
+        ),
         # -- clock limits; the singular and plural forms of each unit
         "limit.weekdays.1": _m("{n} arkipäivä", "{n} vardag", "{n} weekday"),
         "limit.weekdays": _m("{n} arkipäivää", "{n} vardagar", "{n} weekdays"),

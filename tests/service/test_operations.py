@@ -192,6 +192,25 @@ def test_a_reload_swaps_the_rules_and_a_broken_directory_changes_nothing(
     assert client.get("/readyz").json()["ruleset_digest"] == edited.digest
 
 
+def test_after_a_reload_a_record_system_still_gets_the_recorded_cards(
+    app_client: tuple[TestClient, Path],
+) -> None:
+    client, rules = app_client
+    hook = "/cds-services/onecontact-first-contact"
+    first = client.post(hook, json=CDS_REQUEST)
+    assert first.status_code == 200
+    edit(rules, NON_URGENT, URGENT)
+    assert client.post("/admin/reload").status_code == 200
+    # The record is opened again under the new rules: the recorded cards, not a refusal.
+    again = client.post(hook, json=CDS_REQUEST)
+    assert again.status_code == 200
+    notice, *cards = again.json()["cards"]
+    assert "uuid" not in notice
+    assert digest_of(rules)[:12] in notice["detail"]
+    answerable = [c["uuid"] for c in first.json()["cards"] if "uuid" in c]
+    assert [c["uuid"] for c in cards if "uuid" in c] == answerable
+
+
 def test_a_reload_that_changes_the_policies_is_refused(
     app_client: tuple[TestClient, Path],
 ) -> None:

@@ -39,8 +39,16 @@ from ..errors import (
     LedgerError,
 )
 from ..fhir import DEFAULT_BASE_URL, canonical_url, contact_from_response
-from ..suggestions import Feedback
-from ._cards import INDICATORS, SOURCE_LABEL, cards_of, override_reason_system, ruleset_system
+from ..suggestions import Feedback, Suggestion
+from ._cards import (
+    INDICATORS,
+    SOURCE_LABEL,
+    RecordedContact,
+    cards_of,
+    override_reason_system,
+    recorded_cards_of,
+    ruleset_system,
+)
 from ._error import BAD_REQUEST, PRECONDITION_FAILED, CdsHooksError
 from ._feedback import MAX_FEEDBACK, feedback_event_id, read_feedback, read_located
 from ._request import (
@@ -55,7 +63,7 @@ if TYPE_CHECKING:
     from ..assessment import Assessment
     from ..engine import Engine
     from ..intake import FirstContact
-    from ..ledger import LedgerClock
+    from ..ledger import ContactSummary, LedgerClock
 
 __all__ = [
     "BAD_REQUEST",
@@ -89,12 +97,18 @@ HOOKS: tuple[str, ...] = ("encounter-start", "patient-view")
 
 
 class AssessmentRecorder(Protocol):
-    """What :func:`service` needs of a ledger: :meth:`Ledger.record_assessment`, and
-    :meth:`Ledger.clocks` for the clocks as the team's recorded events leave them."""
+    """What :func:`service` needs of a ledger: :meth:`Ledger.record_assessment`,
+    :meth:`Ledger.clocks` for the clocks as the team's recorded events leave them, and
+    :meth:`Ledger.contact_summaries` and :meth:`Ledger.suggestions` for a contact it
+    holds from another assessment."""
 
     def record_assessment(self, assessment: Assessment) -> bool: ...
 
     def clocks(self, contact_id: str, *, now: datetime) -> Sequence[LedgerClock]: ...
+
+    def contact_summaries(self, contact_ids: Iterable[str]) -> Mapping[str, ContactSummary]: ...
+
+    def suggestions(self, contact_id: str) -> Sequence[Suggestion]: ...
 
 
 class FeedbackRecorder(Protocol):
@@ -231,6 +245,12 @@ def service(
     *assess* ``(contact, now)``, when given, assesses instead of ``engine.assess`` (a
     service that logs and counts each assessment); it must assess with *engine*.
 
+    A contact the *ledger* holds from another assessment (the rules changed since it
+    was recorded, or its form did) keeps that record: the cards are then the recorded
+    suggestions and the ledger's clocks, after an information card saying so and what
+    the current rules propose (a route card then has no action: the ledger keeps the
+    route's service, not its unit, member and slot).
+
     Raises :class:`CdsHooksError` (a :class:`~oneContact.ContactError`) naming every
     problem of the request or of the form (by ``linkId``), with ``status`` 400, or 412
     when the form was not prefetched; a ledger that refuses raises its LedgerError.
@@ -251,7 +271,24 @@ def service(
         raise CdsHooksError(error.problems, title="invalid first-contact form") from None
     clocks = None
     if ledger is not None:
-        ledger.record_assessment(assessment)
+        try:
+            ledger.record_assessment(assessment)
+        except LedgerError as error:
+            if error.code != "contact-conflict":
+                raise
+            # The ledger holds this contact from another assessment (the rules changed
+            # since, or the form did): that record stands, and its proposals are the
+            # ones a professional answers.
+            return {
+                "cards": recorded_cards_of(
+                    _recorded(ledger, assessment.contact_id, now),
+                    assessment,
+                    engine.ruleset,
+                    language=_reading(chosen, assessment),
+                    explain_url=explain,
+                    base_url=base_url,
+                )
+            }
         if now is not None and now >= assessment.received_at:
             # The clocks as the events recorded since leave them (need_assessed, ...):
             # the form alone would call a clock the team met "breached".
@@ -267,6 +304,25 @@ def service(
             clocks=clocks,
         )
     }
+
+
+def _recorded(ledger: AssessmentRecorder, contact_id: str, now: datetime | None) -> RecordedContact:
+    """What *ledger* holds of the contact: its suggestions and its clocks as of *now*
+    (as of its receipt when *now* is None or earlier)."""
+    summary = ledger.contact_summaries([contact_id])[contact_id]
+    at = summary.received_at if now is None or now < summary.received_at else now
+    place = {service: index for index, service in reversed(list(enumerate(summary.services)))}
+    suggestions = sorted(
+        ledger.suggestions(contact_id),
+        key=lambda s: (s.kind != "urgency", place.get(s.value, len(place)), s.value),
+    )  # in the order the first cards gave them: the urgency, then the routes
+    return RecordedContact(
+        contact_id,
+        summary.received_at,
+        summary.ruleset_digest,
+        tuple(suggestions),
+        tuple(found.clock for found in ledger.clocks(contact_id, now=at)),
+    )
 
 
 def feedback(

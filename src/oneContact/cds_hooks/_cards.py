@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
 
 from .._messages import kind_name, status_name, text, urgency_name
 from .._render import person_note
@@ -30,8 +33,10 @@ __all__ = [
     "INDICATORS",
     "SOURCE_LABEL",
     "Indicator",
+    "RecordedContact",
     "cards_of",
     "override_reason_system",
+    "recorded_cards_of",
     "ruleset_system",
 ]
 
@@ -88,25 +93,9 @@ def cards_of(
     """The cards of *assessment*: the urgency, each route (with the action creating its
     ServiceRequest), then each clock (*clocks*, e.g. the ledger's as of now, else the
     assessment's); the texts in *language* (fi, sv or en)."""
-    topic = {
-        "system": ruleset_system(base_url),
-        "code": assessment.ruleset_digest,
-        "display": text("cds.rules", language, digest=assessment.ruleset_digest[:12]),
-    }
-    source = {"label": SOURCE_LABEL, "topic": topic}
-    reasons = [
-        {"system": override_reason_system(base_url), "code": code, "display": name.get(language)}
-        for code, name in OVERRIDE_REASONS.items()
-    ]
-    links = []
-    if explain_url is not None:
-        links.append(
-            {
-                "label": text("cds.explain", language),
-                "url": explain_url.replace("{contact_id}", assessment.contact_id),
-                "type": "absolute",
-            }
-        )
+    shared = _Shared(
+        assessment.contact_id, assessment.ruleset_digest, language, explain_url, base_url
+    )
     indicator = INDICATORS[assessment.urgency]
     routes: dict[str, Route] = {}
     for route in assessment.routes:
@@ -119,16 +108,149 @@ def cards_of(
             summary, detail, option = _route(
                 assessment, routes[suggestion.value], ruleset, language, subject, base_url
             )
-        card = _card(suggestion, summary, detail, indicator, _copy(source), option)
-        card["overrideReasons"] = _copy(reasons)
-        if links:
-            card["links"] = _copy(links)
-        cards.append(card)
+        cards.append(shared.card(suggestion, summary, detail, indicator, option))
     cards.extend(
-        _card_of_clock(clock, ruleset, language, _copy(source))
+        _card_of_clock(clock, ruleset, language, shared.source())
         for clock in (assessment.clocks if clocks is None else clocks)
     )
     return cards
+
+
+def recorded_cards_of(
+    recorded: RecordedContact,
+    now_assessed: Assessment,
+    ruleset: RuleSet,
+    *,
+    language: str,
+    explain_url: str | None,
+    base_url: str,
+) -> list[dict[str, Any]]:
+    """The cards of a contact the ledger holds with another assessment than
+    *now_assessed* (other rules, or other answers): the record stands, so the cards are
+    the recorded suggestions (answered with their own ids, which name the rules that made
+    them) and the ledger's clocks, after an information card saying so and what the
+    current rules propose. A route card has no action: the ledger keeps the route's
+    service, not the unit, member and slot a ServiceRequest would carry."""
+    digest = recorded.ruleset_digest
+    shared = _Shared(recorded.contact_id, digest, language, explain_url, base_url)
+    now_named = ", ".join(
+        [urgency_name(now_assessed.urgency, language)]
+        + [_service_name(r.service, ruleset, language) for r in now_assessed.routes]
+    )
+    notice = {
+        "summary": _summary(text("cds.recorded_summary", language)),
+        "indicator": "info",
+        "detail": "\n\n".join(
+            [
+                text(
+                    "cds.recorded_detail",
+                    language,
+                    received=recorded.received_at.isoformat(timespec="minutes"),
+                    digest=digest[:12],
+                ),
+                f"**{text('cds.assessed_now', language, digest=now_assessed.ruleset_digest[:12])}:**"
+                f" {_md(now_named)}",
+            ]
+        ),
+        "source": shared.source(),
+    }
+    cards: list[dict[str, Any]] = [notice]
+    urgency = next((s.value for s in recorded.suggestions if s.kind == "urgency"), None)
+    indicator = INDICATORS.get(urgency or "", "info")
+    for suggestion in recorded.suggestions:
+        why = _why(suggestion.rules, ruleset, language)
+        if suggestion.kind == "urgency":
+            named = urgency_name(suggestion.value, language)
+            summary = text("cds.urgency_summary", language, urgency=named)
+            option = {"label": text("cds.accept_urgency", language, urgency=named)}
+            detail = why
+        else:
+            named = _service_name(suggestion.value, ruleset, language)
+            summary = text("cds.route_summary", language, service=named)
+            option = {"label": named}
+            detail = f"**{_md(named)}** (`{suggestion.value}`)" + (f"\n\n{why}" if why else "")
+        cards.append(shared.card(suggestion, summary, detail, indicator, option))
+    cards.extend(
+        _card_of_clock(clock, ruleset, language, shared.source()) for clock in recorded.clocks
+    )
+    return cards
+
+
+@attrs.frozen
+class RecordedContact:
+    """What the ledger holds of a contact, for :func:`recorded_cards_of`."""
+
+    contact_id: str
+    received_at: datetime
+    ruleset_digest: str
+    suggestions: tuple[Suggestion, ...]
+    clocks: tuple[Clock, ...]
+
+
+@attrs.frozen
+class _Shared:
+    """The parts every card of one contact shares: its source, the override reasons and
+    the link to the explanation (copied into each card, so that a host changing one card
+    changes no other)."""
+
+    contact_id: str
+    digest: str
+    language: str
+    explain_url: str | None
+    base_url: str
+
+    def source(self) -> dict[str, Any]:
+        topic = {
+            "system": ruleset_system(self.base_url),
+            "code": self.digest,
+            "display": text("cds.rules", self.language, digest=self.digest[:12]),
+        }
+        return {"label": SOURCE_LABEL, "topic": topic}
+
+    def card(
+        self,
+        suggestion: Suggestion,
+        summary: str,
+        detail: str,
+        indicator: Indicator,
+        option: dict[str, Any],
+    ) -> dict[str, Any]:
+        card = _card(suggestion, summary, detail, indicator, self.source(), option)
+        card["overrideReasons"] = [
+            {
+                "system": override_reason_system(self.base_url),
+                "code": code,
+                "display": name.get(self.language),
+            }
+            for code, name in OVERRIDE_REASONS.items()
+        ]
+        if self.explain_url is not None:
+            card["links"] = [
+                {
+                    "label": text("cds.explain", self.language),
+                    "url": self.explain_url.replace("{contact_id}", self.contact_id),
+                    "type": "absolute",
+                }
+            ]
+        return card
+
+
+def _service_name(service: str, ruleset: RuleSet, language: str) -> str:
+    found = ruleset.catalogue.services.get(service)
+    return found.name.get(language) if found is not None else service
+
+
+def _why(rules: Sequence[str], ruleset: RuleSet, language: str) -> str:
+    """The Markdown list of *rules* with the rule authors' descriptions (a rule the
+    current rules no longer hold is named by its id alone)."""
+    if not rules:
+        return ""
+    descriptions = {rule.id: rule.description for rule in ruleset.rules}
+    why = [f"**{text('why', language)}:**"]
+    for rule in rules:
+        said = descriptions.get(rule)
+        why.append(f"- `{rule}`" + (f" — {_md(said.get(language))}" if said else ""))
+    return "\n".join(why)
 
 
 def _copy(value: Any) -> Any:
@@ -166,18 +288,12 @@ def _urgency(
 ) -> tuple[str, str, dict[str, Any]]:
     urgency = urgency_name(assessment.urgency, language)
     needs = ruleset.catalogue.needs
-    descriptions = {rule.id: rule.description for rule in ruleset.rules}
     lines = []
     if assessment.needs:
         named = [_md(needs[n].get(language)) if n in needs else f"`{n}`" for n in assessment.needs]
         lines.append(f"**{text('needs', language)}:** {', '.join(named)}")
     if assessment.fired:
-        why = [f"**{text('why', language)}:**"]
-        for fired in assessment.fired:
-            said = descriptions.get(fired.rule)
-            tail = f" — {_md(said.get(language))}" if said else ""
-            why.append(f"- `{fired.rule}`{tail}")
-        lines.append("\n".join(why))
+        lines.append(_why([fired.rule for fired in assessment.fired], ruleset, language))
     lines.extend(f"**{text('warning', language)}:** `{w}`" for w in assessment.warnings)
     option = {"label": text("cds.accept_urgency", language, urgency=urgency)}
     return text("cds.urgency_summary", language, urgency=urgency), "\n\n".join(lines), option
@@ -191,8 +307,7 @@ def _route(
     subject: dict[str, Any] | None,
     base_url: str,
 ) -> tuple[str, str, dict[str, Any]]:
-    found = ruleset.catalogue.services.get(route.service)
-    name = found.name.get(language) if found is not None else route.service
+    name = _service_name(route.service, ruleset, language)
     lines = [f"**{_md(name)}** (`{route.service}`, {kind_name(route.kind, language)})"]
     parts = [
         text("route.member", language, id=f"`{route.member}`") if route.member else None,
