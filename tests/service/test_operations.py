@@ -211,6 +211,37 @@ def test_after_a_reload_a_record_system_still_gets_the_recorded_cards(
     assert [c["uuid"] for c in cards if "uuid" in c] == answerable
 
 
+def test_the_pages_name_the_places_of_the_directory_in_force(tmp_path: Path) -> None:
+    rules = rules_copy(tmp_path)
+    directory = tmp_path / "directory.yaml"
+    shutil.copyfile(REPO / "examples" / "directory.yaml", directory)
+    config = ServiceConfig(
+        rules=rules, directory=directory, db=f"sqlite:///{tmp_path / 'l.db'}", backend="python"
+    )
+    with TestClient(create_app(config)) as client:
+        text = directory.read_text("utf-8")
+        kivilahti = "  - {id: kivilahti, name: Kivilahti, neighbours: [rannikko]}"
+        assert kivilahti in text
+        assert "name: Kivilahden terveysasema}" in text
+        directory.write_text(
+            text.replace(kivilahti, f"{kivilahti}\n  - {{id: metsola, name: Metsola}}").replace(
+                "name: Kivilahden terveysasema}", "name: Kivilahden sote-asema}"
+            ),
+            "utf-8",
+        )
+        # Edited but not reloaded: the routing still has the old directory, and so do
+        # the form, the worklist's filters and the names on the pages.
+        assert "Metsola" not in client.get("/").text
+        assert client.get("/worklist", params={"municipality": "metsola"}).status_code == 422
+        assert "Kivilahden terveysasema" in client.get("/team/worklist").text
+        assert client.post("/admin/reload").status_code == 200
+        assert "Metsola" in client.get("/").text
+        assert client.get("/worklist", params={"municipality": "metsola"}).status_code == 200
+        worklist = client.get("/team/worklist").text
+        assert "Kivilahden sote-asema" in worklist
+        assert "Kivilahden terveysasema" not in worklist
+
+
 def test_a_reload_that_changes_the_policies_is_refused(
     app_client: tuple[TestClient, Path],
 ) -> None:

@@ -41,7 +41,7 @@ from ._parts import DEFAULT_DB, Parts, ServiceConfig
 from ._reload import Rules
 from ._reports import add_report_routes
 from ._team import add_team_pages
-from ._worklist import MAX_PER_PAGE, Places, read_query, worklist_page
+from ._worklist import MAX_PER_PAGE, read_query, worklist_page
 from .decisions import install_decision_log
 
 __all__ = [
@@ -123,7 +123,6 @@ def create_app(config: ServiceConfig) -> FastAPI:
         version=engine.digest[:12],
     )
     app.state.parts = parts
-    places = Places.from_file(config.directory)
     contact_body = {
         "requestBody": {
             "required": True,
@@ -226,7 +225,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         query = request.query_params
 
         def page(_: None) -> dict[str, Any]:
-            return worklist_page(ledger, read_query(query, parts.engine, places)).to_json()
+            return worklist_page(ledger, read_query(query, parts.engine, parts.places)).to_json()
 
         return await answer(request, page)
 
@@ -302,8 +301,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     add_page_basics(app, parts)
     add_report_routes(app, parts)
-    add_form_pages(app, parts, places)
-    add_team_pages(app, parts, places)
+    add_form_pages(app, parts)
+    add_team_pages(app, parts)
     rules.on_swap.append(install_metrics(app, parts).serving)
     install_decision_log(parts)
     rules.install(app, parts)

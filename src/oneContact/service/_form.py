@@ -48,9 +48,8 @@ from ..ruleset import Question, Questionnaire
 from ._errors import RETRY_AFTER_S, language_of
 from ._form_texts import FORM_TEXTS, MUST_ANSWER, MUST_CHOOSE_CONCERN, MUST_GIVE_AGE
 from ._pages import page
-from ._parts import Parts
+from ._parts import Parts, Served
 from ._result import result_view
-from ._worklist import Places
 
 __all__ = [
     "FLAGS",
@@ -454,17 +453,19 @@ async def _pairs(request: Request) -> list[tuple[str, str]] | None:
     return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
-def add_form_pages(app: FastAPI, parts: Parts, places: Places) -> None:
+def add_form_pages(app: FastAPI, parts: Parts) -> None:
     """The contact form: ``GET /`` (and ``GET /form``), ``POST /form`` (update or send)
-    and ``POST /form/questions`` (the question section alone, for ``form.js``); *places*:
-    the directory's municipalities and units by name (read once by the application)."""
-    # Without a directory the municipality is typed (None: no list to choose from).
-    municipalities = None if parts.config.directory is None else dict(places.municipalities)
-    units = places.units
+    and ``POST /form/questions`` (the question section alone, for ``form.js``); the
+    municipalities and units by name are the places of the directory in force."""
+
+    def listed(served: Served) -> Mapping[str, str] | None:
+        """The municipalities to choose from; None without a directory (then typed)."""
+        return None if parts.config.directory is None else served.places.municipalities
 
     def form_page(request: Request, found: Step, *, status: int = 200, errors: bool) -> Response:
         lang = language_of(request)
-        context = _context(parts.engine, found, lang, municipalities, with_errors=errors)
+        served = parts.served
+        context = _context(served.engine, found, lang, listed(served), with_errors=errors)
         return page(request, "form.html", FORM_TEXTS, status=status, **context)
 
     def message_page(request: Request, key: str, status: int, **headers: str) -> Response:
@@ -487,7 +488,8 @@ def add_form_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         pairs = await _pairs(request)
         if pairs is None:
             return HTMLResponse("", status_code=413)
-        engine = parts.engine
+        served = parts.served
+        engine, municipalities = served.engine, listed(served)
         filled = read_form(pairs, engine, municipalities, lang)
         found = await run_in_threadpool(step, engine, filled, datetime.now(UTC))
         context = _context(engine, found, lang, municipalities, with_errors=True)
@@ -499,8 +501,9 @@ def add_form_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         pairs = await _pairs(request)
         if pairs is None:
             return message_page(request, "failed", 413)
-        engine = parts.engine  # one engine for the whole request, even across a reload
-        filled = read_form(pairs, engine, municipalities, lang)
+        served = parts.served  # one engine for the whole request, even across a reload
+        engine = served.engine
+        filled = read_form(pairs, engine, listed(served), lang)
         found = await run_in_threadpool(step, engine, filled, datetime.now(UTC))
         if dict(pairs).get("action") != "send":
             return form_page(request, found, errors=True)
@@ -522,7 +525,7 @@ def add_form_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         except Exception as error:
             _LOG.error("form: internal error: %s", type(error).__name__)
             return message_page(request, "failed", 500)
-        view = result_view(assessment, engine.ruleset, lang, units, FORM_TEXTS)
+        view = result_view(assessment, engine.ruleset, lang, served.places.units, FORM_TEXTS)
         return page(request, "result.html", FORM_TEXTS, recorded=recorded, **view)
 
 

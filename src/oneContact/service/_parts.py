@@ -1,9 +1,10 @@
 """What one application serves with: its configuration (:class:`ServiceConfig`) and the
 parts built from it when it starts (:class:`Parts`: the engine, the ledger).
 
-Handlers read ``parts.engine`` when a request comes in, never a copy taken at start, so
-a reload (which replaces it whole) reaches every request after it; a request that needs
-the engine twice takes it once into a local name.
+Handlers read ``parts.engine`` (and ``parts.places``) when a request comes in, never a
+copy taken at start, so a reload (which replaces both at once, :class:`Served`) reaches
+every request after it; a request that needs the engine twice takes it once into a local
+name.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from ..fhir import DEFAULT_BASE_URL
 from ..ledger import Ledger
 from ..routing import Directory
 from ..ruleset import DEFAULT_BACKEND, Backend
+from ._places import Places
 
-__all__ = ["DEFAULT_DB", "Observer", "Parts", "ServiceConfig", "load_engine", "process_alive"]
+__all__ = ["DEFAULT_DB", "Observer", "Parts", "Served", "ServiceConfig", "load", "process_alive"]
 
 #: The embedded ledger a newcomer's service writes to, in the working directory.
 DEFAULT_DB = "sqlite:///ledger.db"
@@ -51,16 +53,27 @@ class ServiceConfig:
     (the ``oneContact.service.decisions`` logger only)."""
 
 
-def load_engine(config: ServiceConfig, rules: Path | None = None) -> Engine:
-    """The engine of *rules* (default: the configured directory) with the configured
-    directory of units, evaluator and region. Raises what loading raises."""
-    rules = config.rules if rules is None else rules
+@attrs.frozen
+class Served:
+    """What one application serves with at a time: the engine and the places of the
+    directory of units it was loaded with. A reload swaps them together."""
+
+    engine: Engine
+    places: Places = attrs.field(factory=Places)
+
+
+def load(config: ServiceConfig) -> Served:
+    """The engine of the configured rules with the configured directory of units,
+    evaluator and region, and that directory's places. Raises what loading raises."""
     directory = (
-        None if config.directory is None else Directory.from_file(config.directory, rules=rules)
+        None
+        if config.directory is None
+        else Directory.from_file(config.directory, rules=config.rules)
     )
-    return Engine.from_directory(
-        rules, backend=config.backend, region=config.region, directory=directory
+    engine = Engine.from_directory(
+        config.rules, backend=config.backend, region=config.region, directory=directory
     )
+    return Served(engine, Places.of(directory))
 
 
 Observer = Callable[[Assessment, float], None]
@@ -80,15 +93,25 @@ def process_alive(pid: int) -> bool:
 
 
 class Parts:
-    """The engine and the ledger one application serves with (built when it starts;
-    *engine*, when given, instead of loading the configured rules), and who is told of
-    each assessment (:data:`Observer`)."""
+    """The engine, the directory's places and the ledger one application serves with
+    (built when it starts; *served*, when given, instead of loading the configured rules),
+    and who is told of each assessment (:data:`Observer`)."""
 
-    def __init__(self, config: ServiceConfig, engine: Engine | None = None) -> None:
+    def __init__(self, config: ServiceConfig, served: Served | None = None) -> None:
         self.config = config
-        self.engine: Engine = load_engine(config) if engine is None else engine
+        self.served = load(config) if served is None else served
         self.ledger = Ledger.open(config.db, policies=self.engine.ruleset.policies)
         self.observers: list[Observer] = []
+
+    @property
+    def engine(self) -> Engine:
+        """The engine in force (a reload replaces it, with the places)."""
+        return self.served.engine
+
+    @property
+    def places(self) -> Places:
+        """The places of the directory the engine in force was loaded with."""
+        return self.served.places
 
     def assess(
         self, contact: Any, engine: Engine | None = None, *, now: datetime | None = None

@@ -16,7 +16,7 @@ How, with the state directory ``onecontact serve`` shares among its workers
    (what was loaded is exactly what is published, even if the directory is edited
    meanwhile) and ``current`` names it (written whole, then ``os.replace``);
 3. every worker follows ``current`` (a task checks it every :data:`FOLLOW_S` seconds),
-   loads the snapshot it names and swaps ``parts.engine``; each records what it serves in
+   loads the snapshot it names and swaps ``parts.served`` (the engine and its places); each records what it serves in
    ``workers/<pid>``, so the call waits (at most :data:`CONVERGE_S`) until every live
    worker serves the snapshot and answers ``{digest, converged, workers}``;
 4. a worker that starts (first start, SIGHUP, a crash) loads the rules directory and
@@ -57,7 +57,7 @@ from starlette.responses import JSONResponse, Response
 from ..engine import Engine
 from ..errors import OneContactError, RuleError
 from ._errors import language_of
-from ._parts import Parts, ServiceConfig, load_engine, process_alive
+from ._parts import Parts, Served, ServiceConfig, load, process_alive
 
 __all__ = [
     "ADMIN_TOKEN_VARIABLE",
@@ -136,7 +136,7 @@ def _refusal_body(error: str, code: str, language: str, **more: Any) -> dict[str
 
 @attrs.frozen
 class _Loaded:
-    engine: Engine
+    served: Served
     snapshot: str | None  # the snapshot's name in the state directory, None without one
 
 
@@ -188,12 +188,12 @@ class Rules:
 
     # ------------------------------------------------------------ loading
 
-    def start(self) -> Engine:
+    def start(self) -> Served:
         """The engine to start with: the rules directory (published when there is a state
         directory), else the last published snapshot. Raises what loading raises when
         there is no snapshot to fall back on."""
         if self.state is None:
-            return load_engine(self.config)
+            return load(self.config)
         (self.state / _WORKERS).mkdir(parents=True, exist_ok=True)
         try:
             loaded = self._load_and_publish()
@@ -208,7 +208,7 @@ class Rules:
             )
             loaded = self._load_snapshot(current["snapshot"])
         self.snapshot = loaded.snapshot
-        return loaded.engine
+        return loaded.served
 
     def _copy(self) -> tuple[Path, ServiceConfig]:
         """The rules directory (and the directory of units) copied into a new private
@@ -238,7 +238,8 @@ class Rules:
         assert self.state is not None
         copy, config = self._copy()
         try:
-            engine = load_engine(config)
+            served = load(config)
+            engine = served.engine
             if check is not None:
                 check(engine)
         except BaseException:
@@ -258,7 +259,7 @@ class Rules:
             _write_whole(self.state / _CURRENT, json.dumps(record))
             keep = {name} | ({previous["snapshot"]} if previous else set())
             self._prune(keep | {str(w.get("snapshot")) for w in self.workers()})
-        return _Loaded(engine, name)
+        return _Loaded(served, name)
 
     def _prune(self, keep: set[str]) -> None:
         """Remove the snapshots no live worker serves (but *keep*), and the copies of
@@ -273,7 +274,7 @@ class Rules:
                     shutil.rmtree(found, ignore_errors=True)
 
     def _load_snapshot(self, name: str) -> _Loaded:
-        return _Loaded(load_engine(self._snapshot_config(name)), name)
+        return _Loaded(load(self._snapshot_config(name)), name)
 
     @contextlib.contextmanager
     def _publishing(self) -> Iterator[None]:
@@ -306,12 +307,12 @@ class Rules:
     def _swap(self, loaded: _Loaded) -> None:
         parts = self._parts
         assert parts is not None
-        self._check(loaded.engine)
-        parts.engine = loaded.engine
+        self._check(loaded.served.engine)
+        parts.served = loaded.served
         self.snapshot = loaded.snapshot
         self._record()
         for told in self.on_swap:
-            told(loaded.engine.digest)
+            told(loaded.served.engine.digest)
 
     def _record(self) -> None:
         """This worker's ``workers/<pid>``: the digest and snapshot it serves."""
@@ -348,8 +349,8 @@ class Rules:
             assert parts is not None
             try:
                 if self.state is None:
-                    engine = await run_in_threadpool(load_engine, self.config)
-                    loaded = _Loaded(engine, None)
+                    served = await run_in_threadpool(load, self.config)
+                    loaded = _Loaded(served, None)
                 else:
                     loaded = await run_in_threadpool(self._load_and_publish, self._check)
             except ReloadRefused:
@@ -358,7 +359,7 @@ class Rules:
                 raise ReloadRefused(422, "rules-invalid", _problems(error, self.config)) from None
             self._swap(loaded)
         converged, workers = await self._converge(loaded)
-        return {"digest": loaded.engine.digest, "converged": converged, "workers": workers}
+        return {"digest": loaded.served.engine.digest, "converged": converged, "workers": workers}
 
     async def _converge(self, loaded: _Loaded) -> tuple[bool, list[dict[str, Any]]]:
         deadline = time.monotonic() + CONVERGE_S

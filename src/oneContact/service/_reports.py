@@ -17,7 +17,6 @@ one given alone makes a month with it), ``by`` (comma-separated dimensions), ``f
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
@@ -34,7 +33,6 @@ from .._text import LANGUAGES
 from ..clocks import HELSINKI, Calendar
 from ..errors import ArgumentError, did_you_mean, require_supported_time
 from ..report import DIMENSIONS, Report
-from ..routing import Directory
 from ._errors import language_of, refusal
 from ._pages import FRAME_TEXTS, Texts, page
 from ._parts import Parts
@@ -167,46 +165,21 @@ def read_query(
     return ReportQuery(since, until, by, form, table, chosen)
 
 
-class _Places:
-    """The directory's municipalities and names, read again when its file changes (a
-    reload may bring a new one); none without a directory."""
-
-    def __init__(self, parts: Parts) -> None:
-        self.parts = parts
-        self.seen: tuple[int, frozenset[str], Mapping[str, Mapping[str, str]]] | None = None
-
-    def get(self) -> tuple[frozenset[str], Mapping[str, Mapping[str, str]]]:
-        path = self.parts.config.directory
-        if path is None:
-            return frozenset(), {}
-        stamp = os.stat(path).st_mtime_ns
-        seen = self.seen
-        if seen is None or seen[0] != stamp:
-            try:
-                directory = Directory.from_file(path, rules=self.parts.engine.ruleset.catalogue)
-            except Exception:
-                if seen is None:
-                    raise
-                return seen[1], seen[2]  # a bad file never replaces a good one
-            seen = self.seen = (stamp, directory.municipality_ids, directory.names)
-        return seen[1], seen[2]
-
-
-def _report(parts: Parts, places: _Places, asked: ReportQuery) -> Report:
-    municipalities, names = places.get()
+def _report(parts: Parts, asked: ReportQuery) -> Report:
+    served = parts.served  # the catalogue and the places of one directory in force
     return parts.ledger.report(
         since=asked.since,
         until=asked.until,
         by=asked.by,
-        catalogue=parts.engine.ruleset.catalogue,
-        municipalities=municipalities,
-        names=names,
+        catalogue=served.engine.ruleset.catalogue,
+        municipalities=served.places.municipality_ids,
+        names=served.places.names,
         overrides=asked.format != "csv" or asked.table == "overrides",
     )
 
 
-def _rendered(parts: Parts, places: _Places, asked: ReportQuery) -> Response:
-    report = _report(parts, places, asked)
+def _rendered(parts: Parts, asked: ReportQuery) -> Response:
+    report = _report(parts, asked)
     if asked.format == "html":
         return Response(
             report.to_html(asked.language),
@@ -352,7 +325,6 @@ assert not set(_TEXTS) & set(FRAME_TEXTS)
 
 def add_report_routes(app: FastAPI, parts: Parts) -> None:
     """``GET /reports/access`` and the page ``GET /team/report``."""
-    places = _Places(parts)
 
     @app.get(
         "/reports/access",
@@ -363,7 +335,7 @@ def add_report_routes(app: FastAPI, parts: Parts) -> None:
         language = language_of(request)
         try:
             asked = read_query(request.query_params, language=language)
-            return await run_in_threadpool(_rendered, parts, places, asked)
+            return await run_in_threadpool(_rendered, parts, asked)
         except Exception as error:
             return refusal(error, language)
 

@@ -39,7 +39,6 @@ from ._team_texts import EVENT_NAMES, TEAM_TEXTS
 from ._worklist import (
     DEFAULT_PER_PAGE,
     STATUSES,
-    Places,
     WorklistQuery,
     read_query,
     worklist_page,
@@ -134,7 +133,7 @@ def _error_text(error: Exception, words: Mapping[str, Mapping[str, str]], langua
     return shown
 
 
-def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
+def add_team_pages(app: FastAPI, parts: Parts) -> None:
     """The team's worklist and contact pages, and the forms that record from them."""
     ledger = parts.ledger
 
@@ -157,7 +156,7 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         if params.get("lang", "fi") not in LANGUAGES:
             return ""
         try:
-            query = read_query(params, parts.engine, places)
+            query = read_query(params, parts.engine, parts.places)
         except (ArgumentError, LedgerError):
             return ""
         return _worklist_address(query, params, page=str(query.page))
@@ -171,7 +170,8 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
     @app.get("/team/worklist", include_in_schema=False)
     async def worklist(request: Request) -> Response:
         language = language_of(request)
-        engine = parts.engine
+        served = parts.served  # one engine and its places for the whole request
+        engine, places = served.engine, served.places
         params = request.query_params
         errors: dict[str, str] = {}
         found = None
@@ -230,7 +230,8 @@ def add_team_pages(app: FastAPI, parts: Parts, places: Places) -> None:
         form: Mapping[str, str] | None = None,
     ) -> Response:
         language = language_of(request)
-        engine = parts.engine
+        served = parts.served
+        engine, places = served.engine, served.places
         now_text = request.query_params.get("now")
 
         def read() -> dict[str, Any] | None:

@@ -17,22 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import attrs
 
-from .._yaml import load_yaml
 from ..engine import Engine
 from ..errors import ArgumentError, did_you_mean, parse_timestamp
 from ..ledger import MAX_WITHIN_WEEKDAYS, ContactSummary, Ledger, LedgerClock
 from ..ruleset.model import URGENCY_LEVELS
+from ._places import Places
 
 __all__ = [
     "DEFAULT_PER_PAGE",
     "MAX_PER_PAGE",
     "STATUSES",
-    "Places",
     "WorklistItem",
     "WorklistPage",
     "WorklistQuery",
@@ -48,33 +46,6 @@ DEFAULT_PER_PAGE = 50
 STATUSES = ("open", "breached")
 #: The filters that need each listed contact's summary.
 _CONTACT_FILTERS = ("unit", "service", "municipality", "urgency")
-
-
-@attrs.frozen
-class Places:
-    """The directory's units and municipalities, each id with its name (as the directory
-    file writes it; the id when it gives none), in the file's order."""
-
-    units: Mapping[str, str] = attrs.field(factory=dict)
-    municipalities: Mapping[str, str] = attrs.field(factory=dict)
-
-    @classmethod
-    def from_file(cls, path: Path | None) -> Places:
-        """The places of the directory file *path* (none without one). The service
-        checked the file when it loaded it; a file it cannot read gives none."""
-        if path is None:
-            return cls()
-        data = load_yaml(path)
-
-        def named(key: str) -> dict[str, str]:
-            items = data.get(key) if isinstance(data, Mapping) else None
-            return {
-                str(item["id"]): str(item.get("name") or item["id"])
-                for item in items or ()
-                if isinstance(item, Mapping) and "id" in item
-            }
-
-        return cls(named("units"), named("municipalities"))
 
 
 @attrs.frozen
