@@ -380,3 +380,39 @@ def test_an_override_with_a_coded_reason(
         assert sent.headers["location"].endswith(f"notice={expected}")
     shown = client.get(f"/team/contacts/{cid}", params={"lang": "fi"}).text
     assert shown.count("<td>Ehdotus ohitettu</td>") == 1
+
+
+def test_a_suggestion_accepted_from_the_contact_page_is_counted_as_accepted(
+    service: tuple[TestClient, dict[str, dict[str, Any]]],
+) -> None:
+    client, posted = service
+    cid = next(iter(posted))
+    digest = client.get("/readyz").json()["ruleset_digest"]
+    urgency = suggestion_id(cid, f"urgency:{posted[cid]['urgency']}", digest)
+    page = client.get(f"/team/contacts/{cid}", params={"lang": "sv"}).text
+    forms = re.findall(
+        r'<form method="post" action="([^"]*/feedback[^"]*)"(.*?)</form>', page, re.S
+    )
+    accepts = {}
+    for action, body in forms:
+        fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', body))
+        if fields.get("outcome") == "accepted":
+            accepts[fields["suggestion"]] = (action.replace("&amp;", "&"), fields)
+            assert "Godkänn" in body  # the button, named with its suggestion for a screen reader
+    # one accept button per stored suggestion, each form with its own id
+    stored = {s.id for s in client.app.state.parts.ledger.suggestions(cid)}
+    assert set(accepts) == stored
+    assert len({fields["feedback_id"] for _, fields in accepts.values()}) == len(stored)
+    action, fields = accepts[urgency]
+    for expected in ("recorded", "already"):
+        sent = client.post(action, data=fields, headers=SAME_SITE, follow_redirects=False)
+        assert sent.status_code == 303
+        assert sent.headers["location"].endswith(f"notice={expected}")
+    report = client.app.state.parts.ledger.overrides()
+    assert (report.total.accepted, report.total.overridden) == (1, 0)
+    shown = client.get(f"/team/contacts/{cid}", params={"lang": "sv"}).text
+    assert shown.count("<td>Förslaget godkänt</td>") == 1
+    # an accept carries no reason, and an outcome the page never offers is refused
+    odd = client.post(action, data={**fields, "outcome": "ignored"}, headers=SAME_SITE)
+    assert odd.status_code == 422
+    assert client.app.state.parts.ledger.overrides().total.accepted == 1

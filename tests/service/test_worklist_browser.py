@@ -74,6 +74,12 @@ def test_a_nurse_records_care_started_from_the_worklist(
         expect(clock_row).to_contain_text("toteutui määräajassa")
         expect(clock_row).to_contain_text("Päättyi")
         expect(page.get_by_role("cell", name="Hoito alkoi", exact=True)).to_have_count(1)
+        # the nurse agrees with the rules' urgency: accepted by keyboard, counted for them
+        accept = page.get_by_role("button", name="Hyväksy (Kiireellisyys: kiireetön)")
+        accept.focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("status")).to_have_text("Kirjaus tallennettu.")
+        expect(page.get_by_role("cell", name="Ehdotus hyväksytty", exact=True)).to_have_count(1)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot = SCREENSHOTS / "worklist-care-started.png"
         page.screenshot(path=str(shot), full_page=True)

@@ -31,7 +31,7 @@ from ..clocks import HELSINKI, STANDARD_EVENTS
 from ..engine import Engine
 from ..errors import ArgumentError, LedgerError, LedgerUnavailableError, parse_timestamp
 from ..ruleset.model import URGENCY_LEVELS
-from ..suggestions import OVERRIDE_REASONS, Feedback
+from ..suggestions import OVERRIDE_REASONS, Feedback, Outcome
 from ._errors import RETRY_AFTER_S, language_of
 from ._pages import page
 from ._parts import Parts
@@ -273,6 +273,7 @@ def add_team_pages(app: FastAPI, parts: Parts) -> None:
             notice=notice if notice in _NOTICES and not errors else None,
             reasons=[(code, label.get(language)) for code, label in OVERRIDE_REASONS.items()],
             rule_of=rules.get, places=places, event_id=form.get("event_id") or _new_event_id(),
+            new_event_id=_new_event_id,
             feedback_id=form.get("feedback_id") or _new_event_id(),
             back=back,
             local=lambda at: at.astimezone(HELSINKI).strftime("%Y-%m-%d %H:%M"),
@@ -374,11 +375,24 @@ def add_team_pages(app: FastAPI, parts: Parts) -> None:
 
     @app.post("/team/contacts/{contact_id}/feedback", include_in_schema=False)
     async def record_feedback(contact_id: str, request: Request) -> Response:
+        def outcome(form: Mapping[str, str]) -> Outcome | None:
+            found = form.get("outcome", "overridden")  # the override form before accepts
+            return (
+                "accepted"
+                if found == "accepted"
+                else "overridden"
+                if found == "overridden"
+                else None
+            )
+
         def check(form: Mapping[str, str]) -> dict[str, str]:
             problems = {}
             if not form.get("suggestion"):
                 problems["suggestion"] = "choose_suggestion"
-            if form.get("reason") not in OVERRIDE_REASONS:
+            answer = outcome(form)
+            if answer is None:
+                problems["form"] = "conflict"
+            elif answer == "overridden" and form.get("reason") not in OVERRIDE_REASONS:
                 problems["reason"] = "choose_reason"
             if not _EVENT_ID.fullmatch(form.get("feedback_id", "")):
                 problems["form"] = "conflict"
@@ -388,12 +402,15 @@ def add_team_pages(app: FastAPI, parts: Parts) -> None:
             ours = {s.id for s in ledger.suggestions(contact_id)}
             if form["suggestion"] not in ours:
                 raise ArgumentError("unknown-suggestion", "suggestion", "not this contact's")
+            answer = outcome(form)
+            assert answer is not None  # checked
+            reason = form.get("reason") if answer == "overridden" else None
             feedback = Feedback(
-                form["suggestion"], "overridden", at=at_of(form),
-                event_id=form["feedback_id"], reason=form["reason"],
+                form["suggestion"], answer, at=at_of(form),
+                event_id=form["feedback_id"], reason=reason,
             )  # fmt: skip
             return once(
-                contact_id, form["feedback_id"], "suggestion_overridden",
+                contact_id, form["feedback_id"], feedback.event,
                 lambda: ledger.record_feedback(feedback),
             )  # fmt: skip
 

@@ -126,11 +126,18 @@ TEAM_TEXTS: Texts = MappingProxyType(
         "event": _w("Tapahtuma", "Händelse", "Event"),
         "suggestions": _w("Sääntöjen ehdotukset", "Reglernas förslag", "What the rules suggested"),
         "suggestions_intro": _w(
-            "Säännöt vain ehdottavat. Hoidon tarpeen arvioi ammattilainen.",
-            "Reglerna föreslår bara. Vårdbehovet bedöms av en yrkesperson.",
-            "The rules only suggest. A professional assesses the need.",
+            "Säännöt vain ehdottavat. Hoidon tarpeen arvioi ammattilainen. Hyväksy ehdotus "
+            "tai ohita se syyn kanssa: vastaukset kertovat sääntöjen laatijoille, mikä sääntö "
+            "osui oikeaan.",
+            "Reglerna föreslår bara. Vårdbehovet bedöms av en yrkesperson. Godkänn ett förslag "
+            "eller åsidosätt det med en orsak: svaren visar regelförfattarna vilken regel som "
+            "träffade rätt.",
+            "The rules only suggest. A professional assesses the need. Accept a suggestion or "
+            "override it with a reason: the answers tell the rule authors which rules were right.",
         ),
         "suggestion": _w("Ehdotus", "Förslag", "Suggestion"),
+        "answer": _w("Vastaus", "Svar", "Answer"),
+        "accept": _w("Hyväksy", "Godkänn", "Accept"),
         "rules": _w("Säännöt", "Regler", "Rules"),
         "default_rule": _w(
             "oletus (mikään sääntö ei ehdottanut)",
