@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ._bundled import bundled_rules_directory
-from ._cli_options import instant_option as _ledger_instant
 from ._cli_options import timestamp_option as _timestamp
 from ._cli_overrides import (
     TOP_MAX,
@@ -28,6 +27,7 @@ from ._cli_overrides import (
     record_feedback_command,
     run_overrides,
 )
+from ._cli_report import add_report_arguments, run_report
 from ._contact_json import MAX_CONTACT_SIZE
 from ._fhir_cli import add_fhir_commands
 from ._serve_cli import add_serve_command
@@ -334,42 +334,6 @@ def _cmd_ledger_due(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_ledger_report(args: argparse.Namespace) -> int:
-    since = _ledger_instant(args.since, "--since")
-    until = _ledger_instant(args.until, "--until")
-    now = _timestamp(args.now, "--now") if args.now else None
-    by = [part.strip() for part in args.by.split(",") if part.strip()]
-    if args.no_overrides and args.table == "overrides":
-        return _ledger_error("--table overrides needs the section --no-overrides leaves out")
-    if args.table != "groups" and args.format != "csv":
-        return _ledger_error(
-            f"--table {args.table} is for --format csv (the other formats hold every table)"
-        )
-    ruleset = _ledger_rules(args)
-    with Ledger.open(args.db, policies=ruleset.policies) as ledger:
-        report = ledger.report(
-            since=since,
-            until=until,
-            by=by,
-            now=now,
-            catalogue=ruleset.catalogue,
-            overrides=not args.no_overrides,
-        )
-    if args.format == "json":
-        text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
-    elif args.format == "csv":
-        text = report.to_csv(table=args.table)
-    elif args.format == "html":
-        text = report.to_html(language=args.language)
-    else:
-        text = report.to_text()
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return EXIT_OK
-
-
 def _cmd_ledger_migrate(args: argparse.Namespace) -> int:
     print(Ledger.migrate(args.url))
     return EXIT_OK
@@ -426,36 +390,10 @@ def _add_ledger(sub: Any, rules_option: Callable[[argparse.ArgumentParser], None
         "report", help="access report of the clocks started in [--since, --until)"
     )
     common(report)
-    report.add_argument("--since", required=True, metavar="DATE|TIMESTAMP")
-    report.add_argument("--until", required=True, metavar="DATE|TIMESTAMP", help="exclusive")
-    report.add_argument(
-        "--by",
-        default="service,age_group",
-        metavar="DIMS",
-        help="comma-separated: service, age_group, clock, month, unit, municipality "
-        "(default service,age_group)",
+    add_report_arguments(report)
+    report.set_defaults(
+        run=_ledger_run, ledger_run=lambda a: run_report(a, _ledger_rules(a), _ledger_error)
     )
-    report.add_argument("--format", choices=("text", "json", "csv", "html"), default="text")
-    report.add_argument(
-        "--table",
-        choices=("groups", "breaches", "overrides"),
-        default="groups",
-        help="CSV: which table",
-    )
-    report.add_argument("--now", metavar="TIMESTAMP", help="judge as of (default: period end)")
-    report.add_argument(
-        "--language",
-        choices=LANGUAGES,
-        default="en",
-        help="HTML: the page's language and service names: fi, sv or en (default en)",
-    )
-    report.add_argument(
-        "--no-overrides",
-        action="store_true",
-        help="leave out the section of professionals' overrides (one read of the period less)",
-    )
-    report.add_argument("--output", metavar="FILE", help="write here instead of stdout")
-    report.set_defaults(run=_ledger_run, ledger_run=_cmd_ledger_report)
 
     overrides = commands.add_parser(
         "overrides",

@@ -297,3 +297,51 @@ def test_every_read_path_gives_the_same_places(
     later = ledger.report(**asked, catalogue=engine.ruleset.catalogue, **places)  # type: ignore[arg-type]
     assert projected.to_json() == later.to_json()
     assert {r.values["municipality"] for r in later.rows} >= {"rannikko", "kivilahti", "ekby"}
+
+
+def test_the_command_line_reads_the_places_of_a_directory_file(
+    url: str,
+    ledger: Ledger,
+    assessments: list[Assessment],
+    directory: Directory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from oneContact.cli import main
+
+    def report(*more: str) -> str:
+        argv = ["ledger", "report", "--db", url, "--rules", str(REPO / "rules"),
+                "--since", "2025-03-01", "--until", "2025-04-01",
+                "--now", NOW.isoformat(), "--by", "municipality", "--no-overrides", *more]  # fmt: skip
+        assert main(argv) == 0
+        return capsys.readouterr().out
+
+    given = json.loads(report("--directory", str(REPO / "examples" / "directory.yaml"),
+                              "--format", "json"))  # fmt: skip
+    place = {a.contact_id: municipality_of(a, directory) for a in assessments}
+    clocks, _ = expected(ledger, assessments, place)
+    rows = {r["municipality"]: r["clocks"] for r in given["rows"]}
+    assert set(rows) == set(clocks)
+    assert {m: n for m, n in rows.items() if n is not None} == {  # small cells: None
+        m: n for m, n in clocks.items() if rows[m] is not None
+    }
+    assert rows["rannikko"] == clocks["rannikko"]
+    # without the directory, what a contact gave (e.g. "Muualla") would be shown as
+    # typed: refused, naming the option that fixes it
+    argv = ["ledger", "report", "--db", url, "--since", "2025-03-01", "--until", "2025-04-01",
+            "--by", "service,municipality"]  # fmt: skip
+    assert main(argv) == 2
+    refused = capsys.readouterr()
+    assert "--by municipality needs --directory FILE" in refused.err
+    assert "Muualla" not in refused.out + refused.err
+    named = report("--directory", str(REPO / "examples" / "directory.yaml"))
+    assert "Rannikko / Kustby" in named
+    broken = tmp_path / "directory.yaml"
+    text = (REPO / "examples" / "directory.yaml").read_text("utf-8")
+    broken.write_text(text.replace("kind: health_station", "kind: health_statoin", 1), "utf-8")
+    argv = ["ledger", "report", "--db", url, "--since", "2025-03-01", "--until", "2025-04-01",
+            "--by", "municipality", "--directory", str(broken)]  # fmt: skip
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"{broken}:" in err
+    assert "Traceback" not in err
