@@ -345,3 +345,15 @@ def test_the_command_line_reads_the_places_of_a_directory_file(
     err = capsys.readouterr().err
     assert f"{broken}:" in err
     assert "Traceback" not in err
+
+
+def test_by_municipality_without_the_municipalities_to_count_is_refused(ledger: Ledger) -> None:
+    # Without a list, the rows would be what contacts typed ("Muualla" among them).
+    with pytest.raises(LedgerArgumentError) as refused:
+        ledger.report(since=SINCE, until=UNTIL, now=NOW, by=["service", "municipality"])
+    assert (refused.value.code, refused.value.field) == ("bad-argument", "municipalities")
+    assert "Muualla" not in str(refused.value)
+    empty = ledger.report(
+        since=SINCE, until=UNTIL, now=NOW, by=["municipality"], municipalities=(), overrides=False
+    )
+    assert {r.values["municipality"] for r in empty.rows} == {"other", "none"}

@@ -341,6 +341,14 @@ def build_report(
     since = require_aware(since, "since", LedgerArgumentError)
     until = require_aware(until, "until", LedgerArgumentError)
     dimensions = check_by(by)
+    if "municipality" in dimensions and municipalities is None:
+        raise LedgerArgumentError(
+            "bad-argument",
+            "municipalities",
+            "by municipality needs the municipalities to count (e.g. a directory's "
+            "Directory.municipality_ids): a contact's municipality is what the client gave, "
+            "and a report never shows text a client typed; any other value counts as 'other'",
+        )
     if since >= until:
         raise LedgerArgumentError(
             "bad-period",
