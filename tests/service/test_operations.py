@@ -9,6 +9,8 @@ import logging
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
@@ -410,3 +412,56 @@ def test_sighup_reloads_a_single_worker(tmp_path: Path) -> None:
         time.sleep(3)
         still = httpx.get(f"{base}/readyz", timeout=30).json()
         assert still == {**ready, "ruleset_digest": edited}
+
+
+# --------------------------------------------------------------- a kept state directory
+
+
+def _serve_refused(cwd: Path, *options: str) -> str:
+    """``onecontact serve *options`` expected to refuse at once: its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "oneContact.cli", "serve", "--port", "1", *options],
+        cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stderr
+
+
+def test_a_kept_state_serves_the_last_published_rules_after_a_restart(tmp_path: Path) -> None:
+    rules = rules_copy(tmp_path)
+    state = tmp_path / "state"
+    options = ("--rules", str(rules), "--backend", "python", "--state", str(state),
+               "--db", f"sqlite:///{tmp_path / 'l.db'}", "--pool-size", "3",
+               "--explain-url", "https://sote.example/team/contacts/{contact_id}")  # fmt: skip
+    good = digest_of(rules)
+    with running_service(tmp_path, *options) as base:
+        assert httpx.get(f"{base}/readyz", timeout=30).json()["ruleset_digest"] == good
+        cards = httpx.post(
+            f"{base}/cds-services/onecontact-first-contact", json=CDS_REQUEST, timeout=30
+        ).json()["cards"]
+        links = {link["url"] for card in cards for link in card.get("links", [])}
+        # the example form's QuestionnaireResponse id is the contact's id
+        assert links == {"https://sote.example/team/contacts/doc-cds-1"}
+        # one service per state directory
+        assert "used by another running onecontact serve" in _serve_refused(tmp_path, *options)
+    edit(rules, NON_URGENT, BROKEN)  # the rules no longer load
+    with running_service(tmp_path, *options) as base:
+        # the full restart serves what was published, and says why in its log
+        assert httpx.get(f"{base}/readyz", timeout=30).json()["ruleset_digest"] == good
+    log = "".join(f.read_text("utf-8") for f in tmp_path.glob("serve-*.log"))
+    assert "serving the last published rules" in log
+    assert f"{RULE_FILE}:" in log
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--pool-size", "1", "--pool-size 2-1000"),
+        ("--explain-url", "https://sote.example/team/contacts", "{contact_id} placeholder"),
+    ],
+)
+def test_serve_refuses_a_bad_option_before_it_starts(
+    tmp_path: Path, option: str, value: str, said: str
+) -> None:
+    assert said in _serve_refused(tmp_path, "--backend", "python", option, value)

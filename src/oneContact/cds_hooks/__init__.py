@@ -81,6 +81,7 @@ __all__ = [
     "CdsHooksError",
     "FeedbackRecorder",
     "cards",
+    "check_explain_url",
     "discovery",
     "feedback",
     "feedback_event_id",
@@ -178,6 +179,22 @@ def _reading(language: str | None, assessment: Assessment) -> str:
     return reading_language(assessment.language) if language is None else language
 
 
+def check_explain_url(template: str) -> str:
+    """*template* when it can be the cards' link to the explanation: an absolute http(s)
+    URL with one ``{contact_id}`` placeholder (e.g. ``https://host/explain/{contact_id}``);
+    else :class:`~oneContact.ArgumentError` (``bad-argument`` on ``explain_url``)."""
+    checked = _explain_url(template)
+    if checked is None:
+        raise ArgumentError("bad-argument", "explain_url", _EXPLAIN_URL)
+    return checked
+
+
+_EXPLAIN_URL = (
+    "must be an absolute http(s) URL with one {contact_id} placeholder, e.g. "
+    "https://host/explain/{contact_id}"
+)
+
+
 def _explain_url(template: str | None) -> str | None:
     if template is None:
         return None
@@ -187,12 +204,7 @@ def _explain_url(template: str | None) -> str | None:
         or template.count("{contact_id}") != 1
         or template.replace("{contact_id}", "").count("{")
     ):
-        raise ArgumentError(
-            "bad-argument",
-            "explain_url",
-            "must be an absolute http(s) URL with one {contact_id} placeholder, e.g. "
-            "https://host/explain/{contact_id}",
-        )
+        raise ArgumentError("bad-argument", "explain_url", _EXPLAIN_URL)
     return template
 
 

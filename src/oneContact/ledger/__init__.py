@@ -91,10 +91,12 @@ backend provides).
 """
 
 from ..errors import LedgerError
+from ._backends import MAX_POOL_SIZE
 from ._facade import MAX_WITHIN_WEEKDAYS, Ledger
 from ._values import ContactSummary, LedgerClock, LedgerContact, LedgerEvent
 
 __all__ = [
+    "MAX_POOL_SIZE",
     "MAX_WITHIN_WEEKDAYS",
     "ContactSummary",
     "Ledger",

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -24,7 +25,6 @@ from starlette.responses import JSONResponse, Response
 from .. import cds_hooks
 from ..errors import ArgumentError, ContactError, ContactProblem, parse_timestamp
 from ..fhir import (
-    DEFAULT_BASE_URL,
     bundle,
     contact_from_response,
     next_question,
@@ -62,35 +62,24 @@ CONFIG_VARIABLE = "ONECONTACT_SERVICE_CONFIG"
 def app_from_environment() -> FastAPI:
     """The application of the configuration in :data:`CONFIG_VARIABLE`: what each worker
     process of ``onecontact serve --workers N`` builds (uvicorn's factory)."""
-    raw = json.loads(os.environ[CONFIG_VARIABLE])
-    return create_app(
-        ServiceConfig(
-            rules=Path(raw["rules"]),
-            db=raw["db"],
-            directory=None if raw.get("directory") is None else Path(raw["directory"]),
-            backend=raw["backend"],
-            region=raw.get("region"),
-            base_url=raw.get("base_url", DEFAULT_BASE_URL),
-            explain_url=raw.get("explain_url"),
-            state=None if raw.get("state") is None else Path(raw["state"]),
-            decision_log=raw.get("decision_log"),
-        )
-    )
+    raw: dict[str, Any] = json.loads(os.environ[CONFIG_VARIABLE])
+    fields: dict[str, Any] = {
+        name: Path(value) if name in _PATHS and value is not None else value
+        for name, value in raw.items()
+    }
+    return create_app(ServiceConfig(**fields))
+
+
+# The fields of ServiceConfig that are paths (JSON carries them as strings).
+_PATHS = frozenset({"rules", "directory", "state"})
 
 
 def config_json(config: ServiceConfig) -> str:
-    """*config* as :func:`app_from_environment` reads it."""
+    """*config* as :func:`app_from_environment` reads it: every field, by name."""
     return json.dumps(
         {
-            "rules": str(config.rules),
-            "db": config.db,
-            "directory": None if config.directory is None else str(config.directory),
-            "backend": config.backend,
-            "region": config.region,
-            "base_url": config.base_url,
-            "explain_url": config.explain_url,
-            "state": None if config.state is None else str(config.state),
-            "decision_log": config.decision_log,
+            name: str(value) if isinstance(value, Path) else value
+            for name, value in attrs.asdict(config).items()
         }
     )
 
@@ -113,6 +102,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
     """The service of *config* as an ASGI application (FastAPI): the JSON API, FHIR and
     CDS Hooks, health and readiness. Loading the rules or opening the ledger fails here,
     before the application serves anything."""
+    if config.explain_url is not None:
+        cds_hooks.check_explain_url(config.explain_url)  # refused before anything starts
     rules = Rules(config)  # the rules directory, else the last published snapshot
     parts = Parts(config, rules.start())
     ledger, base_url = parts.ledger, config.base_url

@@ -51,6 +51,9 @@ class ServiceConfig:
     decision_log: str | None = None
     """A file every worker appends the decision log's lines to, ``-`` for stderr, or None
     (the ``oneContact.service.decisions`` logger only)."""
+    pool_size: int | None = None
+    """A PostgreSQL ledger's connections per process (``Ledger.open(pool_size=)``, 2 to
+    1000); None for the ledger's default."""
 
 
 @attrs.frozen
@@ -100,7 +103,12 @@ class Parts:
     def __init__(self, config: ServiceConfig, served: Served | None = None) -> None:
         self.config = config
         self.served = load(config) if served is None else served
-        self.ledger = Ledger.open(config.db, policies=self.engine.ruleset.policies)
+        policies = self.engine.ruleset.policies
+        self.ledger = (
+            Ledger.open(config.db, policies=policies)
+            if config.pool_size is None
+            else Ledger.open(config.db, policies=policies, pool_size=config.pool_size)
+        )
         self.observers: list[Observer] = []
 
     @property
