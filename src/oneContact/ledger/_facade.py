@@ -16,7 +16,7 @@ import itertools
 import os
 import threading
 import weakref
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from operator import attrgetter
 from types import MappingProxyType, TracebackType
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 import attrs
 
 from .._bundled import bundled_rules_directory
-from ..clocks import Calendar, Clock, ClockSubject, Judged, Policies, from_micros, local_date
+from ..clocks import Calendar, ClockSubject, Policies, from_micros, local_date
 from ..errors import LedgerArgumentError, LedgerError, LedgerUnavailableError
 from ..report import Report, StartedContact, build_report
 from ._backends import dialect_for
@@ -39,10 +39,7 @@ from ._feedback import (
 )
 from ._history import (
     CONTACT_RECEIVED,
-    WITHDRAWN,
-    History,
     StoredContact,
-    assessed_us,
     events_of,
     histories,
     histories_of,
@@ -50,6 +47,7 @@ from ._history import (
     seen_until,
     stored_contact,
 )
+from ._judging import Judging, on_worklist, worklist_order
 from ._migrate import migrate, opened
 from ._postgres import DEFAULT_POOL_SIZE
 from ._projection import (
@@ -83,7 +81,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["MAX_WITHIN_WEEKDAYS", "Ledger"]
 
-_RUNNING = ("open", "breached")  # the statuses of a started, unstopped clock
 # PostgreSQL: a concurrent writer may insert the same event_id between our check and our
 # insert; the unique index refuses the second, and the batch is simply run again.
 _RETRIES = 5
@@ -124,11 +121,7 @@ class Ledger:
         self._calendar = calendar
         # The policies' events, and the professionals' feedback (which no clock reads).
         self._recordable = (frozenset(policies.events) | FEEDBACK_EVENTS) - {CONTACT_RECEIVED}
-        # starts_on / stops_on of every clock: read once from the policies themselves.
-        self._shape: Mapping[str, tuple[str, tuple[str, ...]]] = {
-            clock: (policies.starts_on(clock), policies.stops_on(clock))
-            for clock in sorted(policies.clock_ids)
-        }
+        self._judging = Judging(policies, calendar)
         self._local = _Local()
         # PostgreSQL: a bounded pool of this process; SQLite: a connection per thread.
         self._pool = dialect if isinstance(dialect, PooledDialect) else None
@@ -289,7 +282,7 @@ class Ledger:
         added then); a different one for a stored contact id raises LedgerError. Returns
         True when the contact was stored.
         """
-        contact_id, row = contact_row(assessment, subject, self._shape)
+        contact_id, row = contact_row(assessment, subject, self._judging.shape)
         suggestions = suggestion_rows(assessment)
         place = place_row(assessment)
         session = self._session()
@@ -424,7 +417,7 @@ class Ledger:
                 f"({when(contact.received_us)}); it had no clocks yet",
             )
         seen = seen_until(session, contact_id, contact.received_us, now_us)
-        return self._recompute(contact_id, contact, seen, local_date(now))
+        return self._judging.recompute(contact_id, contact, seen, local_date(now))
 
     def due(self, *, now: datetime, within_weekdays: int = 1) -> list[LedgerClock]:
         """The team's worklist: running clocks due within *within_weekdays* weekdays of
@@ -455,10 +448,12 @@ class Ledger:
             worklist = [
                 clock
                 for contact_id, contact, seen in open_contacts(self._session(), now_us)
-                for clock in self._recompute(contact_id, contact, seen, today, running_only=True)
-                if _on_worklist(clock, horizon)
+                for clock in self._judging.recompute(
+                    contact_id, contact, seen, today, running_only=True
+                )
+                if on_worklist(clock, horizon)
             ]
-        worklist.sort(key=_urgency)
+        worklist.sort(key=worklist_order)
         return worklist
 
     def _due_projected(
@@ -480,14 +475,16 @@ class Ledger:
             for row in map(DueRow._make, rows):
                 if row.contact_id not in later:
                     found = clock_of(projected(row, terms, today), from_micros, person=row.person)
-                    worklist.append(self._counted(row.contact_id, found, today, None))
+                    worklist.append(self._judging.counted(row.contact_id, found, today, None))
         for history in histories_of(session, sorted(later), now_us, None):
-            judged, _ = self._judged(history.contact, history.seen, today, running_only=True)
+            judged, _ = self._judging.judged(
+                history.contact, history.seen, today, running_only=True
+            )
             persons = history.contact.persons
             for j in judged:
                 clock = clock_of(j, from_micros, person=persons.get(j.clock))
-                listed = self._counted(history.contact_id, clock, today, None)
-                if _on_worklist(listed, horizon):
+                listed = self._judging.counted(history.contact_id, clock, today, None)
+                if on_worklist(listed, horizon):
                     worklist.append(listed)
         return worklist
 
@@ -569,7 +566,7 @@ class Ledger:
         clock_of = self._policies.clock
         with contextlib.closing(histories(self._session(), now_us, since_us)) as found:
             for history in found:
-                judged, _ = self._judged(history.contact, history.seen, today)
+                judged, _ = self._judging.judged(history.contact, history.seen, today)
                 persons = history.contact.persons
                 yield LedgerContact(
                     history.contact_id,
@@ -605,7 +602,7 @@ class Ledger:
         places = session.has_table("ledger_contact_places")  # not in one not yet migrated
         if projection is None:
             with contextlib.closing(histories(session, now_us, since_us, places=places)) as found:
-                yield from self._started(found, since_us, until_us, today)
+                yield from self._judging.started(found, since_us, until_us, today)
             return
         later: list[str] = []  # contacts with events after now
         shapes: dict[tuple[object, ...], StoredContact] = {}
@@ -640,146 +637,7 @@ class Ledger:
                     *head.place(),
                 )
         again = histories_of(session, later, now_us, since_us, places=places)
-        yield from self._started(again, since_us, until_us, today)
-
-    # ------------------------------------------------------------ judging
-
-    def _started(
-        self, found: Iterable[History], since_us: int, until_us: int, today: date
-    ) -> Iterator[StartedContact]:
-        """What :meth:`started_clocks` gives, judged from the contacts' events."""
-        judge = self._policies.judge
-        shape = self._shape
-        calendar = self._calendar
-        for contact_id, _, services, contact, seen, place in found:
-            started = tuple(
-                c
-                for c in contact.clock_ids
-                if (at := seen.get(shape[c][0])) is not None and since_us <= at[0] < until_us
-            )
-            if not started:
-                continue
-            judged = judge(
-                started, subject=contact.subject, happened=seen, today=today,
-                calendar=calendar, subjects=contact.subjects,
-            )  # fmt: skip
-            yield StartedContact(
-                contact_id,
-                services,
-                contact.subject,
-                assessed_us(contact, seen),
-                judged,
-                contact.subjects,
-                *place,
-            )
-
-    def _recompute(
-        self,
-        contact_id: str,
-        contact: StoredContact,
-        seen: Mapping[str, Sequence[int]],
-        today: date,
-        *,
-        running_only: bool = False,
-    ) -> tuple[LedgerClock, ...]:
-        """The contact's clocks; with *running_only*, only those started and not stopped
-        by a contact that has not withdrawn (the others are never on the worklist, and
-        skipping them before they are judged is what keeps ``due()`` fast)."""
-        judged, withdrawn_us = self._judged(contact, seen, today, running_only=running_only)
-        withdrawn_at = None if withdrawn_us is None else from_micros(withdrawn_us)
-        clock_of = self._policies.clock
-        persons = contact.persons
-        return tuple(
-            self._counted(
-                contact_id,
-                clock_of(j, from_micros, person=persons.get(j.clock)),
-                today,
-                withdrawn_at,
-            )
-            for j in judged
-        )
-
-    def _may_run(
-        self, clock_id: str, contact: StoredContact, seen: Mapping[str, Sequence[int]]
-    ) -> bool:
-        """False when the clock has surely not started, or has surely stopped."""
-        starts_on, stops_on = self._shape[clock_id]
-        if starts_on == CONTACT_RECEIVED:
-            start = contact.received_us
-        elif starts_on in seen:
-            start = seen[starts_on][0]
-        else:
-            return False
-        return not any(t >= start for stop in stops_on for t in seen.get(stop, ()))
-
-    def _judged(
-        self,
-        contact: StoredContact,
-        seen: Mapping[str, Sequence[int]],
-        today: date,
-        *,
-        running_only: bool = False,
-    ) -> tuple[tuple[Judged, ...], int | None]:
-        """The contact's clocks as of *today* (its events are up to the moment read), and
-        when it withdrew. With *running_only*, only clocks started, not stopped, of a
-        contact that has not withdrawn."""
-        withdrawn = seen.get(WITHDRAWN)
-        if running_only and withdrawn:
-            return (), None
-        withdrawn_us = withdrawn[0] if withdrawn else None
-        clock_ids = contact.clock_ids
-        if running_only:
-            # The worklist reads every contact: skip clocks not started or already stopped
-            # before judging them.
-            clock_ids = tuple(c for c in clock_ids if self._may_run(c, contact, seen))
-        if not clock_ids:
-            return (), withdrawn_us
-        judged = self._policies.judge(
-            clock_ids, subject=contact.subject, happened=seen, today=today,
-            calendar=self._calendar, subjects=contact.subjects,
-        )  # fmt: skip
-        if running_only:
-            judged = tuple(j for j in judged if j.stopped is None and j.status in _RUNNING)
-        return judged, withdrawn_us
-
-    def _counted(
-        self, contact_id: str, clock: Clock, today: date, withdrawn_at: datetime | None
-    ) -> LedgerClock:
-        if clock.starts_at is None:
-            return LedgerClock(contact_id, clock, None, None, None, None, None, withdrawn_at)
-        start = local_date(clock.starts_at)
-        end = today if clock.stopped_at is None else local_date(clock.stopped_at)
-        weekdays = self._calendar.weekdays_between
-        due = clock.due_date
-        return LedgerClock(
-            contact_id,
-            clock,
-            weekdays_used=weekdays(start, end),
-            days_used=(end - start).days,
-            weekdays_allowed=None if due is None else weekdays(start, due),
-            days_allowed=None if due is None else (due - start).days,
-            days_over=None if due is None else max(0, (end - due).days),
-            withdrawn_at=withdrawn_at,
-        )
-
-
-def _on_worklist(clock: LedgerClock, horizon: date) -> bool:
-    """A running clock past due, or due by *horizon*."""
-    status, due_date = clock.clock.status, clock.clock.due_date
-    return status == "breached" or (
-        status == "open" and due_date is not None and due_date <= horizon
-    )
-
-
-def _urgency(clock: LedgerClock) -> tuple[int, int, date, str, str]:
-    breached = clock.status == "breached"
-    return (
-        0 if breached else 1,
-        -(clock.days_over or 0) if breached else 0,
-        clock.due_date or date.max,
-        clock.contact_id,
-        clock.id,
-    )
+        yield from self._judging.started(again, since_us, until_us, today)
 
 
 def _command_url(dialect: Dialect) -> str:
