@@ -591,3 +591,24 @@ def test_a_contacts_suggestions_are_read_back_as_recorded(
     assert ledger.suggestions("no-such-contact") == ()
     with pytest.raises(LedgerArgumentError):
         ledger.suggestions("131052-308T")
+
+
+def test_answers_are_each_suggestions_latest_as_the_report_counts_them(
+    ledger: Ledger, assessments: list[Assessment]
+) -> None:
+    assessment = next(a for a in assessments if len(suggestions_of(a)) >= 3)
+    cid = assessment.contact_id
+    first, second, third = suggestions_of(assessment)[:3]
+    assert ledger.answers(cid) == {}
+    accepted = Feedback(first.id, "accepted", later(assessment, 10), "a-1")
+    overridden = Feedback(first.id, "overridden", later(assessment, 20), "a-2", "client_choice")
+    # recorded after the others, but answered earlier: never the latest
+    earlier = Feedback(first.id, "accepted", later(assessment, 5), "a-3")
+    other = Feedback(second.id, "accepted", later(assessment, 15), "a-4")
+    assert ledger.record_feedback_many([accepted, overridden, other]) == 3
+    assert ledger.record_feedback(earlier)
+    # an answer to the whole assessment names no suggestion
+    ledger.record(cid, "suggestion_overridden", at=later(assessment, 30), event_id="a-5")
+    assert ledger.answers(cid) == {first.id: overridden, second.id: other}
+    assert third.id not in ledger.answers(cid)
+    assert ledger.answers("no-such-contact") == {}

@@ -412,6 +412,19 @@ def test_a_suggestion_accepted_from_the_contact_page_is_counted_as_accepted(
     assert (report.total.accepted, report.total.overridden) == (1, 0)
     shown = client.get(f"/team/contacts/{cid}", params={"lang": "sv"}).text
     assert shown.count("<td>Förslaget godkänt</td>") == 1
+    # the row says so, and offers no second accept; the others still do
+    assert shown.count("<p>Godkänt ") == 1
+    assert f'name="suggestion" value="{urgency}"' not in shown  # the accept forms' field
+    assert shown.count('value="accepted"') == len(stored) - 1
+    route = next(s for s in stored if s != urgency)
+    override = {"suggestion": route, "reason": "service_unavailable", "outcome": "overridden",
+                "feedback_id": form_ids(shown)["feedback_id"]}  # fmt: skip
+    assert client.post(f"/team/contacts/{cid}/feedback", data=override, headers=SAME_SITE,
+                       follow_redirects=False).status_code == 303  # fmt: skip
+    again = client.get(f"/team/contacts/{cid}", params={"lang": "sv"}).text
+    assert "<p>Åsidosatt " in again
+    assert "Tjänsten är inte tillgänglig</p>" in again
+    assert again.count('value="accepted"') == len(stored) - 1  # an override may be accepted
     # an accept carries no reason, and an outcome the page never offers is refused
     odd = client.post(action, data={**fields, "outcome": "ignored"}, headers=SAME_SITE)
     assert odd.status_code == 422

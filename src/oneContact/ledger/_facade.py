@@ -32,6 +32,7 @@ from ._backends import dialect_for
 from ._catch_up import Projector
 from ._feedback import (
     FEEDBACK_EVENTS,
+    answers_of_contact,
     overrides_of,
     prepare_feedback,
     store_feedback,
@@ -391,6 +392,14 @@ class Ledger:
         urgency first, then its routes by service id; empty when none is stored."""
         check_id(contact_id, "contact_id")
         return suggestions_of_contact(self._session(), contact_id)
+
+    def answers(self, contact_id: str) -> dict[str, Feedback]:
+        """The professionals' latest answer to each of the contact's suggestions that has
+        one (accepted or overridden, with its time and coded reason), by suggestion id: the
+        answer the overrides report counts. An answer to the whole assessment
+        (:meth:`record` of a feedback event) names no suggestion and is not here."""
+        check_id(contact_id, "contact_id")
+        return answers_of_contact(self._session(), contact_id)
 
     def clocks(self, contact_id: str, *, now: datetime) -> tuple[LedgerClock, ...]:
         """The contact's clocks as of *now*, in the order its assessment gave them.

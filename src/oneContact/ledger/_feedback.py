@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from ..clocks import from_micros
 from ..errors import LedgerArgumentError, LedgerError, did_you_mean
 from ..identity_code import shown_name
 from ..report.overrides import ContactSuggestions, FeedbackItem, Overrides, build_overrides
@@ -28,6 +29,7 @@ from ._writing import EventRow, check_id, check_time, store_events
 __all__ = [
     "FEEDBACK_EVENTS",
     "PreparedFeedback",
+    "answers_of_contact",
     "overrides_of",
     "prepare_feedback",
     "store_feedback",
@@ -190,6 +192,26 @@ def suggestions_of_contact(session: Session, contact_id: str) -> tuple[Suggestio
                    str(value), tuple(str(rules).split()))
         for sid, kind, value, rules in session.query(_SELECT_OF_CONTACT, (contact_id,))
     )  # fmt: skip
+
+
+# A contact's answers, oldest first (as the overrides report orders them).
+_SELECT_ANSWERS = (
+    "SELECT f.suggestion_id, e.event, e.at_us, e.event_id, f.reason FROM ledger_feedback f "
+    "JOIN ledger_events e ON e.event_id = f.event_id WHERE e.contact_id = ? "
+    "ORDER BY e.at_us, e.seq"
+)
+
+
+def answers_of_contact(session: Session, contact_id: str) -> dict[str, Feedback]:
+    """The latest answer to each of *contact_id*'s suggestions that has one, by
+    suggestion id; none for a ledger not yet migrated."""
+    if not session.has_table("ledger_feedback"):
+        return {}
+    return {
+        str(sid): Feedback(str(sid), _OUTCOME_OF[str(event)], from_micros(int(at_us)),
+                           str(event_id), None if reason is None else str(reason))
+        for sid, event, at_us, event_id, reason in session.query(_SELECT_ANSWERS, (contact_id,))
+    }  # fmt: skip
 
 
 def _lookup(session: Session, head: str, keys: Sequence[str]) -> Iterator[tuple[object, ...]]:

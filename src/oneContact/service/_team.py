@@ -246,6 +246,7 @@ def add_team_pages(app: FastAPI, parts: Parts) -> None:
                 ),
                 "events": ledger.events(contact_id),
                 "suggestions": ledger.suggestions(contact_id),
+                "answers": ledger.answers(contact_id),
             }
 
         try:
@@ -272,6 +273,9 @@ def add_team_pages(app: FastAPI, parts: Parts) -> None:
             units=list(dict.fromkeys(found["summary"].units)),
             notice=notice if notice in _NOTICES and not errors else None,
             reasons=[(code, label.get(language)) for code, label in OVERRIDE_REASONS.items()],
+            reason_name=lambda code: (
+                OVERRIDE_REASONS[code].get(language) if code in OVERRIDE_REASONS else ""
+            ),
             rule_of=rules.get, places=places, event_id=form.get("event_id") or _new_event_id(),
             new_event_id=_new_event_id,
             feedback_id=form.get("feedback_id") or _new_event_id(),

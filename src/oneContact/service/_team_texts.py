@@ -138,6 +138,8 @@ TEAM_TEXTS: Texts = MappingProxyType(
         "suggestion": _w("Ehdotus", "Förslag", "Suggestion"),
         "answer": _w("Vastaus", "Svar", "Answer"),
         "accept": _w("Hyväksy", "Godkänn", "Accept"),
+        "answered_accepted": _w("Hyväksytty {at}", "Godkänt {at}", "Accepted {at}"),
+        "answered_overridden": _w("Ohitettu {at}", "Åsidosatt {at}", "Overridden {at}"),
         "rules": _w("Säännöt", "Regler", "Rules"),
         "default_rule": _w(
             "oletus (mikään sääntö ei ehdottanut)",
