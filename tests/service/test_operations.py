@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -465,3 +466,28 @@ def test_serve_refuses_a_bad_option_before_it_starts(
     tmp_path: Path, option: str, value: str, said: str
 ) -> None:
     assert said in _serve_refused(tmp_path, "--backend", "python", option, value)
+
+
+def test_every_field_of_the_configuration_reaches_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oneContact.errors import ArgumentError, LedgerArgumentError
+    from oneContact.service import CONFIG_VARIABLE, app_from_environment, config_json
+
+    config = ServiceConfig(
+        rules=rules_copy(tmp_path), db=f"sqlite:///{tmp_path / 'l.db'}", backend="python",
+        directory=REPO / "examples" / "directory.yaml", region=None,
+        base_url="https://sote.example/fhir", decision_log=None, pool_size=7,
+        explain_url="https://sote.example/team/contacts/{contact_id}", state=tmp_path / "s",
+    )  # fmt: skip
+    monkeypatch.setenv(CONFIG_VARIABLE, config_json(config))
+    app = app_from_environment()
+    assert app.state.parts.config == config
+    # the values are used, not only carried: a pool size the ledger refuses, a bad link
+    for bad, refused in (
+        ({"pool_size": 1}, LedgerArgumentError),
+        ({"explain_url": "https://sote.example/x"}, ArgumentError),
+    ):
+        monkeypatch.setenv(CONFIG_VARIABLE, config_json(attrs.evolve(config, **bad)))
+        with pytest.raises(refused):
+            app_from_environment()
