@@ -288,7 +288,12 @@ def readyz_by_worker(base: str, want: int, tries: int = 400) -> dict[int, str]:
     kernel hands them to every worker), until *want* workers answered."""
     seen: dict[int, str] = {}
     for _ in range(tries):
-        ready = httpx.get(f"{base}/readyz", timeout=30).json()
+        try:
+            ready = httpx.get(f"{base}/readyz", timeout=30).json()
+        except httpx.TransportError:
+            # During a SIGHUP restart, a worker that is stopping closes a connection it
+            # had just accepted without answering (uvicorn); a client tries again.
+            continue
         seen[ready["worker"]] = ready["ruleset_digest"]
         if len(seen) >= want:
             break
@@ -314,7 +319,10 @@ def parent_of(pid: int) -> int:
 def all_on(base: str, workers: int, digest: str, not_pids: Collection[int] = ()) -> Any:
     """The workers' digests when *workers* distinct workers (none of *not_pids*) answer
     /readyz and all answer *digest*; else None."""
-    ready = httpx.get(f"{base}/metrics", timeout=30).text
+    try:
+        ready = httpx.get(f"{base}/metrics", timeout=30).text
+    except httpx.TransportError:  # a stopping worker's connection, as above
+        return None
     counts = samples(ready, "onecontact_ruleset_workers")
     if counts.get((("digest", digest),)) != workers:
         return None
