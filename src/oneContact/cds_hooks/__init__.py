@@ -323,11 +323,12 @@ def _recorded(ledger: AssessmentRecorder, contact_id: str, now: datetime | None)
     (as of its receipt when *now* is None or earlier)."""
     summary = ledger.contact_summaries([contact_id])[contact_id]
     at = summary.received_at if now is None or now < summary.received_at else now
-    place = {service: index for index, service in reversed(list(enumerate(summary.services)))}
+    # In the order the first cards gave them: the urgency, then the routes in route order.
+    place = {service: index for index, service in enumerate(dict.fromkeys(summary.services))}
     suggestions = sorted(
         ledger.suggestions(contact_id),
         key=lambda s: (s.kind != "urgency", place.get(s.value, len(place)), s.value),
-    )  # in the order the first cards gave them: the urgency, then the routes
+    )
     return RecordedContact(
         contact_id,
         summary.received_at,

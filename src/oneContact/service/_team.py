@@ -31,7 +31,7 @@ from ..clocks import HELSINKI, STANDARD_EVENTS
 from ..engine import Engine
 from ..errors import ArgumentError, LedgerError, LedgerUnavailableError, parse_timestamp
 from ..ruleset.model import URGENCY_LEVELS
-from ..suggestions import OVERRIDE_REASONS, Feedback, Outcome
+from ..suggestions import OVERRIDE_REASONS, SUGGESTION_EVENTS, Feedback, Outcome
 from ._errors import RETRY_AFTER_S, language_of
 from ._pages import page
 from ._parts import Parts
@@ -381,13 +381,7 @@ def add_team_pages(app: FastAPI, parts: Parts) -> None:
     async def record_feedback(contact_id: str, request: Request) -> Response:
         def outcome(form: Mapping[str, str]) -> Outcome | None:
             found = form.get("outcome", "overridden")  # the override form before accepts
-            return (
-                "accepted"
-                if found == "accepted"
-                else "overridden"
-                if found == "overridden"
-                else None
-            )
+            return next((o for o in SUGGESTION_EVENTS if o == found), None)
 
         def check(form: Mapping[str, str]) -> dict[str, str]:
             problems = {}
